@@ -1,0 +1,14 @@
+"""RATE-Net (region-adaptive texture enhancement) for MMagic 1.x.
+
+Importing the package registers every component in MMagic's registries and
+makes MMEngine checkpoints loadable under torch >= 2.6 (see
+:mod:`ratenet_plugin.utils.checkpoint`).
+"""
+from .utils.checkpoint import register_checkpoint_safe_globals
+from .version import __version__
+
+register_checkpoint_safe_globals()
+
+from . import apis, datasets, engine, evaluation, models  # noqa: E402,F401
+
+__all__ = ['__version__']
