@@ -37,7 +37,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   log "creating virtual environment $VENV with $PYTHON_BIN"
   "$PYTHON_BIN" -m venv "$VENV"
 fi
-PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check -c "$CONSTRAINTS")
+PIP=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c "$CONSTRAINTS")
 
 log "installing build tools and torch"
 "${PIP[@]}" -r "$ROOT/requirements/build.txt"

@@ -1,1 +1,8 @@
+from .hooks import RandomStateHook
+from .rate_loop import PAPER_CYCLE, RATELoop
+from .visualization_hook import PoseTransferVisualizationHook
 
+__all__ = [
+    'PAPER_CYCLE', 'PoseTransferVisualizationHook', 'RATELoop',
+    'RandomStateHook'
+]

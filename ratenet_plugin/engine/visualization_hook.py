@@ -1,0 +1,130 @@
+"""Image grids of pose transfer results during training."""
+from typing import List, Optional
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from ratenet_plugin.registry import HOOKS
+
+PANELS = ('source', 'target pose', 'coarse', 'residual', 'final', 'ground truth')
+
+
+def pose_to_image(heatmaps: torch.Tensor) -> np.ndarray:
+    """Render 18-channel heatmaps as an RGB picture on white.
+
+    Args:
+        heatmaps (Tensor): (18, H, W) in [0, 1], COCO-18 order.
+
+    Returns:
+        np.ndarray: (H, W, 3) uint8; joint k is drawn in a fixed hue.
+    """
+    num_joints = heatmaps.shape[0]
+    hues = np.linspace(0, 1, num_joints, endpoint=False)
+    # A cheap hue wheel: one RGB colour per joint.
+    colours = np.stack([
+        0.5 + 0.5 * np.cos(2 * np.pi * (hues + offset))
+        for offset in (0, 1 / 3, 2 / 3)
+    ], axis=1)
+    maps = heatmaps.detach().float().cpu().clamp(0, 1).numpy()
+    strongest = maps.argmax(axis=0)
+    strength = maps.max(axis=0)[..., None]
+    picture = (1 - strength) * 1.0 + strength * colours[strongest]
+    return (picture * 255).round().astype(np.uint8)
+
+
+def to_hwc_uint8(image: torch.Tensor) -> np.ndarray:
+    """(3, H, W) float in [0, 255] -> (H, W, 3) uint8."""
+    return image.detach().float().cpu().clamp(0, 255).round().byte().permute(
+        1, 2, 0).numpy()
+
+
+def residual_to_image(residual: torch.Tensor) -> np.ndarray:
+    """(3, H, W) residual in [0, 255] around 127.5 (i.e. R_t in [-1, 1]) -> uint8.
+
+    The residual is small; it is stretched to the full range for display.
+    """
+    centred = residual.detach().float().cpu() - 127.5
+    scale = centred.abs().max().clamp(min=1e-6)
+    return to_hwc_uint8(centred / scale * 127.5 + 127.5)
+
+
+@HOOKS.register_module()
+class PoseTransferVisualizationHook(Hook):
+    """Save grids of (source | target pose | coarse | residual | final | gt).
+
+    Every ``interval`` cycles and at the end of training, the model's
+    ``val_step`` runs on the first ``num_samples`` samples of the validation
+    dataloader (the same samples every time) and the grid goes to the
+    visualizer (``vis_data/vis_image/pose_transfer_<iter>.png`` under the log
+    directory with ``LocalVisBackend``).
+
+    Args:
+        interval (int): Cycles between grids. Defaults to 1000.
+        num_samples (int): Rows in the grid. Defaults to 4.
+        name (str): Image name given to the visualizer.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self,
+                 interval: int = 1000,
+                 num_samples: int = 4,
+                 name: str = 'pose_transfer') -> None:
+        self.interval = interval
+        self.num_samples = num_samples
+        self.name = name
+        self._batch: Optional[dict] = None
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        if self.every_n_train_iters(runner, self.interval):
+            self.visualize(runner)
+
+    def after_train(self, runner) -> None:
+        self.visualize(runner)
+
+    def _fixed_batch(self, runner) -> dict:
+        if self._batch is None:
+            dataset = runner.val_dataloader.dataset
+            count = min(self.num_samples, len(dataset))
+            samples = [dataset[i] for i in range(count)]
+            self._batch = runner.val_dataloader.collate_fn(samples)
+        return self._batch
+
+    @torch.no_grad()
+    def make_grid(self, runner) -> np.ndarray:
+        """Build the grid: (rows * H, 6 * W, 3) uint8 RGB."""
+        model = runner.model
+        module = model.module if is_model_wrapper(model) else model
+        batch = self._fixed_batch(runner)
+        was_training = module.training
+        module.eval()
+        try:
+            results = model.val_step(batch)
+        finally:
+            module.train(was_training)
+        rows: List[np.ndarray] = []
+        for index, sample in enumerate(results):
+            tgt_pose = batch['inputs']['tgt_pose'][index]
+            output = sample.output
+            coarse = output.coarse_img
+            residual = output.get('residual_img', None)
+            panels = [
+                to_hwc_uint8(sample.source_img),
+                pose_to_image(tgt_pose),
+                to_hwc_uint8(coarse),
+                residual_to_image(residual) if residual is not None else
+                np.full_like(to_hwc_uint8(coarse), 255),
+                to_hwc_uint8(output.pred_img),
+                to_hwc_uint8(sample.gt_img),
+            ]
+            rows.append(np.concatenate(panels, axis=1))
+        return np.concatenate(rows, axis=0)
+
+    def visualize(self, runner) -> None:
+        if runner.val_dataloader is None:
+            return
+        grid = self.make_grid(runner)
+        runner.visualizer.add_image(self.name, grid, step=runner.iter)
