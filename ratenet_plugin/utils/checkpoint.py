@@ -2,45 +2,66 @@
 
 torch 2.6 changed ``torch.load`` to ``weights_only=True`` by default. MMEngine
 0.10.7 calls ``torch.load`` without that argument, and its checkpoints carry a
-few non-tensor objects in ``meta`` and ``message_hub`` (``HistoryBuffer``,
-NumPy arrays and scalars). Resuming then fails with ``UnpicklingError: Weights
-only load failed``.
+few non-tensor objects in ``meta`` and ``message_hub``: ``HistoryBuffer``
+(whose statistics methods are pickled as ``getattr(HistoryBuffer, 'mean')``),
+NumPy arrays, dtypes and scalars. Resuming then fails with ``UnpicklingError:
+Weights only load failed``.
 
-Rather than turning the safe loader off (``weights_only=False`` would unpickle
+Rather than turning the safe loader off (``weights_only=False`` unpickles
 arbitrary objects), we allow-list exactly those types with
-``torch.serialization.add_safe_globals``. Anything else in a checkpoint still
-fails loudly with torch's own message, which names the type.
+``torch.serialization.add_safe_globals``. ``getattr`` itself is NOT allowed: it
+would let a crafted file reach any attribute of any allowed object. Instead the
+pickled name ``builtins.getattr`` is mapped to :func:`history_buffer_getattr`,
+which resolves only HistoryBuffer's statistics methods. Anything else in a
+checkpoint still fails loudly with torch's message naming the type.
 """
-from typing import List
+import pickle
+from typing import Any, List
 
 import numpy as np
 import torch
+from mmengine.logging.history_buffer import HistoryBuffer
 
 
-def mmengine_checkpoint_types() -> List[type]:
-    """The non-tensor types MMEngine 0.10.7 writes into a checkpoint."""
-    from mmengine.logging.history_buffer import HistoryBuffer
+def history_buffer_getattr(obj: Any, name: str) -> Any:
+    """Stand-in for ``getattr`` while unpickling: HistoryBuffer statistics only.
 
-    types = [
+    Raises:
+        pickle.UnpicklingError: For any other object or attribute.
+    """
+    is_history_buffer = obj is HistoryBuffer or isinstance(obj, HistoryBuffer)
+    if is_history_buffer and name in HistoryBuffer._statistics_methods:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for attribute {name!r} of {obj!r}; the safe loader '
+        'only resolves MMEngine HistoryBuffer statistics methods '
+        f'({sorted(HistoryBuffer._statistics_methods)}). Load it with '
+        'torch.load(..., weights_only=False) only if you trust the file.')
+
+
+def mmengine_checkpoint_globals() -> List[Any]:
+    """The globals MMEngine 0.10.7 writes into a checkpoint, for add_safe_globals."""
+    safe = [
         HistoryBuffer,
         np.ndarray,
         np.dtype,
-        # ``np.core.multiarray`` is the pickling home of arrays and scalars.
+        # ``numpy.core.multiarray`` is where arrays and scalars unpickle from.
         np.core.multiarray._reconstruct,
         np.core.multiarray.scalar,
+        (history_buffer_getattr, 'builtins.getattr'),
     ]
     # NumPy >= 1.25 pickles dtypes as ``numpy.dtypes.<Name>DType`` classes.
     dtypes_module = getattr(np, 'dtypes', None)
     if dtypes_module is not None:
-        types += [
+        safe += [
             getattr(dtypes_module, name) for name in dir(dtypes_module)
             if name.endswith('DType')
         ]
-    return types
+    return safe
 
 
 def register_checkpoint_safe_globals() -> None:
-    """Allow-list MMEngine's checkpoint types for ``torch.load``.
+    """Allow-list MMEngine's checkpoint contents for ``torch.load``.
 
     A no-op on torch versions without ``add_safe_globals`` (< 2.4), which do not
     default to ``weights_only=True`` either.
@@ -48,4 +69,4 @@ def register_checkpoint_safe_globals() -> None:
     add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
     if add_safe_globals is None:
         return
-    add_safe_globals(mmengine_checkpoint_types())
+    add_safe_globals(mmengine_checkpoint_globals())
