@@ -1,0 +1,55 @@
+"""Safe loading of MMEngine checkpoints under torch >= 2.6 (weights_only=True)."""
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer, MessageHub
+
+import ratenet_plugin  # noqa: F401  (registers the safe globals)
+from ratenet_plugin.utils.checkpoint import history_buffer_getattr
+
+
+class NotAllowed:
+
+    def method(self):
+        return 'called'
+
+
+def test_message_hub_state_round_trips_with_weights_only(tmp_path):
+    hub = MessageHub.get_instance('test_checkpoint_round_trip')
+    hub.update_scalar('train/loss', 0.5)
+    hub.update_scalar('train/loss', 1.5)
+    hub.update_info('iter', 3)
+    checkpoint = dict(
+        message_hub=hub.state_dict(),
+        meta=dict(seed=np.int64(7), array=np.arange(3, dtype=np.float32)))
+    path = tmp_path / 'ckpt.pth'
+    torch.save(checkpoint, path)
+
+    loaded = torch.load(path, weights_only=True)
+
+    buffer = loaded['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    assert buffer.mean() == pytest.approx(1.0)
+    assert buffer.statistics('max') == pytest.approx(1.5)
+    assert loaded['meta']['seed'] == 7
+    np.testing.assert_array_equal(loaded['meta']['array'], [0, 1, 2])
+
+
+def test_other_pickled_globals_are_still_refused(tmp_path):
+    path = tmp_path / 'evil.pth'
+    torch.save(dict(hook=NotAllowed()), path)
+    with pytest.raises(pickle.UnpicklingError, match='NotAllowed'):
+        torch.load(path, weights_only=True)
+
+
+def test_getattr_stand_in_only_resolves_history_buffer_statistics():
+    buffer = HistoryBuffer()
+    buffer.update(2.0)
+    assert history_buffer_getattr(HistoryBuffer, 'mean') is HistoryBuffer.mean
+    assert history_buffer_getattr(buffer, 'max')() == 2.0
+    with pytest.raises(pickle.UnpicklingError, match='__init__'):
+        history_buffer_getattr(HistoryBuffer, '__init__')
+    with pytest.raises(pickle.UnpicklingError, match='system'):
+        history_buffer_getattr(__import__('os'), 'system')
