@@ -1,1 +1,22 @@
+"""DeepFashion pose data: dataset, pose transforms, synthetic data, formats.
 
+Importing this package registers ``DeepFashionPoseDataset`` in MMagic's
+``DATASETS`` and the pose transforms in its ``TRANSFORMS``.
+"""
+from .deepfashion_pose_dataset import DeepFashionPoseDataset
+from .keypoints import (COCO18_FLIP_INDEX, COCO18_LIMBS, COCO18_NAMES,
+                        NUM_KEYPOINTS, flip_keypoints_horizontal)
+from .patn_format import PoseDataError
+from .synthetic import (ensure_synthetic_deepfashion,
+                        generate_synthetic_deepfashion)
+from .transforms import (GeneratePoseHeatmap, LoadPosePairFromFile,
+                         PackPoseInputs, PoseAwareFlip, ResizePadPose,
+                         keypoints_to_heatmaps)
+
+__all__ = [
+    'COCO18_FLIP_INDEX', 'COCO18_LIMBS', 'COCO18_NAMES', 'NUM_KEYPOINTS',
+    'DeepFashionPoseDataset', 'GeneratePoseHeatmap', 'LoadPosePairFromFile',
+    'PackPoseInputs', 'PoseAwareFlip', 'PoseDataError', 'ResizePadPose',
+    'ensure_synthetic_deepfashion', 'flip_keypoints_horizontal',
+    'generate_synthetic_deepfashion', 'keypoints_to_heatmaps'
+]

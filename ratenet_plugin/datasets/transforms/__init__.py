@@ -1,1 +1,10 @@
+"""Pose-pair transforms (registered in MMagic's ``TRANSFORMS``)."""
+from .formatting import PackPoseInputs
+from .geometric import PoseAwareFlip, ResizePadPose
+from .loading import LoadPosePairFromFile
+from .pose_heatmap import GeneratePoseHeatmap, keypoints_to_heatmaps
 
+__all__ = [
+    'GeneratePoseHeatmap', 'LoadPosePairFromFile', 'PackPoseInputs',
+    'PoseAwareFlip', 'ResizePadPose', 'keypoints_to_heatmaps'
+]

@@ -1,0 +1,92 @@
+"""Keypoints to Gaussian heatmaps."""
+from typing import Optional, Sequence
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from ratenet_plugin.registry import TRANSFORMS
+from ..keypoints import missing_mask
+
+
+def keypoints_to_heatmaps(keypoints: np.ndarray, height: int, width: int,
+                          sigma: float) -> np.ndarray:
+    """One Gaussian per joint: ``exp(-d^2 / (2 sigma^2))``, peak 1.
+
+    The Gaussian is separable, so each map is the outer product of a column
+    and a row profile: no loop over pixels or joints.
+
+    Args:
+        keypoints (np.ndarray): ``(K, 2)`` ``(x, y)`` pixels; a joint with a
+            negative coordinate is missing and gets an all-zero map.
+        height (int): Map height.
+        width (int): Map width.
+        sigma (float): Standard deviation in pixels.
+
+    Returns:
+        np.ndarray: float32 ``(K, height, width)`` in [0, 1].
+    """
+    if sigma <= 0:
+        raise ValueError(f'sigma must be positive, got {sigma}')
+    keypoints = np.asarray(keypoints, dtype=np.float32)
+    xs = np.arange(width, dtype=np.float32)
+    ys = np.arange(height, dtype=np.float32)
+    scale = np.float32(-0.5 / sigma**2)
+    row = np.exp((xs[None, :] - keypoints[:, :1])**2 * scale)  # (K, W)
+    col = np.exp((ys[None, :] - keypoints[:, 1:])**2 * scale)  # (K, H)
+    col[missing_mask(keypoints)] = 0
+    return col[:, :, None] * row[:, None, :]
+
+
+@TRANSFORMS.register_module()
+class GeneratePoseHeatmap(BaseTransform):
+    """Build 18-channel Gaussian pose heatmaps from keypoints.
+
+    Place it after every geometric transform, so that the heatmaps match the
+    final image size.
+
+    Required keys: ``{key}_keypoints`` (np.float32 ``(18, 2)`` ``(x, y)``, -1
+    missing) and ``{key}_img`` (for the size) for each key in ``keys``.
+
+    Added keys: ``{key}_pose``: np.float32 ``(18, H, W)`` in [0, 1], COCO-18
+    order, an all-zero map for a missing joint.
+
+    Args:
+        sigma (float): Gaussian standard deviation in pixels at an image of
+            height ``sigma_reference_height``. Defaults to 6 (PATN, at 256).
+        sigma_reference_height (int, optional): The sigma used is
+            ``sigma * H / sigma_reference_height`` so that heatmaps keep their
+            relative width on smaller images (1.5 px at H = 64). None: use
+            ``sigma`` pixels at any size. Defaults to 256.
+        keys (Sequence[str]): Sides to process. Defaults to ``('src',
+            'tgt')``.
+    """
+
+    def __init__(self,
+                 sigma: float = 6.0,
+                 sigma_reference_height: Optional[int] = 256,
+                 keys: Sequence[str] = ('src', 'tgt')) -> None:
+        if sigma <= 0:
+            raise ValueError(f'sigma must be positive, got {sigma}')
+        self.sigma = float(sigma)
+        self.sigma_reference_height = sigma_reference_height
+        self.keys = tuple(keys)
+
+    def sigma_for(self, height: int) -> float:
+        """The sigma in pixels used for images of ``height`` pixels."""
+        if self.sigma_reference_height is None:
+            return self.sigma
+        return self.sigma * height / self.sigma_reference_height
+
+    def transform(self, results: dict) -> dict:
+        """Add ``{key}_pose`` for each key."""
+        for key in self.keys:
+            height, width = results[f'{key}_img'].shape[:2]
+            results[f'{key}_pose'] = keypoints_to_heatmaps(
+                results[f'{key}_keypoints'], height, width,
+                self.sigma_for(height))
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(sigma={self.sigma}, '
+                f'sigma_reference_height={self.sigma_reference_height}, '
+                f'keys={self.keys})')
