@@ -1,0 +1,129 @@
+"""Fit a person (image and keypoints) into the model's frame.
+
+A :class:`FrameCrop` is an axis-aligned window in the input image that is
+resized to the output frame ``(H, W)``; keypoints move with it. Two ways to
+choose the window:
+
+* :func:`person_crop`: around the person's keypoints, with margins for the
+  head and feet, at the output aspect ratio (DeepFashion-like framing);
+* :func:`full_crop`: the whole image, centred and padded (letterbox).
+
+Windows may reach outside the image; that part is filled with white, the
+DeepFashion background.
+"""
+from dataclasses import dataclass
+from typing import Tuple
+
+import cv2
+import numpy as np
+
+from ratenet_plugin.datasets.keypoints import COCO18_NAMES
+
+_NOSE = COCO18_NAMES.index('nose')
+_NECK = COCO18_NAMES.index('neck')
+
+# Margins around the keypoints' bounding box, as fractions of its larger
+# side: keypoints stop at the nose/eyes and ankles, the person does not.
+TOP_MARGIN = 0.15
+BOTTOM_MARGIN = 0.08
+SIDE_MARGIN = 0.15
+# The top of the head lies about this many nose-to-neck distances above the
+# nose.
+HEAD_TOP = 0.9
+
+
+@dataclass(frozen=True)
+class FrameCrop:
+    """Window ``[x0, x0 + width) x [y0, y0 + height)`` (input pixels) that is
+    resized to ``out_size = (H, W)``; integer window, so the mapping is exact.
+    """
+    x0: int
+    y0: int
+    width: int
+    height: int
+    out_size: Tuple[int, int]
+
+    @property
+    def scale_xy(self) -> Tuple[float, float]:
+        """Output pixels per input pixel along x and y."""
+        return self.out_size[1] / self.width, self.out_size[0] / self.height
+
+    def apply_keypoints(self, keypoints: np.ndarray) -> np.ndarray:
+        """Map ``(18, 2)`` ``(x, y)`` keypoints into the output frame.
+
+        Missing joints (``-1``) and joints that land outside the output
+        frame become ``-1``.
+        """
+        sx, sy = self.scale_xy
+        out = np.full_like(keypoints, -1, dtype=np.float32)
+        present = (keypoints >= 0).all(axis=1)
+        moved = (keypoints - (self.x0, self.y0)) * (sx, sy)
+        height, width = self.out_size
+        inside = (present & (moved[:, 0] >= 0) & (moved[:, 0] < width)
+                  & (moved[:, 1] >= 0) & (moved[:, 1] < height))
+        out[inside] = moved[inside]
+        return out
+
+    def apply_image(self, image: np.ndarray,
+                    fill: int = 255) -> np.ndarray:
+        """Crop (padding with ``fill`` outside the image) and resize."""
+        img_h, img_w = image.shape[:2]
+        pad_left = max(0, -self.x0)
+        pad_top = max(0, -self.y0)
+        pad_right = max(0, self.x0 + self.width - img_w)
+        pad_bottom = max(0, self.y0 + self.height - img_h)
+        padded = cv2.copyMakeBorder(
+            image, pad_top, pad_bottom, pad_left, pad_right,
+            cv2.BORDER_CONSTANT, value=(fill, fill, fill))
+        x0, y0 = self.x0 + pad_left, self.y0 + pad_top
+        window = padded[y0:y0 + self.height, x0:x0 + self.width]
+        height, width = self.out_size
+        shrink = width < self.width or height < self.height
+        return cv2.resize(
+            window, (width, height),
+            interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+
+def _window(cx: float, cy: float, min_w: float, min_h: float,
+            out_size: Tuple[int, int]) -> FrameCrop:
+    """Smallest window at the output aspect ratio covering ``min_w x min_h``
+    around ``(cx, cy)``."""
+    out_h, out_w = out_size
+    height = max(min_h, min_w * out_h / out_w, 1.0)
+    width = max(1, int(round(height * out_w / out_h)))
+    height = max(1, int(round(height)))
+    return FrameCrop(
+        int(round(cx - width / 2)), int(round(cy - height / 2)), width,
+        height, (int(out_h), int(out_w)))
+
+
+def full_crop(image_size: Tuple[int, int],
+              out_size: Tuple[int, int]) -> FrameCrop:
+    """The whole ``(H, W)`` image, centred and padded to the output aspect
+    ratio (an identity crop when the sizes are equal)."""
+    img_h, img_w = image_size
+    return _window(img_w / 2, img_h / 2, img_w, img_h, out_size)
+
+
+def person_crop(keypoints: np.ndarray,
+                out_size: Tuple[int, int]) -> FrameCrop:
+    """A window around the person's ``(18, 2)`` keypoints.
+
+    Raises:
+        ValueError: if no joint is present.
+    """
+    present = (keypoints >= 0).all(axis=1)
+    if not present.any():
+        raise ValueError('cannot crop to a person without keypoints')
+    pts = keypoints[present]
+    x_min, y_min = pts.min(axis=0)
+    x_max, y_max = pts.max(axis=0)
+    extent = max(x_max - x_min, y_max - y_min, 1.0)
+    top = y_min - TOP_MARGIN * extent
+    if present[_NOSE] and present[_NECK]:
+        head = keypoints[_NECK, 1] - keypoints[_NOSE, 1]
+        top = min(top, keypoints[_NOSE, 1] - HEAD_TOP * head)
+    bottom = y_max + BOTTOM_MARGIN * extent
+    min_w = (x_max - x_min) + 2 * SIDE_MARGIN * extent
+    return _window((x_min + x_max) / 2, (top + bottom) / 2, min_w,
+                   bottom - top, out_size)

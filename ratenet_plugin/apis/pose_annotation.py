@@ -1,0 +1,109 @@
+"""Build a PATN-format annotation CSV for a folder of images.
+
+Used by ``tools/extract_pose.py`` so users can make their own data sets for
+``DeepFashionPoseDataset``: every image gets one row
+``name: [y0, ..., y17]: [x0, ..., x17]`` (COCO-18 order, ``-1`` missing).
+With ``crop_size`` each image is also cropped around the person, resized to
+that frame and written to ``image_out_dir``; the keypoints then refer to the
+written image, as the dataset's single ``keypoint_frame`` requires.
+"""
+import os
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import cv2
+
+from .keypoint_io import PATN_HEADER, format_patn_row, save_keypoints_json
+from .person_crop import full_crop, person_crop
+from .pose_extraction import PoseExtractor, has_person, read_rgb
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
+
+
+@dataclass
+class AnnotationReport:
+    """What :func:`annotate_images` did.
+
+    Attributes:
+        rows (int): Rows written (one per readable image).
+        no_person (list[str]): Images in which no person was found (their
+            rows hold ``-1`` joints).
+        unreadable (list[str]): Images that could not be read (no row).
+        image_sizes (set[tuple[int, int]]): ``(H, W)`` of the annotated
+            frames.
+    """
+    rows: int = 0
+    no_person: List[str] = field(default_factory=list)
+    unreadable: List[str] = field(default_factory=list)
+    image_sizes: set = field(default_factory=set)
+
+
+def list_images(folder: str) -> List[str]:
+    """Image files directly inside ``folder``, sorted by name."""
+    if not osp.isdir(folder):
+        raise FileNotFoundError(f'image folder not found: {folder}')
+    return sorted(
+        osp.join(folder, name) for name in os.listdir(folder)
+        if name.lower().endswith(IMAGE_EXTENSIONS))
+
+
+def annotate_images(image_paths: Sequence[str],
+                    out_csv: str,
+                    extractor: PoseExtractor,
+                    *,
+                    crop_size: Optional[Tuple[int, int]] = None,
+                    image_out_dir: Optional[str] = None,
+                    json_dir: Optional[str] = None,
+                    log: Callable[[str], None] = print) -> AnnotationReport:
+    """Extract keypoints of each image and write the annotation CSV.
+
+    Args:
+        image_paths: Images to annotate; rows are named by file name.
+        out_csv (str): Annotation CSV to write.
+        extractor (PoseExtractor): The pose extractor.
+        crop_size (tuple[int, int], optional): ``(H, W)``; crop each image
+            around its person, resize to this frame and write it to
+            ``image_out_dir`` (required then). Images without a person are
+            letterboxed instead.
+        image_out_dir (str, optional): Where cropped images go.
+        json_dir (str, optional): Also write one coco18 JSON per image here.
+        log: Receives one message per image that needs attention.
+    """
+    if crop_size is not None and image_out_dir is None:
+        raise ValueError('crop_size needs image_out_dir for the cropped '
+                         'images')
+    for folder in (image_out_dir, json_dir, osp.dirname(out_csv)):
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+    report = AnnotationReport()
+    with open(out_csv, 'w', encoding='utf-8') as csv_file:
+        csv_file.write(PATN_HEADER + '\n')
+        for path in image_paths:
+            name = osp.basename(path)
+            try:
+                image = read_rgb(path)
+            except (OSError, ValueError) as err:
+                log(f'{name}: skipped, cannot read the image ({err})')
+                report.unreadable.append(name)
+                continue
+            keypoints = extractor(image)
+            if not has_person(keypoints):
+                log(f'{name}: no person detected; writing -1 for all joints')
+                report.no_person.append(name)
+            if crop_size is not None:
+                crop = (person_crop(keypoints, crop_size) if has_person(
+                    keypoints) else full_crop(image.shape[:2], crop_size))
+                image = crop.apply_image(image)
+                keypoints = crop.apply_keypoints(keypoints)
+                cv2.imwrite(
+                    osp.join(image_out_dir, name),
+                    cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+            report.image_sizes.add(tuple(image.shape[:2]))
+            csv_file.write(format_patn_row(name, keypoints) + '\n')
+            if json_dir:
+                save_keypoints_json(
+                    osp.join(json_dir, osp.splitext(name)[0] + '.json'),
+                    keypoints, image.shape[:2])
+            report.rows += 1
+    return report

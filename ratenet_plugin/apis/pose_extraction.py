@@ -1,0 +1,150 @@
+"""Body keypoints for any photo with MediaPipe Pose, in COCO-18 order.
+
+MediaPipe (a dependency of MMagic 1.2.0) ships its pose detector and its
+"full" landmark model (``model_complexity=1``) inside the wheel, so extraction
+runs offline. Its 33 BlazePose landmarks are mapped to the 18 OpenPose/COCO
+joints used by the DeepFashion annotations; the neck, which BlazePose lacks,
+is the midpoint of the shoulders.
+
+Left/right follow the person (OpenPose's convention): ``Rsho`` (index 2) is
+the person's right shoulder, on the image's left in a frontal photo. For the
+eyes and ears we follow OpenPose's COCO-18 output, which the DeepFashion
+annotations come from: index 14 is the person's right eye, 15 the left eye,
+16 the right ear, 17 the left ear. (PATN's label list calls index 14
+``Leye``; the data are OpenPose's. Heatmaps and flips treat 14/15 and 16/17
+as pairs either way.)
+"""
+import os.path as osp
+from typing import Optional
+
+import cv2
+import numpy as np
+
+from ratenet_plugin.datasets.keypoints import NUM_KEYPOINTS
+
+# BlazePose landmark index for each COCO-18 joint; None = computed (neck).
+BLAZEPOSE_TO_COCO18 = (
+    0,  # nose
+    None,  # neck: midpoint of the shoulders
+    12, 14, 16,  # right shoulder, elbow, wrist
+    11, 13, 15,  # left shoulder, elbow, wrist
+    24, 26, 28,  # right hip, knee, ankle
+    23, 25, 27,  # left hip, knee, ankle
+    5, 2,  # right eye, left eye
+    8, 7,  # right ear, left ear
+)
+_NECK, _RSHO, _LSHO = 1, 2, 5
+
+
+class NoPersonError(ValueError):
+    """No person was found in an image where one is required."""
+
+
+class PoseExtractor:
+    """MediaPipe Pose -> COCO-18 ``(x, y)`` pixel keypoints.
+
+    One extractor holds one MediaPipe graph; reuse it for many images and
+    :meth:`close` it (or use ``with``) when done.
+
+    Args:
+        min_visibility (float): A landmark whose MediaPipe visibility is below
+            this, or that falls outside the image, is reported missing
+            (``-1``). Defaults to 0.5.
+        min_detection_confidence (float): Person detector threshold.
+            Defaults to 0.5.
+        model_complexity (int): MediaPipe landmark model, 0 (lite), 1 (full)
+            or 2 (heavy). Only 1 ships with the mediapipe wheel; 0 and 2 are
+            downloaded by MediaPipe on first use. Defaults to 1.
+    """
+
+    def __init__(self,
+                 min_visibility: float = 0.5,
+                 min_detection_confidence: float = 0.5,
+                 model_complexity: int = 1) -> None:
+        # Imported here: mediapipe is slow to import and only needed here.
+        from mediapipe.python.solutions import pose as mp_pose
+
+        if model_complexity not in (0, 1, 2):
+            raise ValueError(
+                f'model_complexity must be 0, 1 or 2, got {model_complexity}')
+        self.min_visibility = min_visibility
+        try:
+            self._pose = mp_pose.Pose(
+                static_image_mode=True,
+                model_complexity=model_complexity,
+                min_detection_confidence=min_detection_confidence)
+        except OSError as err:
+            raise RuntimeError(
+                f'MediaPipe could not load its pose model for '
+                f'model_complexity={model_complexity} ({err}). Only '
+                'model_complexity=1 ships with the mediapipe wheel; the lite '
+                'and heavy models are downloaded from the internet on first '
+                'use.') from err
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        """Keypoints of the most prominent person.
+
+        Args:
+            image (np.ndarray): ``uint8 (H, W, 3)`` RGB image.
+
+        Returns:
+            np.ndarray: ``float32 (18, 2)`` ``(x, y)`` pixels in COCO-18
+            order, ``-1`` for missing joints; all ``-1`` when no person is
+            found (see :func:`has_person`).
+        """
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError('expected a uint8 (H, W, 3) RGB image, got '
+                             f'{image.dtype} {image.shape}')
+        height, width = image.shape[:2]
+        result = self._pose.process(np.ascontiguousarray(image))
+        keypoints = np.full((NUM_KEYPOINTS, 2), -1, dtype=np.float32)
+        if result.pose_landmarks is None:
+            return keypoints
+        landmarks = result.pose_landmarks.landmark
+        for joint, index in enumerate(BLAZEPOSE_TO_COCO18):
+            if index is None:
+                continue
+            mark = landmarks[index]
+            # BlazePose gives normalised coordinates, also for joints it
+            # guesses outside the image.
+            x, y = mark.x * width, mark.y * height
+            if (mark.visibility >= self.min_visibility and 0 <= x < width
+                    and 0 <= y < height):
+                keypoints[joint] = (x, y)
+        if keypoints[_RSHO, 0] >= 0 and keypoints[_LSHO, 0] >= 0:
+            keypoints[_NECK] = (keypoints[_RSHO] + keypoints[_LSHO]) / 2
+        return keypoints
+
+    def close(self) -> None:
+        """Release the MediaPipe graph."""
+        self._pose.close()
+
+    def __enter__(self) -> 'PoseExtractor':
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def has_person(keypoints: np.ndarray) -> bool:
+    """Whether any joint of ``(18, 2)`` keypoints is present."""
+    return bool((keypoints[:, 0] >= 0).any())
+
+
+def read_rgb(path: str) -> np.ndarray:
+    """Read an image file as ``uint8 (H, W, 3)`` RGB."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'image not found: {path}')
+    image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f'cannot decode image: {path}')
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def extract_keypoints(image: np.ndarray,
+                      extractor: Optional[PoseExtractor] = None) -> np.ndarray:
+    """One-off extraction; creates (and closes) an extractor if none given."""
+    if extractor is not None:
+        return extractor(image)
+    with PoseExtractor() as owned:
+        return owned(image)

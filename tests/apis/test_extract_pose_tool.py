@@ -1,0 +1,77 @@
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from ratenet_plugin.apis import annotate_images, list_images
+from ratenet_plugin.datasets.patn_format import read_annotation_csv
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@pytest.fixture
+def image_folder(tmp_path, astronaut):
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    cv2.imwrite(str(folder / 'astronaut.png'), astronaut[..., ::-1])
+    cv2.imwrite(str(folder / 'empty.png'), np.full((96, 64, 3), 255, np.uint8))
+    (folder / 'notes.txt').write_text('not an image')
+    return folder
+
+
+def test_tool_writes_patn_csv_and_reports_no_person(tmp_path, image_folder):
+    (image_folder / 'broken.jpg').write_bytes(b'garbage')
+    out_csv = tmp_path / 'ann' / 'annotation.csv'
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'extract_pose.py'),
+         str(image_folder), '--out', str(out_csv)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 1, proc.stderr  # because of broken.jpg
+    assert 'empty.png: no person detected; writing -1 for all joints' \
+        in proc.stdout
+    assert 'broken.jpg: skipped, cannot read the image' in proc.stdout
+    assert 'wrote 2 rows' in proc.stdout
+    assert 'different sizes' in proc.stderr
+    lines = out_csv.read_text().splitlines()
+    assert lines[0] == 'name:keypoints_y:keypoints_x'
+    rows = {row.name: row for row in read_annotation_csv(str(out_csv))}
+    assert sorted(rows) == ['astronaut.png', 'empty.png']
+    assert (rows['empty.png'].keypoints == -1).all()
+    astro = rows['astronaut.png'].keypoints
+    assert astro[0, 1] < astro[1, 1]  # nose above neck
+
+
+def test_crop_mode_writes_frames_matching_the_keypoints(
+        tmp_path, image_folder, extractor):
+    images = list_images(str(image_folder))
+    assert [osp.basename(p) for p in images] == ['astronaut.png', 'empty.png']
+    messages = []
+    report = annotate_images(
+        images, str(tmp_path / 'a.csv'), extractor, crop_size=(128, 88),
+        image_out_dir=str(tmp_path / 'crops'),
+        json_dir=str(tmp_path / 'json'), log=messages.append)
+    assert report.rows == 2 and report.no_person == ['empty.png']
+    assert report.image_sizes == {(128, 88)}
+    assert messages == ['empty.png: no person detected; writing -1 for all '
+                        'joints']
+    for name in ('astronaut.png', 'empty.png'):
+        assert cv2.imread(str(tmp_path / 'crops' / name)).shape == (128, 88,
+                                                                   3)
+    row = read_annotation_csv(str(tmp_path / 'a.csv'))[0]
+    present = row.keypoints[:, 0] >= 0
+    assert present.sum() >= 5
+    assert (row.keypoints[present] < (88, 128)).all()
+    doc = json.loads((tmp_path / 'json' / 'astronaut.json').read_text())
+    assert doc['image_size'] == [128, 88]
+    np.testing.assert_allclose(
+        np.rint(doc['keypoints']), row.keypoints, atol=0)
+
+
+def test_crop_size_requires_output_folder(tmp_path, extractor):
+    with pytest.raises(ValueError, match='image_out_dir'):
+        annotate_images([], str(tmp_path / 'a.csv'), extractor,
+                        crop_size=(64, 64))

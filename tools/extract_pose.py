@@ -1,0 +1,68 @@
+"""Extract COCO-18 body keypoints from a folder of images with MediaPipe.
+
+Writes a PATN-format annotation CSV (``name:keypoints_y:keypoints_x``) that
+``DeepFashionPoseDataset`` reads; pair it with a ``from,to`` pairs CSV of
+images showing the same person.
+
+    python tools/extract_pose.py IMAGES_DIR --out annotation.csv
+    # crop every person to 256x176 (DeepFashion frame) and annotate the crops
+    python tools/extract_pose.py IMAGES_DIR --out data/annotation.csv \
+        --crop-size 256 176 --image-out data/images
+    # also one coco18 JSON per image (inputs for tools/infer.py)
+    python tools/extract_pose.py IMAGES_DIR --out a.csv --json-dir poses/
+
+An image without a person gets a message and a row of ``-1`` joints; an
+unreadable image gets a message and no row (exit status 1).
+"""
+import argparse
+import sys
+
+from ratenet_plugin.apis.pose_annotation import annotate_images, list_images
+from ratenet_plugin.apis.pose_extraction import PoseExtractor
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Folder of images -> PATN keypoint annotation CSV '
+        '(COCO-18, MediaPipe Pose)')
+    parser.add_argument('images', help='folder with .jpg/.png/... images')
+    parser.add_argument('--out', required=True, help='annotation CSV to write')
+    parser.add_argument(
+        '--crop-size', type=int, nargs=2, metavar=('H', 'W'),
+        help='crop each person to this frame and write the crops to '
+        '--image-out; keypoints then refer to the crops')
+    parser.add_argument('--image-out', help='folder for the cropped images')
+    parser.add_argument(
+        '--json-dir', help='also write one coco18 keypoint JSON per image')
+    parser.add_argument(
+        '--min-visibility', type=float, default=0.5,
+        help='joints MediaPipe sees with less visibility are -1 (default 0.5)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.crop_size and not args.image_out:
+        print('--crop-size needs --image-out', file=sys.stderr)
+        return 2
+    images = list_images(args.images)
+    if not images:
+        print(f'no images found in {args.images}', file=sys.stderr)
+        return 1
+    with PoseExtractor(min_visibility=args.min_visibility) as extractor:
+        report = annotate_images(
+            images, args.out, extractor,
+            crop_size=tuple(args.crop_size) if args.crop_size else None,
+            image_out_dir=args.image_out, json_dir=args.json_dir)
+    print(f'wrote {report.rows} rows to {args.out} '
+          f'({len(report.no_person)} without a person, '
+          f'{len(report.unreadable)} unreadable)')
+    if len(report.image_sizes) > 1:
+        print('warning: the images have different sizes '
+              f'{sorted(report.image_sizes)}; DeepFashionPoseDataset expects '
+              'one frame: use --crop-size H W', file=sys.stderr)
+    return 1 if report.unreadable else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
