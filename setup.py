@@ -46,6 +46,23 @@ def add_mim_extension() -> None:
                 shutil.copyfile(src, dst)
 
 
+def mim_package_data() -> list:
+    """Every file under ``ratenet_plugin/.mim`` (through its symlinks),
+    relative to the package. Listed one by one because setuptools < 62.3
+    (openmim's dependencies pin 60.2) has no recursive ``**`` in
+    ``package_data`` and would ship only ``.mim/*/*``."""
+    package = osp.join(ROOT, 'ratenet_plugin')
+    files = []
+    for folder, dirs, names in os.walk(
+            osp.join(package, '.mim'), followlinks=True):
+        dirs[:] = [d for d in dirs if d != '__pycache__']
+        files += [
+            osp.relpath(osp.join(folder, name), package) for name in names
+            if not name.endswith('.pyc')
+        ]
+    return sorted(files)
+
+
 def read_requirements(name: str) -> list:
     with open(osp.join(ROOT, 'requirements', name)) as f:
         lines = (line.split('#')[0].strip() for line in f)
@@ -63,7 +80,7 @@ setup(
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
     include_package_data=True,
-    package_data={'ratenet_plugin': ['.mim/**/*', '.mim/*']},
+    package_data={'ratenet_plugin': mim_package_data()},
     python_requires='>=3.9',
     install_requires=read_requirements('runtime.txt'),
     extras_require={'tests': read_requirements('tests.txt')},
