@@ -1,0 +1,376 @@
+"""RATENet: losses and the three updates of the 1-1-3 cycle (section 4)."""
+import weakref
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmagic.models.losses import GANLoss
+from mmagic.models.utils import set_requires_grad
+from mmagic.structures import DataSample
+from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.optim import OptimWrapperDict
+
+from ratenet_plugin.registry import MODELS
+
+Tensors = Dict[str, torch.Tensor]
+UPDATES = ('pose_transfer', 'joint', 'discriminator')
+
+
+def unwrap(module: nn.Module) -> nn.Module:
+    """The module inside a (DDP) model wrapper, for reading attributes only;
+    calls go through the wrapper so that it synchronises gradients."""
+    return module.module if is_model_wrapper(module) else module
+
+
+@MODELS.register_module()
+class RATENet(BaseModel):
+    """RATE-Net: region-adaptive texture enhancement for pose transfer.
+
+    Top-level modules, each with its own optimiser wrapper of the same key:
+    ``generator`` (:class:`RATEGenerator`: G_P and G_t),
+    ``shape_discriminator`` (D_S) and ``appearance_discriminator`` (D_A).
+
+    Training is the paper's alternating cycle, one update per method, each
+    on a batch already passed through ``data_preprocessor(data, True)``;
+    :class:`RATELoop` calls them in the configured order:
+
+    - :meth:`train_pose_transfer`: G_P alone with
+      ``L1 = lambda_recon * L_recon + lambda_per * L_per`` on I_co.
+    - :meth:`train_joint`: G_P and G_t with ``L2 = lambda_recon * L_recon +
+      lambda_per * L_per + lambda_sty * L_sty + lambda_gan * L_GAN`` on I_t
+      (on I_co for PB Only), discriminators frozen; ``L_GAN =
+      gan_shape_weight * GAN(D_S(I_t, P_t)) + gan_app_weight * GAN(D_A(I_t,
+      I_s))``.
+    - :meth:`train_discriminators`: D_S and D_A, each with ``0.5 * (real +
+      fake)`` (PATN), on detached fakes.
+
+    Logged values are the weighted terms whose sum is back-propagated.
+    The GAN loss is LSGAN (PATN) through MMagic's ``GANLoss``; the
+    reconstruction loss is the pixel-wise L1 (the paper's L_recon).
+
+    Args:
+        generator (dict): Config of :class:`RATEGenerator`.
+        shape_discriminator (dict): Config of D_S
+            (:class:`PoseShapeDiscriminator`).
+        appearance_discriminator (dict): Config of D_A
+            (:class:`AppearanceDiscriminator`).
+        perceptual_loss (dict): Config of :class:`VGG19PerceptualLoss`
+            (layers, layer weights and the VGG19 weight file).
+        gan_type (str): ``GANLoss`` type. Defaults to ``'lsgan'`` (PATN).
+        lambda_recon (float): Weight of L_recon. Defaults to 10.
+        lambda_per (float): Weight of L_per. Defaults to 5.
+        lambda_sty (float): Weight of L_sty. Defaults to 5.
+        lambda_gan (float): Weight of L_GAN. Defaults to 5.
+        gan_shape_weight (float): Weight of D_S's term inside L_GAN.
+            Defaults to 1.
+        gan_app_weight (float): Weight of D_A's term inside L_GAN.
+            Defaults to 1.
+        data_preprocessor (dict, optional): Config of the preprocessor;
+            None for ``PoseDataPreprocessor()``.
+        init_cfg (dict, optional): MMEngine init config. Defaults to None.
+    """
+
+    def __init__(self,
+                 generator: dict,
+                 shape_discriminator: dict,
+                 appearance_discriminator: dict,
+                 perceptual_loss: dict,
+                 *,
+                 gan_type: str = 'lsgan',
+                 lambda_recon: float = 10.0,
+                 lambda_per: float = 5.0,
+                 lambda_sty: float = 5.0,
+                 lambda_gan: float = 5.0,
+                 gan_shape_weight: float = 1.0,
+                 gan_app_weight: float = 1.0,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(
+            data_preprocessor=MODELS.build(
+                dict(type='PoseDataPreprocessor')
+                if data_preprocessor is None else data_preprocessor),
+            init_cfg=init_cfg)
+        self.generator = MODELS.build(generator)
+        self.shape_discriminator = MODELS.build(shape_discriminator)
+        self.appearance_discriminator = MODELS.build(appearance_discriminator)
+        self.perceptual_loss = MODELS.build(perceptual_loss)
+        self.gan_loss = GANLoss(gan_type=gan_type)
+        self.lambda_recon = lambda_recon
+        self.lambda_per = lambda_per
+        self.lambda_sty = lambda_sty
+        self.lambda_gan = lambda_gan
+        self.gan_shape_weight = gan_shape_weight
+        self.gan_app_weight = gan_app_weight
+        # Fakes of the last discriminator update, see _fakes_for_discriminators.
+        self._fake_cache: Optional[tuple] = None
+
+    @property
+    def discriminators(self) -> List[nn.Module]:
+        """[D_S, D_A] as called (possibly DDP-wrapped)."""
+        return [self.shape_discriminator, self.appearance_discriminator]
+
+    # ------------------------------------------------------------ losses
+    def _image_losses(self, pred: torch.Tensor, gt: torch.Tensor,
+                      with_style: bool) -> Tensors:
+        """Weighted L_recon, L_per (and L_sty) of ``pred`` against ``gt``."""
+        perceptual, style = self.perceptual_loss(
+            pred, gt, with_style=with_style)
+        losses = dict(
+            loss_recon=self.lambda_recon * F.l1_loss(pred, gt),
+            loss_per=self.lambda_per * perceptual)
+        if with_style:
+            losses['loss_sty'] = self.lambda_sty * style
+        return losses
+
+    def _generator_gan_losses(self, fake: torch.Tensor,
+                              inputs: Tensors) -> Tensors:
+        """Weighted L_GAN terms: fool D_S given P_t and D_A given I_s."""
+        shape_score = self.shape_discriminator(fake, inputs['tgt_pose'])
+        app_score = self.appearance_discriminator(fake, inputs['src_img'])
+        weight = self.lambda_gan
+        return dict(
+            loss_gan_shape=weight * self.gan_shape_weight *
+            self.gan_loss(shape_score, target_is_real=True),
+            loss_gan_app=weight * self.gan_app_weight *
+            self.gan_loss(app_score, target_is_real=True))
+
+    def _discriminator_loss(self, discriminator: nn.Module,
+                            real: torch.Tensor, fake: torch.Tensor,
+                            condition: torch.Tensor) -> torch.Tensor:
+        """0.5 * (GAN(D(real), real) + GAN(D(fake), fake)), as PATN."""
+        real_loss = self.gan_loss(
+            discriminator(real, condition), target_is_real=True, is_disc=True)
+        fake_loss = self.gan_loss(
+            discriminator(fake.detach(), condition),
+            target_is_real=False,
+            is_disc=True)
+        return 0.5 * (real_loss + fake_loss)
+
+    @staticmethod
+    def _log(losses: Tensors, suffix: str = '') -> Tensors:
+        return {key + suffix: value.detach() for key, value in losses.items()}
+
+    # ----------------------------------------------------------- updates
+    def train_pose_transfer(self, data: dict,
+                            optim_wrapper: OptimWrapperDict) -> Tensors:
+        """Update G_P alone with L1 on the coarse image (cycle step 1).
+
+        G_t does not run, so its gradients stay None and the generator's
+        optimiser leaves it unchanged; the discriminators are not used.
+
+        Args:
+            data (dict): Preprocessed batch; ``data['inputs']`` holds
+                ``src_img``, ``tgt_img`` (N, 3, H, W) in [-1, 1] and
+                ``src_pose``, ``tgt_pose`` (N, 18, H, W) in [0, 1].
+            optim_wrapper (OptimWrapperDict): Needs key ``'generator'``.
+
+        Returns:
+            dict: ``loss_recon_coarse``, ``loss_per_coarse`` (detached).
+        """
+        if unwrap(self.generator).freeze_pose_transfer:
+            raise RuntimeError(
+                'The pose-transfer update trains G_P, which is frozen '
+                '(generator.freeze_pose_transfer=True, PB Fixed): leave '
+                '"pose_transfer" out of the RATELoop cycle')
+        inputs = data['inputs']
+        wrapper = optim_wrapper['generator']
+        with wrapper.optim_context(self.generator):
+            outputs = self.generator(
+                inputs['src_img'],
+                inputs['src_pose'],
+                inputs['tgt_pose'],
+                coarse_only=True)
+            losses = self._image_losses(
+                outputs['coarse'], inputs['tgt_img'], with_style=False)
+            wrapper.update_params(sum(losses.values()))
+        return self._log(losses, suffix='_coarse')
+
+    def train_joint(self, data: dict,
+                    optim_wrapper: OptimWrapperDict) -> Tensors:
+        """Update G_P and G_t together with L2 on I_t (cycle step 2).
+
+        For PB Only (no G_t) L2 is taken on the coarse image; with a frozen
+        G_P (PB Fixed) only G_t changes. The discriminators are frozen
+        (``requires_grad=False``) for the duration and get no gradients.
+
+        Args:
+            data (dict): Preprocessed batch, see :meth:`train_pose_transfer`.
+            optim_wrapper (OptimWrapperDict): Needs key ``'generator'``.
+
+        Returns:
+            dict: ``loss_recon``, ``loss_per``, ``loss_sty``,
+            ``loss_gan_shape``, ``loss_gan_app`` (detached).
+        """
+        inputs = data['inputs']
+        wrapper = optim_wrapper['generator']
+        set_requires_grad(self.discriminators, False)
+        try:
+            with wrapper.optim_context(self.generator):
+                outputs = self.generator(inputs['src_img'], inputs['src_pose'],
+                                         inputs['tgt_pose'])
+                fake = outputs['final']
+                losses = self._image_losses(
+                    fake, inputs['tgt_img'], with_style=True)
+                losses.update(self._generator_gan_losses(fake, inputs))
+                wrapper.update_params(sum(losses.values()))
+        finally:
+            set_requires_grad(self.discriminators, True)
+        return self._log(losses)
+
+    def train_discriminators(self, data: dict,
+                             optim_wrapper: OptimWrapperDict) -> Tensors:
+        """Update D_S and D_A once each on real and detached fake images
+        (one of the K=3 discriminator steps of a cycle).
+
+        Args:
+            data (dict): Preprocessed batch, see :meth:`train_pose_transfer`.
+            optim_wrapper (OptimWrapperDict): Needs keys
+                ``'shape_discriminator'`` and ``'appearance_discriminator'``.
+
+        Returns:
+            dict: ``loss_disc_shape``, ``loss_disc_app`` (detached).
+        """
+        inputs = data['inputs']
+        fake = self._fakes_for_discriminators(inputs, optim_wrapper)
+        real = inputs['tgt_img']
+        steps = (('shape_discriminator', 'loss_disc_shape',
+                  self.shape_discriminator, inputs['tgt_pose']),
+                 ('appearance_discriminator', 'loss_disc_app',
+                  self.appearance_discriminator, inputs['src_img']))
+        losses = {}
+        for key, log_key, discriminator, condition in steps:
+            wrapper = optim_wrapper[key]
+            with wrapper.optim_context(discriminator):
+                losses[log_key] = self._discriminator_loss(
+                    discriminator, real, fake, condition)
+                wrapper.update_params(losses[log_key])
+        return self._log(losses)
+
+    def train_update(self, name: str, data: dict,
+                     optim_wrapper: OptimWrapperDict) -> Tensors:
+        """Run the update called ``name``: ``'pose_transfer'``, ``'joint'``
+        or ``'discriminator'`` (see the methods above)."""
+        if name == 'pose_transfer':
+            return self.train_pose_transfer(data, optim_wrapper)
+        if name == 'joint':
+            return self.train_joint(data, optim_wrapper)
+        if name == 'discriminator':
+            return self.train_discriminators(data, optim_wrapper)
+        raise ValueError(f'Unknown RATENet update {name!r}; expected one of '
+                         f'{UPDATES}')
+
+    def _fakes_for_discriminators(
+            self, inputs: Tensors,
+            optim_wrapper: OptimWrapperDict) -> torch.Tensor:
+        """Final images for the discriminator update, without gradients.
+
+        The K discriminator steps of a cycle see the same batch and an
+        unchanged generator, so the fakes of the first step are reused: the
+        cache holds only for the same source image tensor and the same
+        generator parameter versions (any optimiser step or weight load
+        bumps them), and regenerates otherwise.
+        """
+        params = list(self.generator.parameters())
+        versions = tuple(p._version for p in params)
+        src_img = inputs['src_img']
+        if self._fake_cache is not None:
+            src_ref, cached_versions, fake = self._fake_cache
+            if src_ref() is src_img and cached_versions == versions:
+                return fake
+        with optim_wrapper['generator'].optim_context(self.generator), \
+                torch.no_grad():
+            fake = self.generator(src_img, inputs['src_pose'],
+                                  inputs['tgt_pose'])['final']
+        self._fake_cache = (weakref.ref(src_img), versions, fake)
+        return fake
+
+    def train_step(self, data, optim_wrapper):
+        """Not used: train with ``RATELoop``, which calls :meth:`train_update`."""
+        raise NotImplementedError(
+            'RATENet trains through its three updates; use '
+            "train_cfg=dict(type='RATELoop', ...) (it calls "
+            'model.train_update(name, data, optim_wrapper)).')
+
+    # -------------------------------------------------------- evaluation
+    def forward(self,
+                inputs: Tensors,
+                data_samples: Optional[DataSample] = None,
+                mode: str = 'tensor') -> Union[dict, List[DataSample]]:
+        """Generate target images.
+
+        Args:
+            inputs (dict): Preprocessed ``src_img`` (N, 3, H, W) in [-1, 1],
+                ``src_pose`` and ``tgt_pose`` (N, 18, H, W) in [0, 1].
+            data_samples (DataSample, optional): Stacked data samples of the
+                batch (ground truth and meta information).
+            mode (str): ``'tensor'``: the generator's named outputs (see
+                ``RATEGenerator.forward``); ``'predict'``: one
+                ``DataSample`` per input, see :meth:`val_step`.
+
+        Returns:
+            dict | list[DataSample]: As selected by ``mode``.
+        """
+        if mode == 'tensor':
+            return self.generator(inputs['src_img'], inputs['src_pose'],
+                                  inputs['tgt_pose'])
+        if mode == 'predict':
+            return self._predict(inputs, data_samples)
+        raise ValueError(
+            f'RATENet.forward supports mode "tensor" and "predict", got '
+            f'{mode!r}; training runs through train_update')
+
+    def _predict(self, inputs: Tensors,
+                 data_samples: Optional[DataSample]) -> List[DataSample]:
+        outputs = self.generator(inputs['src_img'], inputs['src_pose'],
+                                 inputs['tgt_pose'])
+        to_image = self.data_preprocessor.to_eval_image
+        images = dict(
+            pred_img=to_image(outputs['final']),
+            coarse_img=to_image(outputs['coarse']))
+        if outputs['residual'] is not None:
+            images['residual_img'] = to_image(outputs['residual'])
+        num = inputs['src_img'].shape[0]
+        samples = data_samples.split(allow_nonseq_value=True) \
+            if data_samples is not None else [DataSample() for _ in range(num)]
+        source = to_image(inputs['src_img'])
+        channel_order = self.data_preprocessor.eval_channel_order
+        results = []
+        for index, sample in enumerate(samples):
+            result = DataSample(metainfo=sample.metainfo)
+            result.set_metainfo(dict(channel_order=channel_order))
+            for key in sample.keys():
+                result.set_field(sample.get(key), key)
+            result.set_field(source[index], 'source_img')
+            for key in ('src_pose', 'tgt_pose'):
+                result.set_field(inputs[key][index].detach(), key)
+            per_sample = {key: value[index] for key, value in images.items()}
+            # MMagic's SSIM/PSNR read output.<pred_key>; TransFID/TransIS
+            # read <fake_key> at the top level: provide both (same tensors).
+            result.output = DataSample(**per_sample)
+            for key, value in per_sample.items():
+                result.set_field(value, key)
+            results.append(result)
+        return results
+
+    def val_step(self, data: dict) -> List[DataSample]:
+        """Generate images for the metrics and the visualiser.
+
+        Returns:
+            list[DataSample]: One per input, with ``gt_img`` (3, H, W) float
+            in [0, 255] (when the batch has it), ``source_img`` (same
+            format), ``src_pose``/``tgt_pose`` (18, H, W) heatmaps, and
+            ``pred_img`` (I_t), ``coarse_img`` (I_co), ``residual_img``
+            (R_t mapped like an image: 0 -> 127.5; absent for PB Only) both
+            at the top level and under ``output``. Images are float in
+            [0, 255] in the preprocessor's ``eval_channel_order`` (BGR by
+            default, as MMagic's metrics expect), also recorded in the
+            metainfo ``channel_order``.
+        """
+        data = self.data_preprocessor(data, False)
+        with torch.no_grad():
+            return self(**data, mode='predict')
+
+    def test_step(self, data: dict) -> List[DataSample]:
+        """Same as :meth:`val_step`."""
+        return self.val_step(data)

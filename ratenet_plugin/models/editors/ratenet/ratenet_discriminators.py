@@ -1,0 +1,172 @@
+"""Shape and appearance discriminators D_S and D_A (paper section 3.4)."""
+from typing import Mapping, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from ratenet_plugin.registry import MODELS
+from .ratenet_modules import (INSTANCE_NORM, LEAKY_RELU, ResBlock, conv3x3,
+                              encoder_stem, level_channels, normal_init)
+
+
+class PATNResDiscriminator(BaseModule):
+    """PATN's ResnetDiscriminator on ``cat(image, condition)``.
+
+    ::
+
+        stem 7x7 -> num_downsamples x [3x3 stride 2, channels x2]
+        -> num_res_blocks x ResBlock
+
+    As in PATN there is no final 1-channel convolution: the (LSGAN) loss is
+    taken over the whole last feature map, and there is no sigmoid. The
+    paper's LeakyReLU(0.2) replaces PATN's ReLU. Subclasses fix what the
+    condition is.
+
+    Args:
+        in_channels (int): Channels of ``cat(image, condition)``.
+        base_channels (int): Channels after the stem (PATN's ndf).
+            Defaults to 64.
+        num_downsamples (int): Stride-2 layers (PATN: 2). Defaults to 2.
+        num_res_blocks (int): Residual blocks (PATN: 3). Defaults to 3.
+        norm_cfg (Mapping): Normalisation. Defaults to InstanceNorm.
+        act_cfg (Mapping): Activation. Defaults to LeakyReLU(0.2).
+        dropout (float): Dropout in the residual blocks (PATN: 0.5).
+            Defaults to 0.5.
+        init_cfg (dict, optional): MMEngine init config; None uses PATN's
+            N(0, 0.02).
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 base_channels: int = 64,
+                 num_downsamples: int = 2,
+                 num_res_blocks: int = 3,
+                 *,
+                 norm_cfg: Mapping = INSTANCE_NORM,
+                 act_cfg: Mapping = LEAKY_RELU,
+                 dropout: float = 0.5,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        channels = [
+            level_channels(base_channels, level, None)
+            for level in range(num_downsamples + 1)
+        ]
+        layers = [encoder_stem(in_channels, channels[0], norm_cfg, act_cfg)]
+        layers += [
+            conv3x3(c_in, c_out, norm_cfg, act_cfg, stride=2)
+            for c_in, c_out in zip(channels[:-1], channels[1:])
+        ]
+        layers += [
+            ResBlock(channels[-1], norm_cfg, act_cfg, dropout)
+            for _ in range(num_res_blocks)
+        ]
+        self.body = nn.Sequential(*layers)
+
+    def init_weights(self) -> None:
+        """PATN's N(0, 0.02) init, or the ``init_cfg``."""
+        if self.init_cfg is not None:
+            super().init_weights()
+            return
+        normal_init(self)
+        self._is_init = True
+
+    def _score(self, img: torch.Tensor,
+               condition: torch.Tensor) -> torch.Tensor:
+        return self.body(torch.cat([img, condition], dim=1))
+
+
+@MODELS.register_module()
+class PoseShapeDiscriminator(PATNResDiscriminator):
+    """D_S: is the image consistent with the target pose? (PATN's D_PB)
+
+    Reads ``cat(image, P_t)``: 3 + 18 = 21 channels by default.
+
+    Args:
+        image_channels (int): Defaults to 3.
+        pose_channels (int): Heatmap channels (18 for COCO-18).
+            Defaults to 18.
+        base_channels, num_downsamples, num_res_blocks, norm_cfg, act_cfg,
+        dropout, init_cfg: As in :class:`PATNResDiscriminator`.
+    """
+
+    def __init__(self,
+                 image_channels: int = 3,
+                 pose_channels: int = 18,
+                 base_channels: int = 64,
+                 num_downsamples: int = 2,
+                 num_res_blocks: int = 3,
+                 *,
+                 norm_cfg: Mapping = INSTANCE_NORM,
+                 act_cfg: Mapping = LEAKY_RELU,
+                 dropout: float = 0.5,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(
+            image_channels + pose_channels,
+            base_channels,
+            num_downsamples,
+            num_res_blocks,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
+            dropout=dropout,
+            init_cfg=init_cfg)
+
+    def forward(self, img: torch.Tensor,
+                tgt_pose: torch.Tensor) -> torch.Tensor:
+        """Score R_S = D_S(image; P_t).
+
+        Args:
+            img (Tensor): (N, 3, H, W) real or generated image in [-1, 1].
+            tgt_pose (Tensor): (N, 18, H, W) target heatmaps, COCO-18, in
+                [0, 1].
+
+        Returns:
+            Tensor: (N, C, H/2^n, W/2^n) score map (LSGAN: real -> 1).
+        """
+        return self._score(img, tgt_pose)
+
+
+@MODELS.register_module()
+class AppearanceDiscriminator(PATNResDiscriminator):
+    """D_A: does the image show the source person's appearance? (PATN's D_PP)
+
+    Reads ``cat(image, I_s)``: 3 + 3 = 6 channels by default.
+
+    Args:
+        image_channels (int): Defaults to 3.
+        base_channels, num_downsamples, num_res_blocks, norm_cfg, act_cfg,
+        dropout, init_cfg: As in :class:`PATNResDiscriminator`.
+    """
+
+    def __init__(self,
+                 image_channels: int = 3,
+                 base_channels: int = 64,
+                 num_downsamples: int = 2,
+                 num_res_blocks: int = 3,
+                 *,
+                 norm_cfg: Mapping = INSTANCE_NORM,
+                 act_cfg: Mapping = LEAKY_RELU,
+                 dropout: float = 0.5,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(
+            2 * image_channels,
+            base_channels,
+            num_downsamples,
+            num_res_blocks,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg,
+            dropout=dropout,
+            init_cfg=init_cfg)
+
+    def forward(self, img: torch.Tensor,
+                src_img: torch.Tensor) -> torch.Tensor:
+        """Score R_A = D_A(image; I_s).
+
+        Args:
+            img (Tensor): (N, 3, H, W) real or generated image in [-1, 1].
+            src_img (Tensor): (N, 3, H, W) source image I_s in [-1, 1].
+
+        Returns:
+            Tensor: (N, C, H/2^n, W/2^n) score map (LSGAN: real -> 1).
+        """
+        return self._score(img, src_img)

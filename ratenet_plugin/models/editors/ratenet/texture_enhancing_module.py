@@ -1,0 +1,153 @@
+"""Texture enhancing module G_t (paper section 3.3)."""
+from typing import Dict, Mapping, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from ratenet_plugin.registry import MODELS
+from .ratenet_modules import (LEAKY_RELU, TANH, AdaINResBlock, AdaINUpBlock,
+                              ResBlock, conv3x3, downsampled_sizes,
+                              encoder_stem, image_head, level_channels,
+                              normal_init)
+
+
+@MODELS.register_module()
+class TextureEnhancingModule(BaseModule):
+    """G_t: residual texture map R_t = G_t(I_s; F_t).
+
+    A texture encoder turns the source image into a texture code z_t; a
+    decoder turns the pose-aligned content feature map F_t of G_P into the
+    residual map, with every normalisation an AdaIN driven by z_t::
+
+        encoder: stem 7x7 -> num_downsamples x [3x3 stride 2, channels x2]
+                 -> num_res_blocks x ResBlock -> global average pool
+                 -> linear -> z_t (texture_dim)
+        decoder: F_t -> num_adain_blocks x AdaINResBlock(z_t)
+                 -> num_downsamples x [3x3 transposed stride 2, AdaIN(z_t)]
+                 -> 7x7 -> tanh -> R_t
+
+    From the paper: strided convolutions, residual blocks and average
+    pooling in the encoder; AdaIN injection of z_t; 3 down-sampling layers;
+    z_t of length 128 (64 in the Texture64dim ablation); LeakyReLU(0.2).
+    The paper is silent on the rest, which follows PATN's layer shapes
+    (7x7 stem/head with reflection padding, channel doubling, transposed
+    convolutions) and the AdaIN generators the paper builds on (MUNIT,
+    FUNIT): no normalisation in the texture encoder by default, since
+    InstanceNorm would remove the channel statistics that carry texture;
+    2 residual blocks on each side (FUNIT); one linear z_t -> (gamma, beta)
+    per AdaIN layer. R_t ends in tanh, so I_t = I_co + R_t stays in [-2, 2]
+    and is clamped to [-1, 1] only for display and metrics.
+
+    Args:
+        feature_channels (int): Channels of F_t (``PoseTransferModule.
+            feature_channels``). :class:`RATEGenerator` fills it in.
+        image_channels (int): Channels of the source image. Defaults to 3.
+        out_channels (int): Channels of R_t. Defaults to 3.
+        base_channels (int): Channels after the encoder stem; the decoder
+            mirrors the encoder's widths. Defaults to 64.
+        num_downsamples (int): Stride-2 layers of the encoder and up-sampling
+            layers of the decoder; the latter must equal G_P's down-samplings
+            so that R_t has the image size. Defaults to 3.
+        num_res_blocks (int): Residual blocks of the encoder. Defaults to 2.
+        num_adain_blocks (int): AdaIN residual blocks of the decoder.
+            Defaults to 2.
+        texture_dim (int): Length of z_t. Defaults to 128.
+        max_channels (int, optional): Cap on channel counts. Defaults to None.
+        encoder_norm_cfg (Mapping, optional): Normalisation of the texture
+            encoder. Defaults to None (none).
+        act_cfg (Mapping): Activation. Defaults to LeakyReLU(0.2).
+        out_act_cfg (Mapping, optional): Activation of R_t. Defaults to Tanh.
+        init_cfg (dict, optional): MMEngine init config; None uses PATN's
+            N(0, 0.02).
+    """
+
+    def __init__(self,
+                 feature_channels: int,
+                 image_channels: int = 3,
+                 out_channels: int = 3,
+                 base_channels: int = 64,
+                 num_downsamples: int = 3,
+                 num_res_blocks: int = 2,
+                 num_adain_blocks: int = 2,
+                 texture_dim: int = 128,
+                 max_channels: Optional[int] = None,
+                 *,
+                 encoder_norm_cfg: Optional[Mapping] = None,
+                 act_cfg: Mapping = LEAKY_RELU,
+                 out_act_cfg: Optional[Mapping] = TANH,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.num_downsamples = num_downsamples
+        self.texture_dim = texture_dim
+        channels = [
+            level_channels(base_channels, level, max_channels)
+            for level in range(num_downsamples + 1)
+        ]
+
+        layers = [
+            encoder_stem(image_channels, channels[0], encoder_norm_cfg,
+                         act_cfg)
+        ]
+        layers += [
+            conv3x3(c_in, c_out, encoder_norm_cfg, act_cfg, stride=2)
+            for c_in, c_out in zip(channels[:-1], channels[1:])
+        ]
+        layers += [
+            ResBlock(channels[-1], encoder_norm_cfg, act_cfg, dropout=0.)
+            for _ in range(num_res_blocks)
+        ]
+        self.texture_encoder = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.to_code = nn.Linear(channels[-1], texture_dim)
+
+        self.adain_blocks = nn.ModuleList([
+            AdaINResBlock(feature_channels, texture_dim, act_cfg)
+            for _ in range(num_adain_blocks)
+        ])
+        # Up-sampling from F_t's width down to the stem's width.
+        widths = channels[:-1] + [feature_channels]
+        self.up_blocks = nn.ModuleList([
+            AdaINUpBlock(widths[level + 1], widths[level], texture_dim,
+                         act_cfg) for level in reversed(range(num_downsamples))
+        ])
+        self.head = image_head(channels[0], out_channels, out_act_cfg)
+
+    def init_weights(self) -> None:
+        """PATN's N(0, 0.02) init, or the ``init_cfg`` (e.g. Pretrained)."""
+        if self.init_cfg is not None:
+            super().init_weights()
+            return
+        normal_init(self)
+        self._is_init = True
+
+    def encode_texture(self, src_img: torch.Tensor) -> torch.Tensor:
+        """(N, 3, H, W) source image in [-1, 1] -> (N, texture_dim) z_t."""
+        return self.to_code(self.pool(self.texture_encoder(src_img)).flatten(1))
+
+    def forward(self, src_img: torch.Tensor,
+                feature: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Synthesise the residual texture map.
+
+        Args:
+            src_img (Tensor): (N, 3, H, W) source image I_s in [-1, 1].
+            feature (Tensor): (N, feature_channels, h, w) F_t from G_P, with
+                (h, w) the size after ``num_downsamples`` halvings of (H, W).
+
+        Returns:
+            dict: ``residual`` (N, 3, H, W) R_t in [-1, 1] (with the default
+            tanh); ``texture_code`` (N, texture_dim) z_t.
+        """
+        z = self.encode_texture(src_img)
+        sizes = downsampled_sizes(*src_img.shape[-2:], self.num_downsamples)
+        if tuple(feature.shape[-2:]) != sizes[-1]:
+            raise ValueError(
+                f'F_t has spatial size {tuple(feature.shape[-2:])}, expected '
+                f'{sizes[-1]} for a {tuple(src_img.shape[-2:])} image after '
+                f'{self.num_downsamples} down-samplings')
+        x = feature
+        for block in self.adain_blocks:
+            x = block(x, z)
+        for block, size in zip(self.up_blocks, reversed(sizes[:-1])):
+            x = block(x, z, size)
+        return dict(residual=self.head(x), texture_code=z)

@@ -1,0 +1,258 @@
+"""Perceptual and style losses over VGG19 with locally stored weights.
+
+MMagic's ``PerceptualVGG`` always asks torchvision to download ImageNet
+weights and ignores its ``pretrained`` path; no weights can be downloaded on
+our machines. :class:`LocalPerceptualVGG` changes only the weight loading;
+:class:`VGG19PerceptualLoss` computes the paper's L_per and L_sty with it.
+"""
+import os.path as osp
+import weakref
+from typing import Dict, List, Mapping, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision.models.vgg as tv_vgg
+from mmagic.models.losses import PerceptualVGG
+
+from ratenet_plugin.registry import MODELS
+
+#: File name of torchvision's ImageNet VGG19 weights (``VGG19_Weights``).
+VGG19_WEIGHTS_FILE = 'vgg19-dcbb9e9d.pth'
+VGG19_WEIGHTS_URL = f'https://download.pytorch.org/models/{VGG19_WEIGHTS_FILE}'
+#: ``pretrained`` value meaning "the torch hub cache" (MMagic's spelling).
+TORCHVISION_VGG19 = 'torchvision://vgg19'
+
+#: Names of VGG19's ReLU outputs -> their index in ``vgg19().features``.
+VGG19_LAYERS = {
+    'relu1_1': '1', 'relu1_2': '3',
+    'relu2_1': '6', 'relu2_2': '8',
+    'relu3_1': '11', 'relu3_2': '13', 'relu3_3': '15', 'relu3_4': '17',
+    'relu4_1': '20', 'relu4_2': '22', 'relu4_3': '24', 'relu4_4': '26',
+    'relu5_1': '29', 'relu5_2': '31', 'relu5_3': '33', 'relu5_4': '35',
+}  # yapf: disable
+
+
+def resolve_vgg19_weights(pretrained: Optional[str]) -> Optional[str]:
+    """Path of the VGG19 weight file that ``pretrained`` names.
+
+    Args:
+        pretrained (str, optional): ``'torchvision://vgg19'`` for the torch
+            hub cache (``$TORCH_HOME/hub/checkpoints/vgg19-dcbb9e9d.pth``),
+            a path to that file, or None for random weights (tests only).
+
+    Returns:
+        str | None: An existing file, or None for random weights.
+
+    Raises:
+        FileNotFoundError: The file is absent; the message says where to put
+            it and which config key to set.
+    """
+    if pretrained is None:
+        return None
+    if pretrained == TORCHVISION_VGG19:
+        path = osp.join(torch.hub.get_dir(), 'checkpoints', VGG19_WEIGHTS_FILE)
+    else:
+        path = osp.expanduser(pretrained)
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'VGG19 weights for the perceptual/style losses not found: {path}. '
+            f'Put torchvision\'s ImageNet VGG19 state dict '
+            f'{VGG19_WEIGHTS_FILE} ({VGG19_WEIGHTS_URL}) there, or anywhere '
+            f'and set model.perceptual_loss.pretrained="/path/to/'
+            f'{VGG19_WEIGHTS_FILE}" (the default "{TORCHVISION_VGG19}" looks '
+            f'in {osp.join(torch.hub.get_dir(), "checkpoints")}, i.e. '
+            '$TORCH_HOME/hub/checkpoints). pretrained=None gives random '
+            'weights, for tests only.')
+    return path
+
+
+class LocalPerceptualVGG(PerceptualVGG):
+    """MMagic's ``PerceptualVGG`` (VGG19) with weights from a local file.
+
+    Only the construction differs; ``forward`` (ImageNet normalisation of a
+    [0, 1] input, then the features of the requested layers) is MMagic's.
+
+    Args:
+        layer_name_list (list[str]): Indices into ``vgg19().features`` as
+            strings, e.g. ``['1', '6']`` (relu1_1, relu2_1).
+        use_input_norm (bool): Normalise the [0, 1] input with ImageNet
+            mean/std. Defaults to True.
+        weights_path (str, optional): torchvision VGG19 state dict; None for
+            random weights. See :func:`resolve_vgg19_weights`.
+    """
+
+    def __init__(self,
+                 layer_name_list: List[str],
+                 use_input_norm: bool = True,
+                 weights_path: Optional[str] = None) -> None:
+        # PerceptualVGG.__init__ would download torchvision's weights; this
+        # sets up the same attributes from a local file instead.
+        nn.Module.__init__(self)
+        self.layer_name_list = layer_name_list
+        self.use_input_norm = use_input_norm
+        features = tv_vgg.make_layers(tv_vgg.cfgs['E'])  # vgg19().features
+        if weights_path is not None:
+            state_dict = torch.load(
+                weights_path, map_location='cpu', weights_only=True)
+            feature_state = {
+                key[len('features.'):]: value
+                for key, value in state_dict.items()
+                if key.startswith('features.')
+            }
+            try:
+                features.load_state_dict(feature_state)
+            except RuntimeError as error:
+                raise RuntimeError(
+                    f'{weights_path} is not a torchvision VGG19 state dict '
+                    f'({VGG19_WEIGHTS_FILE}): {error}') from error
+        num_layers = max(map(int, layer_name_list)) + 1
+        self.vgg_layers = features[:num_layers]
+        if use_input_norm:
+            self.register_buffer(
+                'mean',
+                torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+            self.register_buffer(
+                'std',
+                torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+        self.vgg_layers.requires_grad_(False)
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) -> (N, C, C) Gram matrix divided by C*H*W, in float32.
+
+    Computed with autocast off: a float16 sum over H*W products overflows.
+    """
+    n, c, h, w = features.shape
+    with torch.autocast(features.device.type, enabled=False):
+        flat = features.float().reshape(n, c, h * w)
+        return flat @ flat.transpose(1, 2) / (c * h * w)
+
+
+@MODELS.register_module()
+class VGG19PerceptualLoss(nn.Module):
+    """Weighted multi-layer VGG19 perceptual loss and Gram style loss.
+
+    ``perceptual = sum_l w_l * mean|phi_l(x) - phi_l(gt)|`` (the paper's
+    L_per, with the 1/CHW of its formula as the mean), and ``style = sum_l
+    v_l * mean|G(phi_l(x)) - G(phi_l(gt))|`` with G the Gram matrix divided
+    by CHW (Johnson et al.; MMagic's ``PerceptualLoss`` convention). The
+    terms are returned unweighted by any global factor: the model applies
+    lambda_per and lambda_sty.
+
+    Unlike MMagic's ``PerceptualLoss`` it reads VGG19 weights from a local
+    file, runs one VGG pass shared by both terms, can skip the style term,
+    and caches the ground truth's features: the pose-transfer and joint
+    updates of one cycle compare with the same ground-truth tensor, so its
+    VGG pass runs once per batch. The cache holds the last ground truth's
+    features and is reused only for the very same tensor object, unchanged
+    (same version counter) and under the same autocast state.
+
+    Args:
+        layer_weights (Mapping[str, float]): Perceptual weight per layer,
+            keyed by name (``'relu3_1'``, see :data:`VGG19_LAYERS`) or by
+            MMagic's index into ``vgg19().features`` (``'11'``).
+        layer_weights_style (Mapping[str, float], optional): Style weight per
+            layer, same keys; None uses ``layer_weights``.
+        use_input_norm (bool): ImageNet mean/std normalisation inside VGG.
+            Defaults to True.
+        norm_img (bool): Map inputs from [-1, 1] to [0, 1] first.
+            Defaults to True.
+        pretrained (str, optional): ``'torchvision://vgg19'`` (torch hub
+            cache, the default), a path to ``vgg19-dcbb9e9d.pth``, or None
+            for random weights (tests and demos only: the loss is then
+            meaningless). A missing file raises ``FileNotFoundError``.
+        criterion (str): ``'l1'`` or ``'mse'``. Defaults to ``'l1'``.
+        cache_gt_features (bool): Reuse the ground truth's features, see
+            above. Defaults to True.
+    """
+
+    def __init__(self,
+                 layer_weights: Mapping[str, float],
+                 layer_weights_style: Optional[Mapping[str, float]] = None,
+                 *,
+                 use_input_norm: bool = True,
+                 norm_img: bool = True,
+                 pretrained: Optional[str] = TORCHVISION_VGG19,
+                 criterion: str = 'l1',
+                 cache_gt_features: bool = True) -> None:
+        super().__init__()
+        if criterion not in ('l1', 'mse'):
+            raise ValueError(f'criterion must be "l1" or "mse", got '
+                             f'{criterion!r}')
+        self.layer_weights = self._by_index(layer_weights)
+        self.layer_weights_style = self._by_index(
+            layer_weights if layer_weights_style is None else
+            layer_weights_style)
+        self.norm_img = norm_img
+        self.criterion = F.l1_loss if criterion == 'l1' else F.mse_loss
+        self.cache_gt_features = cache_gt_features
+        layers = sorted(
+            set(self.layer_weights) | set(self.layer_weights_style), key=int)
+        self.vgg = LocalPerceptualVGG(
+            layers,
+            use_input_norm=use_input_norm,
+            weights_path=resolve_vgg19_weights(pretrained))
+        self._gt_cache: Optional[tuple] = None
+
+    @staticmethod
+    def _by_index(weights: Mapping[str, float]) -> Dict[str, float]:
+        by_index = {}
+        for layer, weight in weights.items():
+            index = VGG19_LAYERS.get(layer, layer)
+            if index not in VGG19_LAYERS.values():
+                raise KeyError(
+                    f'Unknown VGG19 layer {layer!r}; use one of '
+                    f'{list(VGG19_LAYERS)} or their indices '
+                    f'{list(VGG19_LAYERS.values())}')
+            by_index[index] = weight
+        return by_index
+
+    def _features(self, img: torch.Tensor) -> Dict[str, torch.Tensor]:
+        if self.norm_img:
+            img = (img + 1.) * 0.5
+        return self.vgg(img)
+
+    def _gt_features(self, gt: torch.Tensor) -> Dict[str, torch.Tensor]:
+        autocast_state = (torch.is_autocast_enabled(gt.device.type),
+                          torch.get_autocast_dtype(gt.device.type))
+        if self.cache_gt_features and self._gt_cache is not None:
+            gt_ref, version, state, features = self._gt_cache
+            if gt_ref() is gt and version == gt._version \
+                    and state == autocast_state:
+                return features
+        with torch.no_grad():
+            features = self._features(gt.detach())
+        if self.cache_gt_features:
+            self._gt_cache = (weakref.ref(gt), gt._version, autocast_state,
+                              features)
+        return features
+
+    def forward(self,
+                pred: torch.Tensor,
+                gt: torch.Tensor,
+                with_style: bool = True
+                ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Perceptual and style losses of ``pred`` against ``gt``.
+
+        Args:
+            pred (Tensor): (N, 3, H, W) generated image in [-1, 1], RGB.
+            gt (Tensor): (N, 3, H, W) ground truth in [-1, 1], RGB.
+            with_style (bool): Also compute the style term. Defaults to True.
+
+        Returns:
+            tuple[Tensor, Tensor | None]: Scalar perceptual loss; scalar
+            style loss, or None when ``with_style`` is False.
+        """
+        pred_features = self._features(pred)
+        gt_features = self._gt_features(gt)
+        perceptual = sum(
+            weight * self.criterion(pred_features[layer], gt_features[layer])
+            for layer, weight in self.layer_weights.items())
+        if not with_style:
+            return perceptual, None
+        style = sum(weight * self.criterion(
+            gram_matrix(pred_features[layer]),
+            gram_matrix(gt_features[layer]))
+                    for layer, weight in self.layer_weights_style.items())
+        return perceptual, style
