@@ -1,0 +1,58 @@
+import numpy as np
+
+from ratenet_plugin.datasets.keypoints import (COCO18_FLIP_INDEX, COCO18_LIMBS,
+                                               COCO18_NAMES, NUM_KEYPOINTS,
+                                               flip_keypoints_horizontal,
+                                               missing_mask)
+
+
+def _mirror_name(name):
+    if name.startswith('left_'):
+        return 'right_' + name[len('left_'):]
+    if name.startswith('right_'):
+        return 'left_' + name[len('right_'):]
+    return name
+
+
+def test_names_follow_the_architecture_order():
+    assert NUM_KEYPOINTS == len(COCO18_NAMES) == 18
+    assert COCO18_NAMES[:8] == ('nose', 'neck', 'right_shoulder',
+                                'right_elbow', 'right_wrist', 'left_shoulder',
+                                'left_elbow', 'left_wrist')
+    assert COCO18_NAMES[14:] == ('left_eye', 'right_eye', 'left_ear',
+                                 'right_ear')
+
+
+def test_flip_index_maps_each_joint_to_its_mirror():
+    for slot, source in enumerate(COCO18_FLIP_INDEX):
+        assert COCO18_NAMES[source] == _mirror_name(COCO18_NAMES[slot])
+    flip = np.array(COCO18_FLIP_INDEX)
+    assert (flip[flip] == np.arange(18)).all()  # an involution
+
+
+def test_limbs_name_valid_joints():
+    assert all(0 <= a < 18 and 0 <= b < 18 and a != b for a, b in COCO18_LIMBS)
+
+
+def test_flip_moves_left_wrist_to_right_wrist_slot_with_mirrored_x():
+    keypoints = np.full((18, 2), -1, np.float32)
+    keypoints[COCO18_NAMES.index('left_wrist')] = (30, 12)
+    keypoints[COCO18_NAMES.index('nose')] = (5, 3)
+    flipped = flip_keypoints_horizontal(keypoints, width=44)
+    right_wrist = COCO18_NAMES.index('right_wrist')
+    np.testing.assert_array_equal(flipped[right_wrist], (44 - 1 - 30, 12))
+    np.testing.assert_array_equal(flipped[COCO18_NAMES.index('nose')],
+                                  (38, 3))
+    # Only those two are present; missing joints stay (-1, -1).
+    assert missing_mask(flipped).sum() == 16
+    assert (flipped[missing_mask(flipped)] == -1).all()
+    assert (keypoints[COCO18_NAMES.index('left_wrist')] == (30, 12)).all()
+
+
+def test_flip_twice_is_identity():
+    rng = np.random.default_rng(0)
+    keypoints = rng.integers(0, 44, (18, 2)).astype(np.float32)
+    keypoints[[3, 9]] = -1
+    np.testing.assert_array_equal(
+        flip_keypoints_horizontal(flip_keypoints_horizontal(keypoints, 44),
+                                  44), keypoints)

@@ -1,0 +1,151 @@
+import hashlib
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from deepfashion_testing import SYNTHETIC
+from ratenet_plugin.datasets.patn_format import (identity_of,
+                                                 read_annotation_csv,
+                                                 read_pairs_csv)
+from ratenet_plugin.datasets.synthetic import (MARKER_FILE,
+                                               ensure_synthetic_deepfashion,
+                                               generate_synthetic_deepfashion)
+
+
+def _digests(root):
+    digests = {}
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, 'rb') as f:
+                digests[os.path.relpath(path, root)] = hashlib.sha1(
+                    f.read()).hexdigest()
+    return digests
+
+
+def _read(root, split):
+    rows = read_annotation_csv(
+        str(root / f'fasion-resize-annotation-{split}.csv'))
+    pairs = read_pairs_csv(str(root / f'fasion-resize-pairs-{split}.csv'))
+    return rows, pairs
+
+
+def test_layout_split_by_identity_and_pairs(synthetic_root):
+    poses = SYNTHETIC['poses_per_identity']
+    identities = {}
+    for split, count in (('train', 3), ('test', 1)):
+        rows, pairs = _read(synthetic_root, split)
+        assert sorted(os.listdir(synthetic_root / split)) == sorted(
+            r.name for r in rows)
+        assert len(rows) == count * poses
+        identities[split] = {identity_of(r.name) for r in rows}
+        assert len(identities[split]) == count
+        # Every ordered pair of distinct images of one identity, no other.
+        assert len(pairs) == count * poses * (poses - 1)
+        assert all(identity_of(p.source) == identity_of(p.target) and
+                   p.source != p.target for p in pairs)
+        for row in rows:
+            assert row.name.startswith('fashion') and 'Synthid0000000' in \
+                row.name and row.name.endswith('.jpg')
+            visible = (row.keypoints >= 0).all(axis=1)
+            assert visible[[1, 2, 5, 8, 11]].all()  # neck, shoulders, hips
+            assert ((row.keypoints == -1).all(axis=1) | visible).all()
+            assert (row.keypoints[visible] <= [43, 63]).all()
+            img = cv2.imread(str(synthetic_root / split / row.name))
+            assert img.shape == (64, 44, 3)
+    assert not identities['train'] & identities['test']
+    assert (synthetic_root / MARKER_FILE).is_file()
+
+
+def test_figures_are_drawn_at_their_keypoints(synthetic_root):
+    rows, _ = _read(synthetic_root, 'train')
+    for row in rows:
+        img = cv2.imread(str(synthetic_root / 'train' / row.name)).astype(int)
+        background = img[0, 0]
+        for joint in (1, 8, 11):  # neck and hips lie on the figure
+            x, y = row.keypoints[joint].astype(int)
+            assert np.abs(img[y, x] - background).sum() > 40, row.name
+
+
+def test_identities_wear_textures(tmp_path):
+    # At full size, the torso of textured garments is full of edges.
+    generate_synthetic_deepfashion(str(tmp_path), num_identities=6,
+                                   poses_per_identity=2,
+                                   num_test_identities=0, seed=0,
+                                   image_format='png')
+    rows, _ = _read(tmp_path, 'train')
+    energies = []
+    for row in rows:
+        img = cv2.imread(str(tmp_path / 'train' / row.name), 0).astype(float)
+        neck, hip = row.keypoints[1], row.keypoints[8]
+        y0, y1 = int(neck[1]) + 10, int(hip[1]) - 10
+        x0 = int(neck[0]) - 10
+        patch = img[y0:y1, x0:x0 + 20]
+        energies.append(np.abs(cv2.Laplacian(patch, cv2.CV_64F)).mean())
+    energies = np.array(energies).reshape(6, 2)
+    assert (energies.max(axis=1) > 20).sum() >= 3  # several textured ids
+    assert (energies.min(axis=1) < 5).any()  # and some plain ones
+
+
+def test_deterministic_for_a_seed(tmp_path, synthetic_root):
+    generate_synthetic_deepfashion(str(tmp_path / 'again'), **SYNTHETIC)
+    assert _digests(tmp_path / 'again') == _digests(synthetic_root)
+    other = dict(SYNTHETIC, seed=SYNTHETIC['seed'] + 1)
+    generate_synthetic_deepfashion(str(tmp_path / 'other'), **other)
+    differing = [
+        k for k, v in _digests(tmp_path / 'other').items()
+        if _digests(synthetic_root).get(k) != v
+    ]
+    assert len(differing) > 10
+    # Identity i is the same whatever the number of identities.
+    fewer = dict(SYNTHETIC, num_identities=2, num_test_identities=0)
+    generate_synthetic_deepfashion(str(tmp_path / 'fewer'), **fewer)
+    fewer_digests = _digests(tmp_path / 'fewer')
+    images = [k for k in fewer_digests if k.startswith('train')]
+    assert len(images) == 6
+    assert all(fewer_digests[k] == _digests(synthetic_root)[k] for k in images)
+
+
+def test_any_size_and_png(tmp_path):
+    summary = generate_synthetic_deepfashion(
+        str(tmp_path), num_identities=2, poses_per_identity=2,
+        num_test_identities=1, height=32, width=22, image_format='png')
+    assert summary['num_images_train'] == summary['num_images_test'] == 2
+    assert summary['num_pairs_train'] == 2
+    rows, _ = _read(tmp_path, 'test')
+    img = cv2.imread(str(tmp_path / 'test' / rows[0].name))
+    assert rows[0].name.endswith('.png') and img.shape == (32, 22, 3)
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(poses_per_identity=1), 'poses_per_identity'),
+    (dict(num_test_identities=11), 'num_test_identities'),
+    (dict(height=8), 'at least 16x16'),
+    (dict(image_format='gif'), 'image_format'),
+])
+def test_invalid_arguments(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        generate_synthetic_deepfashion(str(tmp_path), **kwargs)
+
+
+def test_ensure_uses_an_existing_empty_folder_and_rejects_typos(tmp_path):
+    root = tmp_path / 'set'
+    root.mkdir()
+    ensure_synthetic_deepfashion(str(root), num_identities=2,
+                                 poses_per_identity=2, num_test_identities=1,
+                                 height=32, width=22)
+    assert (root / 'fasion-resize-pairs-train.csv').is_file()
+    assert [p for p in os.listdir(tmp_path) if p != 'set'] == []
+    with pytest.raises(TypeError, match='num_identitys'):
+        ensure_synthetic_deepfashion(str(tmp_path / 'b'), num_identitys=2)
+
+
+def test_ensure_keeps_a_folder_that_is_not_synthetic(tmp_path, mmlogs):
+    root = tmp_path / 'real'
+    root.mkdir()
+    (root / 'fasion-resize-pairs-train.csv').write_text('from,to\n')
+    ensure_synthetic_deepfashion(str(root))
+    assert os.listdir(root) == ['fasion-resize-pairs-train.csv']
+    assert any('is not a synthetic set; using it as is' in m for m in mmlogs)

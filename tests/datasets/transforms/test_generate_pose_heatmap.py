@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+from mmagic.registry import TRANSFORMS
+
+from ratenet_plugin.datasets import GeneratePoseHeatmap, keypoints_to_heatmaps
+
+
+def _keypoints():
+    keypoints = np.full((18, 2), -1, np.float32)
+    keypoints[0] = (10, 20)
+    keypoints[7] = (43, 0)  # on the image corner
+    keypoints[9] = (21.5, 30.25)  # sub-pixel
+    return keypoints
+
+
+def test_heatmaps_are_gaussians_with_zero_maps_for_missing_joints():
+    heatmaps = keypoints_to_heatmaps(_keypoints(), 64, 44, sigma=2.0)
+    assert heatmaps.dtype == np.float32 and heatmaps.shape == (18, 64, 44)
+    assert heatmaps.min() >= 0 and heatmaps.max() <= 1
+    missing = [i for i in range(18) if i not in (0, 7, 9)]
+    assert (heatmaps[missing] == 0).all()
+    assert heatmaps[0, 20, 10] == pytest.approx(1.0)
+    assert np.unravel_index(heatmaps[0].argmax(), (64, 44)) == (20, 10)
+    assert heatmaps[7, 0, 43] == pytest.approx(1.0)
+    # Reference: the formula evaluated pixel by pixel.
+    ys, xs = np.mgrid[0:64, 0:44]
+    expected = np.exp(-((xs - 21.5)**2 + (ys - 30.25)**2) / (2 * 2.0**2))
+    np.testing.assert_allclose(heatmaps[9], expected, rtol=1e-5, atol=1e-7)
+    # One sigma away the value is exp(-1/2): float, not truncated as uint8.
+    assert heatmaps[0, 20, 12] == pytest.approx(np.exp(-0.5), rel=1e-5)
+
+
+def test_sigma_scales_with_image_height_by_default():
+    transform = TRANSFORMS.build(dict(type='GeneratePoseHeatmap'))
+    assert isinstance(transform, GeneratePoseHeatmap)
+    assert transform.sigma_for(256) == 6.0
+    assert transform.sigma_for(64) == 1.5
+    assert GeneratePoseHeatmap(
+        sigma=6, sigma_reference_height=None).sigma_for(64) == 6.0
+    results = transform(
+        dict(src_img=np.zeros((64, 44, 3), np.uint8),
+             tgt_img=np.zeros((64, 44, 3), np.uint8),
+             src_keypoints=_keypoints(),
+             tgt_keypoints=np.full((18, 2), -1, np.float32)))
+    np.testing.assert_allclose(
+        results['src_pose'], keypoints_to_heatmaps(_keypoints(), 64, 44, 1.5))
+    assert results['tgt_pose'].shape == (18, 64, 44)
+    assert not results['tgt_pose'].any()
+    assert repr(transform) == ('GeneratePoseHeatmap(sigma=6.0, '
+                               "sigma_reference_height=256, keys=('src', "
+                               "'tgt'))")
+
+
+def test_invalid_sigma():
+    with pytest.raises(ValueError, match='sigma must be positive'):
+        GeneratePoseHeatmap(sigma=0)

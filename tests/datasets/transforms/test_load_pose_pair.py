@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+from mmagic.registry import TRANSFORMS
+
+from deepfashion_testing import write_image
+from ratenet_plugin.datasets import LoadPosePairFromFile, PoseDataError
+
+
+def _results(tmp_path, frame=(64, 44)):
+    return dict(src_img_path=str(tmp_path / 'a.png'),
+                tgt_img_path=str(tmp_path / 'b.jpg'), keypoint_frame=frame,
+                pair_ref='pairs.csv:7')
+
+
+def test_loads_rgb_uint8_pair(tmp_path):
+    src = write_image(tmp_path / 'a.png')
+    write_image(tmp_path / 'b.jpg', value=200)
+    loader = TRANSFORMS.build(dict(type='LoadPosePairFromFile'))
+    assert isinstance(loader, LoadPosePairFromFile)
+    results = loader(_results(tmp_path))
+    assert results['src_img'].dtype == np.uint8
+    assert results['src_img'].shape == (64, 44, 3)
+    np.testing.assert_array_equal(results['src_img'], src)  # RGB, lossless
+    assert results['tgt_img'].shape == (64, 44, 3)
+    assert repr(loader) == ('LoadPosePairFromFile(check_frame=True, '
+                            'imdecode_backend=None, backend_args=None)')
+
+
+def test_grey_image_becomes_three_channels(tmp_path):
+    import cv2
+    cv2.imwrite(str(tmp_path / 'a.png'), np.full((64, 44), 90, np.uint8))
+    write_image(tmp_path / 'b.jpg')
+    results = LoadPosePairFromFile()(_results(tmp_path))
+    assert results['src_img'].shape == (64, 44, 3)
+    assert (results['src_img'] == 90).all()
+
+
+def test_missing_file_names_file_and_pair(tmp_path):
+    write_image(tmp_path / 'a.png')
+    with pytest.raises(FileNotFoundError) as info:
+        LoadPosePairFromFile()(_results(tmp_path))
+    assert str(tmp_path / 'b.jpg') in str(info.value)
+    assert 'pair pairs.csv:7' in str(info.value)
+
+
+@pytest.mark.parametrize('content', [b'', b'not an image at all'])
+def test_unreadable_image_names_file_and_pair(tmp_path, content):
+    write_image(tmp_path / 'a.png')
+    (tmp_path / 'b.jpg').write_bytes(content)
+    with pytest.raises(PoseDataError) as info:
+        LoadPosePairFromFile()(_results(tmp_path))
+    assert f"cannot decode image {tmp_path / 'b.jpg'} (pair pairs.csv:7)" \
+        in str(info.value)
+
+
+def test_size_differing_from_keypoint_frame_is_an_error(tmp_path):
+    write_image(tmp_path / 'a.png', height=64, width=64)
+    write_image(tmp_path / 'b.jpg')
+    with pytest.raises(PoseDataError) as info:
+        LoadPosePairFromFile()(_results(tmp_path))
+    assert (f"image {tmp_path / 'a.png'} (pair pairs.csv:7) is 64x64 (HxW) "
+            'but its keypoints are for 64x44 images') in str(info.value)
+    results = LoadPosePairFromFile(check_frame=False)(_results(tmp_path))
+    assert results['src_img'].shape == (64, 64, 3)
