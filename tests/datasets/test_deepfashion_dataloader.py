@@ -1,5 +1,6 @@
 """A dataloader over the synthetic set yields what the model consumes."""
 import torch
+from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 from mmengine.runner import Runner
 
@@ -53,3 +54,17 @@ def test_batches_have_the_shapes_the_model_expects(synthetic_root):
     assert len(samples.src_name) == 2
     assert all(k.shape == (18, 2) for k in samples.tgt_keypoints)
     assert len(loader) == len(loader.dataset) // 2
+
+
+def test_batches_feed_the_pose_data_preprocessor(synthetic_root):
+    batch = next(iter(_dataloader(synthetic_root, num_workers=0)))
+    preprocessor = MODELS.build(dict(type='PoseDataPreprocessor'))
+    data = preprocessor(batch, training=True)
+    inputs = data['inputs']
+    for side in ('src', 'tgt'):
+        img = inputs[f'{side}_img']
+        assert img.shape == (2, 3, 64, 64) and img.dtype == torch.float32
+        assert -1 <= img.min() and img.max() <= 1
+        assert img.max() == 1  # the white padding
+        assert inputs[f'{side}_pose'].shape == (2, 18, 64, 64)
+    assert data['data_samples'].gt_img.shape == (2, 3, 64, 64)

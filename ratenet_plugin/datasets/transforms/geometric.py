@@ -72,6 +72,9 @@ class ResizePadPose(BaseTransform):
       side (PATN's evaluation protocol).
     - ``'crop'``: resize by ``max(H / h0, W / w0)``, then crop the centre:
       256x256 -> 256x176 takes columns 40..215 (PATN's crop of DeepFashion).
+    - ``'fit_height'``: resize by ``H / h0``, then pad or crop the width
+      evenly: how DeepFashion's frames relate (256x256 ``img`` <-> 256x176
+      PATN crops <-> ~1101x750 ``img_highres``).
     - ``'stretch'``: resize to ``(H, W)`` without keeping the aspect ratio.
 
     Keypoints follow the pixel-centre convention of the resize,
@@ -87,8 +90,8 @@ class ResizePadPose(BaseTransform):
 
     Args:
         scale (Sequence[int]): Output ``(H, W)``. Defaults to (256, 176).
-        mode (str): ``'pad'``, ``'crop'`` or ``'stretch'``. Defaults to
-            ``'pad'``.
+        mode (str): ``'pad'``, ``'crop'``, ``'fit_height'`` or
+            ``'stretch'``. Defaults to ``'pad'``.
         pad_value (int): Fill value of padded pixels, all channels. Defaults
             to 255 (white, like DeepFashion's backgrounds).
         interpolation (str): mmcv interpolation name. Defaults to
@@ -97,7 +100,7 @@ class ResizePadPose(BaseTransform):
             'tgt')``.
     """
 
-    MODES = ('pad', 'crop', 'stretch')
+    MODES = ('pad', 'crop', 'fit_height', 'stretch')
 
     def __init__(self,
                  scale: Sequence[int] = (256, 176),
@@ -122,8 +125,9 @@ class ResizePadPose(BaseTransform):
         if self.mode == 'stretch':
             new_h, new_w = out_h, out_w
         else:
-            pick = min if self.mode == 'pad' else max
-            ratio = pick(out_h / in_h, out_w / in_w)
+            ratio = dict(pad=min(out_h / in_h, out_w / in_w),
+                         crop=max(out_h / in_h, out_w / in_w),
+                         fit_height=out_h / in_h)[self.mode]
             new_h = max(1, int(round(in_h * ratio)))
             new_w = max(1, int(round(in_w * ratio)))
         if (new_h, new_w) != (in_h, in_w):

@@ -98,6 +98,24 @@ def test_resize_moves_keypoints_with_the_image():
     assert stretched['src_img'].shape == (64, 64, 3)
 
 
+def test_fit_height_scales_to_the_height_then_crops_or_pads():
+    fit = ResizePadPose(scale=(64, 44), mode='fit_height')
+    square = _sample(64, 64)  # like DeepFashion's 256x256 img: crop
+    out = fit(dict(square))
+    np.testing.assert_array_equal(out['src_img'], square['src_img'][:, 10:54])
+    np.testing.assert_array_equal(out['src_keypoints'][1],
+                                  square['src_keypoints'][1] - [10, 0])
+    narrow = _sample(64, 40)  # like img_highres: pad
+    out = fit(dict(narrow))
+    np.testing.assert_array_equal(out['src_img'][:, 2:42], narrow['src_img'])
+    assert (out['src_img'][:, :2] == 255).all()
+    large = _sample(128, 88)  # same aspect: a plain resize
+    out = fit(dict(large))
+    np.testing.assert_array_equal(
+        out['src_img'],
+        ResizePadPose(scale=(64, 44), mode='stretch')(dict(large))['src_img'])
+
+
 def test_resize_after_heatmaps_is_an_error_and_bad_arguments():
     sample = GeneratePoseHeatmap()(_sample())
     with pytest.raises(ValueError, match='must come before'):
