@@ -1,0 +1,429 @@
+"""RATE-Net inference on any photo: source image + target pose -> image.
+
+:class:`RATENetInferencer` follows MMEngine's/MMagic's inferencer pattern
+(config + checkpoint in, ``preprocess -> forward -> visualize ->
+postprocess``), with inputs of this task:
+
+* ``source``: an image (path or ``uint8 (H, W, 3)`` RGB array) of any size.
+  Its keypoints come from MediaPipe (:class:`PoseExtractor`) unless
+  ``source_pose`` is given. The person is cropped to the config's keypoint
+  frame (``crop='person'``) or the whole image is letterboxed
+  (``crop='full'``); keypoints move with it.
+* ``target_pose``: a keypoint JSON (our ``coco18`` format or OpenPose's),
+  keypoints (``(18, 2)`` array or :class:`PoseKeypoints`, e.g. a PATN row
+  from :func:`read_patn_annotation`), or an image whose pose is extracted.
+  With ``crop='person'`` the target skeleton is framed like the source
+  person; with ``crop='full'`` it is letterboxed from its own image size
+  (keypoints without a known size are taken as already in the frame).
+
+The rest is the config's test pipeline without its loading step
+(``ResizePadPose``, ``GeneratePoseHeatmap``, ``PackPoseInputs``), so
+inference sees exactly what testing sees.
+"""
+import copy
+import os
+import os.path as osp
+from dataclasses import dataclass
+from functools import partial
+from typing import (Any, Callable, Dict, List, Optional, Sequence, Tuple,
+                    Union)
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config, ConfigDict
+from mmengine.dataset import Compose
+from mmengine.infer import BaseInferencer
+from mmengine.registry import FUNCTIONS, init_default_scope
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
+
+from ratenet_plugin.datasets.patn_format import read_pairs_csv
+from ratenet_plugin.utils.config import import_plugin
+from .keypoint_io import (KeypointFormatError, PoseKeypoints,
+                          load_keypoints_json)
+from .person_crop import FrameCrop, full_crop, person_crop
+from .pose_annotation import IMAGE_EXTENSIONS
+from .pose_drawing import draw_pose, make_panel
+from .pose_extraction import (NoPersonError, PoseExtractor, has_person,
+                              read_rgb)
+
+ImageInput = Union[str, np.ndarray]
+PoseInput = Union[str, np.ndarray, PoseKeypoints]
+CROP_MODES = ('person', 'full')
+# Pipeline steps that read files; the inferencer supplies images itself.
+LOADING_TRANSFORMS = ('LoadPosePairFromFile', )
+# Per-pair input problems that batch mode reports and skips.
+PAIR_ERRORS = (NoPersonError, KeypointFormatError, FileNotFoundError,
+               ValueError)
+
+
+@dataclass
+class PairInput:
+    """One inference request (see :class:`RATENetInferencer`)."""
+    source: ImageInput
+    target_pose: PoseInput
+    source_pose: Optional[PoseInput] = None
+    name: Optional[str] = None
+
+
+def _stem(value: Any, default: str) -> str:
+    return osp.splitext(osp.basename(value))[0] if isinstance(value,
+                                                              str) else default
+
+
+class RATENetInferencer(BaseInferencer):
+    """Pose-guided person image synthesis with a trained RATE-Net.
+
+    Args:
+        config (str | Config): Model config (the training config).
+        checkpoint (str, optional): Checkpoint to load (strictly: every
+            weight must match). None runs a randomly initialised model, with
+            a warning; only useful for tests.
+        device (str): ``'cpu'``, ``'cuda'``, ``'cuda:1'``... Defaults to
+            ``'cpu'``.
+        crop (str): ``'person'`` (crop around the person) or ``'full'``
+            (letterbox the whole image). Defaults to ``'person'``.
+        min_visibility (float): MediaPipe visibility below which a joint is
+            missing. Defaults to 0.5.
+
+    Example:
+        >>> inferencer = RATENetInferencer(
+        ...     'configs/ratenet/ratenet_deepfashion.py', 'iter_40000.pth')
+        >>> out = inferencer('person.jpg', 'pose.json',
+        ...                  result_out_dir='results', save_panel=True)
+        >>> out['predictions'][0]['result'].shape   # (H, W, 3) uint8 RGB
+    """
+    preprocess_kwargs: set = set()
+    forward_kwargs: set = set()
+    visualize_kwargs: set = {'result_out_dir', 'save_panel'}
+    postprocess_kwargs: set = set()
+
+    def __init__(self,
+                 config: Union[str, Config],
+                 checkpoint: Optional[str] = None,
+                 device: str = 'cpu',
+                 *,
+                 crop: str = 'person',
+                 min_visibility: float = 0.5) -> None:
+        if crop not in CROP_MODES:
+            raise ValueError(f'crop must be one of {CROP_MODES}, got {crop!r}')
+        if isinstance(config, str):
+            if not osp.isfile(config):
+                raise FileNotFoundError(f'config file not found: {config}')
+            cfg = Config.fromfile(config)
+        else:
+            cfg = copy.deepcopy(config)
+        if checkpoint is not None and not osp.isfile(checkpoint):
+            raise FileNotFoundError(
+                f'checkpoint file not found: {checkpoint} (train one with '
+                'tools/train.py, or pass checkpoint=None for random weights)')
+        init_default_scope(cfg.get('default_scope', 'mmagic'))
+        import_plugin(cfg)
+        self.crop = crop
+        self.min_visibility = min_visibility
+        self._extractor: Optional[PoseExtractor] = None
+        super().__init__(
+            cfg, checkpoint, device, scope='mmagic', show_progress=False)
+
+    # ------------------------------------------------------------ set-up
+    def _load_weights_to_model(self, model: torch.nn.Module,
+                               checkpoint: Optional[dict],
+                               cfg: Optional[ConfigDict]) -> None:
+        """Strict loading: a checkpoint of another architecture raises."""
+        if checkpoint is None:
+            super()._load_weights_to_model(model, checkpoint, cfg)
+        else:
+            _load_checkpoint_to_model(model, checkpoint, strict=True)
+
+    def _init_pipeline(self, cfg: ConfigDict) -> Compose:
+        """The test pipeline without its loading step."""
+        dataset = cfg.test_dataloader.dataset
+        self.frame: Tuple[int, int] = tuple(
+            dataset.get('keypoint_frame', (256, 176)))
+        steps = [
+            step for step in dataset.pipeline
+            if step['type'] not in LOADING_TRANSFORMS
+        ]
+        return Compose(steps)
+
+    def _init_collate(self, cfg: ConfigDict) -> Callable:
+        """The test dataloader's ``collate_fn`` (MMEngine's ``FUNCTIONS``;
+        MMagic has no registry of its own), ``pseudo_collate`` by default as
+        in the Runner."""
+        collate_cfg = dict(
+            cfg.test_dataloader.get('collate_fn',
+                                    dict(type='pseudo_collate')))
+        collate_fn = FUNCTIONS.get(collate_cfg.pop('type'))
+        return partial(collate_fn, **collate_cfg)
+
+    def _init_visualizer(self, cfg: ConfigDict) -> None:
+        """Panels are drawn by :meth:`visualize`; no MMEngine visualiser."""
+        return None
+
+    @property
+    def extractor(self) -> PoseExtractor:
+        """The MediaPipe extractor, created on first use."""
+        if self._extractor is None:
+            self._extractor = PoseExtractor(min_visibility=self.min_visibility)
+        return self._extractor
+
+    # ---------------------------------------------------------- inputs
+    def _read_pose(self, pose: PoseInput, role: str,
+                   name: str) -> PoseKeypoints:
+        """Keypoints from a JSON, an image (extracted) or an array."""
+        if isinstance(pose, PoseKeypoints):
+            return pose
+        if isinstance(pose, np.ndarray):
+            if pose.shape == (18, 2):
+                return PoseKeypoints(pose.astype(np.float32))
+            return self._extract(pose, role, name)
+        if not isinstance(pose, str):
+            raise TypeError(f'{role} must be a path, an (18, 2) keypoint '
+                            f'array, PoseKeypoints or an image array, got '
+                            f'{type(pose).__name__}')
+        if pose.lower().endswith('.json'):
+            return load_keypoints_json(pose)
+        if pose.lower().endswith(IMAGE_EXTENSIONS):
+            return self._extract(read_rgb(pose), role, pose)
+        raise ValueError(
+            f'{role} {pose!r}: expected a .json keypoint file or an image '
+            f'({", ".join(IMAGE_EXTENSIONS)}); for a PATN annotation row use '
+            'read_patn_annotation(csv, name)')
+
+    def _extract(self, image: np.ndarray, role: str,
+                 name: str) -> PoseKeypoints:
+        keypoints = self.extractor(image)
+        if not has_person(keypoints):
+            raise NoPersonError(
+                f'no person found in the {role} image {name}: MediaPipe '
+                'detected no body. Use a photo showing one person, or pass '
+                'the keypoints as JSON.')
+        return PoseKeypoints(keypoints, image.shape[:2])
+
+    def _crops(self, image_size: Tuple[int, int], src_pose: PoseKeypoints,
+               tgt_pose: PoseKeypoints) -> Tuple[FrameCrop, FrameCrop]:
+        """Where the source image and the target skeleton go in the frame."""
+        if self.crop == 'person':
+            return (person_crop(src_pose.keypoints, self.frame),
+                    person_crop(tgt_pose.keypoints, self.frame))
+        return (full_crop(image_size, self.frame),
+                full_crop(tgt_pose.image_size or self.frame, self.frame))
+
+    def prepare(self, request: PairInput, index: int = 0) -> dict:
+        """Crop the source, fit the target pose, run the test pipeline.
+
+        Returns:
+            dict: ``packed`` (the pipeline's output for the model), ``name``,
+            ``source`` (the source as the model sees it, uint8 RGB),
+            ``target_keypoints`` (in the model's frame).
+        """
+        source = request.source
+        source_name = source if isinstance(source, str) else f'source #{index}'
+        image = read_rgb(source) if isinstance(source, str) else source
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f'{source_name}: expected a uint8 (H, W, 3) RGB '
+                             f'image, got {image.dtype} {image.shape}')
+        if request.source_pose is None:
+            src_pose = self._extract(image, 'source', source_name)
+        else:
+            src_pose = self._read_pose(request.source_pose, 'source_pose',
+                                       source_name)
+            if not has_person(src_pose.keypoints):
+                raise NoPersonError(
+                    f'source_pose of {source_name} has no joints')
+        tgt_pose = self._read_pose(request.target_pose, 'target_pose',
+                                   source_name)
+        if not has_person(tgt_pose.keypoints):
+            raise NoPersonError(
+                f'target_pose for {source_name} has no joints')
+
+        src_crop, tgt_crop = self._crops(image.shape[:2], src_pose, tgt_pose)
+        name = request.name or (f'{_stem(source, f"source{index}")}___'
+                                f'{_stem(request.target_pose, "pose")}')
+        height, width = self.frame
+        results = dict(
+            src_img=src_crop.apply_image(image),
+            # No target photo at inference: a blank placeholder keeps the
+            # test pipeline (which packs a pair) unchanged.
+            tgt_img=np.full((height, width, 3), 255, np.uint8),
+            src_keypoints=src_crop.apply_keypoints(src_pose.keypoints),
+            tgt_keypoints=tgt_crop.apply_keypoints(tgt_pose.keypoints),
+            keypoint_frame=self.frame,
+            src_name=source_name,
+            tgt_name=str(request.target_pose) if isinstance(
+                request.target_pose, str) else 'target pose',
+            src_img_path=source if isinstance(source, str) else '',
+            tgt_img_path='')
+        packed = self.pipeline(results)
+        return dict(
+            packed=packed,
+            name=name,
+            source=packed['inputs']['src_img'].permute(1, 2, 0).numpy(),
+            target_keypoints=packed['data_samples'].metainfo['tgt_keypoints'])
+
+    # ----------------------------------------------------------- stages
+    def preprocess(self, inputs: List[dict], batch_size: int = 1, **kwargs):
+        """Yield collated batches of prepared inputs."""
+        for chunk in self._get_chunk_data(iter(inputs), batch_size):
+            yield self.collate_fn([item['packed'] for item in chunk])
+
+    def visualize(self,
+                  inputs: List[dict],
+                  preds: List[Any],
+                  result_out_dir: Optional[str] = None,
+                  save_panel: bool = False) -> List[np.ndarray]:
+        """Build ``source | target pose | result`` panels; write
+        ``<name>.png`` (and ``<name>_panel.png``) to ``result_out_dir``."""
+        panels = []
+        if result_out_dir:
+            os.makedirs(result_out_dir, exist_ok=True)
+        for item, pred in zip(inputs, preds):
+            result = self._to_rgb_uint8(pred)
+            skeleton = draw_pose(item['target_keypoints'], result.shape[:2])
+            panel = make_panel([item['source'], skeleton, result])
+            panels.append(panel)
+            if result_out_dir:
+                base = osp.join(result_out_dir, item['name'])
+                cv2.imwrite(base + '.png', result[..., ::-1])
+                if save_panel:
+                    cv2.imwrite(base + '_panel.png', panel[..., ::-1])
+        return panels
+
+    def postprocess(self, preds: List[Any], visualization: List[np.ndarray],
+                    return_datasamples: bool = False,
+                    inputs: Sequence[dict] = ()) -> Dict[str, list]:
+        """``predictions``: per input ``name``, ``result`` (uint8 RGB) and
+        ``target_keypoints``; ``visualization``: the panels."""
+        predictions = []
+        for item, pred in zip(inputs, preds):
+            entry = dict(
+                name=item['name'],
+                result=self._to_rgb_uint8(pred),
+                target_keypoints=np.asarray(item['target_keypoints']))
+            if return_datasamples:
+                entry['datasample'] = pred
+            predictions.append(entry)
+        return dict(predictions=predictions, visualization=visualization)
+
+    @staticmethod
+    def _to_rgb_uint8(pred: Any) -> np.ndarray:
+        """``output.pred_img`` (3, H, W) float [0, 255] in the sample's
+        channel order -> uint8 (H, W, 3) RGB."""
+        img = pred.output.pred_img.detach().cpu().float()
+        if pred.metainfo.get('channel_order', 'BGR') == 'BGR':
+            img = img.flip(0)
+        return img.clamp(0, 255).round().byte().permute(1, 2, 0).numpy()
+
+    def __call__(self,
+                 source: Union[ImageInput, Sequence[ImageInput]],
+                 target_pose: Union[PoseInput, Sequence[PoseInput]],
+                 *,
+                 source_pose: Optional[Union[PoseInput,
+                                             Sequence[PoseInput]]] = None,
+                 batch_size: int = 1,
+                 return_datasamples: bool = False,
+                 **kwargs) -> Dict[str, list]:
+        """Generate ``source`` under ``target_pose``.
+
+        ``source``, ``target_pose`` (and ``source_pose``) are single items
+        or equally long lists. Keyword arguments ``result_out_dir`` and
+        ``save_panel`` go to :meth:`visualize`.
+
+        Returns:
+            dict: ``predictions`` (list of dicts with ``name``, ``result``
+            uint8 (H, W, 3) RGB at the model's output size,
+            ``target_keypoints``) and ``visualization`` (panels).
+
+        Raises:
+            NoPersonError: no person in a source (or target) image.
+            FileNotFoundError / KeypointFormatError: bad input files.
+        """
+        _, _, visualize_kwargs, _ = self._dispatch_kwargs(**kwargs)
+        return self._run(
+            self._to_requests(source, target_pose, source_pose), batch_size,
+            return_datasamples, visualize_kwargs)
+
+    def _run(self, requests: List[PairInput], batch_size: int,
+             return_datasamples: bool,
+             visualize_kwargs: dict) -> Dict[str, list]:
+        prepared = [self.prepare(req, i) for i, req in enumerate(requests)]
+        return self._predict(prepared, batch_size, return_datasamples,
+                             visualize_kwargs)
+
+    def _predict(self, prepared: List[dict], batch_size: int,
+                 return_datasamples: bool,
+                 visualize_kwargs: dict) -> Dict[str, list]:
+        preds: List[Any] = []
+        for batch in self.preprocess(prepared, batch_size=batch_size):
+            preds.extend(self.forward(batch))
+        visualization = self.visualize(prepared, preds, **visualize_kwargs)
+        return self.postprocess(preds, visualization, return_datasamples,
+                                inputs=prepared)
+
+    @staticmethod
+    def _to_requests(source, target_pose, source_pose) -> List[PairInput]:
+        many = isinstance(source, (list, tuple))
+        if not many:
+            return [PairInput(source, target_pose, source_pose)]
+        targets = list(target_pose)
+        source_poses = [None] * len(source) if source_pose is None else list(
+            source_pose)
+        if not len(source) == len(targets) == len(source_poses):
+            raise ValueError(
+                f'got {len(source)} sources, {len(targets)} target poses and '
+                f'{len(source_poses)} source poses; they must pair up')
+        return [
+            PairInput(s, t, p)
+            for s, t, p in zip(source, targets, source_poses)
+        ]
+
+    def infer_pairs(self,
+                    pairs_file: str,
+                    image_dir: str,
+                    result_out_dir: str,
+                    *,
+                    pose_dir: Optional[str] = None,
+                    save_panel: bool = False,
+                    batch_size: int = 1,
+                    log: Callable[[str], None] = print
+                    ) -> Tuple[List[str], List[str]]:
+        """Batch mode over a PATN pairs CSV (``from,to``).
+
+        Each source is ``image_dir/<from>``; the target pose is
+        ``pose_dir/<to stem>.json`` when ``pose_dir`` is given, else it is
+        extracted from ``image_dir/<to>``. Results are written as
+        ``<from stem>___<to stem>.png`` (and ``..._panel.png``). A pair that
+        fails (missing file, no person, bad JSON) is reported through
+        ``log`` and skipped.
+
+        Returns:
+            tuple[list[str], list[str]]: Written result files, and the pairs
+            (``'<from> -> <to>'``) that failed, in pairs-file order.
+        """
+        prepared, failed = [], []
+        for pair in read_pairs_csv(pairs_file):
+            target = osp.join(pose_dir, _stem(pair.target, '') + '.json') \
+                if pose_dir else osp.join(image_dir, pair.target)
+            request = PairInput(
+                osp.join(image_dir, pair.source), target,
+                name=f'{_stem(pair.source, "")}___{_stem(pair.target, "")}')
+            try:
+                prepared.append(self.prepare(request, len(prepared)))
+            except PAIR_ERRORS as error:
+                log(f'{pairs_file}, line {pair.line} ({pair.source} -> '
+                    f'{pair.target}): skipped: {error}')
+                failed.append(f'{pair.source} -> {pair.target}')
+        results = self._predict(prepared, batch_size, False,
+                                dict(result_out_dir=result_out_dir,
+                                     save_panel=save_panel))
+        written = [
+            osp.join(result_out_dir, pred['name'] + '.png')
+            for pred in results['predictions']
+        ]
+        return written, failed
+
+    def close(self) -> None:
+        """Release the MediaPipe graph, if one was created."""
+        if self._extractor is not None:
+            self._extractor.close()
+            self._extractor = None

@@ -1,0 +1,253 @@
+import importlib.util
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from ratenet_plugin.apis import (KeypointFormatError, NoPersonError,
+                                 PoseKeypoints, RATENetInferencer,
+                                 save_keypoints_json)
+from ratenet_plugin.registry import MODELS
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+FRAME = (64, 44)  # the data set's keypoint frame (H, W)
+OUT_SIZE = (64, 64)  # the test pipeline pads it to the model's input
+
+
+def tiny_config() -> Config:
+    """A RATE-Net with 8-channel layers and a 64x64 test pipeline."""
+    return Config(dict(
+        default_scope='mmagic',
+        custom_imports=dict(imports=['ratenet_plugin'],
+                            allow_failed_imports=False),
+        model=dict(
+            type='RATENet',
+            generator=dict(
+                type='RATEGenerator',
+                pose_transfer=dict(type='PoseTransferModule',
+                                   base_channels=8, num_downsamples=2,
+                                   num_blocks=1),
+                texture_enhancer=dict(type='TextureEnhancingModule',
+                                      base_channels=8, num_downsamples=2,
+                                      texture_dim=16, num_res_blocks=1,
+                                      num_adain_blocks=1)),
+            shape_discriminator=dict(type='PoseShapeDiscriminator',
+                                     base_channels=8, num_res_blocks=1),
+            appearance_discriminator=dict(type='AppearanceDiscriminator',
+                                          base_channels=8, num_res_blocks=1),
+            perceptual_loss=dict(type='VGG19PerceptualLoss',
+                                 layer_weights={'relu1_1': 1.0},
+                                 pretrained=None)),
+        test_dataloader=dict(dataset=dict(
+            type='DeepFashionPoseDataset',
+            keypoint_frame=FRAME,
+            pipeline=[
+                dict(type='LoadPosePairFromFile'),
+                dict(type='ResizePadPose', scale=OUT_SIZE, mode='pad'),
+                dict(type='GeneratePoseHeatmap'),
+                dict(type='PackPoseInputs'),
+            ]))))
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory) -> str:
+    """A randomly initialised tiny model, saved like MMEngine does."""
+    init_default_scope('mmagic')
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_config().model)
+    model.init_weights()
+    path = str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth')
+    torch.save(dict(meta=dict(), state_dict=model.state_dict()), path)
+    return path
+
+
+@pytest.fixture(scope='module')
+def inferencer(checkpoint):
+    inferencer = RATENetInferencer(tiny_config(), checkpoint)
+    yield inferencer
+    inferencer.close()
+
+
+@pytest.fixture(scope='module')
+def photos(tmp_path_factory, astronaut) -> dict:
+    folder = tmp_path_factory.mktemp('photos')
+    paths = dict(
+        astronaut=folder / 'astronaut.png',
+        mirrored=folder / 'mirrored.png',
+        empty=folder / 'empty.png')
+    cv2.imwrite(str(paths['astronaut']), astronaut[..., ::-1])
+    cv2.imwrite(str(paths['mirrored']), astronaut[:, ::-1, ::-1])
+    cv2.imwrite(str(paths['empty']), np.full((80, 60, 3), 230, np.uint8))
+    return {k: str(v) for k, v in paths.items()}
+
+
+def standing_pose() -> np.ndarray:
+    """A full-body COCO-18 skeleton in a 256x176 frame."""
+    kpts = np.array(
+        [[88, 30], [88, 55], [68, 56], [60, 95], [58, 130], [108, 56],
+         [116, 95], [118, 130], [76, 130], [74, 180], [72, 230], [100, 130],
+         [102, 180], [104, 230], [84, 26], [92, 26], [80, 28], [96, 28]],
+        np.float32)
+    kpts[4] = -1
+    return kpts
+
+
+def test_astronaut_to_json_pose_writes_configured_size(
+        inferencer, photos, tmp_path):
+    pose_file = str(tmp_path / 'pose.json')
+    save_keypoints_json(pose_file, standing_pose(), (256, 176))
+    out = inferencer(photos['astronaut'], pose_file,
+                     result_out_dir=str(tmp_path / 'out'), save_panel=True)
+    (pred, ) = out['predictions']
+    assert pred['name'] == 'astronaut___pose'
+    assert pred['result'].shape == OUT_SIZE + (3, )
+    assert pred['result'].dtype == np.uint8
+    written = cv2.imread(str(tmp_path / 'out' / 'astronaut___pose.png'))
+    np.testing.assert_array_equal(written[..., ::-1], pred['result'])
+    panel = cv2.imread(str(tmp_path / 'out' / 'astronaut___pose_panel.png'))
+    assert panel.shape == (OUT_SIZE[0], 3 * OUT_SIZE[1] + 8, 3)
+    # The target skeleton was fitted into the frame: every joint that was
+    # present is still there, and none left the 64x64 input.
+    kpts = pred['target_keypoints']
+    present = kpts[:, 0] >= 0
+    assert present.sum() == 17
+    assert (kpts[present] < OUT_SIZE[::-1]).all()
+
+
+def test_checkpoint_weights_drive_the_result(inferencer, checkpoint, photos):
+    state = torch.load(checkpoint, weights_only=True)['state_dict']
+    for key, value in inferencer.model.state_dict().items():
+        torch.testing.assert_close(value, state[key])
+    first = inferencer(photos['astronaut'], photos['mirrored'])
+    second = inferencer(photos['astronaut'], photos['mirrored'])
+    np.testing.assert_array_equal(first['predictions'][0]['result'],
+                                  second['predictions'][0]['result'])
+    other = RATENetInferencer(tiny_config(), None)
+    third = other(photos['astronaut'], photos['mirrored'])
+    assert not np.array_equal(first['predictions'][0]['result'],
+                              third['predictions'][0]['result'])
+
+
+def test_target_pose_formats(inferencer, photos, astronaut, tmp_path):
+    kpts = standing_pose()
+    openpose_file = str(tmp_path / 'openpose.json')
+    save_keypoints_json(openpose_file, kpts, fmt='openpose')
+    out = inferencer(
+        [photos['astronaut'], astronaut, photos['astronaut']],
+        [openpose_file, PoseKeypoints(kpts, (256, 176)), kpts],
+        batch_size=2)
+    results = [p['result'] for p in out['predictions']]
+    assert len(results) == 3 and all(r.shape == OUT_SIZE + (3, )
+                                     for r in results)
+    # Same source, same skeleton, three formats: same image.
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
+
+
+def test_full_crop_mode_keeps_the_whole_target_frame(checkpoint, photos):
+    inferencer = RATENetInferencer(tiny_config(), checkpoint, crop='full')
+    kpts = standing_pose() * (FRAME[0] / 256)
+    out = inferencer(photos['astronaut'], PoseKeypoints(kpts, FRAME))
+    moved = out['predictions'][0]['target_keypoints']
+    # FRAME -> (64, 64) pads 10 columns each side, no scaling.
+    present = kpts[:, 0] >= 0
+    np.testing.assert_allclose(moved[present], kpts[present] + (10, 0),
+                               atol=0.6)
+    inferencer.close()
+
+
+def test_pairs_batch_mode_skips_bad_pairs(inferencer, photos, tmp_path):
+    folder = osp.dirname(photos['astronaut'])
+    pairs = tmp_path / 'pairs.csv'
+    pairs.write_text('from,to\nastronaut.png,mirrored.png\n'
+                     'mirrored.png,astronaut.png\nastronaut.png,empty.png\n'
+                     'missing.png,astronaut.png\n')
+    messages = []
+    written, failed = inferencer.infer_pairs(
+        str(pairs), folder, str(tmp_path / 'results'), save_panel=True,
+        log=messages.append)
+    assert [osp.basename(w) for w in written] == [
+        'astronaut___mirrored.png', 'mirrored___astronaut.png'
+    ]
+    assert all(cv2.imread(w).shape == OUT_SIZE + (3, ) for w in written)
+    assert failed == ['astronaut.png -> empty.png',
+                      'missing.png -> astronaut.png']
+    assert 'line 4' in messages[0] and 'no person found' in messages[0]
+    assert 'line 5' in messages[1] and 'missing.png' in messages[1]
+
+
+def test_no_person_in_source_is_a_clear_error(inferencer, photos):
+    with pytest.raises(NoPersonError, match='source image .*empty.png'):
+        inferencer(photos['empty'], standing_pose())
+
+
+def test_malformed_target_json(inferencer, photos, tmp_path):
+    bad = tmp_path / 'bad.json'
+    bad.write_text('{"format": "coco18", "keypoints": [[1, 2]]}')
+    with pytest.raises(KeypointFormatError, match='bad.json'):
+        inferencer(photos['astronaut'], str(bad))
+    with pytest.raises(ValueError, match='read_patn_annotation'):
+        inferencer(photos['astronaut'], str(tmp_path / 'ann.csv'))
+
+
+def test_missing_or_wrong_checkpoint(tmp_path, checkpoint):
+    with pytest.raises(FileNotFoundError, match='checkpoint file not found: '
+                       '.*nothing.pth'):
+        RATENetInferencer(tiny_config(), str(tmp_path / 'nothing.pth'))
+    with pytest.raises(FileNotFoundError, match='config file not found'):
+        RATENetInferencer(str(tmp_path / 'nothing.py'), checkpoint)
+    wider = tiny_config()
+    wider.model.generator.pose_transfer.base_channels = 16
+    with pytest.raises(RuntimeError, match='size mismatch'):
+        RATENetInferencer(wider, checkpoint)
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'infer_tool', osp.join(ROOT, 'tools', 'infer.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cli_single_pair_and_clear_errors(checkpoint, photos, tmp_path,
+                                          capsys):
+    config = tmp_path / 'tiny_config.py'
+    tiny_config().dump(str(config))
+    tool = _load_tool()
+    common = ['--config', str(config), '--checkpoint', checkpoint]
+    out, panel = tmp_path / 'r' / 'result.png', tmp_path / 'panel.png'
+    assert tool.main(common + [
+        '--source', photos['astronaut'], '--target-pose', photos['mirrored'],
+        '--out', str(out), '--panel', str(panel)
+    ]) == 0
+    assert cv2.imread(str(out)).shape == OUT_SIZE + (3, )
+    assert cv2.imread(str(panel)).shape[0] == OUT_SIZE[0]
+
+    ann = tmp_path / 'ann.csv'
+    ann.write_text('name:keypoints_y:keypoints_x\n'
+                   'p.jpg: [10, 20, 20, 30, 40, 20, 30, 40, 40, 50, 60, 40, '
+                   '50, 60, 8, 8, 9, 9]: [22, 22, 16, 14, 12, 28, 30, 32, 18,'
+                   ' 18, 18, 26, 26, 26, 20, 24, 18, 26]\n')
+    assert tool.main(common + [
+        '--source', photos['astronaut'], '--target-pose', str(ann),
+        '--target-name', 'p.jpg', '--out', str(tmp_path / 'row.png')
+    ]) == 0
+
+    capsys.readouterr()
+    assert tool.main(common + [
+        '--source', photos['empty'], '--target-pose', photos['astronaut'],
+        '--out', str(tmp_path / 'x.png')
+    ]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: no person found in the source image')
+    assert tool.main(common[:2] + [
+        '--checkpoint', str(tmp_path / 'none.pth'), '--source',
+        photos['astronaut'], '--target-pose', photos['astronaut'], '--out',
+        str(tmp_path / 'x.png')
+    ]) == 1
+    assert 'checkpoint file not found' in capsys.readouterr().err

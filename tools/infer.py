@@ -1,0 +1,137 @@
+"""Pose-guided person image synthesis with a trained RATE-Net.
+
+One pair (the target pose from a keypoint JSON, a target photo, or a PATN
+annotation row):
+
+    python tools/infer.py --checkpoint iter_40000.pth \
+        --source person.jpg --target-pose pose.json --out result.png \
+        [--panel panel.png] [--config configs/ratenet/ratenet_deepfashion.py]
+    python tools/infer.py ... --target-pose other_person.jpg --out r.png
+    python tools/infer.py ... --target-pose fasion-resize-annotation-test.csv \
+        --target-name fashionWOMENDressesid0000262902_3back.jpg --out r.png
+
+Batch mode over a pairs CSV (``from,to``; target poses from ``--pose-dir``
+JSONs or extracted from the target images):
+
+    python tools/infer.py --checkpoint ckpt.pth --pairs pairs.csv \
+        --image-dir images/ --out-dir results/ [--pose-dir poses/] [--panel]
+
+Source photos may have any size: the person is cropped to the model's frame
+(``--crop person``, default) or the whole photo is letterboxed
+(``--crop full``). Runs on ``--device cpu`` (default) or ``cuda``.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import cv2
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from ratenet_plugin.apis import (KeypointFormatError, NoPersonError,  # noqa
+                                 PoseKeypoints, read_patn_annotation)
+from ratenet_plugin.apis.inferencer import RATENetInferencer  # noqa: E402
+from ratenet_plugin.datasets.patn_format import PoseDataError  # noqa: E402
+
+# Bad inputs: reported in one line, without a traceback.
+USER_ERRORS = (NoPersonError, KeypointFormatError, PoseDataError, ValueError,
+               FileNotFoundError, KeyError)
+DEFAULT_CONFIG = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',
+    'ratenet_deepfashion.py')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='RATE-Net inference: source image + target pose -> image')
+    parser.add_argument(
+        '--config', default=DEFAULT_CONFIG,
+        help='model config (default: configs/ratenet/ratenet_deepfashion.py)')
+    parser.add_argument('--checkpoint', required=True, help='checkpoint file')
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    parser.add_argument(
+        '--crop', choices=['person', 'full'], default='person',
+        help='crop around the person (default) or letterbox the whole image')
+    single = parser.add_argument_group('one pair')
+    single.add_argument('--source', help='source image')
+    single.add_argument(
+        '--source-pose', help='keypoint JSON of the source image (default: '
+        'extracted with MediaPipe)')
+    single.add_argument(
+        '--target-pose', help='coco18/OpenPose keypoint JSON, a target image, '
+        'or a PATN annotation CSV with --target-name')
+    single.add_argument('--target-name', help='row of the annotation CSV')
+    single.add_argument('--out', help='result image to write')
+    single.add_argument(
+        '--panel', nargs='?', const=True, default=None,
+        help='also write a source | target pose | result panel (a path in '
+        'single mode; a flag in batch mode)')
+    batch = parser.add_argument_group('batch mode')
+    batch.add_argument('--pairs', help='pairs CSV (from,to)')
+    batch.add_argument('--image-dir', help='folder of the pairs\' images')
+    batch.add_argument(
+        '--pose-dir', help='folder of <to stem>.json target poses (default: '
+        'extract from the target images)')
+    batch.add_argument('--out-dir', help='folder for the results')
+    args = parser.parse_args(argv)
+    if args.pairs:
+        if not (args.image_dir and args.out_dir):
+            parser.error('--pairs needs --image-dir and --out-dir')
+    elif not (args.source and args.target_pose and args.out):
+        parser.error('give --source, --target-pose and --out (or --pairs)')
+    if args.target_name and not args.target_pose:
+        parser.error('--target-name needs --target-pose ANNOTATION.csv')
+    return args
+
+
+def _target_pose(args, inferencer: RATENetInferencer):
+    if args.target_pose.lower().endswith('.csv'):
+        if not args.target_name:
+            raise ValueError(f'{args.target_pose} is an annotation CSV: name '
+                             'the row with --target-name')
+        # PATN rows are in the data set's frame, which the config states.
+        return PoseKeypoints(
+            read_patn_annotation(args.target_pose, args.target_name),
+            inferencer.frame)
+    return args.target_pose
+
+
+def run(args: argparse.Namespace, inferencer: RATENetInferencer) -> int:
+    if args.pairs:
+        written, failed = inferencer.infer_pairs(
+            args.pairs, args.image_dir, args.out_dir,
+            pose_dir=args.pose_dir, save_panel=bool(args.panel))
+        print(f'wrote {len(written)} results to {args.out_dir}'
+              f'{f", {len(failed)} pairs failed" if failed else ""}')
+        return 1 if failed else 0
+    outputs = inferencer(
+        args.source, _target_pose(args, inferencer),
+        source_pose=args.source_pose)
+    files = [(args.out, outputs['predictions'][0]['result'])]
+    if isinstance(args.panel, str):
+        files.append((args.panel, outputs['visualization'][0]))
+    for path, image in files:
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        if not cv2.imwrite(path, image[..., ::-1]):
+            raise ValueError(f'cannot write {path} (unknown extension?)')
+        print(f'wrote {path} ({image.shape[0]}x{image.shape[1]})')
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        inferencer = RATENetInferencer(
+            args.config, args.checkpoint, args.device, crop=args.crop)
+        try:
+            return run(args, inferencer)
+        finally:
+            inferencer.close()
+    except USER_ERRORS as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
