@@ -245,6 +245,13 @@ def write_pairs_csv(path: str, pairs: Iterable[Sequence[str]]) -> None:
             f.write(f'{source},{target}\n')
 
 
+def patn_missing(keypoints: np.ndarray) -> np.ndarray:
+    """Bool ``(18,)``: True for joints marked missing in a PATN file (``-1``
+    in either coordinate). Other negative values are positions outside the
+    frame, not markers."""
+    return (np.asarray(keypoints) == -1).any(axis=-1)
+
+
 def fit_keypoints_to_frame(keypoints: np.ndarray, frame: Sequence[int],
                            tolerance: float) -> Tuple[np.ndarray, int, int]:
     """Apply the dataset's policy for joints outside the keypoint frame.
@@ -265,7 +272,7 @@ def fit_keypoints_to_frame(keypoints: np.ndarray, frame: Sequence[int],
     """
     height, width = frame
     keypoints = np.asarray(keypoints, dtype=np.float32).copy()
-    missing = (keypoints == -1).any(axis=1)
+    missing = patn_missing(keypoints)
     high = np.array([width - 1, height - 1], dtype=np.float32)
     outside = ((keypoints < 0) | (keypoints > high)).any(axis=1) & ~missing
     far = ((keypoints < -tolerance) |

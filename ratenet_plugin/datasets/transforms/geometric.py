@@ -118,50 +118,76 @@ class ResizePadPose(BaseTransform):
         self.interpolation = interpolation
         self.keys = tuple(keys)
 
-    def _resize(self, img: np.ndarray,
-                keypoints: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    def layout(self, in_h: int, in_w: int) -> Tuple[int, int, int, int]:
+        """Where an ``in_h x in_w`` image goes: ``(new_h, new_w, top, left)``,
+        its resized size and the offset of its corner in the output (negative
+        offsets crop)."""
+        out_h, out_w = self.scale
+        if self.mode == 'stretch':
+            return out_h, out_w, 0, 0
+        ratio = dict(pad=min(out_h / in_h, out_w / in_w),
+                     crop=max(out_h / in_h, out_w / in_w),
+                     fit_height=out_h / in_h)[self.mode]
+        new_h = max(1, int(round(in_h * ratio)))
+        new_w = max(1, int(round(in_w * ratio)))
+        return new_h, new_w, (out_h - new_h) // 2, (out_w - new_w) // 2
+
+    def apply_to_image(self, img: np.ndarray) -> np.ndarray:
+        """Resize and pad/crop an ``(H, W[, C])`` image to ``scale``."""
         out_h, out_w = self.scale
         in_h, in_w = img.shape[:2]
-        if self.mode == 'stretch':
-            new_h, new_w = out_h, out_w
-        else:
-            ratio = dict(pad=min(out_h / in_h, out_w / in_w),
-                         crop=max(out_h / in_h, out_w / in_w),
-                         fit_height=out_h / in_h)[self.mode]
-            new_h = max(1, int(round(in_h * ratio)))
-            new_w = max(1, int(round(in_w * ratio)))
+        new_h, new_w, top, left = self.layout(in_h, in_w)
         if (new_h, new_w) != (in_h, in_w):
             img = mmcv.imresize(img, (new_w, new_h),
                                 interpolation=self.interpolation)
-        # Offsets of the resized image inside the output (negative = crop).
-        top, left = (out_h - new_h) // 2, (out_w - new_w) // 2
         canvas = np.full((out_h, out_w) + img.shape[2:], self.pad_value,
                          dtype=img.dtype)
         src_y, dst_y = max(0, -top), max(0, top)
         src_x, dst_x = max(0, -left), max(0, left)
-        h, w = min(new_h - src_y, out_h - dst_y), min(new_w - src_x,
-                                                      out_w - dst_x)
+        h = min(new_h - src_y, out_h - dst_y)
+        w = min(new_w - src_x, out_w - dst_x)
         canvas[dst_y:dst_y + h, dst_x:dst_x + w] = img[src_y:src_y + h,
                                                        src_x:src_x + w]
+        return canvas
 
+    def apply_to_keypoints(self,
+                           keypoints: np.ndarray,
+                           in_size: Sequence[int],
+                           inverse: bool = False) -> np.ndarray:
+        """Move ``(K, 2)`` ``(x, y)`` keypoints of an ``in_size`` ``(H, W)``
+        image into the output frame (or back with ``inverse=True``).
+
+        Missing joints stay ``-1``; joints that land outside the frame are
+        kept (the caller decides: :meth:`transform` marks them missing).
+        """
+        new_h, new_w, top, left = self.layout(*in_size)
+        factor = np.array([new_w / in_size[1], new_h / in_size[0]],
+                          np.float32)
+        offset = np.array([left, top], np.float32)
         keypoints = np.asarray(keypoints, dtype=np.float32)
-        missing = missing_mask(keypoints)
-        factor = np.array([new_w / in_w, new_h / in_h], np.float32)
-        moved = (keypoints + 0.5) * factor - 0.5 + np.array([left, top],
-                                                            np.float32)
-        outside = ((moved < 0) | (moved > [out_w - 1, out_h - 1])).any(axis=1)
-        moved[missing | outside] = -1
-        return canvas, moved.astype(np.float32)
+        if inverse:
+            moved = (keypoints - offset + 0.5) / factor - 0.5
+        else:
+            moved = (keypoints + 0.5) * factor - 0.5 + offset
+        moved[missing_mask(keypoints)] = -1
+        return moved.astype(np.float32)
 
     def transform(self, results: dict) -> dict:
         """Resize, pad or crop every side to ``scale``."""
+        out_h, out_w = self.scale
         for key in self.keys:
             if f'{key}_pose' in results:
                 raise ValueError(
                     f'{self.__class__.__name__} must come before '
                     f'GeneratePoseHeatmap ({key}_pose is already present)')
-            results[f'{key}_img'], results[f'{key}_keypoints'] = self._resize(
-                results[f'{key}_img'], results[f'{key}_keypoints'])
+            img = results[f'{key}_img']
+            keypoints = self.apply_to_keypoints(results[f'{key}_keypoints'],
+                                                img.shape[:2])
+            outside = ((keypoints < 0) |
+                       (keypoints > [out_w - 1, out_h - 1])).any(axis=1)
+            keypoints[outside] = -1
+            results[f'{key}_keypoints'] = keypoints
+            results[f'{key}_img'] = self.apply_to_image(img)
         results['keypoint_frame'] = self.scale
         return results
 

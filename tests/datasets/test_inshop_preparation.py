@@ -1,0 +1,203 @@
+import importlib.util
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+
+from deepfashion_testing import keypoint_rows, standing_keypoints, write_image
+from ratenet_plugin.datasets import DeepFashionPoseDataset, PoseDataError
+from ratenet_plugin.datasets.inshop_preparation import prepare_deepfashion
+from ratenet_plugin.datasets.patn_format import (read_annotation_csv,
+                                                 read_pairs_csv)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# Raw images are 64x64 like In-shop's 256x256 img; the annotation frame is
+# 64x44 like PATN's 256x176 crop (10 columns cut each side).
+TRAIN = ['WOMEN/Dresses/id_00000001/01_1_front.jpg',
+         'WOMEN/Dresses/id_00000001/01_2_side.jpg',
+         'WOMEN/Dresses/id_00000001/01_3_back.jpg',  # no left hip
+         'MEN/Denim/id_00000002/01_1_front.jpg',
+         'MEN/Denim/id_00000002/02_1_front.jpg',
+         'MEN/Denim/id_00000002/02_2_side.jpg']  # every joint missing
+TEST = ['MEN/Denim/id_00000003/01_1_front.jpg',
+        'MEN/Denim/id_00000003/01_2_side.jpg',
+        'MEN/Denim/id_00000003/01_4_full.jpg']  # unreadable
+NOT_IN_SPLIT = 'WOMEN/Dresses/id_00000009/01_1_front.jpg'
+NO_ANNOTATION = 'WOMEN/Dresses/id_00000001/01_7_additional.jpg'
+
+
+def _flat(path):
+    gender, category, identity, name = path.split('/')
+    head, *rest = name.split('_')
+    return f"fashion{gender}{category}{identity.replace('_', '')}{head}_" \
+        + ''.join(rest)
+
+
+@pytest.fixture
+def raw(tmp_path):
+    root = tmp_path / 'In-shop'
+    for path in TRAIN + TEST + [NOT_IN_SPLIT, NO_ANNOTATION]:
+        write_image(root / 'img' / path, height=64, width=64)
+    (root / 'img' / TEST[2]).write_bytes(b'truncated')
+    write_image(root / 'img' / 'stray.jpg')  # not In-shop's layout
+    keypoints = standing_keypoints(64, 44)
+    keypoints[4] = (-5, 30)  # outside the 44-wide crop, inside the raw image
+    no_hip = keypoints.copy()
+    no_hip[11] = -1
+    rows = ['name:keypoints_y:keypoints_x']
+    for path in TRAIN + TEST + [NOT_IN_SPLIT,
+                                'MEN/Denim/id_00000004/01_1_front.jpg']:
+        kps = keypoints
+        if path == TRAIN[2]:
+            kps = no_hip
+        elif path == TRAIN[5]:
+            kps = np.full((18, 2), -1, np.float32)
+        k = keypoint_rows(kps)
+        name = _flat(path) if 'id_00000001' in path else f'fashion/{path}'
+        rows.append(f"{name}: {k['y']}: {k['x']}")
+    (tmp_path / 'ann.csv').write_text('\n'.join(rows) + '\n')
+    partition = ['9', 'image_name item_id evaluation_status']
+    partition += [f'img/{p} {p.split("/")[2]} train' for p in TRAIN]
+    partition += [f'img/{p} {p.split("/")[2]} query' for p in TEST[:2]]
+    partition += [f'img/{TEST[2]} id_00000003 gallery',
+                  f'img/{NO_ANNOTATION} id_00000001 train']
+    (root / 'list_eval_partition.txt').write_text('\n'.join(partition) + '\n')
+    return dict(root=root, ann=tmp_path / 'ann.csv', keypoints=keypoints)
+
+
+def _prepare(raw, out, **kwargs):
+    args = dict(annotation_files=[str(raw['ann'])], annotation_frame=(64, 44),
+                partition_file=str(raw['root'] / 'list_eval_partition.txt'),
+                size=(64, 44))
+    args.update(kwargs)
+    return prepare_deepfashion(str(raw['root']), str(out), **args)
+
+
+def test_patn_frame_output_keeps_and_drops_with_reasons(raw, tmp_path):
+    out = tmp_path / 'out'
+    summary = _prepare(raw, out)
+    assert summary['images'] == dict(train=5, test=2)
+    assert summary['dropped_images'] == dict(
+        annotated_but_no_raw_image=1, every_joint_missing=1,
+        no_annotation=1, not_in_split=1, path_not_in_inshop_layout=1,
+        unreadable=1)
+    # PATN's rule: both shoulders and hips, so TRAIN[2] is in no pair.
+    assert summary['pairs'] == dict(train=4, test=2)
+    assert summary['unpaired_images'] == dict(train=1, test=0)
+    assert summary['identities'] == dict(train=2, test=1, in_both_splits=[])
+    assert summary['joints']['clipped_onto_the_frame'] == 7
+    assert json.loads((out / 'prepare_summary.json').read_text()) == summary
+
+    rows = {r.name: r.keypoints for r in read_annotation_csv(
+        str(out / 'fasion-resize-annotation-train.csv'))}
+    name = _flat(TRAIN[0])
+    assert set(rows) == {_flat(p) for p in TRAIN[:5]}
+    expected = raw['keypoints'].copy()
+    expected[4] = (0, 30)  # 5 px outside: clipped
+    np.testing.assert_array_equal(rows[name], expected)
+    raw_img = cv2.imread(str(raw['root'] / 'img' / TRAIN[0]))
+    out_img = cv2.imread(str(out / 'train' / name))
+    assert out_img.shape == (64, 44, 3)
+    # PATN's crop of the middle columns (re-encoded as JPEG: the best match
+    # among the possible crops, not an exact copy).
+    errors = [np.abs(out_img.astype(int) - raw_img[:, left:left + 44]).mean()
+              for left in range(21)]
+    assert int(np.argmin(errors)) == 10 and errors[10] < errors[9] / 4
+    pairs = read_pairs_csv(str(out / 'fasion-resize-pairs-train.csv'))
+    assert {(p.source, p.target) for p in pairs} == {
+        (_flat(TRAIN[0]), _flat(TRAIN[1])), (_flat(TRAIN[1]), _flat(TRAIN[0])),
+        (_flat(TRAIN[3]), _flat(TRAIN[4])), (_flat(TRAIN[4]), _flat(TRAIN[3]))
+    }
+    dataset = DeepFashionPoseDataset(
+        'fasion-resize-annotation-test.csv', 'fasion-resize-pairs-test.csv',
+        data_root=str(out), data_prefix=dict(img='test'),
+        keypoint_frame=(64, 44))
+    assert len(dataset) == 2
+
+
+def test_square_output_recovers_joints_outside_the_crop(raw, tmp_path):
+    summary = _prepare(raw, tmp_path / 'out', size=(64, 64), pair_rule='any')
+    assert summary['pairs'] == dict(train=8, test=2)
+    rows = {r.name: r.keypoints for r in read_annotation_csv(
+        str(tmp_path / 'out' / 'fasion-resize-annotation-train.csv'))}
+    expected = raw['keypoints'] + [10, 0]
+    np.testing.assert_array_equal(rows[_flat(TRAIN[0])], expected)
+    assert expected[4, 0] == 5  # inside the 64-wide image
+    out_img = cv2.imread(str(tmp_path / 'out' / 'train' / _flat(TRAIN[0])))
+    assert out_img.shape == (64, 64, 3)
+
+
+def test_given_pairs_are_filtered(raw, tmp_path):
+    pairs = tmp_path / 'test_pairs.csv'
+    pairs.write_text(
+        'from,to\n'
+        f'{_flat(TEST[0])},{_flat(TEST[1])}\n'
+        f'{_flat(TEST[0])},{_flat(TEST[2])}\n'  # unreadable image
+        f'{_flat(TEST[0])},{_flat(TRAIN[0])}\n')  # other identity and split
+    summary = _prepare(raw, tmp_path / 'out',
+                       pairs_files=dict(test=str(pairs)))
+    assert summary['pairs']['test'] == 1
+    assert summary['dropped_pairs'] == dict(image_not_kept=2)
+
+
+def test_split_by_annotation_and_lists(raw, tmp_path):
+    rows = raw['ann'].read_text().splitlines()
+    train_ann, test_ann = tmp_path / 'a_train.csv', tmp_path / 'a_test.csv'
+    train_ann.write_text('\n'.join(rows[:7]) + '\n')
+    test_ann.write_text('\n'.join(rows[:1] + rows[7:]) + '\n')
+    by_annotation = _prepare(raw, tmp_path / 'a',
+                             annotation_files=[str(train_ann), str(test_ann)],
+                             partition_file=None, split_by_annotation=True)
+    assert by_annotation['images'] == dict(train=5, test=3)  # + NOT_IN_SPLIT
+    (tmp_path / 'train.lst').write_text(
+        '\n'.join(_flat(p) for p in TRAIN) + '\n')
+    (tmp_path / 'test.lst').write_text('\n'.join(TEST) + '\n')
+    by_lists = _prepare(raw, tmp_path / 'b', partition_file=None,
+                        train_list=str(tmp_path / 'train.lst'),
+                        test_list=str(tmp_path / 'test.lst'))
+    assert by_lists['images'] == dict(train=5, test=2)
+
+
+def test_bad_input(raw, tmp_path):
+    with pytest.raises(ValueError, match='exactly one split'):
+        _prepare(raw, tmp_path / 'o', split_by_annotation=True)
+    (tmp_path / 'busy').mkdir()
+    (tmp_path / 'busy' / 'x').write_text('')
+    with pytest.raises(FileExistsError, match='not empty'):
+        _prepare(raw, tmp_path / 'busy')
+    with open(raw['root'] / 'list_eval_partition.txt', 'a') as f:
+        f.write('img/x.jpg id_1\n')
+    with pytest.raises(PoseDataError,
+                       match=r'list_eval_partition.txt, line 13'):
+        _prepare(raw, tmp_path / 'o')
+
+
+def _tool():
+    """tools/prepare_deepfashion.py as a module (tools/ is no package)."""
+    path = osp.join(ROOT, 'tools', 'prepare_deepfashion.py')
+    spec = importlib.util.spec_from_file_location('prepare_deepfashion_tool',
+                                                  path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_command_line(raw, tmp_path, capsys):
+    tool = _tool()
+    code = tool.main([
+        str(raw['root']), str(tmp_path / 'out'), '--annotations',
+        str(raw['ann']), '--annotation-frame', '64', '44', '--size', '64',
+        '44', '--partition', str(raw['root'] / 'list_eval_partition.txt'),
+        '--workers', '2'])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary['images'] == dict(train=5, test=2)
+    assert summary['joints']['clipped_onto_the_frame'] == 7
+    code = tool.main([str(raw['root']), str(tmp_path / 'other'),
+                      '--annotations', str(raw['ann']),
+                      '--split-by-annotation'])
+    assert code == 1
+    assert 'split_by_annotation needs two annotation files' in \
+        capsys.readouterr().err
