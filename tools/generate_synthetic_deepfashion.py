@@ -29,7 +29,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--num-test-identities', type=int, default=2,
         help='the last this-many identities form the test split')
     parser.add_argument('--size', type=int, nargs=2, default=(256, 176),
-                        metavar=('H', 'W'), help='image size (default 256 176)')
+                        metavar=('H', 'W'),
+                        help='image size (default 256 176)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--image-format', choices=('jpg', 'png'),
                         default='jpg')

@@ -68,8 +68,8 @@ class DeepFashionPoseDataset(BaseDataset):
         outside_tolerance (float): Pixels a joint may lie outside the frame and
             still be clipped onto it. Defaults to 10.
         synthetic (dict, optional): If given, generate the synthetic set of
-            :func:`~ratenet_plugin.datasets.synthetic.generate_synthetic_deepfashion`
-            at ``data_root`` when it is absent (safe under concurrent calls),
+            :func:`~.synthetic.generate_synthetic_deepfashion` at
+            ``data_root`` when it is absent (safe under concurrent calls),
             with these keyword arguments (``num_identities``,
             ``poses_per_identity``, ``num_test_identities``, ``seed``,
             ``image_format``); ``height`` and ``width`` default to

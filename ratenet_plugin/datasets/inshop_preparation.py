@@ -16,7 +16,7 @@ procedure. Input:
 Output (what ``DeepFashionPoseDataset`` and the synthetic set use)::
 
     <out>/train/<flattened name>.jpg     <out>/test/...
-    <out>/fasion-resize-annotation-{train,test}.csv   keypoints in <out>'s frame
+    <out>/fasion-resize-annotation-{train,test}.csv  (keypoints: out frame)
     <out>/fasion-resize-pairs-{train,test}.csv
     <out>/prepare_summary.json
 

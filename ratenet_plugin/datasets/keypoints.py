@@ -1,12 +1,13 @@
 """The COCO-18 (OpenPose) keypoint layout used everywhere in ratenet_plugin.
 
-Keypoints are ``np.float32`` arrays of shape ``(18, 2)`` holding ``(x, y)`` pixel
-coordinates (pixel centres at integer positions) in this order::
+Keypoints are ``np.float32`` arrays of shape ``(18, 2)`` holding ``(x, y)``
+pixel coordinates (pixel centres at integer positions) in this order::
 
-    0 nose        1 neck         2 right_shoulder  3 right_elbow   4 right_wrist
-    5 left_shoulder  6 left_elbow  7 left_wrist    8 right_hip     9 right_knee
-    10 right_ankle   11 left_hip   12 left_knee    13 left_ankle  14 left_eye
-    15 right_eye     16 left_ear   17 right_ear
+    0 nose            1 neck          2 right_shoulder  3 right_elbow
+    4 right_wrist     5 left_shoulder 6 left_elbow      7 left_wrist
+    8 right_hip       9 right_knee   10 right_ankle    11 left_hip
+    12 left_knee     13 left_ankle   14 left_eye       15 right_eye
+    16 left_ear      17 right_ear
 
 "Left" and "right" are the person's. A missing joint is stored as ``(-1, -1)``;
 any negative coordinate counts as missing.

@@ -16,11 +16,12 @@ order ``keypoints_x:keypoints_y``, a pairs header with extra columns (such as a
 pandas index). Anything else malformed raises :class:`PoseDataError` naming the
 file and line.
 
-Names: the PATN "flattened" name (``fashionWOMENDressesid0000262902_3back.jpg``)
-is the canonical key. A path-style name as in the raw In-shop lists
-(``fashion/WOMEN/Dresses/id_00002629/02_3_back.jpg``, or starting with ``img/``)
-is flattened the way PATN's ``generate_fashion_datasets.py`` does it; see
-:func:`flatten_name`.
+Names: the PATN "flattened" name
+(``fashionWOMENDressesid0000262902_3back.jpg``) is the canonical key. A
+path-style name as in the raw In-shop lists
+(``fashion/WOMEN/Dresses/id_00002629/02_3_back.jpg``, or starting with
+``img/``) is flattened the way PATN's ``generate_fashion_datasets.py`` does
+it; see :func:`flatten_name`.
 """
 import re
 from typing import Iterable, List, NamedTuple, Sequence, Tuple
@@ -44,7 +45,8 @@ class AnnotationRow(NamedTuple):
     Attributes:
         name (str): The name as written in the file (stripped).
         keypoints (np.ndarray): ``(18, 2)`` float32 ``(x, y)`` exactly as in
-            the file (``-1`` = missing; other values may lie outside the frame).
+            the file (``-1`` = missing; other values may lie outside the
+            frame).
         line (int): 1-based line number in the file.
     """
     name: str
@@ -201,11 +203,11 @@ def read_pairs_csv(path: str) -> List[PairRow]:
     rows = []
     for line, text in lines:
         fields = [_unquote(f) for f in text.split(',')]
-        if len(fields) < expected or (not has_header and len(fields) != 2):
+        wanted = expected if has_header else 2
+        if len(fields) < wanted or (not has_header and len(fields) != 2):
             raise PoseDataError(
-                f'{path}, line {line}: expected {expected if has_header else 2}'
-                f' comma-separated fields (from,to), got {len(fields)}: '
-                f'{text!r}')
+                f'{path}, line {line}: expected {wanted} comma-separated '
+                f'fields (from,to), got {len(fields)}: {text!r}')
         source, target = fields[src_col], fields[tgt_col]
         if not source or not target:
             raise PoseDataError(f'{path}, line {line}: empty image name in '

@@ -4,10 +4,11 @@ No real data can be downloaded on the machines this project is developed on,
 so every pipeline runs end to end on people-like figures drawn from 18 COCO
 keypoints on a light background. Each identity has its own skin and hair
 colours, build, and outfit: an upper garment (long, short or no sleeves) and a
-lower garment (trousers, shorts or a skirt), each with two colours and a texture
-(plain, stripes, checks or dots) whose period and angle vary per identity, so
-that a model must carry texture detail, not just colour, from the source to the
-target. Textures follow the body: they are drawn in each limb's own coordinates.
+lower garment (trousers, shorts or a skirt), each with two colours and a
+texture (plain, stripes, checks or dots) whose period and angle vary per
+identity, so that a model must carry texture detail, not just colour, from the
+source to the target. Textures follow the body: they are drawn in each limb's
+own coordinates.
 Each identity is drawn in several poses (front, back or side view, varied arm
 and leg angles, sometimes a close-up that crops the legs, whose joints are then
 annotated missing, as OpenPose does).
@@ -451,7 +452,8 @@ def ensure_synthetic_deepfashion(data_root: str, **kwargs) -> str:
         version=GENERATOR_VERSION)
     unknown = set(kwargs) - set(params)
     if unknown:
-        raise TypeError(f'unknown synthetic data parameters: {sorted(unknown)}')
+        raise TypeError(
+            f'unknown synthetic data parameters: {sorted(unknown)}')
     params.update(kwargs)
 
     def taken() -> bool:

@@ -12,7 +12,7 @@ from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
 
 @pytest.fixture(autouse=True)
 def mmagic_scope():
-    """Build registered types the way configs with default_scope='mmagic' do."""
+    """Build registered types as configs with default_scope='mmagic' do."""
     with DefaultScope.overwrite_default_scope('mmagic'):
         yield
 

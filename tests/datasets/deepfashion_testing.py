@@ -19,7 +19,7 @@ def keypoint_rows(keypoints: np.ndarray) -> Dict[str, str]:
 
 
 def standing_keypoints(height: int = 64, width: int = 44) -> np.ndarray:
-    """Plausible (x, y) keypoints of a person filling a height x width image."""
+    """Plausible (x, y) keypoints of a person filling the image."""
     unit = np.array([[0.50, 0.10], [0.50, 0.20], [0.35, 0.21], [0.30, 0.35],
                      [0.28, 0.48], [0.65, 0.21], [0.70, 0.35], [0.72, 0.48],
                      [0.42, 0.50], [0.41, 0.70], [0.40, 0.92], [0.58, 0.50],
