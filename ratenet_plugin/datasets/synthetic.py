@@ -27,6 +27,7 @@ Names are PATN-flattened In-shop paths, e.g. ``WOMEN/Synth/id_00000003/
 function of ``seed``; identity ``i`` looks the same whatever the number of
 identities.
 """
+import inspect
 import json
 import os
 import os.path as osp
@@ -446,15 +447,17 @@ def ensure_synthetic_deepfashion(data_root: str, **kwargs) -> str:
     Returns:
         str: ``data_root``.
     """
-    params = dict(
-        num_identities=10, poses_per_identity=6, num_test_identities=2,
-        height=256, width=176, seed=0, image_format='jpg',
-        version=GENERATOR_VERSION)
+    params = {
+        name: parameter.default
+        for name, parameter in inspect.signature(
+            generate_synthetic_deepfashion).parameters.items()
+        if parameter.kind == parameter.KEYWORD_ONLY
+    }
     unknown = set(kwargs) - set(params)
     if unknown:
         raise TypeError(
             f'unknown synthetic data parameters: {sorted(unknown)}')
-    params.update(kwargs)
+    params.update(kwargs, version=GENERATOR_VERSION)
 
     def taken() -> bool:
         return osp.isdir(data_root) and len(os.listdir(data_root)) > 0

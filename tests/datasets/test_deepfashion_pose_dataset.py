@@ -229,3 +229,21 @@ def test_synthetic_size_must_match_keypoint_frame(tmp_path):
         _dataset(tmp_path / 'x', synthetic=dict(height=32))
     with pytest.raises(ValueError, match='needs a data_root'):
         DeepFashionPoseDataset('a.csv', 'p.csv', synthetic=dict())
+
+
+def test_unreadable_and_wrong_size_images_are_named_with_their_row(
+        real_format):
+    root = real_format['root']
+    (root / 'train' / FLAT_B).write_bytes(b'\xff\xd8 truncated jpeg')
+    write_image(root / 'train' / FLAT_A, height=64, width=64)
+    dataset = _dataset(root, test_mode=True,
+                       pipeline=[dict(type='LoadPosePairFromFile')])
+    with pytest.raises(PoseDataError) as info:
+        dataset[0]  # A -> B, line 2: A has the wrong size
+    assert f"image {root / 'train' / FLAT_A} (pair {root / 'pairs.csv'}:2)" \
+        ' is 64x64 (HxW) but its keypoints are for 64x44 images' \
+        in str(info.value)
+    with pytest.raises(PoseDataError) as info:
+        dataset[1]  # B -> C, line 3: B is not an image
+    assert f"cannot decode image {root / 'train' / FLAT_B} (pair " \
+        f"{root / 'pairs.csv'}:3)" in str(info.value)
