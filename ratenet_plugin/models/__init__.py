@@ -11,7 +11,7 @@ from .editors import (AppearanceDiscriminator, PoseShapeDiscriminator,
 from .losses import VGG19PerceptualLoss
 
 __all__ = [
-    'AppearanceDiscriminator', 'PoseDataPreprocessor', 'PoseShapeDiscriminator',
-    'PoseTransferModule', 'RATEGenerator', 'RATENet', 'TextureEnhancingModule',
-    'VGG19PerceptualLoss'
+    'AppearanceDiscriminator', 'PoseDataPreprocessor',
+    'PoseShapeDiscriminator', 'PoseTransferModule', 'RATEGenerator', 'RATENet',
+    'TextureEnhancingModule', 'VGG19PerceptualLoss'
 ]

@@ -4,6 +4,7 @@ from .ratenet import (AppearanceDiscriminator, PATNResDiscriminator,
                       RATEGenerator, RATENet, TextureEnhancingModule)
 
 __all__ = [
-    'AppearanceDiscriminator', 'PATNResDiscriminator', 'PoseShapeDiscriminator',
-    'PoseTransferModule', 'RATEGenerator', 'RATENet', 'TextureEnhancingModule'
+    'AppearanceDiscriminator', 'PATNResDiscriminator',
+    'PoseShapeDiscriminator', 'PoseTransferModule', 'RATEGenerator', 'RATENet',
+    'TextureEnhancingModule'
 ]

@@ -56,7 +56,8 @@ def resolve_vgg19_weights(pretrained: Optional[str]) -> Optional[str]:
         path = osp.expanduser(pretrained)
     if not osp.isfile(path):
         raise FileNotFoundError(
-            f'VGG19 weights for the perceptual/style losses not found: {path}. '
+            f'VGG19 weights for the perceptual/style losses not found: '
+            f'{path}. '
             f'Put torchvision\'s ImageNet VGG19 state dict '
             f'{VGG19_WEIGHTS_FILE} ({VGG19_WEIGHTS_URL}) there, or anywhere '
             f'and set model.perceptual_loss.pretrained="/path/to/'
@@ -65,6 +66,22 @@ def resolve_vgg19_weights(pretrained: Optional[str]) -> Optional[str]:
             '$TORCH_HOME/hub/checkpoints). pretrained=None gives random '
             'weights, for tests only.')
     return path
+
+
+def vgg19_features(num_layers: int) -> nn.Sequential:
+    """The first layers of torchvision's ``vgg19().features`` (same indices),
+    at least ``num_layers`` of them, randomly initialised.
+
+    Building only what the losses use saves memory and init time.
+    """
+    cfg = []
+    built = 0
+    for entry in tv_vgg.cfgs['E']:
+        if built >= num_layers:
+            break
+        cfg.append(entry)
+        built += 1 if entry == 'M' else 2  # pool, or conv + ReLU
+    return tv_vgg.make_layers(cfg)
 
 
 class LocalPerceptualVGG(PerceptualVGG):
@@ -91,7 +108,8 @@ class LocalPerceptualVGG(PerceptualVGG):
         nn.Module.__init__(self)
         self.layer_name_list = layer_name_list
         self.use_input_norm = use_input_norm
-        features = tv_vgg.make_layers(tv_vgg.cfgs['E'])  # vgg19().features
+        num_layers = max(map(int, layer_name_list)) + 1
+        features = vgg19_features(num_layers)
         if weights_path is not None:
             state_dict = torch.load(
                 weights_path, map_location='cpu', weights_only=True)
@@ -99,6 +117,7 @@ class LocalPerceptualVGG(PerceptualVGG):
                 key[len('features.'):]: value
                 for key, value in state_dict.items()
                 if key.startswith('features.')
+                and int(key.split('.')[1]) < len(features)
             }
             try:
                 features.load_state_dict(feature_state)
@@ -106,7 +125,6 @@ class LocalPerceptualVGG(PerceptualVGG):
                 raise RuntimeError(
                     f'{weights_path} is not a torchvision VGG19 state dict '
                     f'({VGG19_WEIGHTS_FILE}): {error}') from error
-        num_layers = max(map(int, layer_name_list)) + 1
         self.vgg_layers = features[:num_layers]
         if use_input_norm:
             self.register_buffer(

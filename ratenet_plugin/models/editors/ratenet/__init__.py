@@ -8,6 +8,7 @@ from .ratenet_generator import RATEGenerator
 from .texture_enhancing_module import TextureEnhancingModule
 
 __all__ = [
-    'AppearanceDiscriminator', 'PATNResDiscriminator', 'PoseShapeDiscriminator',
-    'PoseTransferModule', 'RATEGenerator', 'RATENet', 'TextureEnhancingModule'
+    'AppearanceDiscriminator', 'PATNResDiscriminator',
+    'PoseShapeDiscriminator', 'PoseTransferModule', 'RATEGenerator', 'RATENet',
+    'TextureEnhancingModule'
 ]

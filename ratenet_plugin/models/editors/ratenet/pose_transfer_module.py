@@ -23,7 +23,7 @@ class PoseTransferModule(BaseModule):
     coarse image and also returned, since it guides the texture enhancing
     module::
 
-        stem 7x7 -> num_downsamples x [3x3 stride 2, channels x2]   (each stream)
+        stem 7x7 -> num_downsamples x [3x3 stride 2, channels x2]  (per stream)
         num_blocks x PATBlock
         num_downsamples x [3x3 transposed stride 2, channels /2] -> 7x7 -> tanh
 

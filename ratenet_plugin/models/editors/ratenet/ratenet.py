@@ -1,6 +1,6 @@
 """RATENet: losses and the three updates of the 1-1-3 cycle (section 4)."""
 import weakref
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -102,7 +102,7 @@ class RATENet(BaseModel):
         self.lambda_gan = lambda_gan
         self.gan_shape_weight = gan_shape_weight
         self.gan_app_weight = gan_app_weight
-        # Fakes of the last discriminator update, see _fakes_for_discriminators.
+        # Fakes of the last discriminator update: _fakes_for_discriminators.
         self._fake_cache: Optional[tuple] = None
 
     @property
@@ -286,7 +286,7 @@ class RATENet(BaseModel):
         return fake
 
     def train_step(self, data, optim_wrapper):
-        """Not used: train with ``RATELoop``, which calls :meth:`train_update`."""
+        """Not used: ``RATELoop`` trains through :meth:`train_update`."""
         raise NotImplementedError(
             'RATENet trains through its three updates; use '
             "train_cfg=dict(type='RATELoop', ...) (it calls "

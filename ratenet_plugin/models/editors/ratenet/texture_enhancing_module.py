@@ -4,6 +4,7 @@ from typing import Dict, Mapping, Optional, Union
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
+from mmengine.model.weight_init import kaiming_init
 
 from ratenet_plugin.registry import MODELS
 from .ratenet_modules import (LEAKY_RELU, TANH, AdaINResBlock, AdaINUpBlock,
@@ -58,8 +59,8 @@ class TextureEnhancingModule(BaseModule):
             encoder. Defaults to None (none).
         act_cfg (Mapping): Activation. Defaults to LeakyReLU(0.2).
         out_act_cfg (Mapping, optional): Activation of R_t. Defaults to Tanh.
-        init_cfg (dict, optional): MMEngine init config; None uses PATN's
-            N(0, 0.02).
+        init_cfg (dict, optional): MMEngine init config; None for
+            :meth:`init_weights` (Kaiming encoder, N(0, 0.02) decoder).
     """
 
     def __init__(self,
@@ -114,16 +115,29 @@ class TextureEnhancingModule(BaseModule):
         self.head = image_head(channels[0], out_channels, out_act_cfg)
 
     def init_weights(self) -> None:
-        """PATN's N(0, 0.02) init, or the ``init_cfg`` (e.g. Pretrained)."""
+        """Kaiming init for the texture encoder, PATN's N(0, 0.02) for the
+        decoder; or the ``init_cfg`` (e.g. Pretrained).
+
+        The encoder has no normalisation by default, so N(0, 0.02) would
+        shrink its signal at every layer and start from a texture code of
+        ~0 with vanishing gradients; Kaiming init (as in MUNIT and FUNIT)
+        keeps its scale. The decoder normalises (AdaIN) after every conv.
+        """
         if self.init_cfg is not None:
             super().init_weights()
             return
         normal_init(self)
+        for m in self.texture_encoder.modules():
+            if isinstance(m, nn.Conv2d):
+                kaiming_init(
+                    m, a=0.2, mode='fan_in', nonlinearity='leaky_relu')
+        kaiming_init(self.to_code, mode='fan_in', nonlinearity='linear')
         self._is_init = True
 
     def encode_texture(self, src_img: torch.Tensor) -> torch.Tensor:
         """(N, 3, H, W) source image in [-1, 1] -> (N, texture_dim) z_t."""
-        return self.to_code(self.pool(self.texture_encoder(src_img)).flatten(1))
+        features = self.texture_encoder(src_img)
+        return self.to_code(self.pool(features).flatten(1))
 
     def forward(self, src_img: torch.Tensor,
                 feature: torch.Tensor) -> Dict[str, torch.Tensor]:

@@ -1,0 +1,92 @@
+"""RATEGenerator: named outputs, I_t = I_co + R_t, modes and ablations."""
+import pytest
+import torch
+
+from ratenet_plugin.registry import MODELS
+from ratenet_testing import tiny_generator_cfg
+
+
+def _build(**kwargs):
+    torch.manual_seed(0)
+    generator = MODELS.build(tiny_generator_cfg(**kwargs))
+    generator.init_weights()
+    return generator
+
+
+def _inputs(num=2, height=32, width=22):
+    return (torch.rand(num, 3, height, width) * 2 - 1,
+            torch.rand(num, 18, height, width),
+            torch.rand(num, 18, height, width))
+
+
+@pytest.mark.parametrize('size', [(256, 176), (256, 256)])
+def test_named_outputs_and_shapes(size):
+    generator = _build(texture_dim=16)
+    out = generator(*_inputs(1, *size))
+    assert set(out) == {
+        'coarse', 'feature', 'residual', 'texture_code', 'final'
+    }
+    h, w = size
+    for key in ('coarse', 'residual', 'final'):
+        assert out[key].shape == (1, 3, h, w), key
+    assert out['feature'].shape == (1, 32, h // 8, w // 8)
+    assert out['texture_code'].shape == (1, 16)
+
+
+def test_final_is_coarse_plus_residual():
+    out = _build()(*_inputs())
+    assert torch.equal(out['final'], out['coarse'] + out['residual'])
+
+
+def test_coarse_only_skips_the_texture_enhancer():
+    generator = _build()
+    calls = []
+    generator.texture_enhancer.register_forward_hook(
+        lambda *args: calls.append(1))
+    inputs = _inputs()
+    out = generator(*inputs, coarse_only=True)
+    assert calls == []
+    assert out['residual'] is None and out['final'] is None
+    assert out['texture_code'] is None
+    assert torch.equal(out['coarse'], generator(*inputs)['coarse'])
+    assert calls == [1]
+
+
+def test_pb_only_final_is_coarse():
+    generator = _build(texture=False)
+    assert generator.texture_enhancer is None
+    out = generator(*_inputs())
+    assert out['final'] is out['coarse']
+    assert out['residual'] is None and out['texture_code'] is None
+
+
+def test_texture_enhancer_gets_feature_channels_from_pose_transfer():
+    generator = _build()
+    assert generator.texture_enhancer.adain_blocks[0].conv1.conv \
+        .in_channels == generator.pose_transfer.feature_channels == 32
+
+
+def test_mismatched_texture_enhancer_raises():
+    cfg = tiny_generator_cfg()
+    cfg['texture_enhancer']['feature_channels'] = 16
+    with pytest.raises(ValueError, match='feature_channels'):
+        MODELS.build(cfg)
+    cfg = tiny_generator_cfg()
+    cfg['texture_enhancer']['num_downsamples'] = 2
+    with pytest.raises(ValueError, match='num_downsamples'):
+        MODELS.build(cfg)
+
+
+def test_freeze_pose_transfer():
+    generator = _build(freeze_pose_transfer=True, dropout=0.5)
+    generator.train()
+    assert not generator.pose_transfer.training
+    assert generator.texture_enhancer.training
+    assert not any(p.requires_grad
+                   for p in generator.pose_transfer.parameters())
+    assert all(p.requires_grad
+               for p in generator.texture_enhancer.parameters())
+    # Frozen G_P is deterministic (dropout off) even in training mode.
+    inputs = _inputs()
+    assert torch.equal(generator(*inputs)['coarse'],
+                       generator(*inputs)['coarse'])

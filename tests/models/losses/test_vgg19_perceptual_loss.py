@@ -1,0 +1,141 @@
+"""VGG19PerceptualLoss: local weights, clear errors, losses, cache."""
+import pytest
+import torch
+import torchvision.models.vgg as tv_vgg
+
+from ratenet_plugin.models.losses import (VGG19_WEIGHTS_FILE,
+                                          VGG19PerceptualLoss)
+from ratenet_plugin.models.losses.vgg19_perceptual_loss import (
+    gram_matrix, vgg19_features)
+
+LAYERS = dict(relu1_1=0.5, relu2_1=1.0)
+
+
+def _save_vgg19(path, seed=1):
+    """A torchvision-format VGG19 state dict (random weights)."""
+    torch.manual_seed(seed)
+    features = tv_vgg.make_layers(tv_vgg.cfgs['E'])
+    state = {f'features.{k}': v for k, v in features.state_dict().items()}
+    state['classifier.6.bias'] = torch.zeros(10)
+    torch.save(state, path)
+    return features
+
+
+def _images(num=2, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return (torch.rand(num, 3, 32, 22, generator=gen) * 2 - 1,
+            torch.rand(num, 3, 32, 22, generator=gen) * 2 - 1)
+
+
+def test_missing_explicit_file_names_it(tmp_path):
+    path = tmp_path / VGG19_WEIGHTS_FILE
+    with pytest.raises(FileNotFoundError) as error:
+        VGG19PerceptualLoss(LAYERS, pretrained=str(path))
+    message = str(error.value)
+    assert str(path) in message
+    assert 'model.perceptual_loss.pretrained' in message
+
+
+def test_missing_hub_cache_file_names_it(tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path))
+    with pytest.raises(FileNotFoundError) as error:
+        VGG19PerceptualLoss(LAYERS)
+    expected = tmp_path / 'hub' / 'checkpoints' / VGG19_WEIGHTS_FILE
+    assert str(expected) in str(error.value)
+
+
+def test_loads_a_local_file(tmp_path):
+    features = _save_vgg19(tmp_path / 'my_vgg.pth')
+    loss = VGG19PerceptualLoss(LAYERS, pretrained=str(tmp_path / 'my_vgg.pth'))
+    assert torch.equal(loss.vgg.vgg_layers[5].weight, features[5].weight)
+    # Layers beyond the deepest requested one (relu2_1 = index 6) are dropped.
+    assert len(loss.vgg.vgg_layers) == 7
+    assert not any(p.requires_grad for p in loss.parameters())
+
+
+def test_loads_from_the_torch_hub_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path))
+    checkpoints = tmp_path / 'hub' / 'checkpoints'
+    checkpoints.mkdir(parents=True)
+    features = _save_vgg19(checkpoints / VGG19_WEIGHTS_FILE, seed=2)
+    loss = VGG19PerceptualLoss(LAYERS)
+    assert torch.equal(loss.vgg.vgg_layers[0].weight, features[0].weight)
+
+
+def test_wrong_file_says_so(tmp_path):
+    path = tmp_path / 'not_vgg.pth'
+    torch.save({'features.0.weight': torch.zeros(1)}, path)
+    with pytest.raises(RuntimeError, match='not a torchvision VGG19'):
+        VGG19PerceptualLoss(LAYERS, pretrained=str(path))
+
+
+def test_layer_names_and_indices_are_equivalent():
+    torch.manual_seed(0)
+    by_name = VGG19PerceptualLoss(LAYERS, pretrained=None)
+    by_index = VGG19PerceptualLoss({'1': 0.5, '6': 1.0}, pretrained=None)
+    by_index.load_state_dict(by_name.state_dict())
+    pred, gt = _images()
+    assert torch.equal(by_name(pred, gt)[0], by_index(pred, gt)[0])
+    with pytest.raises(KeyError, match='relu9_9'):
+        VGG19PerceptualLoss({'relu9_9': 1.}, pretrained=None)
+
+
+def test_losses_vanish_for_identical_images_only():
+    loss = VGG19PerceptualLoss(LAYERS, pretrained=None)
+    pred, gt = _images()
+    perceptual, style = loss(gt.clone(), gt)
+    assert perceptual.item() == 0 and style.item() == 0
+    perceptual, style = loss(pred, gt)
+    assert perceptual.item() > 0 and style.item() > 0
+    perceptual_only, no_style = loss(pred, gt, with_style=False)
+    assert no_style is None and torch.equal(perceptual_only, perceptual)
+
+
+def test_layer_weights_weight_the_layers():
+    torch.manual_seed(0)
+    single = VGG19PerceptualLoss({'relu1_1': 1.}, pretrained=None)
+    double = VGG19PerceptualLoss({'relu1_1': 2.}, pretrained=None)
+    double.load_state_dict(single.state_dict())
+    pred, gt = _images()
+    assert torch.allclose(2 * single(pred, gt)[0], double(pred, gt)[0])
+
+
+def test_ground_truth_features_are_cached_per_tensor():
+    torch.manual_seed(0)
+    loss = VGG19PerceptualLoss(LAYERS, pretrained=None)
+    reference = VGG19PerceptualLoss(
+        LAYERS, pretrained=None, cache_gt_features=False)
+    reference.load_state_dict(loss.state_dict())
+    calls = []
+    loss.vgg.register_forward_hook(lambda *args: calls.append(1))
+    pred, gt = _images()
+    loss(pred, gt)
+    assert len(calls) == 2
+    # Same ground-truth tensor, unchanged: only the prediction goes through.
+    assert torch.equal(loss(pred * 0.5, gt)[0], reference(pred * 0.5, gt)[0])
+    assert len(calls) == 3
+    # Changed in place: recomputed.
+    gt.mul_(0.5)
+    assert torch.equal(loss(pred, gt)[0], reference(pred, gt)[0])
+    assert len(calls) == 5
+    # Another tensor with equal values is another ground truth.
+    loss(pred, gt.clone())
+    assert len(calls) == 7
+
+
+def test_gram_matrix_is_float32_under_autocast():
+    features = torch.randn(2, 4, 8, 8)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        gram = gram_matrix(features.bfloat16())
+    assert gram.dtype == torch.float32 and gram.shape == (2, 4, 4)
+    flat = features.bfloat16().float().reshape(2, 4, 64)
+    assert torch.allclose(gram, flat @ flat.transpose(1, 2) / 256)
+
+
+def test_truncated_features_keep_torchvision_indices():
+    full = tv_vgg.make_layers(tv_vgg.cfgs['E'])
+    for num_layers in (2, 7, 12, 30):
+        part = vgg19_features(num_layers)
+        assert len(part) >= num_layers
+        for index, layer in enumerate(part):
+            assert repr(layer) == repr(full[index])
