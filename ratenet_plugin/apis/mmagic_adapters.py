@@ -3,6 +3,9 @@
 * :class:`ConcatPoseCondition` (transform): turns a pose pair into the single
   input image MMagic's image-to-image models expect, so MMagic's ``Pix2Pix``
   trains on our data set (source image + target pose -> target image).
+* :class:`PosePix2Pix` (model): MMagic's ``Pix2Pix``, trained unchanged,
+  whose validation outputs also carry ``gt_img`` and ``output.pred_img`` so
+  the metric configs of RATE-Net (SSIM, LPIPS, FID, ...) score it too.
 * :class:`ConcatConditionDiscriminator` (model): gives any single-input
   MMagic discriminator (e.g. ``PatchDiscriminator``) the ``(image,
   condition)`` call of RATE-Net's ``shape_discriminator`` /
@@ -17,6 +20,9 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 from mmengine.model import BaseModule
+
+from mmagic.models.editors import Pix2Pix
+from mmagic.structures import DataSample
 
 from ratenet_plugin.registry import MODELS, TRANSFORMS
 
@@ -92,6 +98,28 @@ class ConcatConditionDiscriminator(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.discriminator = MODELS.build(discriminator)
 
+    def init_weights(self) -> None:
+        """Initialise the wrapped discriminator with its own
+        ``init_weights``.
+
+        MMagic's discriminators call ``generation_init_weights``, which
+        raises ``UnboundLocalError`` (``init_info``) on weight-less modules
+        that MMEngine's ``BaseModule.init_weights`` has tagged with
+        ``_params_init_info``; the tags are lifted for that call and put
+        back for MMEngine's init report.
+        """
+        tags = {
+            module: module.__dict__.pop('_params_init_info')
+            for module in self.discriminator.modules()
+            if '_params_init_info' in module.__dict__
+        }
+        try:
+            self.discriminator.init_weights()
+        finally:
+            for module, tag in tags.items():
+                module._params_init_info = tag
+        self._is_init = True
+
     def forward(self, img: torch.Tensor,
                 condition: torch.Tensor) -> torch.Tensor:
         """Score an image under its condition.
@@ -106,3 +134,46 @@ class ConcatConditionDiscriminator(BaseModule):
             patch scores.
         """
         return self.discriminator(torch.cat([img, condition], dim=1))
+
+
+@MODELS.register_module()
+class PosePix2Pix(Pix2Pix):
+    """MMagic's ``Pix2Pix`` for pose transfer, evaluated like RATE-Net.
+
+    Training (``train_step``, losses, optimisers ``generators`` /
+    ``discriminators``) is MMagic's. Changes:
+
+    - :meth:`val_step` / :meth:`test_step` add ``gt_img`` (the real target
+      image) and ``output.pred_img`` (the generated one) to each sample,
+      float (3, H, W) in [0, 255], flipped from the pipeline's RGB to BGR as
+      :class:`PoseDataPreprocessor` does, so RATE-Net's metric configs apply.
+      (``test_step`` is the same as ``val_step``; MMagic's indexes a stacked
+      ``DataSample``, which has no ``__getitem__``.)
+    - :meth:`init_weights` initialises each network with its own
+      ``init_weights`` (MMagic's ``generation_init_weights``, N(0, 0.02)).
+      ``BaseTranslationModel.init_weights`` first tags each network with
+      ``_params_init_info``, on which ``generation_init_weights`` raises
+      ``UnboundLocalError`` (``init_info``) for modules without weights.
+    """
+
+    def init_weights(self) -> None:
+        """Initialise every generator and discriminator."""
+        for domain in self._reachable_domains:
+            self.get_module(self.generators)[domain].init_weights()
+            if self.discriminators is not None:
+                self.get_module(self.discriminators)[domain].init_weights()
+
+    def val_step(self, data: dict) -> list:
+        """MMagic's outputs plus ``gt_img`` and ``output.pred_img``."""
+        target = self._reachable_domains[0]
+        samples = super().val_step(data)
+        for sample in samples:
+            fake = sample.get(f'fake_{target}')
+            sample.set_tensor_data(
+                dict(gt_img=sample.get(f'img_{target}').flip(0)))
+            sample.output = DataSample(pred_img=fake.flip(0))
+        return samples
+
+    def test_step(self, data: dict) -> list:
+        """Same as :meth:`val_step`."""
+        return self.val_step(data)
