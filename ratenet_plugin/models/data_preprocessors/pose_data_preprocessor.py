@@ -26,13 +26,16 @@ class PoseDataPreprocessor(BaseDataPreprocessor):
     Keys missing from ``inputs`` are skipped (inference has no ``tgt_img``);
     other keys pass through, moved to the device.
 
-    Evaluation (``training=False``) follows MMagic's convention for what
-    metrics read: every ``data_keys`` field of the data samples (``gt_img``)
-    becomes float (N, 3, H, W) in [0, 255] in ``eval_channel_order``, BGR by
-    default because MMagic's metrics assume BGR (``TransFID``/``TransIS``
-    flip BGR to RGB before Inception). The model's ``val_step`` converts its
-    outputs with :meth:`to_eval_image` into the same order. In training the
-    data samples are only stacked.
+    Evaluation (``training=False``): every ``data_keys`` field of the data
+    samples (``gt_img``) becomes float (N, 3, H, W) in [0, 255] in
+    ``eval_channel_order``, and the model's ``val_step`` converts its outputs
+    with :meth:`to_eval_image` into the same order. The default is RGB, the
+    plugin's contract (docs/architecture.md), read by its metrics and hooks;
+    MMagic's ``SSIM``/``PSNR``/``MAE`` do not depend on the order. MMagic's
+    own ``TransFID``/``TransIS`` assume BGR (they flip to RGB before
+    Inception): use them with ``eval_channel_order='BGR'``, or use the
+    plugin's Inception metrics. In training the data samples are only
+    stacked.
 
     Unlike MMagic's ``DataPreprocessor`` this keeps no class-level key lists
     (MMagic's ``_NON_IMAGE_KEYS`` is shared and mutated by instances) and
@@ -45,8 +48,8 @@ class PoseDataPreprocessor(BaseDataPreprocessor):
             Defaults to ``('src_pose', 'tgt_pose')``.
         data_keys (Sequence[str]): Image fields of the data samples prepared
             for metrics in evaluation. Defaults to ``('gt_img',)``.
-        eval_channel_order (str): ``'BGR'`` (MMagic's metrics) or ``'RGB'``.
-            Defaults to ``'BGR'``.
+        eval_channel_order (str): ``'RGB'`` or ``'BGR'`` (for MMagic's
+            ``TransFID``/``TransIS``). Defaults to ``'RGB'``.
         non_blocking (bool): Non-blocking device copies. Defaults to False.
     """
 
@@ -54,7 +57,7 @@ class PoseDataPreprocessor(BaseDataPreprocessor):
                  image_keys: Sequence[str] = ('src_img', 'tgt_img'),
                  pose_keys: Sequence[str] = ('src_pose', 'tgt_pose'),
                  data_keys: Sequence[str] = ('gt_img', ),
-                 eval_channel_order: str = 'BGR',
+                 eval_channel_order: str = 'RGB',
                  non_blocking: bool = False) -> None:
         super().__init__(non_blocking=non_blocking)
         if eval_channel_order not in CHANNEL_ORDERS:

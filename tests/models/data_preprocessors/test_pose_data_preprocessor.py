@@ -50,26 +50,22 @@ def test_training_batch(collate):
     assert data['data_samples'].src_name == ['s0.jpg', 's1.jpg']
 
 
-def test_eval_ground_truth_is_bgr_float_for_mmagic_metrics():
+@pytest.mark.parametrize('order', ['RGB', 'BGR'])
+def test_eval_ground_truth_is_float_in_the_eval_channel_order(order):
     samples = _packed_samples()
-    data = PoseDataPreprocessor()(pseudo_collate(samples), training=False)
+    pre = PoseDataPreprocessor(eval_channel_order=order)
+    data = pre(pseudo_collate(samples), training=False)
     gt = data['data_samples'].gt_img
     rgb = torch.stack([s['inputs']['tgt_img'] for s in samples]).float()
     assert gt.dtype == torch.float32 and gt.shape == (2, 3, 16, 12)
-    assert torch.equal(gt, rgb[:, [2, 1, 0]])
+    assert torch.equal(gt, rgb if order == 'RGB' else rgb[:, [2, 1, 0]])
     # Model outputs converted by to_eval_image share that order and range.
     assert torch.allclose(
-        PoseDataPreprocessor().to_eval_image(data['inputs']['tgt_img']),
-        gt,
-        atol=1e-4)
+        pre.to_eval_image(data['inputs']['tgt_img']), gt, atol=1e-4)
 
 
-def test_eval_channel_order_rgb():
-    samples = _packed_samples()
-    pre = PoseDataPreprocessor(eval_channel_order='RGB')
-    gt = pre(pseudo_collate(samples), training=False)['data_samples'].gt_img
-    rgb = torch.stack([s['inputs']['tgt_img'] for s in samples]).float()
-    assert torch.equal(gt, rgb)
+def test_default_eval_order_is_rgb():
+    assert PoseDataPreprocessor().eval_channel_order == 'RGB'
     with pytest.raises(ValueError, match='eval_channel_order'):
         PoseDataPreprocessor(eval_channel_order='bgr')
 

@@ -363,9 +363,8 @@ class RATENet(BaseModel):
             ``pred_img`` (I_t), ``coarse_img`` (I_co), ``residual_img``
             (R_t mapped like an image: 0 -> 127.5; absent for PB Only) both
             at the top level and under ``output``. Images are float in
-            [0, 255] in the preprocessor's ``eval_channel_order`` (BGR by
-            default, as MMagic's metrics expect), also recorded in the
-            metainfo ``channel_order``.
+            [0, 255] in the preprocessor's ``eval_channel_order`` (RGB by
+            default), also recorded in the metainfo ``channel_order``.
         """
         data = self.data_preprocessor(data, False)
         with torch.no_grad():

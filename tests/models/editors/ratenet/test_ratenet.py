@@ -4,9 +4,13 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+import torchvision.models.vgg as tv_vgg
 from mmengine.optim import AmpOptimWrapper
+from mmengine.registry import DefaultScope
 
-from ratenet_testing import build_model, optim_wrappers, raw_batch
+from ratenet_plugin.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
+from ratenet_testing import (build_model, optim_wrappers, raw_batch,
+                             tiny_model_cfg)
 
 POSE_TRANSFER_KEYS = {'loss_recon_coarse', 'loss_per_coarse'}
 JOINT_KEYS = {
@@ -224,3 +228,36 @@ def test_train_step_points_to_the_loop(model, batch):
         model.train_step(raw_batch(), optim_wrappers(model))
     with pytest.raises(ValueError, match='train_update'):
         model(batch['inputs'], mode='loss')
+
+
+def test_model_init_weights_leaves_the_loaded_vgg_alone(tmp_path):
+    features = tv_vgg.make_layers(tv_vgg.cfgs['E'])
+    torch.save({f'features.{k}': v
+                for k, v in features.state_dict().items()},
+               tmp_path / 'vgg19.pth')
+    cfg = tiny_model_cfg()
+    cfg['perceptual_loss']['pretrained'] = str(tmp_path / 'vgg19.pth')
+    model = MODELS.build(cfg)
+    model.init_weights()
+    assert torch.equal(model.perceptual_loss.vgg.vgg_layers[0].weight,
+                       features[0].weight)
+    conv = model.generator.pose_transfer.pat_blocks[0].image_branch[0].conv
+    assert conv.weight.std().item() == pytest.approx(0.02, rel=0.3)
+
+
+def test_optim_wrappers_from_mmagic_constructor(model, batch):
+    """The config's optim_wrapper keys name RATENet's top-level modules."""
+    cfg = {
+        key: dict(optimizer=dict(type='RAdam', lr=1e-4))
+        for key in ('generator', 'shape_discriminator',
+                    'appearance_discriminator')
+    }
+    with DefaultScope.overwrite_default_scope('mmagic'):
+        wrappers = OPTIM_WRAPPER_CONSTRUCTORS.build(
+            dict(
+                type='MultiOptimWrapperConstructor',
+                optim_wrapper_cfg=cfg))(model)
+    before = snapshot(model)
+    model.train_pose_transfer(batch, wrappers)
+    assert changed(model, before) == params_of(model,
+                                               'generator.pose_transfer.')

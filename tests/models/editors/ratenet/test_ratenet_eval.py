@@ -9,8 +9,8 @@ from ratenet_testing import build_model, raw_batch
 
 
 def _to_eval(img):
-    """[-1, 1] RGB -> [0, 255] BGR, as metrics see images."""
-    return ((img.clamp(-1, 1) + 1) * 127.5)[:, [2, 1, 0]]
+    """[-1, 1] -> [0, 255], as metrics see images (RGB by default)."""
+    return (img.clamp(-1, 1) + 1) * 127.5
 
 
 def test_val_step_returns_one_sample_per_input(model):
@@ -21,7 +21,7 @@ def test_val_step_returns_one_sample_per_input(model):
         out = model(model.data_preprocessor(batch, False)['inputs'])
     assert len(results) == 3
     for index, sample in enumerate(results):
-        assert sample.metainfo['channel_order'] == 'BGR'
+        assert sample.metainfo['channel_order'] == 'RGB'
         assert sample.src_name == f'src{index}.jpg'
         expected = dict(
             pred_img=_to_eval(out['final'])[index],
@@ -32,12 +32,9 @@ def test_val_step_returns_one_sample_per_input(model):
             assert torch.allclose(sample.output.get(key), value, atol=1e-4)
             assert sample.get(key) is sample.output.get(key)
         raw = batch['inputs']
-        assert torch.equal(sample.gt_img,
-                           raw['tgt_img'][index].float()[[2, 1, 0]])
+        assert torch.equal(sample.gt_img, raw['tgt_img'][index].float())
         assert torch.allclose(
-            sample.source_img,
-            raw['src_img'][index].float()[[2, 1, 0]],
-            atol=1e-3)
+            sample.source_img, raw['src_img'][index].float(), atol=1e-3)
         assert torch.equal(sample.tgt_pose, raw['tgt_pose'][index])
         for key in ('pred_img', 'coarse_img', 'gt_img', 'source_img'):
             image = sample.get(key)
@@ -95,9 +92,26 @@ def _scripted_inception(path):
     torch.jit.save(torch.jit.script(TinyInception()), str(path))
 
 
+def test_bgr_outputs_for_mmagic_metrics(model):
+    model.data_preprocessor.eval_channel_order = 'BGR'
+    model.eval()
+    batch = raw_batch()
+    sample = model.val_step(batch)[0]
+    with torch.no_grad():
+        out = model(model.data_preprocessor(batch, False)['inputs'])
+    assert sample.metainfo['channel_order'] == 'BGR'
+    assert torch.allclose(
+        sample.pred_img, _to_eval(out['final'])[0, [2, 1, 0]], atol=1e-4)
+    assert torch.equal(sample.gt_img,
+                       batch['inputs']['tgt_img'][0].float()[[2, 1, 0]])
+
+
 def test_mmagic_trans_fid_reads_fakes_and_reals(model, tmp_path):
     """TransFID reads ``fake_key`` from the sample's top level and the reals
-    from ``data_preprocessor(data, False)['data_samples'].<real_key>``."""
+    from ``data_preprocessor(data, False)['data_samples'].<real_key>``, both
+    BGR (it flips them to RGB): with ``eval_channel_order='BGR'`` it sees
+    RGB images as Inception should."""
+    model.data_preprocessor.eval_channel_order = 'BGR'
     _scripted_inception(tmp_path / 'inception.pt')
     metric = TransFID(
         fake_nums=2,
@@ -111,9 +125,10 @@ def test_mmagic_trans_fid_reads_fakes_and_reals(model, tmp_path):
     samples = model.val_step(batch)
     metric.process(None, [sample.to_dict() for sample in samples])
     assert len(metric.fake_results) == 2
-    # The fake features are those of pred_img (BGR -> RGB inside FID).
-    expected = torch.stack([s.pred_img for s in samples])[:, [2, 1, 0]] \
-        .to(torch.uint8).float().mean(dim=(2, 3))
+    # Inception sees I_t in RGB.
+    with torch.no_grad():
+        final = model(model.data_preprocessor(batch, False)['inputs'])['final']
+    expected = _to_eval(final).to(torch.uint8).float().mean(dim=(2, 3))
     assert torch.allclose(torch.cat(metric.fake_results), expected)
     # Reals: what prepare_inception_feat does with our preprocessor.
     reals = model.data_preprocessor(pseudo_collate([
