@@ -1,0 +1,375 @@
+"""Score a folder of generated images against ground truth (any method's).
+
+The images are paired with their ground truth by file name, the generated
+panel is cut out of multi-panel strips, and the pairs go through MMagic's
+``Evaluator`` exactly as ``tools/test.py`` sends our model's outputs: a
+``StoredOutputs`` "model" returns ``DataSample(gt_img=..., output=DataSample(
+pred_img=...))`` read from disk, so every number comes from the same metric
+classes and protocol (``configs/ratenet/_base_/evaluation.py``).
+
+File names understood (``A``, ``B`` = source and target image names, with or
+without their extension; any separator such as ``___``, ``_2_``, ``_to_``):
+
+- ``B.png``: the generated image is saved under the target's name;
+- ``A___B_vis.jpg`` (PATN), ``A_2_B_vis.png`` (GFLA-style), ``A-B.png``:
+  source then target, anything after the target is ignored.
+
+Layouts (``layout='auto'``): an image of the ground truth's size is the
+generated image; a strip k times as wide holds k panels and the last is the
+generated one (PATN: source, source pose, target, target pose, generated;
+side-by-side: source, target, generated). Square 256x256 panels for 176-wide
+ground truth are centre-cropped to 176, the crop of PATN's data.
+"""
+import csv
+import os
+import os.path as osp
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+import numpy as np
+import torch
+from mmagic.registry import EVALUATORS
+from mmagic.structures import DataSample
+from mmengine.dataset import pseudo_collate
+from mmengine.model import BaseModel
+from mmengine.registry import init_default_scope
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+
+from .functional import feature_statistics
+from .inception_metrics import PoseTransferFID
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
+LAYOUTS = ('auto', 'single', 'patn', 'side-by-side')
+_SEPARATORS = '_.-'
+_PATN_PANELS = 5
+
+
+def image_stem(name: str) -> str:
+    """``name`` without directory and without an image extension."""
+    base = osp.basename(name)
+    root, ext = osp.splitext(base)
+    return root if ext.lower() in IMAGE_EXTENSIONS else base
+
+
+def list_images(directory: str) -> List[str]:
+    """Image files directly in ``directory``, sorted by name."""
+    if not osp.isdir(directory):
+        raise FileNotFoundError(f'{directory!r} is not a directory')
+    return sorted(
+        osp.join(directory, name) for name in os.listdir(directory)
+        if osp.splitext(name)[1].lower() in IMAGE_EXTENSIONS)
+
+
+def read_pairs_csv(path: str) -> List[Tuple[str, str]]:
+    """``(source, target)`` stems from a pairs CSV with header ``from,to``."""
+    with open(path, newline='') as file:
+        reader = csv.reader(file)
+        header = [cell.strip() for cell in next(reader, [])]
+        if header[:2] != ['from', 'to']:
+            raise ValueError(f'{path}: expected the header "from,to", got '
+                             f'{",".join(header)!r}')
+        pairs = []
+        for row_number, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) < 2:
+                raise ValueError(f'{path}, row {row_number}: expected '
+                                 f'"from,to", got {row!r}')
+            pairs.append(
+                (image_stem(row[0].strip()), image_stem(row[1].strip())))
+    return pairs
+
+
+class _NameIndex:
+    """Known image stems; finds the longest one that starts a string."""
+
+    def __init__(self, stems: Iterable[str]) -> None:
+        self.stems: Set[str] = set(stems)
+
+    def longest_prefix(self, text: str) -> Optional[str]:
+        # A name ends where a separator starts, or at the end of the string.
+        ends = [i for i, ch in enumerate(text) if ch in _SEPARATORS]
+        for end in reversed(ends + [len(text)]):
+            if text[:end] in self.stems:
+                return text[:end]
+        return None
+
+
+def parse_generated_name(
+        path: str,
+        known: Iterable[str]) -> Tuple[Optional[str], Optional[str]]:
+    """Source and target stems named by a generated image's file name.
+
+    Args:
+        path (str): The generated image's path.
+        known (Iterable[str]): Stems of the ground-truth images.
+
+    Returns:
+        tuple: ``(source, target)``; ``source`` is ``None`` when the file is
+        named after its target alone; ``target`` is ``None`` if no known name
+        is found.
+    """
+    index = known if isinstance(known, _NameIndex) else _NameIndex(known)
+    stem = image_stem(path)
+    if stem in index.stems:
+        return None, stem
+    source = index.longest_prefix(stem)
+    if source is None:
+        return None, None
+    rest = stem[len(source):]
+    # Skip connectors ('___', '.jpg___', '_2_') up to the next known name.
+    for start in (i + 1 for i, ch in enumerate(rest) if ch in _SEPARATORS):
+        target = index.longest_prefix(rest[start:])
+        if target is not None:
+            return source, target
+    return source, None
+
+
+@dataclass
+class MatchedPair:
+    """A generated image and its ground truth."""
+    gen_path: str
+    gt_path: str
+    src_name: Optional[str]
+    tgt_name: str
+
+
+@dataclass
+class MatchReport:
+    """What :func:`match_generated` paired and what it could not."""
+    pairs: List[MatchedPair]
+    unmatched: List[str]  # generated files naming no known target / pair
+    duplicates: List[str]  # further files for an already matched pair
+    missing: List[Tuple[Optional[str], str]]  # CSV pairs with no file
+
+
+def match_generated(gen_dir: str,
+                    gt_dir: str,
+                    pairs_csv: Optional[str] = None) -> MatchReport:
+    """Pair each generated image in ``gen_dir`` with its ground truth.
+
+    Args:
+        gen_dir (str): Folder of generated images (or strips).
+        gt_dir (str): Folder of real images named as in the pairs CSV.
+        pairs_csv (str, optional): ``from,to`` CSV; when given only its pairs
+            are scored and pairs without a generated image are reported.
+
+    Returns:
+        MatchReport: pairs in file-name order, plus what did not match.
+    """
+    gt_paths = {image_stem(p): p for p in list_images(gt_dir)}
+    index = _NameIndex(gt_paths)
+    wanted = set(read_pairs_csv(pairs_csv)) if pairs_csv else None
+    wanted_targets = {tgt for _, tgt in wanted} if wanted else None
+    pairs, unmatched, duplicates, seen = [], [], [], set()
+    for gen_path in list_images(gen_dir):
+        source, target = parse_generated_name(gen_path, index)
+        if target is None:
+            unmatched.append(gen_path)
+            continue
+        if wanted is not None:
+            known_pair = ((source, target) in wanted
+                          if source is not None else target in wanted_targets)
+            if not known_pair:
+                unmatched.append(gen_path)
+                continue
+        if (source, target) in seen:
+            duplicates.append(gen_path)
+            continue
+        seen.add((source, target))
+        pairs.append(MatchedPair(gen_path, gt_paths[target], source, target))
+    missing = []
+    if wanted is not None:
+        covered_targets = {tgt for src, tgt in seen if src is None}
+        missing = sorted(
+            (src, tgt) for src, tgt in wanted
+            if (src, tgt) not in seen and tgt not in covered_targets)
+    return MatchReport(pairs, unmatched, duplicates, missing)
+
+
+def read_rgb(path: str) -> np.ndarray:
+    """(H, W, 3) uint8 RGB."""
+    with Image.open(path) as image:
+        return np.asarray(image.convert('RGB'))
+
+
+def extract_generated(image: np.ndarray,
+                      gt_size: Tuple[int, int],
+                      layout: str = 'auto',
+                      panel: Optional[int] = None,
+                      name: str = '') -> np.ndarray:
+    """Cut the generated image out of a stored output.
+
+    Args:
+        image (np.ndarray): (H, W, 3) stored output.
+        gt_size (tuple): ``(h, w)`` of the ground truth.
+        layout (str): ``'auto'`` / ``'side-by-side'``: panels as wide as the
+            ground truth (else square panels); ``'single'``: the whole image;
+            ``'patn'``: 5 panels.
+        panel (int, optional): Index of the generated panel; default the last.
+        name (str): File name for error messages.
+
+    Returns:
+        np.ndarray: (h, w, 3), the generated image.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f'layout must be one of {LAYOUTS}, got {layout!r}')
+    height, width = image.shape[:2]
+    gt_h, gt_w = gt_size
+    if height != gt_h:
+        raise ValueError(f'{name}: height {height} differs from the ground '
+                         f"truth's {gt_h}; cannot pair them")
+    if layout == 'single':
+        panel_w = width
+    elif layout == 'patn':
+        if width % _PATN_PANELS:
+            raise ValueError(f'{name}: width {width} is no 5-panel PATN strip')
+        panel_w = width // _PATN_PANELS
+    else:
+        widths = [w for w in (gt_w, gt_h) if width % w == 0]
+        if not widths:
+            raise ValueError(
+                f'{name}: width {width} is not a multiple of the ground '
+                f"truth's width {gt_w} or height {gt_h}; pass layout='single' "
+                'or crop the images first')
+        panel_w = widths[0]
+    num_panels = width // panel_w
+    index = num_panels - 1 if panel is None else panel
+    if not -num_panels <= index < num_panels:
+        raise ValueError(f'{name}: panel {panel} out of range for '
+                         f'{num_panels} panels')
+    index %= num_panels
+    crop = image[:, index * panel_w:(index + 1) * panel_w]
+    if panel_w < gt_w:
+        raise ValueError(f'{name}: panel width {panel_w} is narrower than the '
+                         f"ground truth's {gt_w}")
+    left = (panel_w - gt_w) // 2
+    return crop[:, left:left + gt_w]
+
+
+class GeneratedFolder(Dataset):
+    """Matched pairs as samples: ``inputs=dict(pred_img)``, ``data_samples``.
+
+    Args:
+        pairs (Sequence[MatchedPair]): From :func:`match_generated`.
+        layout (str): See :func:`extract_generated`.
+        panel (int, optional): See :func:`extract_generated`.
+    """
+
+    def __init__(self,
+                 pairs: Sequence[MatchedPair],
+                 layout: str = 'auto',
+                 panel: Optional[int] = None) -> None:
+        self.pairs = list(pairs)
+        self.layout = layout
+        self.panel = panel
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, index: int) -> dict:
+        pair = self.pairs[index]
+        gt = read_rgb(pair.gt_path)
+        pred = extract_generated(
+            read_rgb(pair.gen_path), gt.shape[:2], self.layout, self.panel,
+            pair.gen_path)
+        sample = DataSample(
+            gt_img=torch.from_numpy(gt.copy()).permute(2, 0, 1),
+            metainfo=dict(
+                gen_path=pair.gen_path,
+                src_name=pair.src_name,
+                tgt_name=pair.tgt_name))
+        return dict(
+            inputs=dict(
+                pred_img=torch.from_numpy(pred.copy()).permute(2, 0, 1)),
+            data_samples=sample)
+
+
+class StoredOutputs(BaseModel):
+    """A "model" whose predictions are images read from disk.
+
+    Its ``test_step`` returns what RATENet's does (docs/architecture.md):
+    ``DataSample(gt_img=float (3,H,W) [0,255] RGB, output=DataSample(
+    pred_img=...))``, so MMagic's evaluator scores stored outputs exactly as
+    it scores ours.
+    """
+
+    def forward(self,
+                inputs: dict,
+                data_samples: Sequence[DataSample],
+                mode: str = 'predict') -> List[DataSample]:
+        outputs = []
+        for pred, sample in zip(inputs['pred_img'], data_samples):
+            out = DataSample(
+                gt_img=sample.gt_img.float(), metainfo=sample.metainfo)
+            out.output = DataSample(pred_img=pred.float())
+            outputs.append(out)
+        return outputs
+
+
+def score_pairs(pairs: Sequence[MatchedPair],
+                metrics: List[dict],
+                *,
+                layout: str = 'auto',
+                panel: Optional[int] = None,
+                batch_size: int = 8,
+                num_workers: int = 0,
+                device: str = 'cpu') -> Dict[str, float]:
+    """Run MMagic's ``Evaluator`` over stored outputs, as MultiTestLoop does.
+
+    Args:
+        pairs (Sequence[MatchedPair]): What to score.
+        metrics (list[dict]): Metric configs (``type``, ``prefix``, ...).
+        layout, panel: See :func:`extract_generated`.
+        batch_size (int): Images per batch.
+        num_workers (int): DataLoader workers reading images.
+        device (str): Where the metric networks run.
+
+    Returns:
+        dict: ``{'<prefix>/<name>': value}``.
+    """
+    if not pairs:
+        raise ValueError('no generated image could be paired with a ground '
+                         'truth image; check the folders and file names')
+    init_default_scope('mmagic')
+    loader = DataLoader(
+        GeneratedFolder(pairs, layout, panel),
+        batch_size=batch_size,
+        shuffle=False,
+        num_workers=num_workers,
+        collate_fn=pseudo_collate)
+    model = StoredOutputs().to(device)
+    evaluator = EVALUATORS.build(dict(type='Evaluator', metrics=metrics))
+    evaluator.prepare_metrics(model, loader)
+    for group, sampler in evaluator.prepare_samplers(model, loader):
+        for batch in sampler:
+            with torch.no_grad():
+                evaluator.process(model.test_step(batch), batch, group)
+    return evaluator.evaluate()
+
+
+def reference_statistics(image_paths: Sequence[str],
+                         fid_cfg: dict,
+                         *,
+                         batch_size: int = 8,
+                         device: str = 'cpu') -> Tuple[np.ndarray, np.ndarray]:
+    """FID reference ``mu``/``sigma`` of a set of real images.
+
+    Uses the Inception of the FID metric built from ``fid_cfg`` (so features
+    match what that metric computes for generated images), e.g. for the
+    training images, the reference set of GFLA/CFLD-style FID.
+    """
+    init_default_scope('mmagic')
+    cfg = dict(fid_cfg, real_stats=None)
+    cfg.pop('type', None)
+    metric = PoseTransferFID(**cfg)
+    metric.prepare_for(len(image_paths), device)
+    features = []
+    for start in range(0, len(image_paths), batch_size):
+        images = [
+            torch.from_numpy(read_rgb(p).copy()).permute(2, 0, 1).to(device)
+            for p in image_paths[start:start + batch_size]
+        ]
+        features += metric.features_of(images)
+    return feature_statistics(torch.cat(features))

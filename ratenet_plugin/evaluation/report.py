@@ -1,0 +1,172 @@
+"""A results table and a JSON file for tools/test.py and tools/score_folder.py.
+
+Metric keys are ``<prefix>/<name>`` (``final/SSIM``, ``coarse/LPIPS``); the
+table has one row per prefix (which images were scored) and one column per
+metric name (which number, under which protocol).
+
+MMagic's ``MultiTestLoop.run`` returns nothing (``runner.test()`` gives
+``None``); the metrics reach hooks only, so :class:`ResultsReportHook` catches
+them in ``after_test_epoch``.
+"""
+import json
+import os
+import os.path as osp
+from collections import OrderedDict
+from typing import Any, Dict, Optional
+
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+from ratenet_plugin.registry import HOOKS
+
+# Column order; names not listed follow in the order first seen.
+_COLUMNS = ('SSIM', 'SSIM-padded', 'IS', 'IS-padded', 'FID', 'LPIPS', 'IS_std',
+            'IS-padded_std')
+_HIGHER_IS_BETTER = {
+    'SSIM': True,
+    'SSIM-padded': True,
+    'IS': True,
+    'IS-padded': True,
+    'FID': False,
+    'LPIPS': False
+}
+
+
+def metrics_table(metrics: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+    """Split ``{'<prefix>/<name>': value}`` into ``{prefix: {name: value}}``.
+
+    Keys without a prefix go to the row ``''``.
+    """
+    table: Dict[str, Dict[str, Any]] = OrderedDict()
+    for key, value in metrics.items():
+        row, _, name = key.rpartition('/')
+        table.setdefault(row, OrderedDict())[name] = value
+    return table
+
+
+def format_table(metrics: Dict[str, Any]) -> str:
+    """A Markdown table of the metrics, one row per prefix.
+
+    Args:
+        metrics (dict): ``{'<prefix>/<name>': value}`` as MMagic's evaluator
+            returns them.
+
+    Returns:
+        str: The table; an arrow after each column name says which way is
+        better.
+    """
+    table = metrics_table(metrics)
+    names = [c for c in _COLUMNS if any(c in row for row in table.values())]
+    for row in table.values():
+        names += [n for n in row if n not in names]
+    header = ['images'] + [
+        name + {
+            True: ' ↑',
+            False: ' ↓'
+        }.get(_HIGHER_IS_BETTER.get(name), '') for name in names
+    ]
+    lines = [header, ['---'] * len(header)]
+    for row_name, row in table.items():
+        lines.append([row_name or '-'] +
+                     [_format_value(row.get(name)) for name in names])
+    return '\n'.join('| ' + ' | '.join(cells) + ' |' for cells in lines)
+
+
+def _format_value(value: Any) -> str:
+    if value is None:
+        return ''
+    if isinstance(value, float):
+        return f'{value:.4f}'
+    return str(value)
+
+
+def report_results(metrics: Dict[str, Any],
+                   out_file: Optional[str] = None,
+                   **meta: Any) -> str:
+    """Log the results table and write the results as JSON (rank 0 only).
+
+    Args:
+        metrics (dict): ``{'<prefix>/<name>': value}``.
+        out_file (str, optional): JSON path; its directory is created.
+        **meta: Extra JSON fields, e.g. ``config=``, ``checkpoint=``,
+            ``evaluator=`` (the metric configs: the protocol).
+
+    Returns:
+        str: The table.
+
+    The JSON holds ``metrics`` (flat, as the evaluator returned them),
+    ``table`` (``{prefix: {name: value}}``) and ``meta``.
+    """
+    text = format_table(metrics)
+    if not is_main_process():
+        return text
+    print_log('Results\n' + text, logger='current')
+    if out_file is not None:
+        directory = osp.dirname(osp.abspath(out_file))
+        os.makedirs(directory, exist_ok=True)
+        payload = dict(
+            metrics=dict(metrics), table=metrics_table(metrics), meta=meta)
+        with open(out_file, 'w') as file:
+            json.dump(payload, file, indent=2, default=_to_json)
+        print_log(f'Results written to {out_file}', logger='current')
+    return text
+
+
+def _to_json(value: Any) -> Any:
+    """Config objects and numpy scalars as plain JSON values."""
+    if hasattr(value, 'to_dict'):
+        return value.to_dict()
+    if hasattr(value, 'item'):
+        return value.item()
+    return str(value)
+
+
+@HOOKS.register_module()
+class ResultsReportHook(Hook):
+    """After testing, log the results table and write the results as JSON.
+
+    Args:
+        out_file (str, optional): JSON path; ``None`` =
+            ``<work_dir>/test_results.json``.
+        **meta: Extra JSON fields (e.g. ``checkpoint=``). The runner's
+            ``test_evaluator`` config is added as ``evaluator``, which states
+            the protocol of every number.
+
+    Attributes:
+        metrics (dict): The last test's ``{'<prefix>/<name>': value}``.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, out_file: Optional[str] = None, **meta: Any) -> None:
+        self.out_file = out_file
+        self.meta = meta
+        self.metrics: Dict[str, Any] = {}
+
+    def after_test_epoch(self,
+                         runner,
+                         metrics: Optional[Dict[str, Any]] = None) -> None:
+        self.metrics = dict(metrics or {})
+        out_file = self.out_file or osp.join(runner.work_dir,
+                                             'test_results.json')
+        meta = dict(self.meta)
+        meta.setdefault('evaluator', runner.cfg.get('test_evaluator'))
+        report_results(self.metrics, out_file, **meta)
+
+
+def run_test_with_report(runner: Runner,
+                         out_file: Optional[str] = None,
+                         **meta: Any) -> Dict[str, Any]:
+    """``runner.test()`` with a :class:`ResultsReportHook`; returns metrics.
+
+    Uses the config's ``ResultsReportHook`` if it has one, else registers one
+    with ``out_file`` and ``meta``.
+    """
+    hooks = [h for h in runner.hooks if isinstance(h, ResultsReportHook)]
+    if not hooks:
+        hooks = [ResultsReportHook(out_file, **meta)]
+        runner.register_hook(hooks[0])
+    runner.test()
+    return hooks[0].metrics

@@ -1,0 +1,123 @@
+"""FID and IS on our outputs: reference set, growth, tiny sets, errors."""
+import pytest
+import torch
+from mmagic.evaluation import Evaluator
+
+from evaluation_testing import as_samples, random_images, run_metric
+from ratenet_plugin.evaluation import (PoseTransferFID, PoseTransferIS,
+                                       feature_statistics, save_fid_stats)
+from ratenet_plugin.registry import METRICS
+
+
+@pytest.fixture(scope='module')
+def fid(fid_inception_file) -> PoseTransferFID:
+    """One FID metric for the module: building Inception takes seconds."""
+    return PoseTransferFID(
+        inception_path=str(fid_inception_file), prefix='final')
+
+
+def test_fid_of_a_set_against_itself_is_zero(fid):
+    images = random_images(2, seed=0)
+    result = run_metric(fid, images, images)
+    assert set(result) == {'final/FID'}
+    assert abs(result['final/FID']) < 1e-6
+
+
+def test_fid_grows_with_a_colour_shift(fid, fid_inception_file, tmp_path):
+    gts = random_images(2, seed=1)
+    stats = tmp_path / 'reference.npz'
+    save_fid_stats(
+        str(stats), *feature_statistics(torch.cat(fid.features_of(list(gts)))))
+    against_stats = PoseTransferFID(
+        inception_path=str(fid_inception_file),
+        real_stats=str(stats),
+        prefix='final')
+    values = [
+        run_metric(against_stats, gts, (gts + shift).clamp(0,
+                                                           255))['final/FID']
+        for shift in (40, 120)
+    ]
+    assert 0 < values[0] < values[1]
+    assert against_stats.real_results == []  # the reference is the file
+
+
+def test_fid_uses_at_most_fake_nums_samples(fid):
+    fid.requested_nums = 1
+    try:
+        fid.prepare_for(2, 'cpu')
+        images = random_images(2, seed=2)
+        for index in range(2):
+            fid.process(
+                None,
+                as_samples(images[index:index + 1], images[index:index + 1]))
+        assert len(fid.fake_results) == len(fid.real_results) == 1
+    finally:
+        fid.requested_nums = -1
+        fid.fake_results.clear()
+        fid.real_results.clear()
+
+
+def test_fake_nums_beyond_the_evaluation_set_fails_early(fid):
+    fid.requested_nums = 10
+    try:
+        with pytest.raises(ValueError, match='fake_nums=10.*has 4 samples'):
+            fid.prepare_for(4, 'cpu')
+    finally:
+        fid.requested_nums = -1
+
+
+def test_fid_names_the_missing_output_key(fid):
+    fid.prepare_for(1, 'cpu')
+    fid.fake_key = 'coarse_img'
+    try:
+        with pytest.raises(KeyError, match="'coarse_img' not in"):
+            images = random_images(2)
+            fid.process(None, as_samples(images, images))
+    finally:
+        fid.fake_key = 'pred_img'
+
+
+def test_is_on_a_tiny_set_runs(is_inception_file):
+    metric = METRICS.build(
+        dict(
+            type='PoseTransferIS',
+            prefix='final',
+            splits=1,
+            inception_path=str(is_inception_file)))
+    images = random_images(2, seed=3)
+    result = run_metric(metric, images, images, batch_size=1)
+    assert set(result) == {'final/IS', 'final/IS_std'}
+    # IS = exp(mean KL(p(y|x) || p(y))) lies in [1, number of images].
+    assert 1. < result['final/IS'] <= 2.
+    assert result['final/IS_std'] == 0  # one split
+
+
+def test_padded_is_has_its_own_name(is_inception_file):
+    metric = PoseTransferIS(
+        splits=1,
+        pad_to_square=True,
+        inception_path=str(is_inception_file),
+        prefix='coarse',
+        fake_key='coarse_img')
+    images = random_images(2, seed=4)
+    result = run_metric(metric, images, images, coarse=images)
+    assert set(result) == {'coarse/IS-padded', 'coarse/IS-padded_std'}
+    assert result['coarse/IS-padded_std'] == 0  # one split
+
+
+def test_more_splits_than_images_is_an_error(is_inception_file):
+    metric = PoseTransferIS(
+        splits=10, inception_path=str(is_inception_file), prefix='final')
+    with pytest.raises(ValueError, match='splits=10.*got 4'):
+        metric.prepare_for(4, 'cpu')
+
+
+def test_inception_metrics_share_a_data_pass_with_ssim(fid, is_inception_file):
+    ssim = METRICS.build(dict(type='SSIM', prefix='final'))
+    inception_score = PoseTransferIS(
+        splits=1, inception_path=str(is_inception_file), prefix='final')
+    hashes = {
+        Evaluator._cal_metric_hash(m)
+        for m in (ssim, fid, inception_score)
+    }
+    assert len(hashes) == 1

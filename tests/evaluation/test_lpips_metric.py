@@ -1,0 +1,71 @@
+"""The LPIPS metric: registered, zero for identical images, monotone in
+noise, AlexNet by default and VGG on request."""
+import pytest
+import torch
+
+from evaluation_testing import as_samples, random_images, run_metric
+from ratenet_plugin.evaluation import LPIPS, lpips_distance
+from ratenet_plugin.registry import METRICS
+
+
+@pytest.fixture
+def lpips_metric(hub_cache, alexnet_file) -> LPIPS:
+    hub_cache(alexnet_file)
+    return METRICS.build(dict(type='LPIPS', prefix='final'))
+
+
+def test_lpips_is_ours_in_mmagics_registry():
+    assert METRICS.get('LPIPS') is LPIPS
+
+
+def test_lpips_of_identical_images_is_zero(lpips_metric):
+    images = random_images(3, 64, 44)
+    result = run_metric(lpips_metric, images, images)
+    assert result == {'final/LPIPS': pytest.approx(0., abs=1e-7)}
+
+
+def test_lpips_grows_monotonically_with_added_noise(lpips_metric):
+    gts = random_images(3, 64, 44, seed=1)
+    noise = torch.randn(gts.shape, generator=torch.Generator().manual_seed(2))
+    values = [
+        run_metric(lpips_metric, gts,
+                   (gts + sigma * noise).clamp(0, 255))['final/LPIPS']
+        for sigma in (0, 8, 24, 64, 128)
+    ]
+    assert values[0] == pytest.approx(0., abs=1e-7)
+    assert all(a < b for a, b in zip(values, values[1:]))
+
+
+def test_lpips_counts_one_result_per_sample(lpips_metric):
+    gts = random_images(5, 64, 44, seed=3)
+    preds = random_images(5, 64, 44, seed=4)
+    for batch in (slice(0, 2), slice(2, 5)):
+        lpips_metric.process(None, as_samples(gts[batch], preds[batch]))
+    assert len(lpips_metric.results) == 5
+    expected = lpips_distance(lpips_metric.lpips_net, gts, preds).mean()
+    lpips_metric.size = 5
+    result = lpips_metric.evaluate()
+    assert result['final/LPIPS'] == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_lpips_handles_samples_of_different_sizes(lpips_metric):
+    small, large = random_images(1, 64, 44), random_images(1, 80, 56)
+    samples = as_samples(small, small) + as_samples(large, large + 10)
+    lpips_metric.process(None, samples)
+    assert lpips_metric.results[0]['LPIPS'] == pytest.approx(0., abs=1e-7)
+    assert lpips_metric.results[1]['LPIPS'] > 0
+
+
+def test_vgg_backbone_is_selectable(vgg16_file):
+    metric = LPIPS(net='vgg', backbone_path=str(vgg16_file), prefix='vgg')
+    images = random_images(2, 32, 22, seed=5)
+    assert run_metric(metric, images, images) == {
+        'vgg/LPIPS': pytest.approx(0., abs=1e-7)
+    }
+    assert metric.lpips_net.pnet_type == 'vgg'
+
+
+def test_lpips_rejects_images_of_different_shapes(lpips_metric):
+    with pytest.raises(ValueError, match='one shape'):
+        lpips_distance(lpips_metric.lpips_net, torch.zeros(1, 3, 32, 22),
+                       torch.zeros(1, 3, 32, 24))
