@@ -87,8 +87,9 @@ def vgg19_features(num_layers: int) -> nn.Sequential:
 class LocalPerceptualVGG(PerceptualVGG):
     """MMagic's ``PerceptualVGG`` (VGG19) with weights from a local file.
 
-    Only the construction differs; ``forward`` (ImageNet normalisation of a
-    [0, 1] input, then the features of the requested layers) is MMagic's.
+    Only the weight loading differs; ``forward`` (ImageNet normalisation of
+    a [0, 1] input, then the features of the requested layers) is MMagic's.
+    Only the layers up to the deepest requested one are built.
 
     Args:
         layer_name_list (list[str]): Indices into ``vgg19().features`` as
@@ -109,23 +110,7 @@ class LocalPerceptualVGG(PerceptualVGG):
         self.layer_name_list = layer_name_list
         self.use_input_norm = use_input_norm
         num_layers = max(map(int, layer_name_list)) + 1
-        features = vgg19_features(num_layers)
-        if weights_path is not None:
-            state_dict = torch.load(
-                weights_path, map_location='cpu', weights_only=True)
-            feature_state = {
-                key[len('features.'):]: value
-                for key, value in state_dict.items()
-                if key.startswith('features.')
-                and int(key.split('.')[1]) < len(features)
-            }
-            try:
-                features.load_state_dict(feature_state)
-            except RuntimeError as error:
-                raise RuntimeError(
-                    f'{weights_path} is not a torchvision VGG19 state dict '
-                    f'({VGG19_WEIGHTS_FILE}): {error}') from error
-        self.vgg_layers = features[:num_layers]
+        self.vgg_layers = vgg19_features(num_layers)[:num_layers]
         if use_input_norm:
             self.register_buffer(
                 'mean',
@@ -134,6 +119,28 @@ class LocalPerceptualVGG(PerceptualVGG):
                 'std',
                 torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
         self.vgg_layers.requires_grad_(False)
+        if weights_path is not None:
+            self.load_vgg19_weights(weights_path)
+
+    def load_vgg19_weights(self, path: str) -> None:
+        """Copy the used layers' weights from a torchvision VGG19 state dict.
+
+        Raises:
+            RuntimeError: The file is not such a state dict.
+        """
+        state_dict = torch.load(path, map_location='cpu', weights_only=True)
+        feature_state = {
+            key[len('features.'):]: value
+            for key, value in state_dict.items()
+            if key.startswith('features.')
+            and int(key.split('.')[1]) < len(self.vgg_layers)
+        }
+        try:
+            self.vgg_layers.load_state_dict(feature_state)
+        except RuntimeError as error:
+            raise RuntimeError(
+                f'{path} is not a torchvision VGG19 state dict '
+                f'({VGG19_WEIGHTS_FILE}): {error}') from error
 
 
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
@@ -179,7 +186,9 @@ class VGG19PerceptualLoss(nn.Module):
         pretrained (str, optional): ``'torchvision://vgg19'`` (torch hub
             cache, the default), a path to ``vgg19-dcbb9e9d.pth``, or None
             for random weights (tests and demos only: the loss is then
-            meaningless). A missing file raises ``FileNotFoundError``.
+            meaningless). Read by :meth:`init_weights`, which the Runner
+            calls before training (testing and inference never need the
+            file); a missing file raises ``FileNotFoundError`` there.
         criterion (str): ``'l1'`` or ``'mse'``. Defaults to ``'l1'``.
         cache_gt_features (bool): Reuse the ground truth's features, see
             above. Defaults to True.
@@ -207,11 +216,23 @@ class VGG19PerceptualLoss(nn.Module):
         self.cache_gt_features = cache_gt_features
         layers = sorted(
             set(self.layer_weights) | set(self.layer_weights_style), key=int)
-        self.vgg = LocalPerceptualVGG(
-            layers,
-            use_input_norm=use_input_norm,
-            weights_path=resolve_vgg19_weights(pretrained))
+        self.vgg = LocalPerceptualVGG(layers, use_input_norm=use_input_norm)
+        self.pretrained = pretrained
+        # Random VGG weights are what pretrained=None asks for.
+        self._vgg_ready = pretrained is None
         self._gt_cache: Optional[tuple] = None
+
+    def init_weights(self) -> None:
+        """Load the VGG19 weights named by ``pretrained``.
+
+        Raises:
+            FileNotFoundError: The weight file is absent; the message names
+                it and says where to put it.
+        """
+        path = resolve_vgg19_weights(self.pretrained)
+        if path is not None:
+            self.vgg.load_vgg19_weights(path)
+        self._vgg_ready = True
 
     @staticmethod
     def _by_index(weights: Mapping[str, float]) -> Dict[str, float]:
@@ -262,6 +283,12 @@ class VGG19PerceptualLoss(nn.Module):
             tuple[Tensor, Tensor | None]: Scalar perceptual loss; scalar
             style loss, or None when ``with_style`` is False.
         """
+        if not self._vgg_ready:
+            raise RuntimeError(
+                'VGG19PerceptualLoss has no VGG19 weights yet: call '
+                'init_weights() (the Runner does before training) to load '
+                f'them from pretrained={self.pretrained!r}, or pass '
+                'pretrained=None for random weights (tests only).')
         pred_features = self._features(pred)
         gt_features = self._gt_features(gt)
         perceptual = sum(

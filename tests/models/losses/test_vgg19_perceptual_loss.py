@@ -29,8 +29,9 @@ def _images(num=2, seed=0):
 
 def test_missing_explicit_file_names_it(tmp_path):
     path = tmp_path / VGG19_WEIGHTS_FILE
+    loss = VGG19PerceptualLoss(LAYERS, pretrained=str(path))
     with pytest.raises(FileNotFoundError) as error:
-        VGG19PerceptualLoss(LAYERS, pretrained=str(path))
+        loss.init_weights()
     message = str(error.value)
     assert str(path) in message
     assert 'model.perceptual_loss.pretrained' in message
@@ -39,7 +40,7 @@ def test_missing_explicit_file_names_it(tmp_path):
 def test_missing_hub_cache_file_names_it(tmp_path, monkeypatch):
     monkeypatch.setenv('TORCH_HOME', str(tmp_path))
     with pytest.raises(FileNotFoundError) as error:
-        VGG19PerceptualLoss(LAYERS)
+        VGG19PerceptualLoss(LAYERS).init_weights()
     expected = tmp_path / 'hub' / 'checkpoints' / VGG19_WEIGHTS_FILE
     assert str(expected) in str(error.value)
 
@@ -47,6 +48,7 @@ def test_missing_hub_cache_file_names_it(tmp_path, monkeypatch):
 def test_loads_a_local_file(tmp_path):
     features = _save_vgg19(tmp_path / 'my_vgg.pth')
     loss = VGG19PerceptualLoss(LAYERS, pretrained=str(tmp_path / 'my_vgg.pth'))
+    loss.init_weights()
     assert torch.equal(loss.vgg.vgg_layers[5].weight, features[5].weight)
     # Layers beyond the deepest requested one (relu2_1 = index 6) are dropped.
     assert len(loss.vgg.vgg_layers) == 7
@@ -59,6 +61,7 @@ def test_loads_from_the_torch_hub_cache(tmp_path, monkeypatch):
     checkpoints.mkdir(parents=True)
     features = _save_vgg19(checkpoints / VGG19_WEIGHTS_FILE, seed=2)
     loss = VGG19PerceptualLoss(LAYERS)
+    loss.init_weights()
     assert torch.equal(loss.vgg.vgg_layers[0].weight, features[0].weight)
 
 
@@ -66,7 +69,19 @@ def test_wrong_file_says_so(tmp_path):
     path = tmp_path / 'not_vgg.pth'
     torch.save({'features.0.weight': torch.zeros(1)}, path)
     with pytest.raises(RuntimeError, match='not a torchvision VGG19'):
-        VGG19PerceptualLoss(LAYERS, pretrained=str(path))
+        VGG19PerceptualLoss(LAYERS, pretrained=str(path)).init_weights()
+
+
+def test_no_silent_random_vgg(tmp_path):
+    """Weights are read by init_weights(); without it the loss refuses to
+    run unless random weights were asked for."""
+    _save_vgg19(tmp_path / 'vgg19.pth')
+    loss = VGG19PerceptualLoss(LAYERS, pretrained=str(tmp_path / 'vgg19.pth'))
+    pred, gt = _images()
+    with pytest.raises(RuntimeError, match='init_weights'):
+        loss(pred, gt)
+    loss.init_weights()
+    assert loss(pred, gt)[0].item() > 0
 
 
 def test_layer_names_and_indices_are_equivalent():

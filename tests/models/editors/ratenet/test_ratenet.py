@@ -230,7 +230,7 @@ def test_train_step_points_to_the_loop(model, batch):
         model(batch['inputs'], mode='loss')
 
 
-def test_model_init_weights_leaves_the_loaded_vgg_alone(tmp_path):
+def test_model_init_weights_loads_vgg_and_initialises_networks(tmp_path):
     features = tv_vgg.make_layers(tv_vgg.cfgs['E'])
     torch.save({f'features.{k}': v
                 for k, v in features.state_dict().items()},
@@ -243,6 +243,18 @@ def test_model_init_weights_leaves_the_loaded_vgg_alone(tmp_path):
                        features[0].weight)
     conv = model.generator.pose_transfer.pat_blocks[0].image_branch[0].conv
     assert conv.weight.std().item() == pytest.approx(0.02, rel=0.3)
+
+
+def test_missing_vgg_file_fails_training_not_testing(tmp_path):
+    """The Runner calls init_weights before training, not before testing."""
+    cfg = tiny_model_cfg()
+    missing = tmp_path / 'vgg19-dcbb9e9d.pth'
+    cfg['perceptual_loss']['pretrained'] = str(missing)
+    model = MODELS.build(cfg)
+    model.eval()
+    assert model.test_step(raw_batch())[0].pred_img.shape == (3, 32, 22)
+    with pytest.raises(FileNotFoundError, match=str(missing)):
+        model.init_weights()
 
 
 def test_optim_wrappers_from_mmagic_constructor(model, batch):
