@@ -4,10 +4,11 @@ Registered in MMagic's ``METRICS``: ``LPIPS``, ``PaddedSSIM``,
 ``PoseTransferFID``, ``PoseTransferIS``. The protocol is in
 ``configs/ratenet/_base_/evaluation.py`` and docs/evaluation.md.
 """
-from .folder import (GeneratedFolder, MatchedPair, StoredOutputs,
-                     extract_generated, match_generated, parse_generated_name,
-                     reference_statistics, score_pairs)
-from .functional import (collect_in_order, feature_statistics,
+from .folder import (LAYOUTS, GeneratedFolder, MatchedPair, StoredOutputs,
+                     extract_generated, list_images, match_generated,
+                     parse_generated_name, reference_statistics, result_name,
+                     score_pairs)
+from .functional import (as_rgb, collect_in_order, feature_statistics,
                          fid_from_features, frechet_distance, load_fid_stats,
                          pad_to_square, save_fid_stats)
 from .inception_metrics import PoseTransferFID, PoseTransferIS
@@ -19,13 +20,14 @@ from .weights import (MissingWeightsError, PretrainedFile, build_fid_inception,
                       build_is_inception, build_lpips, find_pretrained)
 
 __all__ = [
-    'LPIPS', 'GeneratedFolder', 'MatchedPair', 'MissingWeightsError',
-    'PaddedSSIM', 'PoseTransferFID', 'PoseTransferIS', 'PretrainedFile',
-    'StoredOutputs', 'ResultsReportHook', 'build_fid_inception',
-    'build_is_inception', 'build_lpips', 'collect_in_order',
-    'extract_generated', 'feature_statistics', 'fid_from_features',
-    'find_pretrained', 'format_table', 'frechet_distance', 'load_fid_stats',
-    'lpips_distance', 'match_generated', 'metrics_table', 'pad_to_square',
-    'parse_generated_name', 'reference_statistics', 'report_results',
-    'save_fid_stats', 'score_pairs', 'run_test_with_report'
+    'LAYOUTS', 'LPIPS', 'GeneratedFolder', 'MatchedPair',
+    'MissingWeightsError', 'PaddedSSIM', 'PoseTransferFID', 'PoseTransferIS',
+    'PretrainedFile', 'StoredOutputs', 'ResultsReportHook', 'as_rgb',
+    'build_fid_inception', 'build_is_inception', 'build_lpips',
+    'collect_in_order', 'extract_generated', 'feature_statistics',
+    'fid_from_features', 'find_pretrained', 'format_table', 'frechet_distance',
+    'list_images', 'load_fid_stats', 'lpips_distance', 'match_generated',
+    'metrics_table', 'pad_to_square', 'parse_generated_name',
+    'reference_statistics', 'report_results', 'result_name', 'save_fid_stats',
+    'score_pairs', 'run_test_with_report'
 ]

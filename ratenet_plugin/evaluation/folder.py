@@ -248,6 +248,24 @@ def extract_generated(image: np.ndarray,
     return crop[:, left:left + gt_w]
 
 
+_RESULT_NAMES = {
+    'SSIM': 'SSIM',
+    'PaddedSSIM': 'SSIM-padded',
+    'LPIPS': 'LPIPS',
+    'PoseTransferFID': 'FID',
+}
+
+
+def result_name(metric_cfg: dict) -> str:
+    """The result name a metric config produces (``SSIM``, ``IS-padded``)."""
+    if metric_cfg['type'] == 'PoseTransferIS':
+        return 'IS-padded' if metric_cfg.get('pad_to_square') else 'IS'
+    if metric_cfg['type'] not in _RESULT_NAMES:
+        raise ValueError(f'unknown metric type {metric_cfg["type"]!r}; '
+                         f'known: {sorted(_RESULT_NAMES)} and PoseTransferIS')
+    return _RESULT_NAMES[metric_cfg['type']]
+
+
 class GeneratedFolder(Dataset):
     """Matched pairs as samples: ``inputs=dict(pred_img)``, ``data_samples``.
 

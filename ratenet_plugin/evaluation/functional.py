@@ -33,6 +33,16 @@ def pad_to_square(images: Union[Tensor, np.ndarray],
         value=fill)
 
 
+def as_rgb(image: Tensor, sample: dict) -> Tensor:
+    """``image`` (..., 3, H, W) in RGB, flipping it if the sample's metainfo
+    says ``channel_order='BGR'`` (RATENet with ``eval_channel_order='BGR'``
+    for MMagic's own TransFID/TransIS). RGB is the contract's default."""
+    order = str(sample.get('channel_order', 'RGB')).upper()
+    if order not in ('RGB', 'BGR'):
+        raise ValueError(f'unknown channel_order {order!r} in a data sample')
+    return image.flip(-3) if order == 'BGR' else image
+
+
 def feature_statistics(
         features: Union[Tensor, np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
     """Mean and covariance (float64) of (N, D) features, N >= 2."""

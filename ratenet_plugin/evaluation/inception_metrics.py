@@ -28,13 +28,13 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from ratenet_plugin.registry import METRICS
-from .functional import (collect_in_order, feature_statistics,
+from .functional import (as_rgb, collect_in_order, feature_statistics,
                          fid_from_features, load_fid_stats, pad_to_square)
 from .weights import build_fid_inception, build_is_inception
 
 
 def _sample_image(sample: dict, key: str, *, in_output: bool) -> Tensor:
-    """``sample['output'][key]`` (a prediction) or ``sample[key]``."""
+    """``sample['output'][key]`` (a prediction) or ``sample[key]``, RGB."""
     container = sample.get('output', {}) if in_output else sample
     if key not in container:
         where = "sample['output']" if in_output else 'sample'

@@ -10,6 +10,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from ratenet_plugin.registry import METRICS
+from .functional import as_rgb
 from .weights import build_lpips
 
 
@@ -41,8 +42,8 @@ class LPIPS(BaseSampleWiseMetric):
     Uses the ``lpips`` package (v0.1 linear layers, shipped with the package)
     on a torchvision ImageNet backbone loaded from a local file (see
     docs/evaluation.md); nothing is downloaded. Reads ``output[pred_key]``
-    against ``gt_key`` like MMagic's ``SSIM``; both are RGB (3, H, W) in
-    [0, 255]. One result per sample, so MMEngine's collection counts each
+    against ``gt_key`` like MMagic's ``SSIM``; both are (3, H, W) in
+    [0, 255], RGB unless the sample's metainfo says ``channel_order='BGR'``. One result per sample, so MMEngine's collection counts each
     sample once across ranks.
 
     Args:
@@ -98,9 +99,12 @@ class LPIPS(BaseSampleWiseMetric):
     def process(self, data_batch: Optional[dict],
                 data_samples: Sequence[dict]) -> None:
         """Append one ``{'LPIPS': value}`` per sample to ``self.results``."""
-        gts = [obtain_data(s, self.gt_key, self.device) for s in data_samples]
+        gts = [
+            as_rgb(obtain_data(s, self.gt_key, self.device), s)
+            for s in data_samples
+        ]
         preds = [
-            obtain_data(s['output'], self.pred_key, self.device)
+            as_rgb(obtain_data(s['output'], self.pred_key, self.device), s)
             for s in data_samples
         ]
         if all(g.shape == gts[0].shape for g in gts + preds):

@@ -69,3 +69,17 @@ def test_lpips_rejects_images_of_different_shapes(lpips_metric):
     with pytest.raises(ValueError, match='one shape'):
         lpips_distance(lpips_metric.lpips_net, torch.zeros(1, 3, 32, 22),
                        torch.zeros(1, 3, 32, 24))
+
+
+def test_bgr_samples_are_scored_as_rgb(lpips_metric):
+    gts = random_images(2, 64, 44, seed=6)
+    preds = random_images(2, 64, 44, seed=7)
+    rgb = run_metric(lpips_metric, gts, preds)['final/LPIPS']
+    bgr_samples = as_samples(gts.flip(1), preds.flip(1))
+    for sample in bgr_samples:
+        sample['channel_order'] = 'BGR'  # RATENet's metainfo in BGR mode
+    lpips_metric.process(None, bgr_samples)
+    lpips_metric.size = 2
+    assert lpips_metric.evaluate()['final/LPIPS'] == pytest.approx(rgb)
+    assert rgb != pytest.approx(
+        run_metric(lpips_metric, gts.flip(1), preds.flip(1))['final/LPIPS'])

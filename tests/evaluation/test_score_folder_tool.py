@@ -1,0 +1,105 @@
+"""tools/score_folder.py end to end on a folder of PATN-style strips."""
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from evaluation_testing import random_images
+from ratenet_plugin.evaluation import MissingWeightsError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope='module')
+def tool():
+    spec = importlib.util.spec_from_file_location(
+        'score_folder', ROOT / 'tools' / 'score_folder.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _hwc(image) -> np.ndarray:
+    return image.round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
+
+
+@pytest.fixture
+def patn_outputs(tmp_path):
+    """Two test pairs, PATN's 5-panel strips with the generated image last
+    (here: the ground truth itself, so SSIM is 1 and LPIPS 0)."""
+    gt_dir, gen_dir = tmp_path / 'gt', tmp_path / 'patn_results'
+    gt_dir.mkdir()
+    gen_dir.mkdir()
+    images = [_hwc(img) for img in random_images(3, 64, 44, seed=21)]
+    names = ['personA_1front', 'personA_2side', 'personA_3back']
+    for name, image in zip(names, images):
+        Image.fromarray(image).save(gt_dir / f'{name}.png')
+    pairs = [(0, 1), (2, 0)]
+    for src, tgt in pairs:
+        strip = np.concatenate(
+            [images[src], images[src], images[tgt], images[tgt], images[tgt]],
+            axis=1)
+        Image.fromarray(strip).save(
+            gen_dir / f'{names[src]}.jpg___{names[tgt]}.jpg_vis.png')
+    (tmp_path /
+     'pairs.csv').write_text('from,to\n' +
+                             ''.join(f'{names[s]}.jpg,{names[t]}.jpg\n'
+                                     for s, t in pairs))
+    return tmp_path
+
+
+def test_tool_scores_strips_and_writes_json(tool, patn_outputs, hub_cache,
+                                            alexnet_file):
+    hub_cache(alexnet_file)
+    out = patn_outputs / 'scores.json'
+    results = tool.main([
+        str(patn_outputs / 'patn_results'),
+        str(patn_outputs / 'gt'), '--pairs',
+        str(patn_outputs / 'pairs.csv'), '--metrics', 'SSIM', 'SSIM-padded',
+        'LPIPS', '--out',
+        str(out)
+    ])
+    assert set(results) == {
+        'patn_results/SSIM', 'patn_results/SSIM-padded', 'patn_results/LPIPS'
+    }
+    assert results['patn_results/SSIM'] == pytest.approx(1., abs=1e-6)
+    assert results['patn_results/LPIPS'] == pytest.approx(0., abs=1e-6)
+    written = json.loads(out.read_text())
+    assert written['table']['patn_results']['SSIM-padded'] == pytest.approx(
+        1., abs=1e-6)
+    assert written['meta']['num_pairs'] == 2
+    assert written['meta']['missing_pairs'] == []
+    assert [m['type'] for m in written['meta']['metric_configs']
+            ] == ['SSIM', 'PaddedSSIM', 'LPIPS']
+
+
+def test_tool_fid_against_a_reference_folder_and_is(tool, patn_outputs,
+                                                    fid_inception_file,
+                                                    is_inception_file,
+                                                    tmp_path):
+    stats = tmp_path / 'reference.npz'
+    results = tool.main([
+        str(patn_outputs / 'patn_results'),
+        str(patn_outputs / 'gt'), '--metrics', 'FID', 'IS', '--name', 'patn',
+        '--fid-inception',
+        str(fid_inception_file), '--is-inception',
+        str(is_inception_file), '--is-splits', '1', '--fid-real-dir',
+        str(patn_outputs / 'gt'), '--save-fid-stats',
+        str(stats)
+    ])
+    assert set(results) == {'patn/FID', 'patn/IS', 'patn/IS_std'}
+    assert results['patn/FID'] > 0  # 2 targets vs all 3 real images
+    with np.load(stats) as saved:
+        assert saved['mu'].shape == (2048, )
+        assert saved['sigma'].shape == (2048, 2048)
+
+
+def test_tool_without_weights_says_which_file_is_missing(tool, patn_outputs):
+    with pytest.raises(MissingWeightsError, match='alexnet-owt-7be5be79.pth'):
+        tool.main([
+            str(patn_outputs / 'patn_results'),
+            str(patn_outputs / 'gt'), '--metrics', 'LPIPS'
+        ])

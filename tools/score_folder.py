@@ -1,0 +1,192 @@
+"""Score a folder of generated images (any method's) under our protocol.
+
+    python tools/score_folder.py GEN_DIR GT_DIR [--pairs fasion-resize-pairs-test.csv]
+        [--layout auto|single|patn|side-by-side] [--panel N]
+        [--metrics SSIM SSIM-padded LPIPS FID IS IS-padded] [--out results.json]
+
+Generated images are paired with ground truth by file name (``B.png``,
+``A___B_vis.jpg``, ``A_2_B_vis.png``; A = source, B = target, as in the pairs
+CSV), the generated panel is cut out of strips (PATN's 5 panels, side-by-side
+images: the last panel), and the pairs are scored by MMagic's evaluator with
+the metric configs of ``configs/ratenet/_base_/evaluation.py``
+(``final_metrics``): the numbers ``tools/test.py`` reports for our model.
+
+FID's reference set: by default the ground truth of the scored pairs; with
+``--fid-real-dir DIR`` the images in DIR (e.g. the training set, as
+GFLA/CFLD-style papers do), saved with ``--save-fid-stats x.npz`` and reused
+with ``--fid-real-stats x.npz``. See docs/evaluation.md.
+"""
+import argparse
+import os.path as osp
+import sys
+import tempfile
+from typing import List, Optional
+
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from ratenet_plugin.evaluation import (
+    LAYOUTS,
+    list_images,  # noqa: E402
+    match_generated,
+    reference_statistics,
+    report_results,
+    result_name,
+    save_fid_stats,
+    score_pairs)
+
+DEFAULT_EVAL_CONFIG = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',
+    '_base_', 'evaluation.py')
+RESULT_NAMES = ('SSIM', 'SSIM-padded', 'LPIPS', 'FID', 'IS', 'IS-padded')
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Score generated images against ground truth')
+    parser.add_argument('gen_dir', help='folder of generated images/strips')
+    parser.add_argument('gt_dir', help='folder of real (target) images')
+    parser.add_argument(
+        '--pairs',
+        help='pairs CSV (header from,to): score only these pairs '
+        'and report the ones without a generated image')
+    parser.add_argument(
+        '--layout',
+        choices=LAYOUTS,
+        default='auto',
+        help='how generated images are stored (default: auto)')
+    parser.add_argument(
+        '--panel',
+        type=int,
+        help='index of the generated panel in a strip '
+        '(default: the last)')
+    parser.add_argument(
+        '--metrics',
+        nargs='+',
+        choices=RESULT_NAMES,
+        help='which numbers (default: all of the config)')
+    parser.add_argument(
+        '--name', help='row name in the table (default: GEN_DIR basename)')
+    parser.add_argument(
+        '--eval-config',
+        default=DEFAULT_EVAL_CONFIG,
+        help='config whose `final_metrics` define the protocol')
+    parser.add_argument('--lpips-net', choices=('alex', 'vgg'))
+    parser.add_argument('--lpips-backbone', help='LPIPS backbone weights')
+    parser.add_argument(
+        '--fid-inception',
+        help='FID Inception weights '
+        '(pt_inception-2015-12-05-6726825d.pth)')
+    parser.add_argument(
+        '--is-inception',
+        help='IS Inception weights (inception_v3_google-0cc3c7bd.pth)')
+    parser.add_argument('--is-splits', type=int, help='IS splits')
+    reference = parser.add_mutually_exclusive_group()
+    reference.add_argument(
+        '--fid-real-stats', help='FID reference statistics (.npz, mu/sigma)')
+    reference.add_argument(
+        '--fid-real-dir', help='FID reference: all images in this folder')
+    parser.add_argument(
+        '--save-fid-stats', help='save the --fid-real-dir statistics (.npz)')
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--num-workers', type=int, default=0)
+    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
+    parser.add_argument('--out', help='JSON file for the results')
+    args = parser.parse_args(argv)
+    if args.save_fid_stats and not args.fid_real_dir:
+        parser.error('--save-fid-stats needs --fid-real-dir')
+    return args
+
+
+def metric_configs(args: argparse.Namespace) -> List[dict]:
+    """The config's ``final_metrics`` with the command line's choices."""
+    cfg = Config.fromfile(args.eval_config)
+    if 'final_metrics' not in cfg:
+        raise KeyError(f'{args.eval_config} defines no `final_metrics`')
+    name = args.name or osp.basename(osp.normpath(args.gen_dir))
+    overrides = {
+        'LPIPS':
+        dict(net=args.lpips_net, backbone_path=args.lpips_backbone),
+        'FID':
+        dict(
+            inception_path=args.fid_inception, real_stats=args.fid_real_stats),
+        'IS':
+        dict(inception_path=args.is_inception, splits=args.is_splits),
+    }
+    overrides['IS-padded'] = overrides['IS']
+    metrics = []
+    for metric in cfg.final_metrics:
+        metric = metric.to_dict()
+        result = result_name(metric)
+        if args.metrics and result not in args.metrics:
+            continue
+        metric['prefix'] = name
+        metric.update({
+            k: v
+            for k, v in overrides.get(result, {}).items() if v is not None
+        })
+        metrics.append(metric)
+    return metrics
+
+
+def main(argv: Optional[List[str]] = None) -> dict:
+    args = parse_args(argv)
+    metrics = metric_configs(args)
+    matched = match_generated(args.gen_dir, args.gt_dir, args.pairs)
+    print_log(
+        f'{len(matched.pairs)} generated images paired with ground truth; '
+        f'{len(matched.unmatched)} unmatched, {len(matched.duplicates)} '
+        f'duplicates, {len(matched.missing)} pairs without an image',
+        logger='current')
+    for label, items in (('unmatched', matched.unmatched), ('missing pair',
+                                                            matched.missing)):
+        for item in items[:5]:
+            print_log(f'  {label}: {item}', logger='current')
+    with tempfile.TemporaryDirectory() as scratch:
+        fid = [m for m in metrics if m['type'] == 'PoseTransferFID']
+        if args.fid_real_dir and fid:
+            stats_file = args.save_fid_stats or osp.join(scratch, 'real.npz')
+            save_fid_stats(
+                stats_file,
+                *reference_statistics(
+                    list_images(args.fid_real_dir),
+                    fid[0],
+                    batch_size=args.batch_size,
+                    device=args.device))
+            for metric in fid:
+                metric['real_stats'] = stats_file
+        results = score_pairs(
+            matched.pairs,
+            metrics,
+            layout=args.layout,
+            panel=args.panel,
+            batch_size=args.batch_size,
+            num_workers=args.num_workers,
+            device=args.device)
+    if any(
+            key.endswith('/SSIM') and value > 0.999
+            for key, value in results.items()):
+        print_log(
+            'SSIM is ~1: the scored panel looks like the ground truth '
+            'itself; check --layout/--panel',
+            logger='current')
+    report_results(
+        results,
+        args.out,
+        gen_dir=args.gen_dir,
+        gt_dir=args.gt_dir,
+        pairs=args.pairs,
+        layout=args.layout,
+        panel=args.panel,
+        num_pairs=len(matched.pairs),
+        unmatched=matched.unmatched,
+        missing_pairs=matched.missing,
+        fid_real_dir=args.fid_real_dir,
+        metric_configs=metrics)
+    return results
+
+
+if __name__ == '__main__':
+    main()
