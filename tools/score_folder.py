@@ -1,8 +1,8 @@
 """Score a folder of generated images (any method's) under our protocol.
 
-    python tools/score_folder.py GEN_DIR GT_DIR [--pairs fasion-resize-pairs-test.csv]
+    python tools/score_folder.py GEN_DIR GT_DIR [--pairs PAIRS_CSV]
         [--layout auto|single|patn|side-by-side] [--panel N]
-        [--metrics SSIM SSIM-padded LPIPS FID IS IS-padded] [--out results.json]
+        [--metrics SSIM SSIM-padded LPIPS FID IS IS-padded] [--out x.json]
 
 Generated images are paired with ground truth by file name (``B.png``,
 ``A___B_vis.jpg``, ``A_2_B_vis.png``; A = source, B = target, as in the pairs

@@ -43,7 +43,7 @@ def _sample_image(sample: dict, key: str, *, in_output: bool) -> Tensor:
             f'{sorted(container)}. val_step/test_step must return '
             'DataSample(gt_img=..., output=DataSample(pred_img=...))'
             ' (docs/architecture.md)')
-    return container[key]
+    return as_rgb(container[key], sample)
 
 
 def _resolve_sample_count(metric, requested: int, available: int) -> int:

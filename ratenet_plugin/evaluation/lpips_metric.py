@@ -43,8 +43,9 @@ class LPIPS(BaseSampleWiseMetric):
     on a torchvision ImageNet backbone loaded from a local file (see
     docs/evaluation.md); nothing is downloaded. Reads ``output[pred_key]``
     against ``gt_key`` like MMagic's ``SSIM``; both are (3, H, W) in
-    [0, 255], RGB unless the sample's metainfo says ``channel_order='BGR'``. One result per sample, so MMEngine's collection counts each
-    sample once across ranks.
+    [0, 255], RGB unless the sample's metainfo says ``channel_order='BGR'``.
+    One result per sample, so MMEngine's collection counts each sample once
+    across ranks.
 
     Args:
         gt_key (str): Key of the ground truth in a data sample.

@@ -105,6 +105,21 @@ def test_padded_is_has_its_own_name(is_inception_file):
     assert result['coarse/IS-padded_std'] == 0  # one split
 
 
+def test_bgr_samples_are_read_as_rgb(is_inception_file):
+    metric = PoseTransferIS(
+        splits=1, inception_path=str(is_inception_file), prefix='final')
+    metric.prepare_for(2, 'cpu')
+    images = random_images(2, seed=5)
+    metric.process(None, as_samples(images, images))
+    bgr_samples = as_samples(images.flip(1), images.flip(1))
+    for sample in bgr_samples:
+        sample['channel_order'] = 'BGR'  # RATENet's metainfo in BGR mode
+    metric.fake_nums = 4
+    metric.process(None, bgr_samples)
+    rgb, bgr = torch.cat(metric.fake_results).split(2)
+    torch.testing.assert_close(bgr, rgb)
+
+
 def test_more_splits_than_images_is_an_error(is_inception_file):
     metric = PoseTransferIS(
         splits=10, inception_path=str(is_inception_file), prefix='final')
