@@ -145,8 +145,10 @@ class PosePix2Pix(Pix2Pix):
 
     - :meth:`val_step` / :meth:`test_step` add ``gt_img`` (the real target
       image) and ``output.pred_img`` (the generated one) to each sample,
-      float (3, H, W) in [0, 255], flipped from the pipeline's RGB to BGR as
-      :class:`PoseDataPreprocessor` does, so RATE-Net's metric configs apply.
+      float (3, H, W) in [0, 255], RGB (the pipeline's order, which MMagic's
+      ``DataPreprocessor`` keeps without ``output_channel_order``) and
+      ``channel_order='RGB'`` in the metainfo, as RATE-Net's outputs, so
+      RATE-Net's metric configs apply.
       (``test_step`` is the same as ``val_step``; MMagic's indexes a stacked
       ``DataSample``, which has no ``__getitem__``.)
     - :meth:`init_weights` initialises each network with its own
@@ -168,10 +170,10 @@ class PosePix2Pix(Pix2Pix):
         target = self._reachable_domains[0]
         samples = super().val_step(data)
         for sample in samples:
-            fake = sample.get(f'fake_{target}')
-            sample.set_tensor_data(
-                dict(gt_img=sample.get(f'img_{target}').flip(0)))
-            sample.output = DataSample(pred_img=fake.flip(0))
+            real = sample.get(f'img_{target}').float()
+            sample.set_tensor_data(dict(gt_img=real))
+            sample.output = DataSample(pred_img=sample.get(f'fake_{target}'))
+            sample.set_metainfo(dict(channel_order='RGB'))
         return samples
 
     def test_step(self, data: dict) -> list:

@@ -143,9 +143,10 @@ def test_target_pose_formats(inferencer, photos, astronaut, tmp_path):
     results = [p['result'] for p in out['predictions']]
     assert len(results) == 3 and all(r.shape == OUT_SIZE + (3, )
                                      for r in results)
-    # Same source, same skeleton, three formats: same image.
-    np.testing.assert_array_equal(results[0], results[1])
-    np.testing.assert_array_equal(results[0], results[2])
+    # Same source, same skeleton, three formats: same image (up to a grey
+    # level of rounding: batches of 2 and 1 take different float paths).
+    for other in results[1:]:
+        np.testing.assert_allclose(other, results[0], atol=1)
 
 
 def test_full_crop_mode_keeps_the_whole_target_frame(checkpoint, photos):
