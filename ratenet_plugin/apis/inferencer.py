@@ -138,8 +138,11 @@ class RATENetInferencer(BaseInferencer):
     def _init_pipeline(self, cfg: ConfigDict) -> Compose:
         """The test pipeline without its loading step."""
         dataset = cfg.test_dataloader.dataset
-        self.frame: Tuple[int, int] = tuple(
-            dataset.get('keypoint_frame', (256, 176)))
+        if 'keypoint_frame' not in dataset:
+            raise KeyError('the config\'s test_dataloader.dataset has no '
+                           'keypoint_frame: the (H, W) that inputs are '
+                           'cropped to')
+        self.frame: Tuple[int, int] = tuple(dataset.keypoint_frame)
         steps = [
             step for step in dataset.pipeline
             if step['type'] not in LOADING_TRANSFORMS
@@ -309,8 +312,11 @@ class RATENetInferencer(BaseInferencer):
     def _to_rgb_uint8(pred: Any) -> np.ndarray:
         """``output.pred_img`` (3, H, W) float [0, 255] in the sample's
         channel order -> uint8 (H, W, 3) RGB."""
+        if 'channel_order' not in pred.metainfo:
+            raise KeyError('the model\'s test_step outputs must state their '
+                           'channel_order (RGB or BGR) in the metainfo')
         img = pred.output.pred_img.detach().cpu().float()
-        if pred.metainfo.get('channel_order', 'BGR') == 'BGR':
+        if pred.metainfo['channel_order'] == 'BGR':
             img = img.flip(0)
         return img.clamp(0, 255).round().byte().permute(1, 2, 0).numpy()
 
