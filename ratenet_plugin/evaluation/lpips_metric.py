@@ -13,6 +13,9 @@ from ratenet_plugin.registry import METRICS
 from .functional import as_rgb
 from .weights import build_lpips
 
+# Smallest input each backbone's pooling chain maps to a non-empty feature map.
+MIN_IMAGE_SIDE = {'alex': 31, 'vgg': 16}
+
 
 @torch.no_grad()
 def lpips_distance(net: nn.Module, gt: Tensor, pred: Tensor) -> Tensor:
@@ -30,6 +33,12 @@ def lpips_distance(net: nn.Module, gt: Tensor, pred: Tensor) -> Tensor:
     if gt.shape != pred.shape:
         raise ValueError(f'LPIPS needs images of one shape, got gt '
                          f'{tuple(gt.shape)} and pred {tuple(pred.shape)}')
+    min_side = MIN_IMAGE_SIDE.get(getattr(net, 'pnet_type', None), 0)
+    if min(gt.shape[-2:]) < min_side:
+        raise ValueError(
+            f'LPIPS with the {net.pnet_type} backbone needs images of at '
+            f'least {min_side} px per side, got {tuple(gt.shape[-2:])}; use '
+            "net='vgg' (>= 16 px) for smaller images")
     gt = gt.float() / 127.5 - 1
     pred = pred.float() / 127.5 - 1
     return net(pred, gt).flatten()

@@ -83,3 +83,13 @@ def test_bgr_samples_are_scored_as_rgb(lpips_metric):
     assert lpips_metric.evaluate()['final/LPIPS'] == pytest.approx(rgb)
     assert rgb != pytest.approx(
         run_metric(lpips_metric, gts.flip(1), preds.flip(1))['final/LPIPS'])
+
+
+@pytest.mark.parametrize('side, ok', [(30, False), (31, True)])
+def test_alexnet_minimum_image_size_is_explained(lpips_metric, side, ok):
+    images = random_images(1, 40, side)
+    if ok:
+        assert lpips_distance(lpips_metric.lpips_net, images, images) == 0
+    else:
+        with pytest.raises(ValueError, match="at least 31 px.*net='vgg'"):
+            lpips_distance(lpips_metric.lpips_net, images, images)
