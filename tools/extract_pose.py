@@ -15,10 +15,16 @@ An image without a person gets a message and a row of ``-1`` joints; an
 unreadable image gets a message and no row (exit status 1).
 """
 import argparse
+import os.path as osp
 import sys
 
-from ratenet_plugin.apis.pose_annotation import annotate_images, list_images
-from ratenet_plugin.apis.pose_extraction import PoseExtractor
+# Running from a source checkout without `pip install -e .` still finds the
+# plugin.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from ratenet_plugin.apis.pose_annotation import (  # noqa: E402
+    annotate_images, list_images)
+from ratenet_plugin.apis.pose_extraction import PoseExtractor  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
