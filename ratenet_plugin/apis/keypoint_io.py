@@ -211,7 +211,8 @@ def _parse_int_list(text: str, where: str) -> List[int]:
             f'{where}: non-numeric coordinate in {text!r}') from None
 
 
-def parse_patn_row(row: str, where: str = 'PATN row') -> Tuple[str, np.ndarray]:
+def parse_patn_row(row: str,
+                   where: str = 'PATN row') -> Tuple[str, np.ndarray]:
     """Parse ``name: [y0, ..., y17]: [x0, ..., x17]``.
 
     Returns:

@@ -59,8 +59,8 @@ def test_crop_mode_writes_frames_matching_the_keypoints(
     assert messages == ['empty.png: no person detected; writing -1 for all '
                         'joints']
     for name in ('astronaut.png', 'empty.png'):
-        assert cv2.imread(str(tmp_path / 'crops' / name)).shape == (128, 88,
-                                                                   3)
+        crop = cv2.imread(str(tmp_path / 'crops' / name))
+        assert crop.shape == (128, 88, 3)
     row = read_annotation_csv(str(tmp_path / 'a.csv'))[0]
     present = row.keypoints[:, 0] >= 0
     assert present.sum() >= 5

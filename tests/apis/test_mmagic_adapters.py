@@ -3,7 +3,8 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-from ratenet_plugin.apis import ConcatConditionDiscriminator, ConcatPoseCondition
+from ratenet_plugin.apis import (ConcatConditionDiscriminator,
+                                 ConcatPoseCondition)
 from ratenet_plugin.registry import MODELS, TRANSFORMS
 
 
