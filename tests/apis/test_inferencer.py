@@ -132,6 +132,19 @@ def test_checkpoint_weights_drive_the_result(inferencer, checkpoint, photos):
                               third['predictions'][0]['result'])
 
 
+def test_bgr_evaluation_outputs_give_the_same_rgb_result(
+        inferencer, checkpoint, photos):
+    bgr_config = tiny_config()
+    bgr_config.model.data_preprocessor = dict(
+        type='PoseDataPreprocessor', eval_channel_order='BGR')
+    bgr = RATENetInferencer(bgr_config, checkpoint)
+    expected = inferencer(photos['astronaut'], photos['mirrored'])
+    result = bgr(photos['astronaut'], photos['mirrored'])
+    bgr.close()
+    np.testing.assert_array_equal(result['predictions'][0]['result'],
+                                  expected['predictions'][0]['result'])
+
+
 def test_target_pose_formats(inferencer, photos, astronaut, tmp_path):
     kpts = standing_pose()
     openpose_file = str(tmp_path / 'openpose.json')
@@ -252,3 +265,22 @@ def test_cli_single_pair_and_clear_errors(checkpoint, photos, tmp_path,
         str(tmp_path / 'x.png')
     ]) == 1
     assert 'checkpoint file not found' in capsys.readouterr().err
+
+
+def test_demo_config_with_random_checkpoint(photos, tmp_path):
+    """The shipped demo config: the result has its 64x44 frame."""
+    demo = osp.join(ROOT, 'configs', 'ratenet', 'ratenet_demo.py')
+    cfg = Config.fromfile(demo)
+    init_default_scope('mmagic')
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    checkpoint = str(tmp_path / 'demo.pth')
+    torch.save(dict(meta=dict(), state_dict=model.state_dict()), checkpoint)
+    inferencer = RATENetInferencer(demo, checkpoint)
+    out = inferencer(photos['astronaut'], photos['mirrored'],
+                     result_out_dir=str(tmp_path))
+    inferencer.close()
+    frame = tuple(cfg.test_dataloader.dataset.keypoint_frame)
+    assert out['predictions'][0]['result'].shape == frame + (3, )
+    assert cv2.imread(str(tmp_path / 'astronaut___mirrored.png')).shape == \
+        frame + (3, )
