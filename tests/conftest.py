@@ -1,7 +1,13 @@
 """Fixtures shared across the suite: a tiny synthetic data set and a tiny,
 complete RATE-Net config (the demo config scaled down) for Runner-level tests."""
+import os
 import os.path as osp
 from pathlib import Path
+
+# As tools/train.py: idle OpenMP threads sleep rather than spin, so tests that
+# start subprocesses (or share the machine) do not stall each other. Set
+# before anything imports torch.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 import pytest
 

@@ -9,11 +9,16 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-
-# Running from a source checkout without `pip install -e .` still finds the plugin.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+# Idle OpenMP threads sleep instead of spinning, unless the user chose
+# otherwise. With spinning waits, a CPU run sharing its cores with any
+# other process slows down 20-100x (docs/environment.md). Must be set
+# before torch is imported.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
 
 from ratenet_plugin.utils.config import enable_amp, import_plugin  # noqa: E402
 
@@ -85,6 +90,8 @@ def build_config(args: argparse.Namespace) -> Config:
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = build_config(args)
+    # MMEngine's init_dist needs CUDA; start a CPU (gloo) group ourselves.
+    init_cpu_distributed(cfg.launcher, cfg.get('env_cfg', {}).get('dist_cfg', {}))
     runner = Runner.from_cfg(cfg)
     runner.train()
 

@@ -85,12 +85,30 @@ class PoseTransferVisualizationHook(Hook):
     def after_train(self, runner) -> None:
         self.visualize(runner)
 
+    @staticmethod
+    def _val_dataloader(runner):
+        """The validation dataloader, or None without a validation loop.
+
+        MMagic's ``MultiValLoop`` keeps a list ``dataloaders`` and sets
+        ``dataloader`` only while it runs; MMEngine's ``ValLoop`` has one.
+        """
+        loop = runner._val_loop
+        if loop is None or isinstance(loop, dict) and not runner._val_dataloader:
+            return None
+        if isinstance(loop, dict):
+            loop = runner.val_loop  # build it from its config
+        dataloaders = getattr(loop, 'dataloaders', None)
+        if dataloaders:
+            return dataloaders[0]
+        return getattr(loop, 'dataloader', None)
+
     def _fixed_batch(self, runner) -> dict:
         if self._batch is None:
-            dataset = runner.val_dataloader.dataset
+            dataloader = self._val_dataloader(runner)
+            dataset = dataloader.dataset
             count = min(self.num_samples, len(dataset))
             samples = [dataset[i] for i in range(count)]
-            self._batch = runner.val_dataloader.collate_fn(samples)
+            self._batch = dataloader.collate_fn(samples)
         return self._batch
 
     @torch.no_grad()
@@ -124,7 +142,7 @@ class PoseTransferVisualizationHook(Hook):
         return np.concatenate(rows, axis=0)
 
     def visualize(self, runner) -> None:
-        if runner.val_dataloader is None:
+        if self._val_dataloader(runner) is None:
             return
         grid = self.make_grid(runner)
         runner.visualizer.add_image(self.name, grid, step=runner.iter)

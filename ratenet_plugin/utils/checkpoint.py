@@ -23,6 +23,17 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 
 
+#: HistoryBuffer's built-in statistics. Its class-level registry
+#: ``_statistics_methods`` is only filled when the first buffer is created, so
+#: a fresh process that loads a checkpoint before making one would see it empty.
+HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def _allowed_statistics() -> set:
+    return set(HISTORY_BUFFER_STATISTICS) | set(
+        HistoryBuffer._statistics_methods)
+
+
 def history_buffer_getattr(obj: Any, name: str) -> Any:
     """Stand-in for ``getattr`` while unpickling: HistoryBuffer statistics only.
 
@@ -30,12 +41,12 @@ def history_buffer_getattr(obj: Any, name: str) -> Any:
         pickle.UnpicklingError: For any other object or attribute.
     """
     is_history_buffer = obj is HistoryBuffer or isinstance(obj, HistoryBuffer)
-    if is_history_buffer and name in HistoryBuffer._statistics_methods:
+    if is_history_buffer and name in _allowed_statistics():
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'checkpoint asks for attribute {name!r} of {obj!r}; the safe loader '
         'only resolves MMEngine HistoryBuffer statistics methods '
-        f'({sorted(HistoryBuffer._statistics_methods)}). Load it with '
+        f'({sorted(_allowed_statistics())}). Load it with '
         'torch.load(..., weights_only=False) only if you trust the file.')
 
 

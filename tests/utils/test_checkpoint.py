@@ -53,3 +53,21 @@ def test_getattr_stand_in_only_resolves_history_buffer_statistics():
         history_buffer_getattr(HistoryBuffer, '__init__')
     with pytest.raises(pickle.UnpicklingError, match='system'):
         history_buffer_getattr(__import__('os'), 'system')
+
+
+def test_a_fresh_process_loads_a_checkpoint_before_any_buffer_exists(
+        tmp_path):
+    """HistoryBuffer's statistics registry is empty until a buffer exists."""
+    import subprocess
+    import sys
+    hub = MessageHub.get_instance('test_checkpoint_fresh_process')
+    hub.update_scalar('train/loss', 0.25)
+    path = tmp_path / 'ckpt.pth'
+    torch.save(dict(message_hub=hub.state_dict()), path)
+    code = ('import torch, ratenet_plugin; '
+            f'c = torch.load({str(path)!r}, weights_only=True); '
+            "print(c['message_hub']['log_scalars']['train/loss'].mean())")
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == '0.25'
