@@ -20,6 +20,7 @@ os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from ratenet_plugin.engine import init_cpu_distributed  # noqa: E402
 from ratenet_plugin.utils.config import enable_amp, import_plugin  # noqa: E402
 
 
@@ -90,8 +91,9 @@ def build_config(args: argparse.Namespace) -> Config:
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = build_config(args)
-    # MMEngine's init_dist needs CUDA; start a CPU (gloo) group ourselves.
-    init_cpu_distributed(cfg.launcher, cfg.get('env_cfg', {}).get('dist_cfg', {}))
+    # MMEngine's init_dist needs CUDA: on the CPU start the gloo group here.
+    init_cpu_distributed(cfg.launcher,
+                         cfg.get('env_cfg', {}).get('dist_cfg', {}))
     runner = Runner.from_cfg(cfg)
     runner.train()
 
