@@ -27,37 +27,23 @@ train_dataloader = dict(
         keypoint_frame=image_size,
         pipeline=train_pipeline))
 
+test_dataset = dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='fasion-resize-annotation-test.csv',
+    pairs_file='fasion-resize-pairs-test.csv',
+    data_prefix=dict(img='test'),
+    keypoint_frame=image_size,
+    test_mode=True,
+    pipeline=test_pipeline)
 test_dataloader = dict(
     batch_size=8,
     num_workers=8,
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='fasion-resize-annotation-test.csv',
-        pairs_file='fasion-resize-pairs-test.csv',
-        data_prefix=dict(img='test'),
-        keypoint_frame=image_size,
-        test_mode=True,
-        pipeline=test_pipeline))
+    dataset=test_dataset)
 
 # Validation during training on the first 1,000 test pairs (the full 8,570
 # in tools/test.py).
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='fasion-resize-annotation-test.csv',
-        pairs_file='fasion-resize-pairs-test.csv',
-        data_prefix=dict(img='test'),
-        keypoint_frame=image_size,
-        indices=1000,
-        test_mode=True,
-        pipeline=test_pipeline))
+val_dataloader = dict(test_dataloader, dataset=dict(test_dataset, indices=1000))
