@@ -77,6 +77,9 @@ def format_table(metrics: Dict[str, Any]) -> str:
 def _format_value(value: Any) -> str:
     if value is None:
         return ''
+    # Some MMagic metrics (MAE, MSE) return 0-d tensors or NumPy scalars.
+    if hasattr(value, 'item') and getattr(value, 'ndim', 0) == 0:
+        value = value.item()
     if isinstance(value, float):
         return f'{value:.4f}'
     return str(value)

@@ -37,3 +37,13 @@ def test_report_writes_flat_metrics_table_and_meta(tmp_path):
     assert written['table']['coarse'] == {'SSIM': 0.78, 'LPIPS': 0.243}
     assert written['meta'] == {'checkpoint': 'iter_10.pth'}
     assert table == format_table(METRICS)
+
+
+def test_tensor_and_numpy_scalars_print_as_numbers():
+    import numpy as np
+    import torch
+    from ratenet_plugin.evaluation.report import format_table
+    text = format_table({'final/MAE': torch.tensor(0.25),
+                         'final/PSNR': np.float32(20.5)})
+    assert 'tensor' not in text
+    assert '0.2500' in text and '20.5000' in text
