@@ -6,11 +6,19 @@ pixel coordinates (pixel centres at integer positions) in this order::
     0 nose            1 neck          2 right_shoulder  3 right_elbow
     4 right_wrist     5 left_shoulder 6 left_elbow      7 left_wrist
     8 right_hip       9 right_knee   10 right_ankle    11 left_hip
-    12 left_knee     13 left_ankle   14 left_eye       15 right_eye
-    16 left_ear      17 right_ear
+    12 left_knee     13 left_ankle   14 right_eye      15 left_eye
+    16 right_ear     17 left_ear
 
 "Left" and "right" are the person's. A missing joint is stored as ``(-1, -1)``;
 any negative coordinate counts as missing.
+
+Indices 14-17 mean what OpenPose's COCO-18 output means (right eye, left eye,
+right ear, left ear), because the DeepFashion annotations were made with
+OpenPose. Deformable GAN's and PATN's label lists (and ../shared/DESIGN.md)
+name them ``Leye, Reye, Lear, Rear``; the indices, the data and every flip
+are the same either way (14/15 and 16/17 swap as pairs), only the names
+differ, and MediaPipe extraction (:mod:`ratenet_plugin.apis`) places the
+person's right eye at 14 like OpenPose.
 """
 from typing import Tuple
 
@@ -21,8 +29,8 @@ NUM_KEYPOINTS = 18
 COCO18_NAMES: Tuple[str, ...] = (
     'nose', 'neck', 'right_shoulder', 'right_elbow', 'right_wrist',
     'left_shoulder', 'left_elbow', 'left_wrist', 'right_hip', 'right_knee',
-    'right_ankle', 'left_hip', 'left_knee', 'left_ankle', 'left_eye',
-    'right_eye', 'left_ear', 'right_ear')
+    'right_ankle', 'left_hip', 'left_knee', 'left_ankle', 'right_eye',
+    'left_eye', 'right_ear', 'left_ear')
 
 # COCO18_FLIP_INDEX[i] is the joint that takes slot i after a horizontal flip.
 COCO18_FLIP_INDEX: Tuple[int, ...] = (0, 1, 5, 6, 7, 2, 3, 4, 11, 12, 13, 8, 9,

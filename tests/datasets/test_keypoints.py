@@ -19,8 +19,8 @@ def test_names_follow_the_architecture_order():
     assert COCO18_NAMES[:8] == ('nose', 'neck', 'right_shoulder',
                                 'right_elbow', 'right_wrist', 'left_shoulder',
                                 'left_elbow', 'left_wrist')
-    assert COCO18_NAMES[14:] == ('left_eye', 'right_eye', 'left_ear',
-                                 'right_ear')
+    assert COCO18_NAMES[14:] == ('right_eye', 'left_eye', 'right_ear',
+                                 'left_ear')  # OpenPose's meaning
 
 
 def test_flip_index_maps_each_joint_to_its_mirror():
