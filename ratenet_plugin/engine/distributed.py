@@ -6,7 +6,8 @@ if the module was called through its wrapper, and, without the costly
 ``find_unused_parameters=True``, it expects every parameter of the wrapped
 module to get a gradient in every backward that follows a forward.
 :class:`RATESeparateDistributedDataParallel` therefore wraps each network
-that is trained as a whole in its own DDP: G_P, G_t, D_S and D_A.
+that is trained as a whole in its own DDP: G_P, G_t, D_S and D_A. See
+docs/distributed.md.
 """
 import datetime
 from contextlib import ExitStack, contextmanager
@@ -19,20 +20,69 @@ from mmengine.device import get_device
 from mmengine.logging import print_log
 from mmengine.model import (MMDistributedDataParallel,
                             MMSeparateDistributedDataParallel)
+from mmengine.registry import MODEL_WRAPPERS as ROOT_MODEL_WRAPPERS
 
 from ratenet_plugin.models.editors.ratenet import RATEGenerator
 from ratenet_plugin.registry import MODEL_WRAPPERS
 
 
+class NetworkDistributedDataParallel(MMDistributedDataParallel):
+    """DDP around one network inside the model, invisible from outside.
+
+    - State dicts: MMEngine saves ``model.state_dict()``, in which a DDP
+      nested inside the model would add ``.module`` to every key of its
+      network (``generator.pose_transfer.module.*``), and a single-process
+      model, ``tools/test.py`` or the inferencer would not find the weights.
+      The state dict of this wrapper is its network's, under the wrapper's
+      own name; PyTorch's ``load_state_dict`` accepts those keys too
+      (MMEngine's loader unwraps wrappers by itself).
+    - Attributes that the wrapper lacks are read from the network
+      (``generator.pose_transfer.feature_channels``, ``init_weights``), so
+      model code that reads them works unchanged. Calls still go through
+      ``forward``, which is what synchronises the gradients.
+    """
+
+    def __init__(self, module: nn.Module, **kwargs) -> None:
+        super().__init__(module=module, **kwargs)
+        self.register_load_state_dict_pre_hook(self._insert_module_prefix)
+
+    def state_dict(self, *args, destination=None, prefix='', keep_vars=False):
+        return self.module.state_dict(
+            *args, destination=destination, prefix=prefix, keep_vars=keep_vars)
+
+    def __getattr__(self, name: str):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            # Look the network up without __getattr__ (no recursion while
+            # DDP's constructor runs, before ``module`` is set).
+            network = self.__dict__['_modules'].get('module')
+            if name == 'module' or network is None:
+                raise
+            return getattr(network, name)
+
+    @staticmethod
+    def _insert_module_prefix(module, state_dict, prefix, *args) -> None:
+        wrapped = prefix + 'module.'
+        for key in [
+                k for k in state_dict
+                if k.startswith(prefix) and not k.startswith(wrapped)
+        ]:
+            state_dict[wrapped + key[len(prefix):]] = state_dict.pop(key)
+
+
+# MMEngine's Runner.wrap_model looks the wrapper type up in MMEngine's root
+# registry without switching to the default scope: register there as well.
+@ROOT_MODEL_WRAPPERS.register_module()
 @MODEL_WRAPPERS.register_module()
 class RATESeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
     """MMagic's separate DDP, with RATE-Net's generator split into G_P and G_t.
 
     Like ``MMSeparateDistributedDataParallel``, every top-level child of the
-    model that has trainable parameters gets its own
-    ``MMDistributedDataParallel`` (D_S, D_A, or MMagic's generator and
-    discriminator for other models), and ``train_step``/``val_step``/
-    ``test_step`` run the model's own methods. In addition a
+    model that has trainable parameters gets its own DDP (a
+    :class:`NetworkDistributedDataParallel`): D_S and D_A here, the
+    generator and discriminator of other GANs; ``train_step``, ``val_step``
+    and ``test_step`` run the model's own methods. In addition a
     :class:`RATEGenerator` child is not wrapped as a whole: its
     ``pose_transfer`` (G_P) and ``texture_enhancer`` (G_t) are each replaced
     by their own DDP inside it. The pose-transfer update runs G_P alone, so a
@@ -40,15 +90,21 @@ class RATESeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
     come (or need ``find_unused_parameters=True``); with the split every DDP
     sees all of its parameters used whenever it runs with gradients.
 
+    The entries of a ``ModuleDict``/``ModuleList`` child get one DDP each as
+    well: MMagic's translation models (Pix2Pix) keep ``generators`` and
+    ``discriminators`` per domain and call the entries of the unwrapped dict
+    (``get_module(self.discriminators)[domain](x)``), which would bypass a
+    DDP around the whole dict and never synchronise its gradients.
+
     Modules without trainable parameters (a frozen G_P in PB Fixed, the VGG
     of the perceptual loss, the preprocessor) are only moved to the device:
     DDP refuses modules that have nothing to train. Every trainable
     parameter of the model must end up inside a DDP; the constructor raises
     otherwise, so no gradient can silently stay unsynchronised.
 
-    Checkpoints keep the plain model's keys: MMEngine's ``get_state_dict``
-    and ``load_state_dict`` unwrap nested wrappers, so a checkpoint saved
-    under this wrapper loads into a single-process model and vice versa.
+    Checkpoints keep the plain model's keys (no ``.module``, see
+    :class:`NetworkDistributedDataParallel`), so a checkpoint saved under
+    this wrapper loads into a single-process model and vice versa.
 
     Args:
         module (nn.Module): The model (RATENet, or any model with top-level
@@ -81,7 +137,7 @@ class RATESeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
         for name, parent, attr, child in self._units(module):
             if not any(p.requires_grad for p in child.parameters()):
                 continue
-            parent._modules[attr] = MMDistributedDataParallel(
+            parent._modules[attr] = NetworkDistributedDataParallel(
                 module=child,
                 broadcast_buffers=broadcast_buffers,
                 find_unused_parameters=find_unused_parameters,
@@ -99,17 +155,21 @@ class RATESeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
         """``(dotted name, parent, attribute, child)`` of each candidate."""
         for attr, child in module.named_children():
             if isinstance(child, RATEGenerator):
-                for sub_attr in ('pose_transfer', 'texture_enhancer'):
-                    sub = getattr(child, sub_attr)
-                    if sub is not None:
-                        yield f'{attr}.{sub_attr}', child, sub_attr, sub
-            elif child is not None:
+                parts = [(key, getattr(child, key))
+                         for key in ('pose_transfer', 'texture_enhancer')]
+            elif isinstance(child, (nn.ModuleDict, nn.ModuleList)):
+                parts = list(child.named_children())
+            else:
                 yield attr, module, attr, child
+                continue
+            for key, part in parts:
+                if part is not None:
+                    yield f'{attr}.{key}', child, key, part
 
-    def _ddp_modules(self) -> List[MMDistributedDataParallel]:
+    def _ddp_modules(self) -> List[NetworkDistributedDataParallel]:
         return [
             m for m in self.module.modules()
-            if isinstance(m, MMDistributedDataParallel)
+            if isinstance(m, NetworkDistributedDataParallel)
         ]
 
     def _check_all_trainable_wrapped(self) -> None:
@@ -124,9 +184,10 @@ class RATESeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
         ]
         if missing:
             raise ValueError(
-                'RATESeparateDistributedDataParallel wraps top-level '
-                'children (and G_P, G_t) only; these trainable parameters '
-                f'would not be synchronised: {missing}')
+                'RATESeparateDistributedDataParallel wraps the top-level '
+                'children of the model (G_P and G_t of a RATEGenerator, the '
+                'entries of a ModuleDict/ModuleList); these trainable '
+                f'parameters would not be synchronised: {missing}')
 
     @contextmanager
     def no_sync(self):

@@ -23,6 +23,14 @@ custom_hooks = [
     dict(type='RandomStateHook'),
 ]
 
+# Multi-GPU: one DDP each for G_P, G_t, D_S and D_A, so that every update of
+# the 1-1-3 cycle all-reduces exactly the gradients it computes, without
+# find_unused_parameters (docs/distributed.md).
+model_wrapper_cfg = dict(
+    type='RATESeparateDistributedDataParallel',
+    broadcast_buffers=False,
+    find_unused_parameters=False)
+
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
