@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Distributed testing with torchrun, one process per GPU; every test sample is
-# scored exactly once across ranks.
+# scored exactly once across ranks (MMEngine drops the sampler's padding when
+# it collects the results).
 #   bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args...]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT as for dist_train.sh.
+# PYTHON selects the interpreter (default: python).
 set -euo pipefail
+if [ $# -lt 3 ]; then
+    echo "usage: [NNODES=1] [NODE_RANK=0] [MASTER_ADDR=127.0.0.1] [PORT=29500]" \
+        "bash $0 CONFIG CHECKPOINT GPUS_PER_NODE [test.py args...]" >&2
+    exit 2
+fi
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
@@ -16,8 +23,8 @@ PYTHON=${PYTHON:-python}
 PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" \
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
-    --node_rank="$NODE_RANK" \
-    --master_addr="$MASTER_ADDR" \
-    --master_port="$PORT" \
-    --nproc_per_node="$GPUS" \
+    --node-rank="$NODE_RANK" \
+    --master-addr="$MASTER_ADDR" \
+    --master-port="$PORT" \
+    --nproc-per-node="$GPUS" \
     "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"

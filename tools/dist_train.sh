@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Distributed training with torchrun, one process per GPU.
+# Distributed training with torchrun, one process per GPU (or per CPU process
+# with env_cfg.dist_cfg.backend=gloo).
 #   bash tools/dist_train.sh CONFIG GPUS [train.py args...]
-# Multi-node: run on every node with the same MASTER_ADDR/PORT and NNODES, e.g.
-#   NNODES=2 NODE_RANK=0 MASTER_ADDR=10.0.0.1 bash tools/dist_train.sh CONFIG 8   # node 0
-#   NNODES=2 NODE_RANK=1 MASTER_ADDR=10.0.0.1 bash tools/dist_train.sh CONFIG 8   # node 1
+# Multi-node: run on every node with the same NNODES, MASTER_ADDR and PORT and
+# that node's NODE_RANK, e.g. two nodes with 8 GPUs each:
+#   NNODES=2 NODE_RANK=0 MASTER_ADDR=10.0.0.1 bash tools/dist_train.sh CONFIG 8   # on 10.0.0.1
+#   NNODES=2 NODE_RANK=1 MASTER_ADDR=10.0.0.1 bash tools/dist_train.sh CONFIG 8   # on the other
+# PYTHON selects the interpreter (default: python).
 set -euo pipefail
+if [ $# -lt 2 ]; then
+    echo "usage: [NNODES=1] [NODE_RANK=0] [MASTER_ADDR=127.0.0.1] [PORT=29500]" \
+        "bash $0 CONFIG GPUS_PER_NODE [train.py args...]" >&2
+    exit 2
+fi
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
@@ -16,8 +24,8 @@ PYTHON=${PYTHON:-python}
 PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" \
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
-    --node_rank="$NODE_RANK" \
-    --master_addr="$MASTER_ADDR" \
-    --master_port="$PORT" \
-    --nproc_per_node="$GPUS" \
+    --node-rank="$NODE_RANK" \
+    --master-addr="$MASTER_ADDR" \
+    --master-port="$PORT" \
+    --nproc-per-node="$GPUS" \
     "$(dirname "$0")/train.py" "$CONFIG" --launcher pytorch "${@:3}"
