@@ -21,7 +21,9 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from ratenet_plugin.engine import init_cpu_distributed  # noqa: E402
-from ratenet_plugin.utils.config import enable_amp, import_plugin  # noqa: E402
+from ratenet_plugin.utils.config import (compile_option,  # noqa: E402
+                                         enable_amp, enable_fast_paths,
+                                         import_plugin)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -38,13 +40,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='automatic mixed precision (AmpOptimWrapper; needs a GPU)')
+        help='automatic mixed precision (AnyDeviceAmpOptimWrapper: '
+        'float16 or bfloat16 on a GPU, bfloat16 on CPU)')
     parser.add_argument(
         '--amp-dtype',
         choices=['float16', 'bfloat16'],
         default=None,
         help='autocast dtype for --amp (default: float16 with dynamic loss '
-        'scaling)')
+        'scaling on a GPU, bfloat16 on CPU)')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='channels_last weights (model.channels_last=True)')
+    parser.add_argument(
+        '--compile',
+        nargs='?',
+        const='default',
+        default=None,
+        metavar='MODE',
+        help='torch.compile the networks (model.torch_compile); MODE is a '
+        'torch.compile mode, e.g. max-autotune-no-cudagraphs')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -78,6 +93,10 @@ def build_config(args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         enable_amp(cfg, dtype=args.amp_dtype)
+    enable_fast_paths(
+        cfg,
+        channels_last=args.channels_last,
+        torch_compile=compile_option(args.compile))
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

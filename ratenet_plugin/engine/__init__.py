@@ -1,11 +1,13 @@
 from .distributed import (RATESeparateDistributedDataParallel,
                           init_cpu_distributed)
 from .hooks import RandomStateHook
+from .optim_wrappers import AnyDeviceAmpOptimWrapper
 from .rate_loop import PAPER_CYCLE, RATELoop
 from .visualization_hook import PoseTransferVisualizationHook
 
 __all__ = [
-    'PAPER_CYCLE', 'PoseTransferVisualizationHook', 'RATELoop',
+    'AnyDeviceAmpOptimWrapper', 'PAPER_CYCLE',
+    'PoseTransferVisualizationHook', 'RATELoop',
     'RATESeparateDistributedDataParallel', 'RandomStateHook',
     'init_cpu_distributed'
 ]

@@ -1,6 +1,6 @@
 """Small helpers shared by tools/train.py, tools/test.py and the tests."""
 import importlib
-from typing import Optional
+from typing import Optional, Union
 
 from mmengine.config import Config
 
@@ -18,12 +18,22 @@ def import_plugin(cfg: Config) -> None:
         importlib.import_module(name)
 
 
+AMP_WRAPPERS = ('AmpOptimWrapper', 'AnyDeviceAmpOptimWrapper')
+
+
 def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
-    """Turn every ``OptimWrapper`` of ``cfg.optim_wrapper`` into an ``AmpOptimWrapper``.
+    """Turn every ``OptimWrapper`` of ``cfg.optim_wrapper`` into an
+    ``AnyDeviceAmpOptimWrapper`` (MMEngine's ``AmpOptimWrapper`` that also
+    runs bfloat16 on CPU and skips loss scaling for bfloat16).
 
     Handles both a single wrapper (``optim_wrapper=dict(type='OptimWrapper',
     ...)``) and a dict of wrappers, one per trainable module (our GAN configs).
-    float16 uses dynamic loss scaling; bfloat16 needs none.
+    float16 (GPU only) uses dynamic loss scaling; bfloat16 needs none.
+
+    Args:
+        cfg (Config): Config to change in place.
+        dtype (str, optional): ``'float16'`` or ``'bfloat16'``; None for
+            float16 on a GPU, bfloat16 on CPU.
     """
     wrappers = cfg.optim_wrapper
     if 'type' in wrappers or 'optimizer' in wrappers:
@@ -32,13 +42,46 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
         targets = [w for w in wrappers.values() if isinstance(w, dict)]
     for wrapper in targets:
         current = wrapper.get('type', 'OptimWrapper')
-        if current == 'AmpOptimWrapper':
+        if current in AMP_WRAPPERS:
             continue
         if current != 'OptimWrapper':
             raise ValueError(
-                f'--amp turns OptimWrapper into AmpOptimWrapper, but the config '
-                f'uses {current!r}; set the AMP wrapper in the config instead.')
-        wrapper['type'] = 'AmpOptimWrapper'
-        wrapper['loss_scale'] = 'dynamic' if dtype in (None, 'float16') else 1.0
+                f'--amp turns OptimWrapper into AnyDeviceAmpOptimWrapper, but '
+                f'the config uses {current!r}; set the AMP wrapper in the '
+                'config instead.')
+        wrapper['type'] = 'AnyDeviceAmpOptimWrapper'
+        wrapper['loss_scale'] = 'dynamic'
         if dtype is not None:
             wrapper['dtype'] = dtype
+
+
+def compile_option(mode: Optional[str]) -> Union[bool, dict]:
+    """``model.torch_compile`` for a ``--compile [MODE]`` flag: False when
+    absent, True for ``'default'``, else ``dict(mode=MODE)``."""
+    if mode is None:
+        return False
+    return True if mode == 'default' else dict(mode=mode)
+
+
+def enable_fast_paths(cfg: Config,
+                      *,
+                      channels_last: bool = False,
+                      torch_compile: Union[bool, dict] = False,
+                      cudnn_benchmark: Optional[bool] = None) -> None:
+    """Switch on RATENet's fast paths in ``cfg`` (in place).
+
+    Args:
+        cfg (Config): A config whose ``model`` is a ``RATENet``.
+        channels_last (bool): Set ``model.channels_last=True``.
+        torch_compile (bool | dict): Set ``model.torch_compile`` (True or
+            ``torch.compile`` arguments); False leaves the config as is.
+        cudnn_benchmark (bool, optional): Set
+            ``env_cfg.cudnn_benchmark``; None leaves it as is.
+    """
+    if channels_last:
+        cfg.model.channels_last = True
+    if torch_compile:
+        cfg.model.torch_compile = torch_compile
+    if cudnn_benchmark is not None:
+        cfg.setdefault('env_cfg', {})
+        cfg.env_cfg.cudnn_benchmark = cudnn_benchmark

@@ -12,6 +12,8 @@ from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 
 from ratenet_plugin.registry import MODELS
+from ratenet_plugin.utils.fast_paths import (CompileOption, compile_in_place,
+                                             convert_to_channels_last)
 
 Tensors = Dict[str, torch.Tensor]
 UPDATES = ('pose_transfer', 'joint', 'discriminator')
@@ -68,6 +70,13 @@ class RATENet(BaseModel):
             Defaults to 1.
         data_preprocessor (dict, optional): Config of the preprocessor;
             None for ``PoseDataPreprocessor()``.
+        channels_last (bool): Store the networks' and VGG's weights
+            channels_last (a fast path on GPUs; see
+            ``ratenet_plugin/utils/fast_paths.py``). Defaults to False.
+        torch_compile (bool | dict): ``torch.compile`` the generator, both
+            discriminators and the VGG in place (state dicts unchanged):
+            True for PyTorch's defaults or a dict of ``torch.compile``
+            arguments. Defaults to False (eager).
         init_cfg (dict, optional): MMEngine init config. Defaults to None.
     """
 
@@ -85,6 +94,8 @@ class RATENet(BaseModel):
                  gan_shape_weight: float = 1.0,
                  gan_app_weight: float = 1.0,
                  data_preprocessor: Optional[dict] = None,
+                 channels_last: bool = False,
+                 torch_compile: CompileOption = False,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(
             data_preprocessor=MODELS.build(
@@ -104,6 +115,25 @@ class RATENet(BaseModel):
         self.gan_app_weight = gan_app_weight
         # Fakes of the last discriminator update: _fakes_for_discriminators.
         self._fake_cache: Optional[tuple] = None
+        self.channels_last = channels_last
+        if channels_last:
+            convert_to_channels_last(self)
+        if torch_compile:
+            compile_in_place([
+                self.generator, self.shape_discriminator,
+                self.appearance_discriminator, self.perceptual_loss.vgg
+            ], torch_compile)
+
+    def init_weights(self) -> None:
+        """Initialise (or load) the weights; with ``channels_last`` they
+        are drawn in the default layout and converted after, so a seed gives
+        the same weights with or without it (random init fills memory in
+        storage order)."""
+        if self.channels_last:
+            self.to(memory_format=torch.contiguous_format)
+        super().init_weights()
+        if self.channels_last:
+            convert_to_channels_last(self)
 
     @property
     def discriminators(self) -> List[nn.Module]:
