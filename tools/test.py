@@ -21,7 +21,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from ratenet_plugin.engine import init_cpu_distributed  # noqa: E402
 from ratenet_plugin.evaluation import run_test_with_report  # noqa: E402
-from ratenet_plugin.utils.config import import_plugin  # noqa: E402
+from ratenet_plugin.utils.config import import_plugin, load_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -55,15 +55,8 @@ def build_config(args: argparse.Namespace) -> Config:
         raise FileNotFoundError(
             f'checkpoint {args.checkpoint!r} does not exist; pass the path of '
             'a .pth written by tools/train.py (e.g. work_dirs/<cfg>/iter_N.pth)')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args.config, args.cfg_options, args.work_dir,
+                      args.launcher)
     cfg.load_from = args.checkpoint
     import_plugin(cfg)
     return cfg

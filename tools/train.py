@@ -23,7 +23,7 @@ from mmengine.runner import Runner  # noqa: E402
 from ratenet_plugin.engine import init_cpu_distributed  # noqa: E402
 from ratenet_plugin.utils.config import (compile_option,  # noqa: E402
                                          enable_amp, enable_fast_paths,
-                                         import_plugin)
+                                         import_plugin, load_config)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -81,16 +81,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def build_config(args: argparse.Namespace) -> Config:
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    # work_dir: CLI > config > ./work_dirs/<config name>
-    if args.work_dir:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args.config, args.cfg_options, args.work_dir,
+                      args.launcher)
     if args.amp:
         enable_amp(cfg, dtype=args.amp_dtype)
     enable_fast_paths(

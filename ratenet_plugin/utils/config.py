@@ -1,8 +1,30 @@
 """Small helpers shared by tools/train.py, tools/test.py and the tests."""
 import importlib
+import os.path as osp
 from typing import Optional, Union
 
 from mmengine.config import Config
+
+
+def load_config(path: str,
+                cfg_options: Optional[dict] = None,
+                work_dir: Optional[str] = None,
+                launcher: str = 'none') -> Config:
+    """Read a config the way tools/train.py and tools/test.py do (MMagic's rules).
+
+    ``cfg_options`` (from ``--cfg-options``) are merged in; the work dir is
+    ``work_dir`` if given, else the config's, else ``./work_dirs/<config name>``.
+    """
+    cfg = Config.fromfile(path)
+    cfg.launcher = launcher
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(path))[0])
+    return cfg
 
 
 def import_plugin(cfg: Config) -> None:
