@@ -413,13 +413,17 @@ def measure_inference(model, batch_sizes: Sequence[int], height: int,
             for index in range(warmup + repeats):
                 synchronize(device)
                 start = time.perf_counter()
-                model(inputs, mode='tensor')
+                final = model(inputs, mode='tensor')['final']
                 synchronize(device)
                 if index >= warmup:
                     times.append(time.perf_counter() - start)
         latency = median(times)
         results[batch_size] = dict(
-            latency_s=latency, images_per_s=batch_size / latency)
+            latency_s=latency,
+            images_per_s=batch_size / latency,
+            # The first image, for the agreement with fp32 (same weights:
+            # every option's model is built from the same seed).
+            first_image=final[0].float().cpu())
         if device == 'cuda':
             results[batch_size]['peak_memory_mib'] = \
                 torch.cuda.max_memory_allocated() / 2**20
@@ -629,11 +633,12 @@ def print_report(report: dict) -> None:
               f"{(mfu or 0) * 100:5.1f}% "
               f"{upd.get('pose_transfer', 0):7.3f} {upd.get('joint', 0):7.3f} "
               f"{upd.get('discriminator', 0):7.3f} {mem:8.0f}")
-    print('\nInference (no grad; latency of one batch in s)')
+    print('\nInference (no grad; latency of one batch in s; |d fp32|: '
+          'largest difference of the image to fp32\'s, in [-2, 2])')
     sizes = report['inference_batch_sizes']
     print(f"{'option':38s} " + ' '.join(f"{'bs' + str(b) + ' s':>9s} "
                                         f"{'img/s':>8s}" for b in sizes) +
-          f" {'x fp32':>7s} {'MFU':>6s}")
+          f" {'x fp32':>7s} {'MFU':>6s} {'|d fp32|':>9s}")
     for option, result in report['options'].items():
         if 'error' in result:
             continue
@@ -642,7 +647,7 @@ def print_report(report: dict) -> None:
                          f"{inf[str(b)]['images_per_s']:8.2f}" for b in sizes)
         mfu = result['inference_mfu'] or 0
         print(f"{option:38s} {cells} {result['inference_ratio_to_fp32']:7.2f}"
-              f" {mfu * 100:5.1f}%")
+              f" {mfu * 100:5.1f}% {result['max_abs_diff_to_fp32']:9.2e}")
     data = report.get('data_pipeline')
     if data:
         print(f"\nData pipeline: {data['samples_per_s_per_worker']:.1f} "
@@ -790,7 +795,9 @@ def run_option(cfg, option, args, device, raw, cycle, size, peaks,
     if device == 'cuda':
         torch.cuda.empty_cache()
     peak, peak_source = peaks(dtype)
+    images = {size: inf.pop('first_image') for size, inf in inference.items()}
     return dict(
+        images=images,
         fast_paths=list(parts),
         train=train,
         inference={str(k): v
@@ -870,6 +877,15 @@ def main(argv=None) -> dict:
                  'done'), flush=True)
 
     base = report['options']['fp32']
+    base_images = base.get('images')
+    for result in report['options'].values():
+        # Largest |difference| of the generated image to fp32's, over the
+        # first image of every batch size; images in [-2, 2].
+        images = result.pop('images', None)
+        if images is not None and base_images is not None:
+            result['max_abs_diff_to_fp32'] = max(
+                float((images[size] - base_images[size]).abs().max())
+                for size in images)
     for option, result in report['options'].items():
         if 'error' in result:
             continue

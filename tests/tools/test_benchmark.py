@@ -73,10 +73,15 @@ def test_cpu_run_reports_every_figure(tool, tiny_config_file, tmp_path,
         assert 'CPU, measured' in result['peak_source']
         assert train['peak_rss_mib'] > 0
         assert set(result['inference']) == {'1', '2'}
+        assert 'images' not in result
         for size, inf in result['inference'].items():
             assert inf['images_per_s'] == pytest.approx(
                 int(size) / inf['latency_s'])
     assert options['bf16']['peak_source'].startswith('CPU, measured bfloat16')
+    # Same seed, same weights: channels_last gives fp32's images.
+    assert options['fp32']['max_abs_diff_to_fp32'] == 0
+    assert options['channels_last']['max_abs_diff_to_fp32'] < 1e-4
+    assert options['bf16']['max_abs_diff_to_fp32'] > 0  # autocast was on
 
     data = report['data_pipeline']
     assert data['dataset']['synthetic']
