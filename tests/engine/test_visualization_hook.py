@@ -10,8 +10,6 @@ from mmengine.runner import Runner
 import ratenet_plugin  # noqa: F401
 from ratenet_plugin.engine.visualization_hook import pose_to_image
 
-from conftest import TINY_SIZE  # noqa: E402
-
 
 def test_grids_are_written_mid_training_and_at_the_end(tiny_config_file,
                                                         tmp_path):
@@ -28,7 +26,7 @@ def test_grids_are_written_mid_training_and_at_the_end(tiny_config_file,
     # Cycle 1 (before any validation ran), cycle 2, and after training.
     assert len(images) >= 2
     grid = mmcv.imread(str(images[0]))
-    height, width = TINY_SIZE
+    height, width = cfg.image_size
     assert grid.shape == (2 * height, 6 * width, 3)
     # The ground-truth panel shows real picture content, not a blank.
     assert grid[:, 5 * width:].std() > 5
