@@ -11,11 +11,13 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-# Idle OpenMP threads sleep instead of spinning, unless the user chose
-# otherwise. With spinning waits, a CPU run sharing its cores with any
-# other process slows down 20-100x (docs/environment.md). Must be set
-# before torch is imported.
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+# OpenMP threads keep libgomp's default wait (spin ~3 ms at a barrier, then
+# sleep): on a machine of our own that is twice as fast as sleeping at once
+# (OMP_WAIT_POLICY=PASSIVE). Ranks that share the cores of one machine (CPU
+# distributed runs) sleep at once instead; see docs/environment.md. Must be
+# set before torch is imported; an explicit OMP_WAIT_POLICY wins.
+if int(os.environ.get('WORLD_SIZE', '1')) > 1:
+    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402

@@ -7,13 +7,11 @@ initialises the model exactly as ``tools/train.py`` does (same seed), and
     python tools/analysis/save_initial_checkpoint.py configs/ratenet/ratenet_demo.py init.pth
 """
 import argparse
-import os
 import os.path as osp
 import sys
 import tempfile
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # see tools/train.py
 
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
