@@ -54,11 +54,13 @@ def residual_to_image(residual: torch.Tensor) -> np.ndarray:
 class PoseTransferVisualizationHook(Hook):
     """Save grids of (source | target pose | coarse | residual | final | gt).
 
-    Every ``interval`` cycles and at the end of training, the model's
-    ``val_step`` runs on the first ``num_samples`` samples of the validation
-    dataloader (the same samples every time) and the grid goes to the
-    visualizer (``vis_data/vis_image/pose_transfer_<iter>.png`` under the log
-    directory with ``LocalVisBackend``).
+    Every ``interval`` cycles and at the end of training (unless the last
+    cycle already made one), the model's ``val_step`` runs on the first
+    ``num_samples`` samples of the validation dataloader (the same samples
+    every time) and the grid goes to the visualizer, named by the number of
+    cycles trained (``vis_data/vis_image/pose_transfer_<cycles>.png`` under
+    the log directory with ``LocalVisBackend``; ``_500`` after 500 cycles,
+    like ``iter_500.pth``).
 
     Args:
         interval (int): Cycles between grids. Defaults to 1000.
@@ -76,14 +78,17 @@ class PoseTransferVisualizationHook(Hook):
         self.num_samples = num_samples
         self.name = name
         self._batch: Optional[dict] = None
+        self._last_step: Optional[int] = None
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
         if self.every_n_train_iters(runner, self.interval):
-            self.visualize(runner)
+            # runner.iter counts the cycles before this one.
+            self.visualize(runner, step=runner.iter + 1)
 
     def after_train(self, runner) -> None:
-        self.visualize(runner)
+        if self._last_step != runner.iter:
+            self.visualize(runner, step=runner.iter)
 
     @staticmethod
     def _val_dataloader(runner):
@@ -141,8 +146,10 @@ class PoseTransferVisualizationHook(Hook):
             rows.append(np.concatenate(panels, axis=1))
         return np.concatenate(rows, axis=0)
 
-    def visualize(self, runner) -> None:
+    def visualize(self, runner, step: int) -> None:
+        """Add the grid after ``step`` cycles to the visualizer."""
         if self._val_dataloader(runner) is None:
             return
         grid = self.make_grid(runner)
-        runner.visualizer.add_image(self.name, grid, step=runner.iter)
+        runner.visualizer.add_image(self.name, grid, step=step)
+        self._last_step = step

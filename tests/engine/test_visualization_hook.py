@@ -3,6 +3,7 @@ import uuid
 
 import mmcv
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -11,11 +12,23 @@ import ratenet_plugin  # noqa: F401
 from ratenet_plugin.engine.visualization_hook import pose_to_image
 
 
-def test_grids_are_written_mid_training_and_at_the_end(tiny_config_file,
-                                                        tmp_path):
-    cfg = Config.fromfile(tiny_config_file(max_iters=2))
+@pytest.mark.parametrize(
+    'interval, max_iters, names',
+    [
+        # After cycle 1 (before any validation ran) and after cycle 2,
+        # named by the cycles trained; the end adds no copy of cycle 2's.
+        (1, 2, ['pose_transfer_1.png', 'pose_transfer_2.png']),
+        # The end of training adds the last cycle's grid.
+        (2, 3, ['pose_transfer_2.png', 'pose_transfer_3.png']),
+    ])
+def test_grids_are_written_mid_training_and_at_the_end(
+        tiny_config_file, tmp_path, interval, max_iters, names):
+    cfg = Config.fromfile(tiny_config_file(max_iters=max_iters))
     cfg.custom_hooks = [
-        dict(type='PoseTransferVisualizationHook', interval=1, num_samples=2)
+        dict(
+            type='PoseTransferVisualizationHook',
+            interval=interval,
+            num_samples=2)
     ]
     cfg.work_dir = str(tmp_path / 'work')
     cfg.experiment_name = f'vis-{uuid.uuid4().hex[:8]}'
@@ -23,8 +36,7 @@ def test_grids_are_written_mid_training_and_at_the_end(tiny_config_file,
     runner.train()
 
     images = sorted(tmp_path.glob('work/*/vis_data/vis_image/pose_transfer_*.png'))
-    # Cycle 1 (before any validation ran), cycle 2, and after training.
-    assert len(images) >= 2
+    assert [p.name for p in images] == names
     grid = mmcv.imread(str(images[0]))
     height, width = cfg.image_size
     assert grid.shape == (2 * height, 6 * width, 3)
