@@ -6,7 +6,9 @@ act_cfg = dict(type='LeakyReLU', negative_slope=0.2)  # "LeakyReLU ... 0.2 slope
 
 model = dict(
     type='RATENet',
-    data_preprocessor=dict(type='PoseDataPreprocessor'),
+    # Batches come from pinned memory (pin_memory=True in the data configs):
+    # copy them to the GPU without waiting. A no-op on CPU.
+    data_preprocessor=dict(type='PoseDataPreprocessor', non_blocking=True),
     generator=dict(
         type='RATEGenerator',
         # G_P: two-stream encoder (I_s; P_s + P_t), 3 down-sampling layers,
