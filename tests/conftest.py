@@ -4,9 +4,10 @@ import os
 import os.path as osp
 from pathlib import Path
 
-# As tools/train.py: idle OpenMP threads sleep rather than spin, so tests that
-# start subprocesses (or share the machine) do not stall each other. Set
-# before anything imports torch.
+# Idle OpenMP threads sleep at once rather than spin, so tests that start
+# subprocesses (which inherit this) and the suite itself do not stall each
+# other on the shared cores (docs/environment.md). Set before anything
+# imports torch.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 import pytest
@@ -37,6 +38,7 @@ image_size = {TINY_SIZE!r}
 synthetic = {TINY_SYNTHETIC!r}
 data_root = {data_root!r}
 model = dict(
+    channels_last=False,  # the default layout; fast paths have their own tests
     generator=dict(
         pose_transfer=dict(base_channels=4, num_blocks=2, dropout={dropout}),
         texture_enhancer=dict(base_channels=4, texture_dim=8,

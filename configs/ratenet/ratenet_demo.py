@@ -21,6 +21,10 @@ synthetic = dict(
     image_format='png')
 
 model = dict(
+    # channels_last weights: 1.3x faster training cycles on these CPUs, the
+    # same arithmetic as the default layout in another order
+    # (docs/benchmarks.md).
+    channels_last=True,
     generator=dict(
         pose_transfer=dict(base_channels=16, num_blocks=3, dropout=0.0),
         texture_enhancer=dict(base_channels=16, texture_dim=32)),
