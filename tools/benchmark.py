@@ -46,6 +46,7 @@ stdout and JSON (``--out``), including the paper schedule's time
 import argparse
 import gc
 import json
+import logging
 import os
 import os.path as osp
 import platform
@@ -58,9 +59,6 @@ from contextlib import contextmanager, nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-# Idle OpenMP threads sleep instead of spinning (see tools/train.py).
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -208,6 +206,19 @@ class Peaks:
 
 
 # ------------------------------------------------------------------ model
+@contextmanager
+def quiet_mmengine_logger():
+    """MMEngine's current logger at WARNING level for the duration."""
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def benchmark_model_cfg(cfg: Config, parts: Sequence[str],
                         compile_mode: Optional[str]) -> dict:
     model_cfg = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') \
@@ -231,7 +242,10 @@ def build_for(cfg: Config, parts: Sequence[str], device: str,
     from ratenet_plugin.registry import MODELS
     torch.manual_seed(0)
     model = MODELS.build(benchmark_model_cfg(cfg, parts, compile_mode))
-    model.init_weights()
+    with quiet_mmengine_logger():
+        # Outside a Runner (no log file) MMEngine prints one line per
+        # parameter on initialisation; the report is what matters here.
+        model.init_weights()
     model.to(device)
     if device == 'cuda':
         # The batch is pinned (as with pin_memory=True): copy it without
@@ -473,7 +487,6 @@ def training_dataset_cfg(cfg: Config, synthetic_root: str) -> dict:
 
 def measure_data_pipeline(cfg: Config, num_samples: int, loader_batches: int,
                           synthetic_root: str) -> dict:
-    from mmengine.dataset import pseudo_collate
     from mmengine.registry import DATASETS
     dataset_cfg = training_dataset_cfg(cfg, synthetic_root)
     dataset = DATASETS.build(dataset_cfg)
@@ -513,10 +526,12 @@ def measure_data_pipeline(cfg: Config, num_samples: int, loader_batches: int,
         bytes_per_sample=bytes_per_sample,
         config_num_workers=cfg.train_dataloader.get('num_workers', 0))
     if loader_batches > 0:
+        collate = cfg.train_dataloader.get('collate_fn', {}).get(
+            'type', 'pseudo_collate')  # MMEngine's default
         result['dataloader'] = measure_dataloader(
             dataset, batch_size,
             min(cfg.train_dataloader.get('num_workers', 0), os.cpu_count()),
-            loader_batches)
+            loader_batches, collate)
     return result
 
 
@@ -558,8 +573,10 @@ def main_process_batch_cost(cfg: Config, samples: List[dict],
 
 
 def measure_dataloader(dataset, batch_size: int, num_workers: int,
-                       num_batches: int) -> dict:
-    from mmengine.dataset import pseudo_collate
+                       num_batches: int, collate: str) -> dict:
+    """Samples/s through a DataLoader with ``collate`` (a function
+    registered in MMEngine's FUNCTIONS, as a config's ``collate_fn``)."""
+    from mmengine.registry import FUNCTIONS
     from torch.utils.data import DataLoader, RandomSampler
     loader = DataLoader(
         dataset,
@@ -567,7 +584,7 @@ def measure_dataloader(dataset, batch_size: int, num_workers: int,
         num_workers=num_workers,
         sampler=RandomSampler(
             dataset, replacement=True, num_samples=10**9),
-        collate_fn=pseudo_collate,
+        collate_fn=FUNCTIONS.get(collate),
         persistent_workers=num_workers > 0)
     iterator = iter(loader)
     next(iterator)  # worker start-up
@@ -578,6 +595,7 @@ def measure_dataloader(dataset, batch_size: int, num_workers: int,
     del iterator
     return dict(
         num_workers=num_workers,
+        collate_fn=collate,
         samples_per_s=num_batches * batch_size / elapsed)
 
 
@@ -617,7 +635,8 @@ def print_report(report: dict) -> None:
     env = report['environment']
     print(f"\nRATE-Net benchmark: {report['config']}")
     print(f"device: {env['device_name']}, torch {env['torch']}, "
-          f"{env['threads']} threads, load {env['load_before']}")
+          f"{env['threads']} threads, load {env['load_before']}, "
+          f"OMP_WAIT_POLICY {env['omp_wait_policy']}")
     train = report['train_setup']
     print(f"training: batch {train['batch_size']}, {train['height']}x"
           f"{train['width']}, cycle {train['cycle']}; "
@@ -675,7 +694,8 @@ def print_report(report: dict) -> None:
               f"worker); {data['bytes_per_sample'] / 2**20:.2f} MiB/sample")
         if 'dataloader' in data:
             loader = data['dataloader']
-            print(f"  DataLoader with {loader['num_workers']} workers: "
+            print(f"  DataLoader with {loader['num_workers']} workers "
+                  f"({loader['collate_fn']}): "
                   f"{loader['samples_per_s']:.1f} samples/s")
         print(f"  fastest training option consumes "
               f"{data['required_samples_per_s']:.1f} samples/s: "
@@ -851,6 +871,8 @@ def main(argv=None) -> dict:
             torch=torch.__version__,
             threads=torch.get_num_threads(),
             cpu_count=os.cpu_count(),
+            omp_wait_policy=os.environ.get('OMP_WAIT_POLICY',
+                                           'unset (libgomp default)'),
             load_before=' '.join(f'{x:.2f}' for x in os.getloadavg()),
             time_utc=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())),
         inference_batch_sizes=args.infer_batch_sizes,

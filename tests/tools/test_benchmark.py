@@ -94,6 +94,8 @@ def test_cpu_run_reports_every_figure(tool, tiny_config_file, tmp_path,
     # 2 images (3 x 32 x 22 uint8) + 2 heatmaps (18 x 32 x 22 float32).
     assert data['bytes_per_sample'] == 2 * 3 * 32 * 22 + 2 * 18 * 32 * 22 * 4
     assert data['dataloader']['samples_per_s'] > 0
+    # The config's collate function (the demo's: MMEngine's default).
+    assert data['dataloader']['collate_fn'] == 'pseudo_collate'
     assert set(data['main_process_s_per_batch']) == {
         'pseudo_collate', 'default_collate', 'default_collate_in_worker'
     }
