@@ -10,11 +10,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-# OpenMP threads keep libgomp's default wait (spin ~3 ms at a barrier, then
-# sleep): on a machine of our own that is twice as fast as sleeping at once
-# (OMP_WAIT_POLICY=PASSIVE). Ranks that share the cores of one machine (CPU
-# distributed runs) sleep at once instead; see docs/environment.md. Must be
-# set before torch is imported; an explicit OMP_WAIT_POLICY wins.
+# libgomp's default OpenMP wait, PASSIVE for ranks sharing a machine's
+# cores: as tools/train.py (docs/environment.md). Before torch is imported.
 if int(os.environ.get('WORLD_SIZE', '1')) > 1:
     os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
