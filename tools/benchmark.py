@@ -409,17 +409,28 @@ def measure_training(model, wrappers, raw, cycle, device: str, warmup: int,
 
 
 # -------------------------------------------------------------- inference
+def inference_inputs(model, batch_size: int, height: int,
+                     width: int) -> Dict[str, torch.Tensor]:
+    """A fixed preprocessed batch for generation (no target image)."""
+    raw = synthetic_raw_batch(batch_size, height, width, seed=1)
+    del raw['inputs']['tgt_img']
+    return model.data_preprocessor(raw, False)['inputs']
+
+
+def autocast_for(device: str, dtype: Optional[torch.dtype]):
+    """The option's autocast (none for float32)."""
+    return torch.autocast(device, dtype=dtype) if dtype is not None \
+        else nullcontext()
+
+
 def measure_inference(model, batch_sizes: Sequence[int], height: int,
                       width: int, device: str, dtype, warmup: int,
                       repeats: int) -> Dict[int, dict]:
     model.eval()
-    autocast = torch.autocast(device, dtype=dtype) if dtype is not None \
-        else nullcontext()
+    autocast = autocast_for(device, dtype)
     results = {}
     for batch_size in batch_sizes:
-        raw = synthetic_raw_batch(batch_size, height, width, seed=1)
-        del raw['inputs']['tgt_img']
-        inputs = model.data_preprocessor(raw, False)['inputs']
+        inputs = inference_inputs(model, batch_size, height, width)
         if device == 'cuda':
             torch.cuda.reset_peak_memory_stats()
         times = []
@@ -447,12 +458,8 @@ def generated_images(model, batch_size: int, height: int, width: int,
     for the agreement with fp32: every option's model is built from the
     same seed, so before training all have the same weights."""
     model.eval()
-    raw = synthetic_raw_batch(batch_size, height, width, seed=1)
-    del raw['inputs']['tgt_img']
-    inputs = model.data_preprocessor(raw, False)['inputs']
-    autocast = torch.autocast(device, dtype=dtype) if dtype is not None \
-        else nullcontext()
-    with torch.no_grad(), autocast:
+    inputs = inference_inputs(model, batch_size, height, width)
+    with torch.no_grad(), autocast_for(device, dtype):
         return model(inputs, mode='tensor')['final'].float().cpu()
 
 
