@@ -4,7 +4,8 @@ from torch import nn
 
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointMismatchError,
                                                    compare_state_dicts,
-                                                   load_state_dict_strictly)
+                                                   load_state_dict_strictly,
+                                                   mismatch_message)
 
 
 def _net():
@@ -41,5 +42,4 @@ def test_long_key_lists_are_shortened():
     expected = {f'k{i}': torch.zeros(1) for i in range(8)}
     mismatch = compare_state_dicts(expected, {})
     assert len(mismatch.missing) == 8 and not mismatch.unexpected
-    from ratenet_plugin.fileio.checkpoint_file import mismatch_message
     assert '(3 more)' in mismatch_message('f', 'w', mismatch)
