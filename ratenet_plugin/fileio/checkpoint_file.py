@@ -11,11 +11,13 @@ from typing import List, Mapping, NamedTuple, Tuple
 import torch
 from torch import nn
 
+from .errors import UserInputError
+
 #: How many key names a mismatch message lists for each kind of problem.
 NAMES_SHOWN = 5
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UserInputError):
     """A checkpoint or weights file that cannot be used; names the file."""
 
 

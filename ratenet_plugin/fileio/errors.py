@@ -1,0 +1,9 @@
+"""The base class of every error a user can fix by changing an input."""
+
+
+class UserInputError(ValueError):
+    """A bad file, row, argument or config value, named in the message.
+
+    Tools print such an error as one ``error: ...`` line and exit with code 2;
+    any other exception is a bug and keeps its traceback.
+    """
