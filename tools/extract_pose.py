@@ -22,9 +22,9 @@ import sys
 # plugin.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from ratenet_plugin.apis.pose_annotation import (  # noqa: E402
-    annotate_images, list_images)
+from ratenet_plugin.apis.pose_annotation import annotate_images  # noqa
 from ratenet_plugin.apis.pose_extraction import PoseExtractor  # noqa: E402
+from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -25,14 +25,12 @@ import os
 import os.path as osp
 import sys
 
-import cv2
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from ratenet_plugin.apis import (KeypointFormatError, NoPersonError,  # noqa
-                                 PoseKeypoints, read_patn_annotation)
+from ratenet_plugin.apis import KeypointFormatError, NoPersonError  # noqa
 from ratenet_plugin.apis.inferencer import RATENetInferencer  # noqa: E402
-from ratenet_plugin.datasets.patn_format import PoseDataError  # noqa: E402
+from ratenet_plugin.fileio.image_file import write_image  # noqa: E402
+from ratenet_plugin.fileio.patn_csv import PoseDataError  # noqa: E402
 
 # Bad inputs: reported in one line, without a traceback.
 USER_ERRORS = (NoPersonError, KeypointFormatError, PoseDataError, ValueError,
@@ -90,10 +88,8 @@ def _target_pose(args, inferencer: RATENetInferencer):
         if not args.target_name:
             raise ValueError(f'{args.target_pose} is an annotation CSV: name '
                              'the row with --target-name')
-        # PATN rows are in the data set's frame, which the config states.
-        return PoseKeypoints(
-            read_patn_annotation(args.target_pose, args.target_name),
-            inferencer.frame)
+        # Read as the config's dataset reads the row, in its frame.
+        return inferencer.read_patn_pose(args.target_pose, args.target_name)
     return args.target_pose
 
 
@@ -113,8 +109,7 @@ def run(args: argparse.Namespace, inferencer: RATENetInferencer) -> int:
         files.append((args.panel, outputs['visualization'][0]))
     for path, image in files:
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-        if not cv2.imwrite(path, image[..., ::-1]):
-            raise ValueError(f'cannot write {path} (unknown extension?)')
+        write_image(path, image)
         print(f'wrote {path} ({image.shape[0]}x{image.shape[1]})')
     return 0
 

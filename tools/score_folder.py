@@ -27,15 +27,15 @@ from mmengine.logging import print_log
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from ratenet_plugin.evaluation import (
+from ratenet_plugin.evaluation import (  # noqa: E402
     LAYOUTS,
-    list_images,  # noqa: E402
     match_generated,
     reference_statistics,
     report_results,
     result_name,
     save_fid_stats,
     score_pairs)
+from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
 
 DEFAULT_EVAL_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',
@@ -50,7 +50,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('gt_dir', help='folder of real (target) images')
     parser.add_argument(
         '--pairs',
-        help='pairs CSV (header from,to): score only these pairs '
+        help='pairs CSV (from,to; read as the dataset reads it): score '
+        'only these pairs '
         'and report the ones without a generated image')
     parser.add_argument(
         '--layout',

@@ -1,25 +1,35 @@
-"""Inference-side APIs: keypoint I/O, pose extraction for custom photos,
-person cropping, the RATE-Net inferencer (see docs/inference.md) and the
-adapters that combine our parts with MMagic's models."""
+"""Inference-side APIs: pose extraction for custom photos, person cropping,
+the RATE-Net inferencer (see docs/inference.md) and the adapters that combine
+our parts with MMagic's models.
+
+The keypoint JSON reader and writer and the image reader are re-exported
+from :mod:`ratenet_plugin.fileio` (their home), since inference users need
+them next to the inferencer.
+"""
+from ratenet_plugin.fileio.image_file import (ImageFileError, list_images,
+                                              read_image)
+from ratenet_plugin.fileio.keypoint_json import (EmptyPoseError,
+                                                 KeypointFormatError,
+                                                 PoseKeypoints,
+                                                 keypoints_from_dict,
+                                                 keypoints_to_coco18,
+                                                 keypoints_to_openpose,
+                                                 read_keypoint_json,
+                                                 write_keypoint_json)
 from .inferencer import PairInput, RATENetInferencer
-from .keypoint_io import (KeypointFormatError, PoseKeypoints,
-                          format_patn_row, keypoints_from_dict,
-                          keypoints_to_coco18, keypoints_to_openpose,
-                          load_keypoints_json, parse_patn_row,
-                          read_patn_annotation, save_keypoints_json)
 from .mmagic_adapters import ConcatConditionDiscriminator, ConcatPoseCondition
 from .person_crop import FrameCrop, full_crop, person_crop
-from .pose_annotation import annotate_images, list_images
+from .pose_annotation import annotate_images
 from .pose_drawing import draw_pose, make_panel
 from .pose_extraction import (NoPersonError, PoseExtractor,
-                              extract_keypoints, has_person, read_rgb)
+                              extract_keypoints, has_person)
 
 __all__ = [
-    'ConcatConditionDiscriminator', 'ConcatPoseCondition', 'FrameCrop',
-    'KeypointFormatError', 'NoPersonError', 'PairInput', 'PoseExtractor',
-    'PoseKeypoints', 'RATENetInferencer', 'annotate_images', 'draw_pose',
-    'extract_keypoints', 'format_patn_row', 'full_crop', 'has_person',
-    'keypoints_from_dict', 'keypoints_to_coco18', 'keypoints_to_openpose',
-    'list_images', 'load_keypoints_json', 'make_panel', 'parse_patn_row',
-    'person_crop', 'read_patn_annotation', 'read_rgb', 'save_keypoints_json'
+    'ConcatConditionDiscriminator', 'ConcatPoseCondition', 'EmptyPoseError',
+    'FrameCrop', 'ImageFileError', 'KeypointFormatError', 'NoPersonError',
+    'PairInput', 'PoseExtractor', 'PoseKeypoints', 'RATENetInferencer',
+    'annotate_images', 'draw_pose', 'extract_keypoints', 'full_crop',
+    'has_person', 'keypoints_from_dict', 'keypoints_to_coco18',
+    'keypoints_to_openpose', 'list_images', 'make_panel', 'person_crop',
+    'read_image', 'read_keypoint_json', 'write_keypoint_json'
 ]

@@ -9,9 +9,11 @@ postprocess``), with inputs of this task:
   ``source_pose`` is given. The person is cropped to the config's keypoint
   frame (``crop='person'``) or the whole image is letterboxed
   (``crop='full'``); keypoints move with it.
-* ``target_pose``: a keypoint JSON (our ``coco18`` format or OpenPose's),
-  keypoints (``(18, 2)`` array or :class:`PoseKeypoints`, e.g. a PATN row
-  from :func:`read_patn_annotation`), or an image whose pose is extracted.
+* ``target_pose``: a keypoint JSON (any format of
+  :mod:`ratenet_plugin.fileio.keypoint_json`: ours, OpenPose, MMPose,
+  MediaPipe), keypoints (``(18, 2)`` array or :class:`PoseKeypoints`, e.g. a
+  PATN row from :meth:`RATENetInferencer.read_patn_pose`, read exactly as the
+  dataset reads it), or an image whose pose is extracted.
   With ``crop='person'`` the target skeleton is framed like the source
   person; with ``crop='full'`` it is letterboxed from its own image size
   (keypoints without a known size are taken as already in the frame).
@@ -28,7 +30,6 @@ from functools import partial
 from typing import (Any, Callable, Dict, List, Optional, Sequence, Tuple,
                     Union)
 
-import cv2
 import numpy as np
 import torch
 from mmengine.config import Config, ConfigDict
@@ -37,15 +38,18 @@ from mmengine.infer import BaseInferencer
 from mmengine.registry import FUNCTIONS, init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-from ratenet_plugin.datasets.patn_format import read_pairs_csv
+from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS, read_image,
+                                              write_image)
+from ratenet_plugin.fileio.keypoint_json import (KeypointFormatError,
+                                                 PoseKeypoints,
+                                                 read_keypoint_json)
+from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
+                                            read_annotation_keypoints,
+                                            read_pairs_csv)
 from ratenet_plugin.utils.config import import_plugin
-from .keypoint_io import (KeypointFormatError, PoseKeypoints,
-                          load_keypoints_json)
 from .person_crop import FrameCrop, full_crop, person_crop
-from .pose_annotation import IMAGE_EXTENSIONS
 from .pose_drawing import draw_pose, make_panel
-from .pose_extraction import (NoPersonError, PoseExtractor, has_person,
-                              read_rgb)
+from .pose_extraction import NoPersonError, PoseExtractor, has_person
 
 ImageInput = Union[str, np.ndarray]
 PoseInput = Union[str, np.ndarray, PoseKeypoints]
@@ -143,6 +147,8 @@ class RATENetInferencer(BaseInferencer):
                            'keypoint_frame: the (H, W) that inputs are '
                            'cropped to')
         self.frame: Tuple[int, int] = tuple(dataset.keypoint_frame)
+        self.outside_tolerance = float(
+            dataset.get('outside_tolerance', OUTSIDE_TOLERANCE))
         steps = [
             step for step in dataset.pipeline
             if step['type'] not in LOADING_TRANSFORMS
@@ -171,6 +177,14 @@ class RATENetInferencer(BaseInferencer):
         return self._extractor
 
     # ---------------------------------------------------------- inputs
+    def read_patn_pose(self, ann_file: str, name: str) -> PoseKeypoints:
+        """The keypoints of image ``name`` in a PATN annotation CSV, read as
+        the config's dataset reads them (flattened names, its
+        ``keypoint_frame`` and ``outside_tolerance``), in that frame."""
+        return PoseKeypoints(
+            read_annotation_keypoints(ann_file, name, self.frame,
+                                      self.outside_tolerance), self.frame)
+
     def _read_pose(self, pose: PoseInput, role: str,
                    name: str) -> PoseKeypoints:
         """Keypoints from a JSON, an image (extracted) or an array."""
@@ -185,13 +199,13 @@ class RATENetInferencer(BaseInferencer):
                             f'array, PoseKeypoints or an image array, got '
                             f'{type(pose).__name__}')
         if pose.lower().endswith('.json'):
-            return load_keypoints_json(pose)
+            return read_keypoint_json(pose)
         if pose.lower().endswith(IMAGE_EXTENSIONS):
-            return self._extract(read_rgb(pose), role, pose)
-        raise ValueError(
+            return self._extract(read_image(pose), role, pose)
+        raise KeypointFormatError(
             f'{role} {pose!r}: expected a .json keypoint file or an image '
             f'({", ".join(IMAGE_EXTENSIONS)}); for a PATN annotation row use '
-            'read_patn_annotation(csv, name)')
+            'RATENetInferencer.read_patn_pose(csv, name)')
 
     def _extract(self, image: np.ndarray, role: str,
                  name: str) -> PoseKeypoints:
@@ -222,7 +236,7 @@ class RATENetInferencer(BaseInferencer):
         """
         source = request.source
         source_name = source if isinstance(source, str) else f'source #{index}'
-        image = read_rgb(source) if isinstance(source, str) else source
+        image = read_image(source) if isinstance(source, str) else source
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f'{source_name}: expected a uint8 (H, W, 3) RGB '
                              f'image, got {image.dtype} {image.shape}')
@@ -237,8 +251,11 @@ class RATENetInferencer(BaseInferencer):
         tgt_pose = self._read_pose(request.target_pose, 'target_pose',
                                    source_name)
         if not has_person(tgt_pose.keypoints):
+            target = request.target_pose
             raise NoPersonError(
-                f'target_pose for {source_name} has no joints')
+                f'target_pose {target} has no joints' if isinstance(
+                    target, str) else
+                f'the target_pose given for {source_name} has no joints')
 
         src_crop, tgt_crop = self._crops(image.shape[:2], src_pose, tgt_pose)
         name = request.name or (f'{_stem(source, f"source{index}")}___'
@@ -287,9 +304,9 @@ class RATENetInferencer(BaseInferencer):
             panels.append(panel)
             if result_out_dir:
                 base = osp.join(result_out_dir, item['name'])
-                cv2.imwrite(base + '.png', result[..., ::-1])
+                write_image(base + '.png', result)
                 if save_panel:
-                    cv2.imwrite(base + '_panel.png', panel[..., ::-1])
+                    write_image(base + '_panel.png', panel)
         return panels
 
     def postprocess(self, preds: List[Any], visualization: List[np.ndarray],
@@ -342,7 +359,8 @@ class RATENetInferencer(BaseInferencer):
 
         Raises:
             NoPersonError: no person in a source (or target) image.
-            FileNotFoundError / KeypointFormatError: bad input files.
+            FileNotFoundError / KeypointFormatError / ImageFileError: bad
+            input files (ImageFileError: empty, truncated or not an image).
         """
         _, _, visualize_kwargs, _ = self._dispatch_kwargs(**kwargs)
         return self._run(

@@ -12,13 +12,12 @@ import os.path as osp
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence, Tuple
 
-import cv2
-
-from .keypoint_io import PATN_HEADER, format_patn_row, save_keypoints_json
+from ratenet_plugin.fileio.image_file import (ImageFileError, read_image,
+                                              write_image)
+from ratenet_plugin.fileio.keypoint_json import write_keypoint_json
+from ratenet_plugin.fileio.patn_csv import AnnotationCsvWriter
 from .person_crop import full_crop, person_crop
-from .pose_extraction import PoseExtractor, has_person, read_rgb
-
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
+from .pose_extraction import PoseExtractor, has_person
 
 
 @dataclass
@@ -29,7 +28,8 @@ class AnnotationReport:
         rows (int): Rows written (one per readable image).
         no_person (list[str]): Images in which no person was found (their
             rows hold ``-1`` joints).
-        unreadable (list[str]): Images that could not be read (no row).
+        unreadable (list[str]): Images that could not be read: missing,
+            empty, truncated or not an image (no row).
         image_sizes (set[tuple[int, int]]): ``(H, W)`` of the annotated
             frames.
     """
@@ -37,15 +37,6 @@ class AnnotationReport:
     no_person: List[str] = field(default_factory=list)
     unreadable: List[str] = field(default_factory=list)
     image_sizes: set = field(default_factory=set)
-
-
-def list_images(folder: str) -> List[str]:
-    """Image files directly inside ``folder``, sorted by name."""
-    if not osp.isdir(folder):
-        raise FileNotFoundError(f'image folder not found: {folder}')
-    return sorted(
-        osp.join(folder, name) for name in os.listdir(folder)
-        if name.lower().endswith(IMAGE_EXTENSIONS))
 
 
 def annotate_images(image_paths: Sequence[str],
@@ -77,13 +68,12 @@ def annotate_images(image_paths: Sequence[str],
         if folder:
             os.makedirs(folder, exist_ok=True)
     report = AnnotationReport()
-    with open(out_csv, 'w', encoding='utf-8') as csv_file:
-        csv_file.write(PATN_HEADER + '\n')
+    with AnnotationCsvWriter(out_csv) as writer:
         for path in image_paths:
             name = osp.basename(path)
             try:
-                image = read_rgb(path)
-            except (OSError, ValueError) as err:
+                image = read_image(path)
+            except ImageFileError as err:
                 log(f'{name}: skipped, cannot read the image ({err})')
                 report.unreadable.append(name)
                 continue
@@ -96,13 +86,11 @@ def annotate_images(image_paths: Sequence[str],
                     keypoints) else full_crop(image.shape[:2], crop_size))
                 image = crop.apply_image(image)
                 keypoints = crop.apply_keypoints(keypoints)
-                cv2.imwrite(
-                    osp.join(image_out_dir, name),
-                    cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+                write_image(osp.join(image_out_dir, name), image)
             report.image_sizes.add(tuple(image.shape[:2]))
-            csv_file.write(format_patn_row(name, keypoints) + '\n')
+            writer.write(name, keypoints)
             if json_dir:
-                save_keypoints_json(
+                write_keypoint_json(
                     osp.join(json_dir, osp.splitext(name)[0] + '.json'),
                     keypoints, image.shape[:2])
             report.rows += 1

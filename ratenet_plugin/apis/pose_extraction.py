@@ -3,8 +3,10 @@
 MediaPipe (a dependency of MMagic 1.2.0) ships its pose detector and its
 "full" landmark model (``model_complexity=1``) inside the wheel, so extraction
 runs offline. Its 33 BlazePose landmarks are mapped to the 18 OpenPose/COCO
-joints used by the DeepFashion annotations; the neck, which BlazePose lacks,
-is the midpoint of the shoulders.
+joints used by the DeepFashion annotations with the ``mediapipe33`` table of
+:mod:`ratenet_plugin.datasets.keypoints` (the one keypoint JSON files of that
+layout use too); the neck, which BlazePose lacks, is the midpoint of the
+shoulders.
 
 Left/right follow the person (OpenPose's convention): ``Rsho`` (index 2) is
 the person's right shoulder, on the image's left in a frontal photo. For the
@@ -14,29 +16,16 @@ annotations come from: index 14 is the person's right eye, 15 the left eye,
 ``Leye``; the data are OpenPose's. Heatmaps and flips treat 14/15 and 16/17
 as pairs either way.)
 """
-import os.path as osp
 from typing import Optional
 
-import cv2
 import numpy as np
 
-from ratenet_plugin.datasets.keypoints import NUM_KEYPOINTS
-
-# BlazePose landmark index for each COCO-18 joint; None = computed (neck).
-BLAZEPOSE_TO_COCO18 = (
-    0,  # nose
-    None,  # neck: midpoint of the shoulders
-    12, 14, 16,  # right shoulder, elbow, wrist
-    11, 13, 15,  # left shoulder, elbow, wrist
-    24, 26, 28,  # right hip, knee, ankle
-    23, 25, 27,  # left hip, knee, ankle
-    5, 2,  # right eye, left eye
-    8, 7,  # right ear, left ear
-)
-_NECK, _RSHO, _LSHO = 1, 2, 5
+from ratenet_plugin.datasets.keypoints import (NUM_KEYPOINTS,
+                                               mediapipe_to_coco18)
+from ratenet_plugin.fileio.errors import UserInputError
 
 
-class NoPersonError(ValueError):
+class NoPersonError(UserInputError):
     """No person was found in an image where one is required."""
 
 
@@ -48,8 +37,8 @@ class PoseExtractor:
 
     Args:
         min_visibility (float): A landmark whose MediaPipe visibility is below
-            this, or that falls outside the image, is reported missing
-            (``-1``). Defaults to 0.5.
+            this (or equal to it), or that falls outside the image, is
+            reported missing (``-1``). Defaults to 0.5.
         min_detection_confidence (float): Person detector threshold.
             Defaults to 0.5.
         model_complexity (int): MediaPipe landmark model, 0 (lite), 1 (full)
@@ -97,23 +86,12 @@ class PoseExtractor:
                              f'{image.dtype} {image.shape}')
         height, width = image.shape[:2]
         result = self._pose.process(np.ascontiguousarray(image))
-        keypoints = np.full((NUM_KEYPOINTS, 2), -1, dtype=np.float32)
         if result.pose_landmarks is None:
-            return keypoints
-        landmarks = result.pose_landmarks.landmark
-        for joint, index in enumerate(BLAZEPOSE_TO_COCO18):
-            if index is None:
-                continue
-            mark = landmarks[index]
-            # BlazePose gives normalised coordinates, also for joints it
-            # guesses outside the image.
-            x, y = mark.x * width, mark.y * height
-            if (mark.visibility >= self.min_visibility and 0 <= x < width
-                    and 0 <= y < height):
-                keypoints[joint] = (x, y)
-        if keypoints[_RSHO, 0] >= 0 and keypoints[_LSHO, 0] >= 0:
-            keypoints[_NECK] = (keypoints[_RSHO] + keypoints[_LSHO]) / 2
-        return keypoints
+            return np.full((NUM_KEYPOINTS, 2), -1, dtype=np.float32)
+        marks = result.pose_landmarks.landmark
+        return mediapipe_to_coco18(
+            np.array([(m.x, m.y, m.visibility) for m in marks], np.float32),
+            (height, width), self.min_visibility)
 
     def close(self) -> None:
         """Release the MediaPipe graph."""
@@ -129,16 +107,6 @@ class PoseExtractor:
 def has_person(keypoints: np.ndarray) -> bool:
     """Whether any joint of ``(18, 2)`` keypoints is present."""
     return bool((keypoints[:, 0] >= 0).any())
-
-
-def read_rgb(path: str) -> np.ndarray:
-    """Read an image file as ``uint8 (H, W, 3)`` RGB."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'image not found: {path}')
-    image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f'cannot decode image: {path}')
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def extract_keypoints(image: np.ndarray,

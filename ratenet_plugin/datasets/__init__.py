@@ -1,12 +1,15 @@
-"""DeepFashion pose data: dataset, pose transforms, synthetic data, formats.
+"""DeepFashion pose data: dataset, pose transforms, synthetic data.
 
 Importing this package registers ``DeepFashionPoseDataset`` in MMagic's
-``DATASETS`` and the pose transforms in its ``TRANSFORMS``.
+``DATASETS`` and the pose transforms in its ``TRANSFORMS``. The file formats
+live in :mod:`ratenet_plugin.fileio`; ``PoseDataError`` (defined in
+:mod:`ratenet_plugin.fileio.patn_csv`) is re-exported here because the
+dataset raises it.
 """
 from .deepfashion_pose_dataset import DeepFashionPoseDataset
+from ratenet_plugin.fileio.patn_csv import PoseDataError
 from .keypoints import (COCO18_FLIP_INDEX, COCO18_LIMBS, COCO18_NAMES,
-                        NUM_KEYPOINTS, flip_keypoints_horizontal)
-from .patn_format import PoseDataError
+                        NUM_KEYPOINTS, flip_keypoints_horizontal, to_coco18)
 from .synthetic import (ensure_synthetic_deepfashion,
                         generate_synthetic_deepfashion)
 from .transforms import (GeneratePoseHeatmap, LoadPosePairFromFile,
@@ -18,5 +21,5 @@ __all__ = [
     'DeepFashionPoseDataset', 'GeneratePoseHeatmap', 'LoadPosePairFromFile',
     'PackPoseInputs', 'PoseAwareFlip', 'PoseDataError', 'ResizePadPose',
     'ensure_synthetic_deepfashion', 'flip_keypoints_horizontal',
-    'generate_synthetic_deepfashion', 'keypoints_to_heatmaps'
+    'generate_synthetic_deepfashion', 'keypoints_to_heatmaps', 'to_coco18'
 ]

@@ -6,10 +6,13 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
+from ratenet_plugin.fileio.image_file import (ImageFileError,
+                                              check_image_file)
+from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE, AnnotationRow,
+                                            PoseDataError, flatten_name_at,
+                                            read_annotations, read_pairs_csv)
 from ratenet_plugin.registry import DATASETS
 from .keypoints import COCO18_FLIP_INDEX, COCO18_NAMES
-from .patn_format import (AnnotationRow, PoseDataError, fit_keypoints_to_frame,
-                          flatten_name, read_annotation_csv, read_pairs_csv)
 from .synthetic import ensure_synthetic_deepfashion
 
 # How many offending names a log line lists before "...".
@@ -27,10 +30,11 @@ class DeepFashionPoseDataset(BaseDataset):
 
     Reads a PATN annotation CSV (``name:keypoints_y:keypoints_x``), a PATN
     pairs CSV (``from,to``) and an image folder (see
-    :mod:`ratenet_plugin.datasets.patn_format` for the accepted file quirks).
-    Indexing only reads the CSVs and checks that the images exist; the
-    ``pipeline`` (e.g. ``LoadPosePairFromFile``, ``GeneratePoseHeatmap``,
-    ``PackPoseInputs``) loads and transforms them.
+    :mod:`ratenet_plugin.fileio.patn_csv` for the accepted file quirks).
+    Indexing reads the CSVs and checks that every image exists and is
+    complete (:func:`~ratenet_plugin.fileio.image_file.check_image_file`: not
+    empty, not truncated); the ``pipeline`` (e.g. ``LoadPosePairFromFile``,
+    ``GeneratePoseHeatmap``, ``PackPoseInputs``) loads and transforms them.
 
     Each ``data_list`` entry holds:
 
@@ -52,10 +56,15 @@ class DeepFashionPoseDataset(BaseDataset):
       the log.
     - A pair whose source or target has every joint missing is dropped, with
       a count in the log.
-    - Errors (:class:`PoseDataError` or ``FileNotFoundError``, naming the
+    - A pair whose source and target are the same image is dropped, with a
+      count in the log (it would teach the identity, and it inflates
+      test scores).
+    - Errors (:class:`PoseDataError`, ``FileNotFoundError`` or
+      :class:`~ratenet_plugin.fileio.image_file.ImageFileError`, naming the
       file and line): a malformed annotation or pairs row, the same image
       annotated twice, a pair naming an image without an annotation row, a
-      pair naming an image file that does not exist, no pairs left.
+      pair naming an image file that does not exist, is empty (0 bytes) or
+      truncated, no pairs left.
 
     Args:
         ann_file (str): Annotation CSV, relative to ``data_root`` or absolute.
@@ -96,7 +105,7 @@ class DeepFashionPoseDataset(BaseDataset):
                  data_root: str = '',
                  data_prefix: Optional[Dict[str, str]] = None,
                  keypoint_frame: Sequence[int] = (256, 176),
-                 outside_tolerance: float = 10.0,
+                 outside_tolerance: float = OUTSIDE_TOLERANCE,
                  synthetic: Optional[dict] = None,
                  pipeline: Optional[Sequence[Union[dict, Callable]]] = None,
                  test_mode: bool = False,
@@ -156,19 +165,22 @@ class DeepFashionPoseDataset(BaseDataset):
                 raise FileNotFoundError(f'data file not found: {path}')
         annotations = self._load_annotations()
         img_dir = self.data_prefix.get('img', '')
-        found: Dict[str, str] = {}  # flattened name -> existing path
-        data_list, all_missing = [], []
+        found: Dict[str, str] = {}  # flattened name -> checked path
+        data_list, all_missing, same_image = [], [], []
         pair_rows = read_pairs_csv(self.pairs_file)
         for pair in pair_rows:
             where = f'{self.pairs_file}, line {pair.line}'
             ends = []
             for name in (pair.source, pair.target):
-                key = self._flatten(name, where)
+                key = flatten_name_at(name, where)
                 if key not in annotations:
                     raise PoseDataError(
                         f'{where}: image {name!r} has no row in the '
                         f'annotation file {self.ann_file}')
                 ends.append((key, annotations[key]))
+            if ends[0][0] == ends[1][0]:
+                same_image.append(pair.source)
+                continue
             if any((row.keypoints < 0).all() for _, row in ends):
                 all_missing.append(f'{pair.source}->{pair.target}')
                 continue
@@ -182,50 +194,36 @@ class DeepFashionPoseDataset(BaseDataset):
                 entry[f'{side}_name'] = row.name
                 entry[f'{side}_keypoints'] = row.keypoints
             data_list.append(entry)
-        if all_missing:
-            print_log(
-                f'{self.pairs_file}: dropped {len(all_missing)} of '
-                f'{len(pair_rows)} pairs in which an image has every joint '
-                f'missing ({_listing(all_missing)})',
-                logger='current',
-                level=logging.WARNING)
+        for dropped, reason in (
+            (all_missing, 'in which an image has every joint missing'),
+            (same_image, 'whose source and target are the same image'),
+        ):
+            if dropped:
+                print_log(
+                    f'{self.pairs_file}: dropped {len(dropped)} of '
+                    f'{len(pair_rows)} pairs {reason} '
+                    f'({_listing(dropped)})',
+                    logger='current',
+                    level=logging.WARNING)
         if not data_list:
             raise PoseDataError(f'{self.pairs_file}: no usable pairs')
         return data_list
 
-    @staticmethod
-    def _flatten(name: str, where: str) -> str:
-        try:
-            return flatten_name(name)
-        except ValueError as error:
-            raise PoseDataError(f'{where}: {error}') from None
-
     def _load_annotations(self) -> Dict[str, AnnotationRow]:
-        """Annotation rows by flattened name, keypoints fitted to the frame."""
-        annotations: Dict[str, AnnotationRow] = {}
-        clipped, outside = 0, 0
-        for row in read_annotation_csv(self.ann_file):
-            where = f'{self.ann_file}, line {row.line}'
-            key = self._flatten(row.name, where)
-            if key in annotations:
-                raise PoseDataError(
-                    f'{where}: image {row.name!r} is annotated again (first '
-                    f'on line {annotations[key].line})')
-            keypoints, num_clipped, num_outside = fit_keypoints_to_frame(
-                row.keypoints, self.keypoint_frame, self.outside_tolerance)
-            clipped += num_clipped
-            outside += num_outside
-            annotations[key] = row._replace(keypoints=keypoints)
-        if clipped or outside:
+        """Annotation rows by flattened name, keypoints fitted to the frame
+        (the reading the inferencer shares: ``read_annotations``)."""
+        index = read_annotations(self.ann_file, self.keypoint_frame,
+                                 self.outside_tolerance)
+        if index.clipped or index.outside:
             print_log(
-                f'{self.ann_file}: {clipped} joints up to '
+                f'{self.ann_file}: {index.clipped} joints up to '
                 f'{self.outside_tolerance:g} px outside the '
                 f'{self.keypoint_frame[0]}x{self.keypoint_frame[1]} frame '
-                f'clipped onto it; {outside} joints farther out marked '
+                f'clipped onto it; {index.outside} joints farther out marked '
                 'missing',
                 logger='current',
                 level=logging.WARNING)
-        return annotations
+        return index.rows
 
     @staticmethod
     def _find_image(img_dir: str, key: str, name: str, where: str) -> str:
@@ -234,6 +232,10 @@ class DeepFashionPoseDataset(BaseDataset):
             candidates.append(osp.join(img_dir, name.strip()))
         for path in candidates:
             if osp.isfile(path):
+                try:
+                    check_image_file(path)
+                except ImageFileError as error:
+                    raise ImageFileError(f'{where}: {error}') from None
                 return osp.abspath(path)
         raise FileNotFoundError(
             f'{where}: image file for {name!r} not found (looked for '

@@ -34,28 +34,27 @@ import os.path as osp
 from collections import Counter, defaultdict
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 
+from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS,
+                                              ImageFileError, read_image,
+                                              write_image)
+from ratenet_plugin.fileio.patn_csv import (PoseDataError,
+                                            fit_keypoints_to_frame,
+                                            flatten_name, flatten_name_at,
+                                            identity_of, patn_missing,
+                                            read_annotation_csv,
+                                            read_pairs_csv,
+                                            write_annotation_csv,
+                                            write_pairs_csv)
+from ratenet_plugin.fileio.text_file import read_text, write_text
 from .keypoints import missing_mask
-from .patn_format import (PoseDataError, fit_keypoints_to_frame, flatten_name,
-                          identity_of, patn_missing, read_annotation_csv,
-                          read_pairs_csv, write_annotation_csv,
-                          write_pairs_csv)
 from .transforms.geometric import ResizePadPose
 
 SPLITS = ('train', 'test')
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png')
 # PATN pairs only images showing both shoulders and both hips.
 PATN_PAIR_JOINTS = (2, 5, 8, 11)
 PAIR_RULES = ('patn', 'any')
-
-
-def _flatten(name: str, path: str, line: int) -> str:
-    try:
-        return flatten_name(name)
-    except ValueError as error:
-        raise PoseDataError(f'{path}, line {line}: {error}') from None
 
 
 def read_partition_file(path: str) -> Dict[str, str]:
@@ -66,28 +65,27 @@ def read_partition_file(path: str) -> Dict[str, str]:
     ``query`` and ``gallery`` images form the test split.
     """
     splits = {}
-    with open(path) as f:
-        for line_no, line in enumerate(f, start=1):
-            fields = line.split()
-            if not fields or fields[0].isdigit() or fields[0] == 'image_name':
-                continue
-            if len(fields) != 3 or fields[2] not in ('train', 'query',
-                                                     'gallery'):
-                raise PoseDataError(
-                    f'{path}, line {line_no}: expected "image_name item_id '
-                    f'train|query|gallery", got {line.strip()!r}')
-            splits[_flatten(fields[0], path, line_no)] = \
-                'train' if fields[2] == 'train' else 'test'
+    for line_no, line in enumerate(read_text(path).splitlines(), start=1):
+        fields = line.split()
+        if not fields or fields[0].isdigit() or fields[0] == 'image_name':
+            continue
+        if len(fields) != 3 or fields[2] not in ('train', 'query',
+                                                 'gallery'):
+            raise PoseDataError(
+                f'{path}, line {line_no}: expected "image_name item_id '
+                f'train|query|gallery", got {line.strip()!r}')
+        splits[flatten_name_at(fields[0], f'{path}, line {line_no}')] = \
+            'train' if fields[2] == 'train' else 'test'
     return splits
 
 
 def read_name_list(path: str) -> List[str]:
     """One image name a line (flattened or path-style) -> flattened names."""
-    with open(path) as f:
-        return [
-            _flatten(line, path, line_no)
-            for line_no, line in enumerate(f, start=1) if line.strip()
-        ]
+    return [
+        flatten_name_at(line, f'{path}, line {line_no}')
+        for line_no, line in enumerate(read_text(path).splitlines(), start=1)
+        if line.strip()
+    ]
 
 
 def list_raw_images(image_dir: str) -> Tuple[Dict[str, str], List[str]]:
@@ -110,8 +108,9 @@ def _process_image(task: Tuple) -> Tuple:
     """Load, map and write one image; return its keypoints or a failure."""
     (key, path, out_path, keypoints, annotation_frame, size, tolerance,
      quality) = task
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
+    try:
+        img = read_image(path)
+    except ImageFileError:  # counted as unreadable in the summary
         return key, None, 0, 0
     raw_size = img.shape[:2]
     to_annotation = ResizePadPose(scale=annotation_frame, mode='fit_height')
@@ -125,8 +124,7 @@ def _process_image(task: Tuple) -> Tuple:
     missing = patn_missing(keypoints)
     moved[missing] = -1
     moved, clipped, outside = fit_keypoints_to_frame(moved, size, tolerance)
-    cv2.imwrite(out_path, to_output.apply_to_image(img),
-                [cv2.IMWRITE_JPEG_QUALITY, quality])
+    write_image(out_path, to_output.apply_to_image(img), jpeg_quality=quality)
     return key, moved, clipped, outside
 
 
@@ -313,6 +311,6 @@ def prepare_deepfashion(raw_root: str,
         in_both_splits=sorted(shared))
     summary['dropped_images'] = dict(sorted(dropped_images.items()))
     summary['dropped_pairs'] = dict(sorted(dropped_pairs.items()))
-    with open(osp.join(out_dir, 'prepare_summary.json'), 'w') as f:
-        json.dump(summary, f, indent=2)
+    write_text(osp.join(out_dir, 'prepare_summary.json'),
+               json.dumps(summary, indent=2))
     return summary

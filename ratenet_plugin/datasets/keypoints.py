@@ -19,8 +19,12 @@ name them ``Leye, Reye, Lear, Rear``; the indices, the data and every flip
 are the same either way (14/15 and 16/17 swap as pairs), only the names
 differ, and MediaPipe extraction (:mod:`ratenet_plugin.apis`) places the
 person's right eye at 14 like OpenPose.
+
+Other layouts are converted here, one table each (:func:`to_coco18`): COCO-17
+(MMPose, ViTPose, COCO's own keypoints), MediaPipe/BlazePose-33, OpenPose
+BODY_25; docs/inference.md lists them joint by joint.
 """
-from typing import Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
@@ -72,3 +76,93 @@ def flip_keypoints_horizontal(keypoints: np.ndarray,
     present = ~missing_mask(flipped)
     flipped[present, 0] = width - 1 - flipped[present, 0]
     return flipped[list(COCO18_FLIP_INDEX)]
+
+
+# Index, in each layout, of every COCO-18 joint; None = the neck, which the
+# layout lacks: the midpoint of the two shoulders when both are present.
+LAYOUT_TO_COCO18: Dict[str, Tuple[Optional[int], ...]] = dict(
+    coco18=tuple(range(NUM_KEYPOINTS)),
+    # BODY_25 is COCO-18 with MidHip inserted at 8 and six foot joints
+    # appended (19-24); both are dropped.
+    body25=(0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18),
+    # COCO-17: nose, L/R eye, L/R ear, L/R shoulder, elbow, wrist, hip,
+    # knee, ankle (left first in each pair).
+    coco17=(0, None, 6, 8, 10, 5, 7, 9, 12, 14, 16, 11, 13, 15, 2, 1, 4, 3),
+    # BlazePose: 2/5 left/right eye, 7/8 left/right ear, 11-16 shoulders,
+    # elbows, wrists, 23-28 hips, knees, ankles (left first in each pair).
+    mediapipe33=(0, None, 12, 14, 16, 11, 13, 15, 24, 26, 28, 23, 25, 27, 5,
+                 2, 8, 7),
+)
+#: Number of joints of each layout.
+LAYOUT_SIZES: Dict[str, int] = dict(coco18=18, body25=25, coco17=17,
+                                    mediapipe33=33)
+_NECK, _RIGHT_SHOULDER, _LEFT_SHOULDER = 1, 2, 5
+
+
+def to_coco18(points: np.ndarray,
+              confidence: Optional[np.ndarray],
+              layout: str,
+              min_confidence: float = 0.0) -> np.ndarray:
+    """Convert the joints of one person in another layout to COCO-18.
+
+    Args:
+        points (np.ndarray): ``(K, 2)`` ``(x, y)`` pixels in ``layout``
+            order, ``K = LAYOUT_SIZES[layout]``.
+        confidence (np.ndarray, optional): ``(K,)`` scores (OpenPose
+            confidence, MMPose keypoint score, COCO visibility, MediaPipe
+            visibility). A joint is present when its score is above
+            ``min_confidence``; None: every joint with no negative coordinate
+            is present.
+        layout (str): ``'coco18'``, ``'body25'``, ``'coco17'`` or
+            ``'mediapipe33'``.
+        min_confidence (float): See ``confidence``. Defaults to 0.
+
+    Returns:
+        np.ndarray: float32 ``(18, 2)`` ``(x, y)``, ``-1`` for a missing
+        joint. A layout without a neck gets the midpoint of the shoulders
+        when both are present.
+    """
+    if layout not in LAYOUT_TO_COCO18:
+        raise ValueError(f'unknown keypoint layout {layout!r}; known: '
+                         f'{sorted(LAYOUT_TO_COCO18)}')
+    points = np.asarray(points, dtype=np.float32)
+    size = LAYOUT_SIZES[layout]
+    if points.shape != (size, 2):
+        raise ValueError(f'{layout} keypoints must be ({size}, 2), got '
+                         f'{points.shape}')
+    present = ~missing_mask(points)
+    if confidence is not None:
+        present &= np.asarray(confidence, dtype=np.float32) > min_confidence
+    keypoints = np.full((NUM_KEYPOINTS, 2), MISSING_VALUE, np.float32)
+    for joint, index in enumerate(LAYOUT_TO_COCO18[layout]):
+        if index is not None and present[index]:
+            keypoints[joint] = points[index]
+    if LAYOUT_TO_COCO18[layout][_NECK] is None:
+        shoulders = keypoints[[_RIGHT_SHOULDER, _LEFT_SHOULDER]]
+        if not missing_mask(shoulders).any():
+            keypoints[_NECK] = shoulders.mean(axis=0)
+    return keypoints
+
+
+def mediapipe_to_coco18(landmarks: np.ndarray, image_size: Tuple[int, int],
+                        min_visibility: float) -> np.ndarray:
+    """MediaPipe's 33 normalised pose landmarks -> COCO-18 pixels.
+
+    Args:
+        landmarks (np.ndarray): ``(33, 3)``: ``x`` (fraction of the width),
+            ``y`` (fraction of the height), visibility.
+        image_size (tuple[int, int]): ``(H, W)`` of the image.
+        min_visibility (float): A landmark is present when its visibility is
+            above this and it lies inside the image (MediaPipe also guesses
+            landmarks outside it).
+
+    Returns:
+        np.ndarray: float32 ``(18, 2)`` ``(x, y)``, ``-1`` missing.
+    """
+    height, width = image_size
+    landmarks = np.asarray(landmarks, dtype=np.float32)
+    points = landmarks[:, :2] * np.array([width, height], np.float32)
+    visibility = landmarks[:, 2].copy()
+    outside = ((points < 0) | (points >= [width, height])).any(axis=1)
+    visibility[outside] = -np.inf
+    return to_coco18(points, visibility, 'mediapipe33', min_visibility)

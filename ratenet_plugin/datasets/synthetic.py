@@ -39,8 +39,11 @@ import cv2
 import numpy as np
 from mmengine.logging import print_log
 
+from ratenet_plugin.fileio.image_file import write_image
+from ratenet_plugin.fileio.patn_csv import (flatten_name, write_annotation_csv,
+                                            write_pairs_csv)
+from ratenet_plugin.fileio.text_file import read_text, write_text
 from .keypoints import NUM_KEYPOINTS
-from .patn_format import flatten_name, write_annotation_csv, write_pairs_csv
 
 MARKER_FILE = 'synthetic_deepfashion.json'
 GENERATOR_VERSION = 1
@@ -365,7 +368,6 @@ def generate_synthetic_deepfashion(out_dir: str,
                   num_test_identities=num_test_identities, height=height,
                   width=width, seed=seed, image_format=image_format,
                   version=GENERATOR_VERSION)
-    encode = [cv2.IMWRITE_JPEG_QUALITY, 95] if image_format == 'jpg' else []
     splits: Dict[str, dict] = {
         s: dict(annotations=[], pairs=[])
         for s in ('train', 'test')
@@ -385,9 +387,8 @@ def generate_synthetic_deepfashion(out_dir: str,
             name = flatten_name(
                 f"{identity['gender']}/Synth/id_{index + 1:08d}/"
                 f'01_{pose_index}_{view}.{image_format}')
-            cv2.imwrite(
-                osp.join(out_dir, split, name),
-                cv2.cvtColor(image, cv2.COLOR_RGB2BGR), encode)
+            write_image(osp.join(out_dir, split, name), image,
+                        jpeg_quality=95)
             splits[split]['annotations'].append(
                 (name, _annotate(joints, view, facing, height, width)))
             names.append(name)
@@ -404,8 +405,7 @@ def generate_synthetic_deepfashion(out_dir: str,
             content['pairs'])
         summary[f'num_images_{split}'] = len(content['annotations'])
         summary[f'num_pairs_{split}'] = len(content['pairs'])
-    with open(osp.join(out_dir, MARKER_FILE), 'w') as f:
-        json.dump(summary, f, indent=2)
+    write_text(osp.join(out_dir, MARKER_FILE), json.dumps(summary, indent=2))
     return summary
 
 
@@ -416,8 +416,7 @@ def _check_existing(data_root: str, params: dict) -> None:
             f'{data_root} exists and is not a synthetic set; using it as is.',
             logger='current')
         return
-    with open(marker) as f:
-        found = json.load(f)
+    found = json.loads(read_text(marker))
     differing = {
         k: (found.get(k), v)
         for k, v in params.items() if found.get(k) != v

@@ -5,7 +5,7 @@ Registered in MMagic's ``METRICS``: ``LPIPS``, ``PaddedSSIM``,
 ``configs/ratenet/_base_/evaluation.py`` and docs/evaluation.md.
 """
 from .folder import (LAYOUTS, GeneratedFolder, MatchedPair, StoredOutputs,
-                     extract_generated, list_images, match_generated,
+                     extract_generated, match_generated,
                      parse_generated_name, reference_statistics, result_name,
                      score_pairs)
 from .functional import (as_rgb, collect_in_order, feature_statistics,
@@ -26,7 +26,7 @@ __all__ = [
     'build_fid_inception', 'build_is_inception', 'build_lpips',
     'collect_in_order', 'extract_generated', 'feature_statistics',
     'fid_from_features', 'find_pretrained', 'format_table', 'frechet_distance',
-    'list_images', 'load_fid_stats', 'lpips_distance', 'match_generated',
+    'load_fid_stats', 'lpips_distance', 'match_generated',
     'metrics_table', 'pad_to_square', 'parse_generated_name',
     'reference_statistics', 'report_results', 'result_name', 'save_fid_stats',
     'score_pairs', 'run_test_with_report'

@@ -20,8 +20,6 @@ generated one (PATN: source, source pose, target, target pose, generated;
 side-by-side: source, target, generated). Square 256x256 panels for 176-wide
 ground truth are centre-cropped to 176, the crop of PATN's data.
 """
-import csv
-import os
 import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
@@ -33,13 +31,14 @@ from mmagic.structures import DataSample
 from mmengine.dataset import pseudo_collate
 from mmengine.model import BaseModel
 from mmengine.registry import init_default_scope
-from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
+from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS, list_images,
+                                              read_image)
+from ratenet_plugin.fileio.patn_csv import read_pairs_csv
 from .functional import feature_statistics
 from .inception_metrics import PoseTransferFID
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 LAYOUTS = ('auto', 'single', 'patn', 'side-by-side')
 _SEPARATORS = '_.-'
 _PATN_PANELS = 5
@@ -52,33 +51,11 @@ def image_stem(name: str) -> str:
     return root if ext.lower() in IMAGE_EXTENSIONS else base
 
 
-def list_images(directory: str) -> List[str]:
-    """Image files directly in ``directory``, sorted by name."""
-    if not osp.isdir(directory):
-        raise FileNotFoundError(f'{directory!r} is not a directory')
-    return sorted(
-        osp.join(directory, name) for name in os.listdir(directory)
-        if osp.splitext(name)[1].lower() in IMAGE_EXTENSIONS)
-
-
-def read_pairs_csv(path: str) -> List[Tuple[str, str]]:
-    """``(source, target)`` stems from a pairs CSV with header ``from,to``."""
-    with open(path, newline='') as file:
-        reader = csv.reader(file)
-        header = [cell.strip() for cell in next(reader, [])]
-        if header[:2] != ['from', 'to']:
-            raise ValueError(f'{path}: expected the header "from,to", got '
-                             f'{",".join(header)!r}')
-        pairs = []
-        for row_number, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) < 2:
-                raise ValueError(f'{path}, row {row_number}: expected '
-                                 f'"from,to", got {row!r}')
-            pairs.append(
-                (image_stem(row[0].strip()), image_stem(row[1].strip())))
-    return pairs
+def read_pair_stems(path: str) -> List[Tuple[str, str]]:
+    """``(source, target)`` stems of the rows of a pairs CSV (read by
+    :func:`ratenet_plugin.fileio.patn_csv.read_pairs_csv`)."""
+    return [(image_stem(row.source), image_stem(row.target))
+            for row in read_pairs_csv(path)]
 
 
 class _NameIndex:
@@ -152,15 +129,16 @@ def match_generated(gen_dir: str,
     Args:
         gen_dir (str): Folder of generated images (or strips).
         gt_dir (str): Folder of real images named as in the pairs CSV.
-        pairs_csv (str, optional): ``from,to`` CSV; when given only its pairs
-            are scored and pairs without a generated image are reported.
+        pairs_csv (str, optional): Pairs CSV (``from,to``, as the dataset
+            reads it); when given only its pairs are scored and pairs
+            without a generated image are reported.
 
     Returns:
         MatchReport: pairs in file-name order, plus what did not match.
     """
     gt_paths = {image_stem(p): p for p in list_images(gt_dir)}
     index = _NameIndex(gt_paths)
-    wanted = set(read_pairs_csv(pairs_csv)) if pairs_csv else None
+    wanted = set(read_pair_stems(pairs_csv)) if pairs_csv else None
     wanted_targets = {tgt for _, tgt in wanted} if wanted else None
     pairs, unmatched, duplicates, seen = [], [], [], set()
     for gen_path in list_images(gen_dir):
@@ -186,12 +164,6 @@ def match_generated(gen_dir: str,
             (src, tgt) for src, tgt in wanted
             if (src, tgt) not in seen and tgt not in covered_targets)
     return MatchReport(pairs, unmatched, duplicates, missing)
-
-
-def read_rgb(path: str) -> np.ndarray:
-    """(H, W, 3) uint8 RGB."""
-    with Image.open(path) as image:
-        return np.asarray(image.convert('RGB'))
 
 
 def extract_generated(image: np.ndarray,
@@ -288,9 +260,9 @@ class GeneratedFolder(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         pair = self.pairs[index]
-        gt = read_rgb(pair.gt_path)
+        gt = read_image(pair.gt_path)
         pred = extract_generated(
-            read_rgb(pair.gen_path), gt.shape[:2], self.layout, self.panel,
+            read_image(pair.gen_path), gt.shape[:2], self.layout, self.panel,
             pair.gen_path)
         sample = DataSample(
             gt_img=torch.from_numpy(gt.copy()).permute(2, 0, 1),
@@ -386,7 +358,7 @@ def reference_statistics(image_paths: Sequence[str],
     features = []
     for start in range(0, len(image_paths), batch_size):
         images = [
-            torch.from_numpy(read_rgb(p).copy()).permute(2, 0, 1).to(device)
+            torch.from_numpy(read_image(p).copy()).permute(2, 0, 1).to(device)
             for p in image_paths[start:start + batch_size]
         ]
         features += metric.features_of(images)

@@ -7,8 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from ratenet_plugin.apis import annotate_images, list_images
-from ratenet_plugin.datasets.patn_format import read_annotation_csv
+from ratenet_plugin.apis import annotate_images
+from ratenet_plugin.fileio.image_file import list_images
+from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

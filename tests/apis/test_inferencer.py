@@ -8,9 +8,13 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from ratenet_plugin.apis import (KeypointFormatError, NoPersonError,
-                                 PoseKeypoints, RATENetInferencer,
-                                 save_keypoints_json)
+from ratenet_plugin.apis import (EmptyPoseError, ImageFileError,
+                                 KeypointFormatError, NoPersonError,
+                                 PairInput, PoseKeypoints, RATENetInferencer,
+                                 write_keypoint_json)
+from ratenet_plugin.datasets import DeepFashionPoseDataset
+from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
+from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 from ratenet_plugin.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -99,7 +103,7 @@ def standing_pose() -> np.ndarray:
 def test_astronaut_to_json_pose_writes_configured_size(
         inferencer, photos, tmp_path):
     pose_file = str(tmp_path / 'pose.json')
-    save_keypoints_json(pose_file, standing_pose(), (256, 176))
+    write_keypoint_json(pose_file, standing_pose(), (256, 176))
     out = inferencer(photos['astronaut'], pose_file,
                      result_out_dir=str(tmp_path / 'out'), save_panel=True)
     (pred, ) = out['predictions']
@@ -148,7 +152,7 @@ def test_bgr_evaluation_outputs_give_the_same_rgb_result(
 def test_target_pose_formats(inferencer, photos, astronaut, tmp_path):
     kpts = standing_pose()
     openpose_file = str(tmp_path / 'openpose.json')
-    save_keypoints_json(openpose_file, kpts, fmt='openpose')
+    write_keypoint_json(openpose_file, kpts, fmt='openpose')
     out = inferencer(
         [photos['astronaut'], astronaut, photos['astronaut']],
         [openpose_file, PoseKeypoints(kpts, (256, 176)), kpts],
@@ -204,8 +208,79 @@ def test_malformed_target_json(inferencer, photos, tmp_path):
     bad.write_text('{"format": "coco18", "keypoints": [[1, 2]]}')
     with pytest.raises(KeypointFormatError, match='bad.json'):
         inferencer(photos['astronaut'], str(bad))
-    with pytest.raises(ValueError, match='read_patn_annotation'):
+    with pytest.raises(KeypointFormatError, match='read_patn_pose'):
         inferencer(photos['astronaut'], str(tmp_path / 'ann.csv'))
+
+
+def test_damaged_inputs_name_their_files(inferencer, photos, tmp_path):
+    zero = tmp_path / 'zero_confidence.json'
+    zero.write_text('{"people": [{"pose_keypoints_2d": [%s]}]}' %
+                    ', '.join(['10.0, 20.0, 0.0'] * 18))
+    with pytest.raises(EmptyPoseError, match=f'{zero}: person 0 has no '
+                       'joint present'):
+        inferencer(photos['astronaut'], str(zero))
+    data = open(photos['astronaut'], 'rb').read()
+    half = tmp_path / 'half.png'
+    half.write_bytes(data[:len(data) // 2])
+    with pytest.raises(ImageFileError, match=f'damaged image {half}: '
+                       'truncated'):
+        inferencer(str(half), standing_pose())
+
+
+def _fmt(values) -> str:
+    return '[' + ', '.join(str(int(v)) for v in values) + ']'
+
+
+def test_patn_row_gives_inference_the_dataset_keypoints(checkpoint,
+                                                         tmp_path):
+    """The same PATN row through the real dataset and the real inferencer
+    preprocessing: identical keypoints, heatmaps and source image."""
+    root = tmp_path / 'data'
+    generate_synthetic_deepfashion(
+        str(root), num_identities=1, poses_per_identity=2,
+        num_test_identities=1, height=FRAME[0], width=FRAME[1], seed=3,
+        image_format='png')
+    source, target = read_annotation_csv(
+        str(root / 'fasion-resize-annotation-test.csv'))
+    # The target row gets the cases two readers used to disagree on: a
+    # joint 3 px left of the frame (clipped), one far below it (missing),
+    # a negative coordinate that is not PATN's -1 marker (clipped).
+    xs, ys = target.keypoints[:, 0].copy(), target.keypoints[:, 1].copy()
+    near, far, negative = np.flatnonzero((target.keypoints >= 0).all(1))[:3]
+    xs[near], ys[far], xs[negative] = -3, FRAME[0] + 40, -2
+    ann = root / 'ann.csv'
+    ann.write_text(
+        'name:keypoints_y:keypoints_x\n'
+        f'{source.name}: {_fmt(source.keypoints[:, 1])}: '
+        f'{_fmt(source.keypoints[:, 0])}\n'
+        f'{target.name}: {_fmt(ys)}: {_fmt(xs)}\n')
+    pairs = root / 'pairs.csv'
+    pairs.write_text(f'from,to\n{source.name},{target.name}\n')
+    cfg = tiny_config()
+    dataset = DeepFashionPoseDataset(
+        str(ann), str(pairs), data_prefix=dict(img=str(root / 'test')),
+        keypoint_frame=FRAME, pipeline=cfg.test_dataloader.dataset.pipeline,
+        test_mode=True)
+    from_dataset = dataset[0]
+
+    inferencer = RATENetInferencer(cfg, checkpoint, crop='full')
+    prepared = inferencer.prepare(PairInput(
+        str(root / 'test' / source.name),
+        inferencer.read_patn_pose(str(ann), target.name),
+        source_pose=inferencer.read_patn_pose(str(ann), source.name)))
+    inferencer.close()
+    from_inference = prepared['packed']
+    tgt_keypoints = from_dataset['data_samples'].metainfo['tgt_keypoints']
+    assert (tgt_keypoints[[near, negative], 0] == 10).all()  # 0, padded
+    assert (tgt_keypoints[far] == -1).all()
+    for key in ('src_keypoints', 'tgt_keypoints'):
+        np.testing.assert_array_equal(
+            from_inference['data_samples'].metainfo[key],
+            from_dataset['data_samples'].metainfo[key])
+    for key in ('src_img', 'src_pose', 'tgt_pose'):
+        torch.testing.assert_close(from_inference['inputs'][key],
+                                   from_dataset['inputs'][key], rtol=0,
+                                   atol=0)
 
 
 def test_missing_or_wrong_checkpoint(tmp_path, checkpoint):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ratenet_plugin.apis import PoseExtractor, has_person, read_rgb
+from ratenet_plugin.apis import PoseExtractor, has_person
 from ratenet_plugin.datasets.keypoints import COCO18_NAMES
 
 J = {name: i for i, name in enumerate(COCO18_NAMES)}
@@ -55,12 +55,3 @@ def test_visibility_threshold_drops_joints(astronaut):
 def test_rejects_non_rgb_input(extractor):
     with pytest.raises(ValueError, match='uint8 \\(H, W, 3\\)'):
         extractor(np.zeros((32, 32), np.uint8))
-
-
-def test_read_rgb_errors_name_the_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match='nope.png'):
-        read_rgb(str(tmp_path / 'nope.png'))
-    broken = tmp_path / 'broken.png'
-    broken.write_bytes(b'not an image')
-    with pytest.raises(ValueError, match='broken.png'):
-        read_rgb(str(broken))

@@ -7,6 +7,7 @@ from mmagic.registry import DATASETS
 
 from ratenet_plugin.datasets import DeepFashionPoseDataset, PoseDataError
 from ratenet_plugin.datasets.synthetic import MARKER_FILE
+from ratenet_plugin.fileio.image_file import ImageFileError
 from deepfashion_testing import (SYNTHETIC, keypoint_rows,
                                  standing_keypoints, write_image)
 
@@ -134,6 +135,35 @@ def test_missing_image_file_names_it_and_the_row(real_format):
     assert str(root / 'train' / FLAT_B) in message
 
 
+@pytest.mark.parametrize('cut, problem', [
+    (lambda data: b'', 'empty file (0 bytes)'),
+    (lambda data: data[:len(data) // 2], 'truncated'),
+])
+def test_damaged_image_file_names_it_and_the_row(real_format, cut, problem):
+    """Same policy as a missing file: an error at index time naming the
+    pair's line and the file."""
+    root = real_format['root']
+    path = root / 'train' / FLAT_B
+    path.write_bytes(cut(path.read_bytes()))
+    with pytest.raises(ImageFileError) as info:
+        _dataset(root)
+    assert str(info.value).startswith(
+        f"{root / 'pairs.csv'}, line 2: damaged image {path}: {problem}")
+
+
+def test_pair_of_an_image_with_itself_is_dropped_and_counted(
+        real_format, mmlogs):
+    root = real_format['root']
+    with open(root / 'pairs.csv', 'a') as f:
+        f.write(f'{FLAT_A},{FLAT_A}
+{PATH_C},{FLAT_C}
+')
+    dataset = _dataset(root)
+    assert len(dataset) == 3
+    assert any('dropped 2 of 6 pairs whose source and target are the same '
+               f'image ({FLAT_A}, {PATH_C})' in m for m in mmlogs)
+
+
 def test_malformed_annotation_row_is_an_error(real_format):
     root = real_format['root']
     with open(root / 'ann.csv', 'a') as f:
@@ -234,16 +264,18 @@ def test_synthetic_size_must_match_keypoint_frame(tmp_path):
 def test_unreadable_and_wrong_size_images_are_named_with_their_row(
         real_format):
     root = real_format['root']
-    (root / 'train' / FLAT_B).write_bytes(b'\xff\xd8 truncated jpeg')
-    write_image(root / 'train' / FLAT_A, height=64, width=64)
     dataset = _dataset(root, test_mode=True,
                        pipeline=[dict(type='LoadPosePairFromFile')])
+    # Damaged after indexing: the loader refuses them too.
+    (root / 'train' / FLAT_B).write_bytes(b'\xff\xd8 truncated jpeg')
+    write_image(root / 'train' / FLAT_A, height=64, width=64)
     with pytest.raises(PoseDataError) as info:
         dataset[0]  # A -> B, line 2: A has the wrong size
     assert f"image {root / 'train' / FLAT_A} (pair {root / 'pairs.csv'}:2)" \
         ' is 64x64 (HxW) but its keypoints are for 64x44 images' \
         in str(info.value)
-    with pytest.raises(PoseDataError) as info:
-        dataset[1]  # B -> C, line 3: B is not an image
-    assert f"cannot decode image {root / 'train' / FLAT_B} (pair " \
-        f"{root / 'pairs.csv'}:3)" in str(info.value)
+    with pytest.raises(ImageFileError) as info:
+        dataset[1]  # B -> C, line 3: B is truncated
+    assert f"damaged image {root / 'train' / FLAT_B}: truncated" in str(
+        info.value)
+    assert str(info.value).endswith(f"(pair {root / 'pairs.csv'}:3)")

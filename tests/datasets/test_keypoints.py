@@ -1,9 +1,10 @@
 import numpy as np
+import pytest
 
 from ratenet_plugin.datasets.keypoints import (COCO18_FLIP_INDEX, COCO18_LIMBS,
                                                COCO18_NAMES, NUM_KEYPOINTS,
                                                flip_keypoints_horizontal,
-                                               missing_mask)
+                                               missing_mask, to_coco18)
 
 
 def _mirror_name(name):
@@ -56,3 +57,26 @@ def test_flip_twice_is_identity():
     np.testing.assert_array_equal(
         flip_keypoints_horizontal(flip_keypoints_horizontal(keypoints, 44),
                                   44), keypoints)
+
+
+def test_to_coco18_neck_only_for_layouts_without_one():
+    coco17 = np.arange(34, dtype=np.float32).reshape(17, 2)
+    # COCO-17 shoulders: left 5 (10, 11), right 6 (12, 13).
+    np.testing.assert_array_equal(
+        to_coco18(coco17, None, 'coco17')[1], [11, 12])
+    coco17[5] = -1  # one shoulder missing: no neck
+    assert (to_coco18(coco17, None, 'coco17')[1] == -1).all()
+    # COCO-18 and BODY_25 keep their own neck, also a missing one.
+    coco18 = np.arange(36, dtype=np.float32).reshape(18, 2)
+    confidence = np.ones(18)
+    confidence[1] = 0
+    converted = to_coco18(coco18, confidence, 'coco18')
+    assert (converted[1] == -1).all()
+    np.testing.assert_array_equal(converted[[0, 2]], coco18[[0, 2]])
+
+
+def test_to_coco18_rejects_unknown_layouts_and_shapes():
+    with pytest.raises(ValueError, match='unknown keypoint layout'):
+        to_coco18(np.zeros((17, 2)), None, 'halpe')
+    with pytest.raises(ValueError, match=r'body25 keypoints must be \(25, 2\)'):
+        to_coco18(np.zeros((18, 2)), None, 'body25')

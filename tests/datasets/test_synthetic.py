@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 
 from deepfashion_testing import SYNTHETIC
-from ratenet_plugin.datasets.patn_format import (identity_of,
-                                                 read_annotation_csv,
-                                                 read_pairs_csv)
 from ratenet_plugin.datasets.synthetic import (MARKER_FILE,
                                                ensure_synthetic_deepfashion,
                                                generate_synthetic_deepfashion)
+from ratenet_plugin.fileio.patn_csv import (identity_of, read_annotation_csv,
+                                            read_pairs_csv)
 
 
 def _digests(root):

@@ -1,44 +1,46 @@
 """Loading a source/target image pair."""
 from typing import Optional
 
-import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine import fileio
 
+from ratenet_plugin.fileio.image_file import (ImageFileError,
+                                              ImageNotFoundError, decode_image)
+from ratenet_plugin.fileio.patn_csv import PoseDataError
 from ratenet_plugin.registry import TRANSFORMS
-from ..patn_format import PoseDataError
 
 
 @TRANSFORMS.register_module()
 class LoadPosePairFromFile(BaseTransform):
     """Load the source and target images of a pair as RGB uint8 arrays.
 
+    Images are decoded by the plugin's one image reader
+    (:func:`ratenet_plugin.fileio.image_file.decode_image`: empty and
+    truncated files are refused, grey files expanded to three channels).
+
     Required keys: ``src_img_path``, ``tgt_img_path``; ``keypoint_frame``
     when ``check_frame``; ``pair_ref`` (optional, named in errors).
 
-    Added keys: ``src_img``, ``tgt_img`` (np.uint8 ``(H, W, 3)``, RGB; a
-    grey-scale file is expanded to three channels).
+    Added keys: ``src_img``, ``tgt_img`` (np.uint8 ``(H, W, 3)``, RGB).
 
-    Errors name the image and the pair: ``FileNotFoundError`` for a missing
-    file, :class:`PoseDataError` for a file that cannot be decoded or whose
-    size differs from ``keypoint_frame`` (the keypoints would then not fit it).
+    Errors name the image and the pair: ``ImageNotFoundError`` (a
+    ``FileNotFoundError``) for a missing file, ``ImageFileError`` for an
+    empty, truncated or undecodable one, :class:`PoseDataError` for an image
+    whose size differs from ``keypoint_frame`` (the keypoints would then not
+    fit it).
 
     Args:
         check_frame (bool): Check that each image is ``keypoint_frame`` in
             size. Defaults to True.
-        imdecode_backend (str, optional): Backend of ``mmcv.imfrombytes``
-            (``'cv2'``, ``'pillow'``, ...). Defaults to None (mmcv's default).
         backend_args (dict, optional): File backend arguments of
             ``mmengine.fileio.get``. Defaults to None (local files).
     """
 
     def __init__(self,
                  check_frame: bool = True,
-                 imdecode_backend: Optional[str] = None,
                  backend_args: Optional[dict] = None) -> None:
         self.check_frame = check_frame
-        self.imdecode_backend = imdecode_backend
         self.backend_args = None if backend_args is None else dict(
             backend_args)
 
@@ -46,17 +48,12 @@ class LoadPosePairFromFile(BaseTransform):
         try:
             content = fileio.get(path, backend_args=self.backend_args)
         except FileNotFoundError:
-            raise FileNotFoundError(
+            raise ImageNotFoundError(
                 f'image file not found: {path}{context}') from None
         try:
-            img = mmcv.imfrombytes(content, flag='color', channel_order='rgb',
-                                   backend=self.imdecode_backend)
-        except Exception as error:  # decoders raise many types
-            raise PoseDataError(f'cannot decode image {path}{context}: '
-                                f'{error}') from None
-        if img is None or img.ndim != 3 or img.shape[2] != 3:
-            raise PoseDataError(f'cannot decode image {path}{context}')
-        return img
+            return decode_image(content, path)
+        except ImageFileError as error:
+            raise ImageFileError(f'{error}{context}') from None
 
     def transform(self, results: dict) -> dict:
         """Load ``src_img`` and ``tgt_img``."""
@@ -77,5 +74,4 @@ class LoadPosePairFromFile(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(check_frame={self.check_frame}, '
-                f'imdecode_backend={self.imdecode_backend!r}, '
                 f'backend_args={self.backend_args})')

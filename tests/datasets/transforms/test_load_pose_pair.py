@@ -4,6 +4,7 @@ from mmagic.registry import TRANSFORMS
 
 from deepfashion_testing import write_image
 from ratenet_plugin.datasets import LoadPosePairFromFile, PoseDataError
+from ratenet_plugin.fileio.image_file import ImageFileError
 
 
 def _results(tmp_path, frame=(64, 44)):
@@ -23,7 +24,7 @@ def test_loads_rgb_uint8_pair(tmp_path):
     np.testing.assert_array_equal(results['src_img'], src)  # RGB, lossless
     assert results['tgt_img'].shape == (64, 44, 3)
     assert repr(loader) == ('LoadPosePairFromFile(check_frame=True, '
-                            'imdecode_backend=None, backend_args=None)')
+                            'backend_args=None)')
 
 
 def test_grey_image_becomes_three_channels(tmp_path):
@@ -43,14 +44,20 @@ def test_missing_file_names_file_and_pair(tmp_path):
     assert 'pair pairs.csv:7' in str(info.value)
 
 
-@pytest.mark.parametrize('content', [b'', b'not an image at all'])
-def test_unreadable_image_names_file_and_pair(tmp_path, content):
+@pytest.mark.parametrize('cut, message', [
+    (lambda data: b'', 'damaged image {}: empty file'),
+    (lambda data: data[:len(data) // 2], 'damaged image {}: truncated'),
+    (lambda data: b'not an image at all', 'cannot decode image {}'),
+])
+def test_damaged_image_names_file_and_pair(tmp_path, cut, message):
     write_image(tmp_path / 'a.png')
-    (tmp_path / 'b.jpg').write_bytes(content)
-    with pytest.raises(PoseDataError) as info:
+    write_image(tmp_path / 'b.jpg')
+    path = tmp_path / 'b.jpg'
+    path.write_bytes(cut(path.read_bytes()))
+    with pytest.raises(ImageFileError) as info:
         LoadPosePairFromFile()(_results(tmp_path))
-    assert f"cannot decode image {tmp_path / 'b.jpg'} (pair pairs.csv:7)" \
-        in str(info.value)
+    assert message.format(path) in str(info.value)
+    assert str(info.value).endswith('(pair pairs.csv:7)')
 
 
 def test_size_differing_from_keypoint_frame_is_an_error(tmp_path):

@@ -1,4 +1,4 @@
-"""Reading and writing the PATN DeepFashion file formats.
+"""The PATN DeepFashion CSVs: annotation rows and pairs, read and written here.
 
 Annotation CSV (``fasion-resize-annotation-{train,test}.csv``)::
 
@@ -6,15 +6,17 @@ Annotation CSV (``fasion-resize-annotation-{train,test}.csv``)::
     fashionWOMENDressesid0000262902_3back.jpg: [28, 54, ...]: [87, 88, ...]
 
 ``:``-separated; each keypoint column is a list of 18 numbers in COCO-18 order
-(see :mod:`.keypoints`), ``-1`` for a missing joint. Pairs CSV
-(``fasion-resize-pairs-{train,test}.csv``): header ``from,to``, one pair a row.
+(see :mod:`ratenet_plugin.datasets.keypoints`), ``-1`` for a missing joint.
+Pairs CSV (``fasion-resize-pairs-{train,test}.csv``): header ``from,to``, one
+pair a row; a file without the header is read as two columns.
 
-Quirks of real files that the readers accept: spaces after ``:`` or none,
-trailing commas or spaces on any line, a UTF-8 byte-order mark, CRLF line ends,
-blank lines, quotes around fields, a header whose keypoint columns come in the
-order ``keypoints_x:keypoints_y``, a pairs header with extra columns (such as a
-pandas index). Anything else malformed raises :class:`PoseDataError` naming the
-file and line.
+Files are UTF-8 (see :mod:`.text_file`). Quirks of real files that the
+readers accept: spaces after ``:`` or none, trailing commas or spaces on any
+line, a UTF-8 byte-order mark, CRLF line ends, blank lines, quotes around
+fields, a header whose keypoint columns come in the order
+``keypoints_x:keypoints_y``, a pairs header with extra columns (such as a
+pandas index). Anything else malformed raises :class:`PoseDataError` naming
+the file and line.
 
 Names: the PATN "flattened" name
 (``fashionWOMENDressesid0000262902_3back.jpg``) is the canonical key. A
@@ -22,21 +24,32 @@ path-style name as in the raw In-shop lists
 (``fashion/WOMEN/Dresses/id_00002629/02_3_back.jpg``, or starting with
 ``img/``) is flattened the way PATN's ``generate_fashion_datasets.py`` does
 it; see :func:`flatten_name`.
+
+Coordinates: ``-1`` in either coordinate marks a missing joint; any other
+value is a position, possibly outside the frame. :func:`read_annotations` is
+the one reading of an annotation file into usable keypoints (flattened names,
+:func:`fit_keypoints_to_frame`), shared by the dataset and the inferencer, so
+a row gives the same keypoints in training, testing and inference.
 """
 import re
-from typing import Iterable, List, NamedTuple, Sequence, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Sequence, Tuple
 
 import numpy as np
 
-from .keypoints import NUM_KEYPOINTS
+from ratenet_plugin.datasets.keypoints import NUM_KEYPOINTS
+from .errors import UserInputError
+from .text_file import read_text, write_text
 
 ANNOTATION_HEADER = 'name:keypoints_y:keypoints_x'
 PAIRS_HEADER = 'from,to'
+#: Pixels a joint may lie outside the keypoint frame and still be clipped
+#: onto it (the dataset's and the inferencer's default).
+OUTSIDE_TOLERANCE = 10.0
 _IDENTITY_RE = re.compile(r'id_?(\d{8})')
 
 
-class PoseDataError(ValueError):
-    """A data file or image that cannot be used; the message names it."""
+class PoseDataError(UserInputError):
+    """A pose data file, row or pair that cannot be used; names it."""
 
 
 class AnnotationRow(NamedTuple):
@@ -108,9 +121,8 @@ def identity_of(name: str) -> str:
 def _read_lines(path: str) -> List[Tuple[int, str]]:
     """Return ``(line number, text)`` of the non-blank lines of a text file,
     stripped of the byte-order mark, line ends, trailing commas and spaces."""
-    with open(path, encoding='utf-8-sig') as f:
-        lines = [(i, raw.rstrip('\r\n').rstrip(' \t,'))
-                 for i, raw in enumerate(f, start=1)]
+    lines = [(i, raw.rstrip('\r').rstrip(' \t,'))
+             for i, raw in enumerate(read_text(path).split('\n'), start=1)]
     return [(i, text) for i, text in lines if text.strip()]
 
 
@@ -220,31 +232,87 @@ def _format_ints(values: np.ndarray) -> str:
     return '[' + ', '.join(str(int(v)) for v in values) + ']'
 
 
+def format_annotation_row(name: str, keypoints: np.ndarray) -> str:
+    """One annotation line ``name: [y0, ..., y17]: [x0, ..., x17]``.
+
+    Args:
+        name (str): Image name; must not contain ``:``.
+        keypoints (np.ndarray): ``(18, 2)`` ``(x, y)``. Coordinates are
+            rounded to integers and a joint with any negative coordinate is
+            written as missing (``-1`` in both columns).
+
+    Raises:
+        PoseDataError: A name with ``:`` or keypoints of another shape.
+    """
+    if ':' in name or '\n' in name:
+        raise PoseDataError(
+            f'image name {name!r} contains ":" or a line break, which the '
+            'PATN annotation format cannot hold; rename the image')
+    keypoints = np.round(np.asarray(keypoints, dtype=np.float64))
+    if keypoints.shape != (NUM_KEYPOINTS, 2):
+        raise PoseDataError(f'{name}: expected ({NUM_KEYPOINTS}, 2) '
+                            f'keypoints, got shape {keypoints.shape}')
+    keypoints[(keypoints < 0).any(axis=1)] = -1
+    return (f'{name}: {_format_ints(keypoints[:, 1])}: '
+            f'{_format_ints(keypoints[:, 0])}')
+
+
+class AnnotationCsvWriter:
+    """Writes an annotation CSV row by row (header first).
+
+    Use as a context manager; each :meth:`write` adds one line formatted by
+    :func:`format_annotation_row`, so rows written before an error stay in
+    the file.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file = open(path, 'w', encoding='utf-8', newline='\n')
+        self._file.write(ANNOTATION_HEADER + '\n')
+
+    def write(self, name: str, keypoints: np.ndarray) -> None:
+        """Add the row of image ``name``."""
+        self._file.write(format_annotation_row(name, keypoints) + '\n')
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> 'AnnotationCsvWriter':
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
 def write_annotation_csv(
         path: str, rows: Iterable[Tuple[str, np.ndarray]]) -> None:
     """Write a PATN annotation CSV.
 
     Args:
         path (str): Output file.
-        rows: ``(name, keypoints)`` with keypoints ``(18, 2)`` ``(x, y)``;
-            coordinates are rounded to integers and any negative coordinate is
-            written as a missing joint (``-1`` in both columns).
+        rows: ``(name, keypoints)`` pairs, see :func:`format_annotation_row`.
     """
-    with open(path, 'w') as f:
-        f.write(ANNOTATION_HEADER + '\n')
+    with AnnotationCsvWriter(path) as writer:
         for name, keypoints in rows:
-            keypoints = np.round(np.asarray(keypoints, dtype=np.float64))
-            keypoints[(keypoints < 0).any(axis=1)] = -1
-            f.write(f'{name}: {_format_ints(keypoints[:, 1])}: '
-                    f'{_format_ints(keypoints[:, 0])}\n')
+            writer.write(name, keypoints)
 
 
 def write_pairs_csv(path: str, pairs: Iterable[Sequence[str]]) -> None:
-    """Write a PATN pairs CSV (header ``from,to``)."""
-    with open(path, 'w') as f:
-        f.write(PAIRS_HEADER + '\n')
-        for source, target in pairs:
-            f.write(f'{source},{target}\n')
+    """Write a PATN pairs CSV (header ``from,to``).
+
+    Raises:
+        PoseDataError: A name containing ``,`` or a line break.
+    """
+    lines = [PAIRS_HEADER]
+    for source, target in pairs:
+        for name in (source, target):
+            if ',' in name or '\n' in name:
+                raise PoseDataError(
+                    f'image name {name!r} contains "," or a line break, '
+                    'which the pairs CSV cannot hold; rename the image')
+        lines.append(f'{source},{target}')
+    write_text(path, '\n'.join(lines) + '\n')
 
 
 def patn_missing(keypoints: np.ndarray) -> np.ndarray:
@@ -282,3 +350,85 @@ def fit_keypoints_to_frame(keypoints: np.ndarray, frame: Sequence[int],
     keypoints = np.clip(keypoints, 0, high)
     keypoints[missing | far] = -1
     return keypoints, int((outside & ~far).sum()), int(far.sum())
+
+
+class AnnotationIndex(NamedTuple):
+    """An annotation CSV as the dataset and the inferencer use it.
+
+    Attributes:
+        rows (dict[str, AnnotationRow]): By flattened name; keypoints fitted
+            to the frame (:func:`fit_keypoints_to_frame`).
+        clipped (int): Joints clipped onto the frame.
+        outside (int): Joints too far outside, marked missing.
+    """
+    rows: Dict[str, AnnotationRow]
+    clipped: int
+    outside: int
+
+
+def flatten_name_at(name: str, where: str) -> str:
+    """:func:`flatten_name`, a bad name raising :class:`PoseDataError`
+    prefixed with ``where`` (file and line)."""
+    try:
+        return flatten_name(name)
+    except ValueError as error:
+        raise PoseDataError(f'{where}: {error}') from None
+
+
+def read_annotations(path: str,
+                     frame: Sequence[int],
+                     outside_tolerance: float = OUTSIDE_TOLERANCE
+                     ) -> AnnotationIndex:
+    """Read an annotation CSV into usable keypoints by flattened name.
+
+    Args:
+        path (str): The annotation CSV.
+        frame (Sequence[int]): ``(H, W)`` of the images it annotates.
+        outside_tolerance (float): See :func:`fit_keypoints_to_frame`.
+
+    Raises:
+        PoseDataError: A malformed row (see :func:`read_annotation_csv`), a
+            bad path-style name, or an image annotated twice (also once
+            flattened and once path-style), naming the file and lines.
+    """
+    rows: Dict[str, AnnotationRow] = {}
+    clipped, outside = 0, 0
+    for row in read_annotation_csv(path):
+        where = f'{path}, line {row.line}'
+        key = flatten_name_at(row.name, where)
+        if key in rows:
+            raise PoseDataError(
+                f'{where}: image {row.name!r} is annotated again (first '
+                f'on line {rows[key].line})')
+        keypoints, num_clipped, num_outside = fit_keypoints_to_frame(
+            row.keypoints, frame, outside_tolerance)
+        clipped += num_clipped
+        outside += num_outside
+        rows[key] = row._replace(keypoints=keypoints)
+    return AnnotationIndex(rows, clipped, outside)
+
+
+def read_annotation_keypoints(path: str,
+                              name: str,
+                              frame: Sequence[int],
+                              outside_tolerance: float = OUTSIDE_TOLERANCE
+                              ) -> np.ndarray:
+    """The keypoints of image ``name`` exactly as the dataset reads them.
+
+    Args:
+        path (str): The annotation CSV.
+        name (str): Image name, flattened or path-style.
+        frame (Sequence[int]): ``(H, W)`` of the annotated images.
+        outside_tolerance (float): See :func:`fit_keypoints_to_frame`.
+
+    Returns:
+        np.ndarray: float32 ``(18, 2)`` ``(x, y)``, ``-1`` missing.
+
+    Raises:
+        PoseDataError: No row for ``name``, or a malformed file.
+    """
+    rows = read_annotations(path, frame, outside_tolerance).rows
+    key = flatten_name_at(name, path)
+    if key not in rows:
+        raise PoseDataError(f'{path}: no annotation row for image {name!r}')
+    return rows[key].keypoints

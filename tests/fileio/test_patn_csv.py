@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
 
-from ratenet_plugin.datasets.patn_format import (
-    PoseDataError, fit_keypoints_to_frame, flatten_name, identity_of,
-    read_annotation_csv, read_pairs_csv, write_annotation_csv,
-    write_pairs_csv)
+from ratenet_plugin.fileio.patn_csv import (
+    AnnotationCsvWriter, PoseDataError, fit_keypoints_to_frame, flatten_name,
+    identity_of, read_annotation_csv, read_annotation_keypoints,
+    read_annotations, read_pairs_csv, write_annotation_csv, write_pairs_csv)
+from ratenet_plugin.fileio.text_file import TextEncodingError
 
 YS = list(range(10, 28))
 XS = list(range(20, 38))
@@ -150,3 +151,80 @@ def test_fit_keypoints_to_frame_clips_near_and_drops_far():
         fitted[:7], [[10, 10], [0, 5], [43, 63], [43, 63], [-1, -1], [-1, -1],
                      [-1, -1]])
     assert (clipped, outside) == (3, 1)
+
+
+def test_latin1_annotation_csv_names_file_line_and_offset(tmp_path):
+    path = tmp_path / 'ann.csv'
+    path.write_bytes((f'name:keypoints_y:keypoints_x\n'
+                      f'caf\xe9.jpg: {_fmt(YS)}: {_fmt(XS)}\n').encode(
+                          'latin-1'))
+    with pytest.raises(TextEncodingError,
+                       match=f'{path}, line 2: not UTF-8 text \\(byte 0xe9 at '
+                       'offset 32\\); save the file as UTF-8'):
+        read_annotation_csv(str(path))
+    path.write_bytes(b'from,to\na.jpg,b\xe9.jpg\n')
+    with pytest.raises(TextEncodingError, match='line 2: .* offset 15'):
+        read_pairs_csv(str(path))
+
+
+def test_utf8_names_round_trip(tmp_path):
+    keypoints = np.stack([XS, YS], axis=1)
+    write_annotation_csv(str(tmp_path / 'ann.csv'), [('café.jpg', keypoints)])
+    (row, ) = read_annotation_csv(str(tmp_path / 'ann.csv'))
+    assert row.name == 'café.jpg'
+
+
+def test_writers_refuse_names_the_format_cannot_hold(tmp_path):
+    keypoints = np.stack([XS, YS], axis=1)
+    with pytest.raises(PoseDataError, match='contains ":"'):
+        write_annotation_csv(str(tmp_path / 'a.csv'), [('a:b.jpg', keypoints)])
+    with pytest.raises(PoseDataError, match='contains ","'):
+        write_pairs_csv(str(tmp_path / 'p.csv'), [('a,b.jpg', 'c.jpg')])
+
+
+def test_writer_keeps_rows_written_before_an_error(tmp_path):
+    path = tmp_path / 'ann.csv'
+    keypoints = np.stack([XS, YS], axis=1)
+    with AnnotationCsvWriter(str(path)) as writer:
+        writer.write('a.jpg', keypoints)
+        with pytest.raises(PoseDataError):
+            writer.write('b.jpg', keypoints[:3])
+    assert [r.name for r in read_annotation_csv(str(path))] == ['a.jpg']
+
+
+def test_read_annotations_is_the_dataset_reading(tmp_path):
+    path = tmp_path / 'ann.csv'
+    xs = list(XS)
+    xs[2], xs[3], xs[4] = -3, 80, -5  # near (clipped), far (missing), near
+    ys = list(YS)
+    ys[5] = -1  # PATN's marker
+    path.write_text('name:keypoints_y:keypoints_x\n'
+                    f'fashionWOMENDressesid0000262902_3back.jpg: {_fmt(ys)}: '
+                    f'{_fmt(xs)}\n'
+                    f'b.jpg: {_fmt(YS)}: {_fmt(XS)}\n')
+    index = read_annotations(str(path), (64, 44), 5)
+    assert sorted(index.rows) == [
+        'b.jpg', 'fashionWOMENDressesid0000262902_3back.jpg'
+    ]
+    assert (index.clipped, index.outside) == (2, 1)
+    # A path-style name finds the flattened row, with the same keypoints.
+    kpts = read_annotation_keypoints(
+        str(path), 'img/WOMEN/Dresses/id_00002629/02_3_back.jpg', (64, 44),
+        5)
+    expected = np.stack([xs, ys], axis=1).astype(np.float32)
+    expected[2] = (0, YS[2])
+    expected[[3, 5]] = -1
+    expected[4] = (0, YS[4])
+    np.testing.assert_array_equal(kpts, expected)
+    with pytest.raises(PoseDataError, match='no annotation row for image'):
+        read_annotation_keypoints(str(path), 'c.jpg', (64, 44))
+
+
+def test_read_annotations_refuses_an_image_annotated_twice(tmp_path):
+    path = tmp_path / 'ann.csv'
+    path.write_text(
+        f'fashionWOMENDressesid0000262902_3back.jpg: {_fmt(YS)}: {_fmt(XS)}\n'
+        f'WOMEN/Dresses/id_00002629/02_3_back.jpg: {_fmt(YS)}: {_fmt(XS)}\n')
+    with pytest.raises(PoseDataError,
+                       match='line 2: .* annotated again .*line 1'):
+        read_annotations(str(path), (64, 44))

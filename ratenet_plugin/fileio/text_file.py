@@ -1,0 +1,47 @@
+"""Text files (CSVs, JSONs, name lists): one encoding policy.
+
+Reading: UTF-8, a leading byte-order mark dropped. Nothing else is guessed: a
+file in another encoding (Latin-1, UTF-16, cp1252...) raises
+:class:`TextEncodingError` naming the file, the line and the byte offset of
+the first byte that is not UTF-8, because a guessed encoding would turn image
+names into other names silently. Writing: UTF-8 without a byte-order mark,
+``\\n`` line ends.
+"""
+import codecs
+
+from .errors import UserInputError
+
+
+class TextEncodingError(UserInputError):
+    """A text file that is not UTF-8; the message names file and offset."""
+
+
+def read_text(path: str) -> str:
+    """The content of a UTF-8 text file, without a byte-order mark.
+
+    Line ends are kept as they are in the file (``\\r\\n`` stays).
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        TextEncodingError: A byte sequence that is not UTF-8.
+    """
+    with open(path, 'rb') as file:
+        content = file.read()
+    start = len(codecs.BOM_UTF8) if content.startswith(codecs.BOM_UTF8) \
+        else 0
+    try:
+        return content[start:].decode('utf-8')
+    except UnicodeDecodeError as error:
+        offset = start + error.start
+        line = content.count(b'\n', 0, offset) + 1
+        raise TextEncodingError(
+            f'{path}, line {line}: not UTF-8 text (byte '
+            f'0x{content[offset]:02x} at offset {offset}); save '
+            'the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 OLD > NEW` '
+            'for a Latin-1 file') from None
+
+
+def write_text(path: str, text: str) -> None:
+    """Write ``text`` as UTF-8 (no byte-order mark, ``\\n`` line ends)."""
+    with open(path, 'w', encoding='utf-8', newline='\n') as file:
+        file.write(text)

@@ -1,0 +1,135 @@
+import cv2
+import numpy as np
+import pytest
+
+from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.fileio.image_file import (ImageFileError,
+                                              ImageNotFoundError,
+                                              check_image_file, list_images,
+                                              read_image, write_image)
+
+
+def _photo(height: int = 64, width: int = 44) -> np.ndarray:
+    """A smooth RGB image with some noise (uint8)."""
+    rng = np.random.default_rng(0)
+    ys, xs = np.mgrid[:height, :width]
+    base = np.stack([ys * 3, xs * 5, (ys + xs) * 2], axis=-1)
+    return np.clip(base + rng.integers(0, 40, base.shape), 0,
+                   255).astype(np.uint8)
+
+
+def _encoded(ext: str, image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(ext, image[..., ::-1])
+    assert ok
+    return data.tobytes()
+
+
+@pytest.mark.parametrize('ext', ['.png', '.jpg', '.bmp', '.webp'])
+def test_round_trip_and_truncation_per_format(tmp_path, ext):
+    image = _photo()
+    path = tmp_path / f'person{ext}'
+    write_image(str(path), image)
+    read = read_image(str(path))
+    assert read.dtype == np.uint8 and read.shape == (64, 44, 3)
+    if ext in ('.png', '.bmp'):
+        np.testing.assert_array_equal(read, image)  # lossless, RGB order
+    data = path.read_bytes()
+    half = tmp_path / f'half{ext}'
+    half.write_bytes(data[:len(data) // 2])
+    # OpenCV alone decodes a half JPEG into a partly grey image.
+    with pytest.raises(ImageFileError,
+                       match=f'damaged image {half}: truncated'):
+        read_image(str(half))
+    with pytest.raises(ImageFileError, match='truncated'):
+        check_image_file(str(half))
+
+
+def test_empty_and_missing_files(tmp_path):
+    empty = tmp_path / 'empty.jpg'
+    empty.write_bytes(b'')
+    with pytest.raises(ImageFileError,
+                       match=f'damaged image {empty}: empty file \\(0 bytes'):
+        read_image(str(empty))
+    with pytest.raises(ImageNotFoundError, match='image file not found: .*'
+                       'absent.png') as info:
+        read_image(str(tmp_path / 'absent.png'))
+    # Both kinds of callers catch it: file errors and user errors.
+    assert isinstance(info.value, FileNotFoundError)
+    assert isinstance(info.value, UserInputError)
+    text = tmp_path / 'notes.png'
+    text.write_text('not an image at all')
+    with pytest.raises(ImageFileError, match=f'cannot decode image {text}'):
+        read_image(str(text))
+
+
+def test_jpeg_end_marker_of_a_thumbnail_does_not_count(tmp_path):
+    main = _encoded('.jpg', _photo(96, 64))
+    thumbnail = _encoded('.jpg', _photo(16, 12))  # ends in FFD9
+    segment = b'\xff\xfe' + (len(thumbnail) + 2).to_bytes(2, 'big')
+    with_thumbnail = main[:2] + segment + thumbnail + main[2:]
+    whole = tmp_path / 'whole.jpg'
+    whole.write_bytes(with_thumbnail)
+    np.testing.assert_array_equal(read_image(str(whole)),
+                                  read_image_bytes(main, tmp_path))
+    cut = tmp_path / 'cut.jpg'
+    cut.write_bytes(with_thumbnail[:len(segment) + len(thumbnail) +
+                                   len(main) // 2])
+    with pytest.raises(ImageFileError, match='no end-of-image marker'):
+        read_image(str(cut))
+
+
+def read_image_bytes(data: bytes, folder) -> np.ndarray:
+    path = folder / 'plain.jpg'
+    path.write_bytes(data)
+    return read_image(str(path))
+
+
+def test_bytes_after_the_jpeg_end_are_allowed(tmp_path):
+    # e.g. the video a "motion photo" appends after the image.
+    path = tmp_path / 'motion.jpg'
+    path.write_bytes(_encoded('.jpg', _photo()) + b'\x00\x00\x00\x18ftypmp42')
+    assert read_image(str(path)).shape == (64, 44, 3)
+
+
+def test_png_crc_and_iend(tmp_path):
+    data = bytearray(_encoded('.png', _photo()))
+    no_end = tmp_path / 'no_end.png'
+    no_end.write_bytes(bytes(data[:-12]))
+    with pytest.raises(ImageFileError, match='no IEND chunk'):
+        read_image(str(no_end))
+    data[len(data) // 2] ^= 0xFF
+    flipped = tmp_path / 'flipped.png'
+    flipped.write_bytes(bytes(data))
+    with pytest.raises(ImageFileError, match='CRC of its IDAT chunk'):
+        read_image(str(flipped))
+
+
+def test_grey_16bit_and_alpha_files_become_rgb_uint8(tmp_path):
+    cv2.imwrite(str(tmp_path / 'grey.png'), np.full((8, 6), 90, np.uint8))
+    cv2.imwrite(str(tmp_path / 'deep.png'), np.full((8, 6, 3), 65535,
+                                                     np.uint16))
+    rgba = np.zeros((8, 6, 4), np.uint8)
+    rgba[..., 2] = 200  # red in OpenCV's BGRA
+    cv2.imwrite(str(tmp_path / 'alpha.png'), rgba)
+    assert (read_image(str(tmp_path / 'grey.png')) == 90).all()
+    assert (read_image(str(tmp_path / 'deep.png')) == 255).all()
+    alpha = read_image(str(tmp_path / 'alpha.png'))
+    assert alpha.shape == (8, 6, 3) and (alpha[..., 0] == 200).all()
+
+
+def test_write_image_refuses_unknown_extensions(tmp_path):
+    with pytest.raises(ImageFileError, match="unknown extension '.gif'"):
+        write_image(str(tmp_path / 'x.gif'), _photo())
+
+
+def test_list_images(tmp_path):
+    for name in ('b.PNG', 'a.jpg', 'c.webp', 'notes.txt', 'd.jpeg'):
+        (tmp_path / name).write_bytes(b'')
+    (tmp_path / 'sub.jpg').mkdir()
+    assert list_images(str(tmp_path)) == [
+        str(tmp_path / n) for n in ('a.jpg', 'b.PNG', 'c.webp', 'd.jpeg')
+    ]
+    with pytest.raises(ImageNotFoundError, match='image folder not found'):
+        list_images(str(tmp_path / 'absent'))
+    with pytest.raises(ImageFileError, match='is a file; expected a folder'):
+        list_images(str(tmp_path / 'a.jpg'))
