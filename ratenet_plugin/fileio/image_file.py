@@ -72,8 +72,9 @@ def _jpeg_problem(content: bytes) -> Optional[str]:
         else:
             pos += 2 + int.from_bytes(content[pos + 2:pos + 4], 'big')
     # In the entropy-coded data 0xFF is followed by 0x00 or a restart
-    # marker, so the first FFD9 after the scan header is the image's end.
-    if content.find(b'\xff\xd9', pos) < 0:
+    # marker, so an FFD9 after the scan header is the image's end. Searched
+    # from the end: a complete file ends with it (found at once).
+    if content.rfind(b'\xff\xd9', pos) < 0:
         return ('truncated: no end-of-image marker (FFD9) after its image '
                 'data')
     return None
@@ -206,8 +207,8 @@ def write_image(path: str,
 
 
 def list_images(folder: str) -> List[str]:
-    """Image files (by :data:`IMAGE_EXTENSIONS`, any case) directly inside
-    ``folder``, as paths sorted by name.
+    """Image files (by :data:`IMAGE_EXTENSIONS`, any case; no folders)
+    directly inside ``folder``, as paths sorted by name.
 
     Raises:
         ImageNotFoundError: ``folder`` does not exist.
@@ -218,6 +219,6 @@ def list_images(folder: str) -> List[str]:
                              'images')
     if not osp.isdir(folder):
         raise ImageNotFoundError(f'image folder not found: {folder}')
-    return sorted(
-        osp.join(folder, name) for name in os.listdir(folder)
-        if osp.splitext(name)[1].lower() in IMAGE_EXTENSIONS)
+    paths = (osp.join(folder, name) for name in os.listdir(folder)
+             if osp.splitext(name)[1].lower() in IMAGE_EXTENSIONS)
+    return sorted(path for path in paths if osp.isfile(path))

@@ -155,9 +155,7 @@ def test_pair_of_an_image_with_itself_is_dropped_and_counted(
         real_format, mmlogs):
     root = real_format['root']
     with open(root / 'pairs.csv', 'a') as f:
-        f.write(f'{FLAT_A},{FLAT_A}
-{PATH_C},{FLAT_C}
-')
+        f.write(f'{FLAT_A},{FLAT_A}\n{PATH_C},{FLAT_C}\n')
     dataset = _dataset(root)
     assert len(dataset) == 3
     assert any('dropped 2 of 6 pairs whose source and target are the same '
