@@ -57,7 +57,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--source-pose', help='keypoint JSON of the source image (default: '
         'extracted with MediaPipe)')
     single.add_argument(
-        '--target-pose', help='coco18/OpenPose keypoint JSON, a target image, '
+        '--target-pose', help='keypoint JSON (coco18, OpenPose, MMPose, '
+        'MediaPipe; docs/inference.md), a target image, '
         'or a PATN annotation CSV with --target-name')
     single.add_argument('--target-name', help='row of the annotation CSV')
     single.add_argument('--out', help='result image to write')
