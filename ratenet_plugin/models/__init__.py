@@ -2,16 +2,19 @@
 
 Registered: ``RATENet``, ``RATEGenerator``, ``PoseTransferModule``,
 ``TextureEnhancingModule``, ``PoseShapeDiscriminator``,
-``AppearanceDiscriminator``, ``PoseDataPreprocessor``, ``VGG19PerceptualLoss``.
+``AppearanceDiscriminator``, ``PoseDataPreprocessor``, ``VGG19PerceptualLoss``;
+and the weight initializer ``StrictPretrained`` in MMEngine's
+``WEIGHT_INITIALIZERS``.
 """
 from .data_preprocessors import PoseDataPreprocessor
 from .editors import (AppearanceDiscriminator, PoseShapeDiscriminator,
                       PoseTransferModule, RATEGenerator, RATENet,
                       TextureEnhancingModule)
 from .losses import VGG19PerceptualLoss
+from .weight_init import StrictPretrainedInit
 
 __all__ = [
     'AppearanceDiscriminator', 'PoseDataPreprocessor',
     'PoseShapeDiscriminator', 'PoseTransferModule', 'RATEGenerator', 'RATENet',
-    'TextureEnhancingModule', 'VGG19PerceptualLoss'
+    'StrictPretrainedInit', 'TextureEnhancingModule', 'VGG19PerceptualLoss'
 ]

@@ -1,15 +1,35 @@
 """Pose transfer module G_P (paper section 3.2)."""
+from types import MappingProxyType
 from typing import Dict, Mapping, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
+from mmengine.model.weight_init import initialize
 
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.registry import MODELS
-from .ratenet_modules import (INSTANCE_NORM, LEAKY_RELU, TANH, PATBlock,
-                              UpBlock, downsampled_sizes, encoder_stem,
-                              conv3x3, image_head, level_channels,
+from .ratenet_modules import (INSTANCE_NORM, LEAKY_RELU, PADDING_MODES, TANH,
+                              PATBlock, UpBlock, conv3x3, downsampled_sizes,
+                              encoder_stem, image_head, level_channels,
                               normal_init)
+
+#: PATN's DeepFashion generator (tengteng95/Pose-Transfer, ``--which_model_netG
+#: PATN --norm instance``, dropout on) as :class:`PoseTransferModule`
+#: arguments: 2 zero-padded stride-2 convolutions (bottleneck 256 channels at
+#: 1/4 resolution), ReLU, 9 PAT blocks, dropout 0.5. Its released
+#: ``latest_net_netG.pth`` converts to this layout
+#: (``tools/convert_patn_checkpoint.py``).
+PATN_DEEPFASHION_LAYOUT = MappingProxyType(
+    dict(
+        base_channels=64,
+        num_downsamples=2,
+        num_blocks=9,
+        max_channels=None,
+        norm_cfg=dict(type='IN'),
+        act_cfg=dict(type='ReLU'),
+        downsample_padding='zeros',
+        dropout=0.5))
 
 
 @MODELS.register_module()
@@ -33,6 +53,14 @@ class PoseTransferModule(BaseModule):
     without affine parameters, dropout 0.5 inside the PAT blocks, only the
     image stream decoded. With 3 down-samplings PATN's doubling rule gives
     512 channels at 1/8 resolution; ``max_channels=256`` keeps PATN's width.
+    The stride-2 convolutions are reflection-padded by default (PATN
+    zero-pads them: ``downsample_padding='zeros'``).
+
+    ``PoseTransferModule(**PATN_DEEPFASHION_LAYOUT)`` is PATN's DeepFashion
+    generator layer for layer (2 zero-padded down-samplings, ReLU); the only
+    difference is that convolutions followed by InstanceNorm have no bias,
+    which InstanceNorm would subtract anyway, so PATN's weights load (after
+    ``tools/convert_patn_checkpoint.py``) without changing the function.
 
     Args:
         image_channels (int): Channels of the source image. Defaults to 3.
@@ -48,11 +76,16 @@ class PoseTransferModule(BaseModule):
             PATN's unbounded doubling. Defaults to None.
         norm_cfg (Mapping): Normalisation. Defaults to InstanceNorm.
         act_cfg (Mapping): Activation. Defaults to LeakyReLU(0.2).
+        downsample_padding (str): Padding of the stride-2 convolutions:
+            ``'reflect'`` or ``'zeros'`` (PATN). Defaults to ``'reflect'``.
         dropout (float): Dropout probability in the PAT blocks (PATN: 0.5;
             0 disables). Defaults to 0.5.
-        init_cfg (dict, optional): MMEngine init config; e.g.
-            ``dict(type='Pretrained', checkpoint=..., prefix=...)`` to load
-            G_P from a checkpoint (PB Fixed). None uses PATN's N(0, 0.02).
+        init_cfg (dict, optional): MMEngine init config applied after PATN's
+            N(0, 0.02) init, e.g. ``dict(type='StrictPretrained',
+            checkpoint=..., prefix='generator.pose_transfer.')`` to load G_P
+            from a checkpoint (PB Fixed), failing on any missing, unexpected
+            or wrongly shaped key. MMEngine's ``'Pretrained'`` (which only
+            warns on a mismatch) is refused. None: N(0, 0.02) only.
     """
 
     def __init__(self,
@@ -66,11 +99,16 @@ class PoseTransferModule(BaseModule):
                  *,
                  norm_cfg: Mapping = INSTANCE_NORM,
                  act_cfg: Mapping = LEAKY_RELU,
+                 downsample_padding: str = 'reflect',
                  dropout: float = 0.5,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
+        _refuse_lenient_pretrained(init_cfg)
         super().__init__(init_cfg=init_cfg)
         if num_blocks < 1:
             raise ValueError(f'num_blocks must be >= 1, got {num_blocks}')
+        if downsample_padding not in PADDING_MODES:
+            raise ValueError(f'downsample_padding must be one of '
+                             f'{PADDING_MODES}, got {downsample_padding!r}')
         self.num_downsamples = num_downsamples
         channels = [
             level_channels(base_channels, level, max_channels)
@@ -80,9 +118,10 @@ class PoseTransferModule(BaseModule):
         self.feature_channels = channels[-1]
 
         self.image_encoder = self._encoder(image_channels, channels, norm_cfg,
-                                           act_cfg)
+                                           act_cfg, downsample_padding)
         self.pose_encoder = self._encoder(2 * pose_channels, channels,
-                                          norm_cfg, act_cfg)
+                                          norm_cfg, act_cfg,
+                                          downsample_padding)
         feature = self.feature_channels
         self.pat_blocks = nn.ModuleList([
             PATBlock(feature, feature if i == 0 else 2 * feature, norm_cfg,
@@ -96,20 +135,29 @@ class PoseTransferModule(BaseModule):
 
     @staticmethod
     def _encoder(in_channels: int, channels: list, norm_cfg: Mapping,
-                 act_cfg: Mapping) -> nn.Sequential:
+                 act_cfg: Mapping, padding_mode: str) -> nn.Sequential:
         layers = [encoder_stem(in_channels, channels[0], norm_cfg, act_cfg)]
         layers += [
-            conv3x3(c_in, c_out, norm_cfg, act_cfg, stride=2)
+            conv3x3(
+                c_in,
+                c_out,
+                norm_cfg,
+                act_cfg,
+                stride=2,
+                padding_mode=padding_mode)
             for c_in, c_out in zip(channels[:-1], channels[1:])
         ]
         return nn.Sequential(*layers)
 
     def init_weights(self) -> None:
-        """PATN's N(0, 0.02) init, or the ``init_cfg`` (e.g. Pretrained)."""
-        if self.init_cfg is not None:
-            super().init_weights()
-            return
+        """PATN's N(0, 0.02) init, then the ``init_cfg`` if any.
+
+        The ``init_cfg`` runs last, so a ``StrictPretrained`` load is what
+        stays (MMEngine's own ordering runs only its ``'Pretrained'`` last).
+        """
         normal_init(self)
+        if self.init_cfg is not None:
+            initialize(self, self.init_cfg)
         self._is_init = True
 
     def forward(self, src_img: torch.Tensor, src_pose: torch.Tensor,
@@ -136,3 +184,15 @@ class PoseTransferModule(BaseModule):
         for block, size in zip(self.up_blocks, reversed(sizes[:-1])):
             x = block(x, size)
         return dict(coarse=self.head(x), feature=feature)
+
+
+def _refuse_lenient_pretrained(init_cfg: Optional[Union[dict, list]]) -> None:
+    """Refuse MMEngine's ``Pretrained`` init, which loads with
+    ``strict=False`` and leaves random weights where keys do not match."""
+    cfgs = init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]
+    for cfg in cfgs:
+        if cfg is not None and cfg.get('type') == 'Pretrained':
+            raise UserInputError(
+                'init_cfg type "Pretrained" loads non-strictly (a mismatched '
+                'file leaves random weights); use dict(type='
+                '"StrictPretrained", checkpoint=..., prefix=...) instead')

@@ -22,6 +22,9 @@ INSTANCE_NORM = MappingProxyType({'type': 'IN'})
 LEAKY_RELU = MappingProxyType({'type': 'LeakyReLU', 'negative_slope': 0.2})
 #: Output activation of image-valued heads.
 TANH = MappingProxyType({'type': 'Tanh'})
+#: Padding modes of 3x3 convolutions: PyTorch's names (``'zeros'`` is
+#: PATN's padding of its stride-2 convolutions).
+PADDING_MODES = ('reflect', 'zeros')
 
 
 def as_cfg(cfg: Optional[Mapping]) -> Optional[dict]:
@@ -78,12 +81,18 @@ def conv3x3(in_channels: int,
             norm_cfg: Optional[Mapping],
             act_cfg: Optional[Mapping],
             stride: int = 1,
-            bias: Union[bool, str] = 'auto') -> ConvModule:
-    """Reflection-padded 3x3 convolution -> norm -> activation.
+            bias: Union[bool, str] = 'auto',
+            padding_mode: str = 'reflect') -> ConvModule:
+    """Padded 3x3 convolution -> norm -> activation.
 
     ``bias='auto'`` drops the bias when a norm follows inside the module;
     pass ``bias=False`` when a norm follows outside it (AdaIN).
+    ``padding_mode`` is ``'reflect'`` (PATN's residual and PAT blocks) or
+    ``'zeros'`` (PATN's stride-2 convolutions), one pixel either way.
     """
+    if padding_mode not in PADDING_MODES:
+        raise ValueError(f'padding_mode must be one of {PADDING_MODES}, got '
+                         f'{padding_mode!r}')
     return ConvModule(
         in_channels,
         out_channels,
@@ -91,7 +100,7 @@ def conv3x3(in_channels: int,
         stride=stride,
         padding=1,
         bias=bias,
-        padding_mode='reflect',
+        padding_mode=padding_mode,
         norm_cfg=as_cfg(norm_cfg),
         act_cfg=as_cfg(act_cfg))
 
@@ -187,9 +196,14 @@ class PATBlock(nn.Module):
 
     def forward(self, x_img: torch.Tensor,
                 x_pose: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """(N, C, h, w), (N, P, h, w) -> (N, C, h, w), (N, 2C, h, w)."""
+        """(N, C, h, w), (N, P, h, w) -> (N, C, h, w), (N, 2C, h, w).
+
+        The image branch runs first, as in PATN, so that in training mode
+        the dropout masks are drawn in PATN's order.
+        """
+        image_update = self.image_branch(x_img)
         pose_logits = self.pose_branch(x_pose)
-        x_img = x_img + self.image_branch(x_img) * torch.sigmoid(pose_logits)
+        x_img = x_img + image_update * torch.sigmoid(pose_logits)
         return x_img, torch.cat([pose_logits, x_img], dim=1)
 
 

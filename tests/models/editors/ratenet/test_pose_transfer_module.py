@@ -2,7 +2,10 @@
 import pytest
 import torch
 
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.models import PoseTransferModule
+from ratenet_plugin.models.editors.ratenet.pose_transfer_module import \
+    PATN_DEEPFASHION_LAYOUT
 
 
 def _inputs(num, height, width):
@@ -53,7 +56,7 @@ def test_patn_normal_init():
 
 
 def test_pretrained_init_cfg_loads_a_checkpoint(tmp_path):
-    """PB Fixed loads G_P from a RATENet checkpoint through init_cfg."""
+    """PB Fixed loads G_P from a checkpoint through init_cfg, strictly."""
     source = PoseTransferModule(base_channels=4, num_blocks=1)
     source.init_weights()
     checkpoint = tmp_path / 'ratenet.pth'
@@ -66,12 +69,44 @@ def test_pretrained_init_cfg_loads_a_checkpoint(tmp_path):
         base_channels=4,
         num_blocks=1,
         init_cfg=dict(
-            type='Pretrained',
+            type='StrictPretrained',
             checkpoint=str(checkpoint),
             prefix='generator.pose_transfer.'))
     loaded.init_weights()
     for key, value in source.state_dict().items():
         assert torch.equal(loaded.state_dict()[key], value), key
+
+
+def test_lenient_pretrained_init_is_refused():
+    """MMEngine's Pretrained would keep random weights on a mismatch."""
+    with pytest.raises(UserInputError, match='StrictPretrained'):
+        PoseTransferModule(
+            init_cfg=dict(type='Pretrained', checkpoint='x.pth'))
+
+
+@pytest.mark.parametrize('padding', ['reflect', 'zeros'])
+def test_downsample_padding_is_an_explicit_option(padding):
+    module = PoseTransferModule(
+        base_channels=4, num_blocks=1, downsample_padding=padding)
+    for encoder in (module.image_encoder, module.pose_encoder):
+        for layer in encoder[1:]:
+            assert layer.conv.stride == (2, 2)
+            assert layer.conv.padding_mode == padding
+        # The 7x7 stem is reflection-padded either way (PATN).
+        assert encoder[0].padding_layer is not None
+    with pytest.raises(ValueError, match='downsample_padding'):
+        PoseTransferModule(downsample_padding='replicate')
+
+
+def test_patn_layout_is_patns_generator():
+    """2 zero-padded down-samplings to 256 channels, ReLU, 9 PAT blocks."""
+    module = PoseTransferModule(**PATN_DEEPFASHION_LAYOUT)
+    assert module.feature_channels == 256 and len(module.up_blocks) == 2
+    assert len(module.pat_blocks) == 9
+    assert isinstance(module.image_encoder[0].activate, torch.nn.ReLU)
+    assert module.image_encoder[1].conv.padding_mode == 'zeros'
+    # PATN's parameter count less its biases before InstanceNorm.
+    assert sum(p.numel() for p in module.parameters()) == 41_361_283
 
 
 def test_rejects_zero_blocks():

@@ -138,7 +138,7 @@ def test_pb_fixed_keeps_the_loaded_pose_transfer_module(tmp_path):
     model = build_model(
         freeze_pose_transfer=True,
         pose_transfer_init_cfg=dict(
-            type='Pretrained',
+            type='StrictPretrained',
             checkpoint=str(checkpoint),
             prefix='generator.pose_transfer.'))
     for name, value in trained.generator.pose_transfer.state_dict().items():

@@ -1,0 +1,89 @@
+"""``StrictPretrained``: MMEngine's pretrained init without its leniency.
+
+MMEngine's ``dict(type='Pretrained', checkpoint=..., prefix=...)`` loads with
+``strict=False`` and only logs a warning, so a file of another architecture
+leaves random weights in place (for a frozen G_P, for the whole run). This
+initializer takes the same arguments and loads through
+:func:`~ratenet_plugin.fileio.checkpoint_file.load_state_dict_strictly`: a
+missing, unexpected or wrongly shaped key stops with an error naming the
+file and the keys, before any training step.
+
+It is registered in MMEngine's root ``WEIGHT_INITIALIZERS``: MMEngine's
+``initialize()`` builds initializers from that registry, and reaches a
+child registry (MMagic's) only under a default scope, which unit tests and
+scripts building a model by hand do not set.
+"""
+import os.path as osp
+from typing import Optional
+
+from mmengine.registry import WEIGHT_INITIALIZERS
+from mmengine.runner.checkpoint import CheckpointLoader
+from torch import nn
+
+from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
+                                                    load_state_dict_strictly)
+
+
+@WEIGHT_INITIALIZERS.register_module(name='StrictPretrained')
+class StrictPretrainedInit:
+    """Load a module's weights from a checkpoint, every key and shape
+    checked.
+
+    Use as a module's ``init_cfg``::
+
+        init_cfg=dict(type='StrictPretrained',
+                      checkpoint='checkpoints/patn_deepfashion_converted.pth',
+                      prefix='generator.pose_transfer.')
+
+    Args:
+        checkpoint (str): Checkpoint file (local path, or any URL scheme
+            MMEngine's ``CheckpointLoader`` reads). A dict with a
+            ``state_dict`` entry (MMEngine's format) or a bare state dict.
+        prefix (str, optional): Only the keys under this prefix are loaded,
+            with the prefix removed; the file may hold other modules' keys
+            too. None: the whole state dict is the module's.
+        map_location (str): Where tensors are loaded. Defaults to ``'cpu'``.
+    """
+
+    def __init__(self,
+                 checkpoint: str,
+                 prefix: Optional[str] = None,
+                 map_location: str = 'cpu') -> None:
+        self.checkpoint = checkpoint
+        self.prefix = prefix
+        self.map_location = map_location
+
+    def __call__(self, module: nn.Module) -> None:
+        """Load the weights into ``module``.
+
+        Raises:
+            CheckpointError: The file does not exist, or holds no key under
+                ``prefix``.
+            CheckpointMismatchError: Missing, unexpected or wrongly shaped
+                keys; nothing is loaded then.
+        """
+        if '://' not in self.checkpoint and not osp.isfile(self.checkpoint):
+            raise CheckpointError(
+                f'pretrained weights {self.checkpoint} not found (init_cfg '
+                f'of {type(module).__name__}): create the file or set the '
+                'init_cfg\'s checkpoint to an existing one')
+        loaded = CheckpointLoader.load_checkpoint(
+            self.checkpoint, map_location=self.map_location)
+        state_dict = loaded.get('state_dict', loaded)
+        what = type(module).__name__
+        if self.prefix:
+            state_dict = {
+                key[len(self.prefix):]: value
+                for key, value in state_dict.items()
+                if key.startswith(self.prefix)
+            }
+            if not state_dict:
+                raise CheckpointError(
+                    f'{self.checkpoint} has no key under prefix '
+                    f'{self.prefix!r} for {what}: is it the right file?')
+            what = f'{what} (keys under {self.prefix!r})'
+        load_state_dict_strictly(module, state_dict, self.checkpoint, what)
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(checkpoint={self.checkpoint!r}, '
+                f'prefix={self.prefix!r})')
