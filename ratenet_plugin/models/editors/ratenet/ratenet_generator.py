@@ -19,11 +19,13 @@ class RATEGenerator(BaseModule):
         pose_transfer (dict): Config of G_P.
         texture_enhancer (dict, optional): Config of G_t. Its
             ``feature_channels`` is filled in from G_P when absent; its
-            ``num_downsamples`` must equal G_P's. None for PB Only.
+            decoder depth ``num_upsamples`` (by default its
+            ``num_downsamples``) must equal G_P's ``num_downsamples``, e.g.
+            ``num_upsamples=2`` on PATN's G_P. None for PB Only.
         freeze_pose_transfer (bool): Freeze G_P (PB Fixed ablation): its
             parameters get ``requires_grad=False`` and it stays in eval mode
             (no dropout), so no update changes it. Load it through G_P's
-            ``init_cfg=dict(type='Pretrained', checkpoint=...,
+            ``init_cfg=dict(type='StrictPretrained', checkpoint=...,
             prefix='generator.pose_transfer.')``. Defaults to False.
         init_cfg (dict, optional): MMEngine init config of the whole
             generator. Defaults to None (each submodule initialises itself).
@@ -50,11 +52,12 @@ class RATEGenerator(BaseModule):
                     'channels); leave it out to have it filled in')
             self.texture_enhancer = MODELS.build(
                 dict(texture_enhancer, feature_channels=feature_channels))
-            if (self.texture_enhancer.num_downsamples !=
+            if (self.texture_enhancer.num_upsamples !=
                     self.pose_transfer.num_downsamples):
                 raise ValueError(
-                    'texture_enhancer.num_downsamples '
-                    f'({self.texture_enhancer.num_downsamples}) must equal '
+                    'texture_enhancer.num_upsamples '
+                    f'({self.texture_enhancer.num_upsamples}; defaults to its '
+                    'num_downsamples) must equal '
                     'pose_transfer.num_downsamples '
                     f'({self.pose_transfer.num_downsamples}): G_t up-samples '
                     'F_t back to the image size')

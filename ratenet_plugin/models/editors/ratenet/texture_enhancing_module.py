@@ -25,7 +25,7 @@ class TextureEnhancingModule(BaseModule):
                  -> num_res_blocks x ResBlock -> global average pool
                  -> linear -> z_t (texture_dim)
         decoder: F_t -> num_adain_blocks x AdaINResBlock(z_t)
-                 -> num_downsamples x [3x3 transposed stride 2, AdaIN(z_t)]
+                 -> num_upsamples x [3x3 transposed stride 2, AdaIN(z_t)]
                  -> 7x7 -> tanh -> R_t
 
     From the paper: strided convolutions, residual blocks and average
@@ -47,9 +47,12 @@ class TextureEnhancingModule(BaseModule):
         out_channels (int): Channels of R_t. Defaults to 3.
         base_channels (int): Channels after the encoder stem; the decoder
             mirrors the encoder's widths. Defaults to 64.
-        num_downsamples (int): Stride-2 layers of the encoder and up-sampling
-            layers of the decoder; the latter must equal G_P's down-samplings
-            so that R_t has the image size. Defaults to 3.
+        num_downsamples (int): Stride-2 layers of the texture encoder.
+            Defaults to 3.
+        num_upsamples (int, optional): Up-sampling layers of the decoder;
+            must equal G_P's down-samplings, so that R_t has the image size
+            (2 on top of PATN's G_P, whose F_t is at 1/4 resolution). None:
+            ``num_downsamples`` (the paper's 3 and 3). Defaults to None.
         num_res_blocks (int): Residual blocks of the encoder. Defaults to 2.
         num_adain_blocks (int): AdaIN residual blocks of the decoder.
             Defaults to 2.
@@ -69,6 +72,7 @@ class TextureEnhancingModule(BaseModule):
                  out_channels: int = 3,
                  base_channels: int = 64,
                  num_downsamples: int = 3,
+                 num_upsamples: Optional[int] = None,
                  num_res_blocks: int = 2,
                  num_adain_blocks: int = 2,
                  texture_dim: int = 128,
@@ -80,6 +84,9 @@ class TextureEnhancingModule(BaseModule):
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_downsamples = num_downsamples
+        #: Up-sampling layers of the decoder (F_t at 1/2^num_upsamples).
+        self.num_upsamples = (num_downsamples
+                              if num_upsamples is None else num_upsamples)
         self.texture_dim = texture_dim
         channels = [
             level_channels(base_channels, level, max_channels)
@@ -107,10 +114,15 @@ class TextureEnhancingModule(BaseModule):
             for _ in range(num_adain_blocks)
         ])
         # Up-sampling from F_t's width down to the stem's width.
-        widths = channels[:-1] + [feature_channels]
+        decoder_channels = [
+            level_channels(base_channels, level, max_channels)
+            for level in range(self.num_upsamples)
+        ]
+        widths = decoder_channels + [feature_channels]
         self.up_blocks = nn.ModuleList([
             AdaINUpBlock(widths[level + 1], widths[level], texture_dim,
-                         act_cfg) for level in reversed(range(num_downsamples))
+                         act_cfg)
+            for level in reversed(range(self.num_upsamples))
         ])
         self.head = image_head(channels[0], out_channels, out_act_cfg)
 
@@ -146,19 +158,19 @@ class TextureEnhancingModule(BaseModule):
         Args:
             src_img (Tensor): (N, 3, H, W) source image I_s in [-1, 1].
             feature (Tensor): (N, feature_channels, h, w) F_t from G_P, with
-                (h, w) the size after ``num_downsamples`` halvings of (H, W).
+                (h, w) the size after ``num_upsamples`` halvings of (H, W).
 
         Returns:
             dict: ``residual`` (N, 3, H, W) R_t in [-1, 1] (with the default
             tanh); ``texture_code`` (N, texture_dim) z_t.
         """
         z = self.encode_texture(src_img)
-        sizes = downsampled_sizes(*src_img.shape[-2:], self.num_downsamples)
+        sizes = downsampled_sizes(*src_img.shape[-2:], self.num_upsamples)
         if tuple(feature.shape[-2:]) != sizes[-1]:
             raise ValueError(
                 f'F_t has spatial size {tuple(feature.shape[-2:])}, expected '
                 f'{sizes[-1]} for a {tuple(src_img.shape[-2:])} image after '
-                f'{self.num_downsamples} down-samplings')
+                f'{self.num_upsamples} down-samplings')
         x = feature
         for block in self.adain_blocks:
             x = block(x, z)
