@@ -1,0 +1,2 @@
+"""Analysis tools: measurements and reference implementations used by
+benchmarks and tests, not by training or inference."""
