@@ -14,12 +14,13 @@ from .synthetic import (ensure_synthetic_deepfashion,
                         generate_synthetic_deepfashion)
 from .transforms import (GeneratePoseHeatmap, LoadPosePairFromFile,
                          PackPoseInputs, PoseAwareFlip, ResizePadPose,
-                         keypoints_to_heatmaps)
+                         keypoints_to_heatmaps, keypoints_to_patn_heatmaps)
 
 __all__ = [
     'COCO18_FLIP_INDEX', 'COCO18_LIMBS', 'COCO18_NAMES', 'NUM_KEYPOINTS',
     'DeepFashionPoseDataset', 'GeneratePoseHeatmap', 'LoadPosePairFromFile',
     'PackPoseInputs', 'PoseAwareFlip', 'PoseDataError', 'ResizePadPose',
     'ensure_synthetic_deepfashion', 'flip_keypoints_horizontal',
-    'generate_synthetic_deepfashion', 'keypoints_to_heatmaps', 'to_coco18'
+    'generate_synthetic_deepfashion', 'keypoints_to_heatmaps',
+    'keypoints_to_patn_heatmaps', 'to_coco18'
 ]

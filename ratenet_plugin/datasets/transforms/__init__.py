@@ -2,9 +2,11 @@
 from .formatting import PackPoseInputs
 from .geometric import PoseAwareFlip, ResizePadPose
 from .loading import LoadPosePairFromFile
-from .pose_heatmap import GeneratePoseHeatmap, keypoints_to_heatmaps
+from .pose_heatmap import (GeneratePoseHeatmap, keypoints_to_heatmaps,
+                           keypoints_to_patn_heatmaps)
 
 __all__ = [
     'GeneratePoseHeatmap', 'LoadPosePairFromFile', 'PackPoseInputs',
-    'PoseAwareFlip', 'ResizePadPose', 'keypoints_to_heatmaps'
+    'PoseAwareFlip', 'ResizePadPose', 'keypoints_to_heatmaps',
+    'keypoints_to_patn_heatmaps'
 ]

@@ -37,6 +37,42 @@ def keypoints_to_heatmaps(keypoints: np.ndarray, height: int, width: int,
     return col[:, :, None] * row[:, None, :]
 
 
+def keypoints_to_patn_heatmaps(keypoints: np.ndarray, height: int,
+                               width: int, sigma: float) -> np.ndarray:
+    """PATN's stored heatmaps: the Gaussians cast to ``uint8``, as floats.
+
+    PATN's ``tool/generate_pose_map_fashion.py`` evaluates the Gaussian at
+    integer keypoints into a ``uint8`` array, which truncates every value
+    below 1 to 0: each present joint becomes a single pixel of value 1 (at
+    the keypoint, if inside the map). Keypoints are rounded to the nearest
+    pixel first (PATN's annotations are integers, so on its data this is
+    exactly its map); a missing joint (negative coordinate) stays all-zero.
+
+    Args:
+        keypoints (np.ndarray): ``(K, 2)`` ``(x, y)`` pixels, negative for
+            missing.
+        height (int): Map height.
+        width (int): Map width.
+        sigma (float): The Gaussian's sigma (no effect on the result after
+            truncation; kept for PATN's formula).
+
+    Returns:
+        np.ndarray: float32 ``(K, height, width)`` of 0s and 1s.
+    """
+    keypoints = np.asarray(keypoints, dtype=np.float32)
+    rounded = np.floor(keypoints + 0.5)
+    rounded[missing_mask(keypoints)] = -1
+    gaussians = keypoints_to_heatmaps(rounded, height, width, sigma)
+    return gaussians.astype(np.uint8).astype(np.float32)
+
+
+#: ``GeneratePoseHeatmap`` encodings -> heatmap functions.
+HEATMAP_ENCODINGS = {
+    'gaussian': keypoints_to_heatmaps,
+    'patn_uint8': keypoints_to_patn_heatmaps,
+}
+
+
 @TRANSFORMS.register_module()
 class GeneratePoseHeatmap(BaseTransform):
     """Build 18-channel Gaussian pose heatmaps from keypoints.
@@ -48,7 +84,8 @@ class GeneratePoseHeatmap(BaseTransform):
     missing) and ``{key}_img`` (for the size) for each key in ``keys``.
 
     Added keys: ``{key}_pose``: np.float32 ``(18, H, W)`` in [0, 1], COCO-18
-    order, an all-zero map for a missing joint.
+    order, an all-zero map for a missing joint (0s and 1s with
+    ``encoding='patn_uint8'``).
 
     Args:
         sigma (float): Gaussian standard deviation in pixels at an image of
@@ -59,14 +96,24 @@ class GeneratePoseHeatmap(BaseTransform):
             ``sigma`` pixels at any size. Defaults to 256.
         keys (Sequence[str]): Sides to process. Defaults to ``('src',
             'tgt')``.
+        encoding (str): ``'gaussian'`` (float Gaussians, as the papers
+            describe) or ``'patn_uint8'``: PATN's stored maps, the Gaussians
+            truncated by a ``uint8`` cast to single-pixel peaks
+            (:func:`keypoints_to_patn_heatmaps`); what PATN's released
+            weights were trained on. Defaults to ``'gaussian'``.
     """
 
     def __init__(self,
                  sigma: float = 6.0,
                  sigma_reference_height: Optional[int] = 256,
-                 keys: Sequence[str] = ('src', 'tgt')) -> None:
+                 keys: Sequence[str] = ('src', 'tgt'),
+                 encoding: str = 'gaussian') -> None:
         if sigma <= 0:
             raise ValueError(f'sigma must be positive, got {sigma}')
+        if encoding not in HEATMAP_ENCODINGS:
+            raise ValueError(f'encoding must be one of '
+                             f'{list(HEATMAP_ENCODINGS)}, got {encoding!r}')
+        self.encoding = encoding
         self.sigma = float(sigma)
         self.sigma_reference_height = sigma_reference_height
         self.keys = tuple(keys)
@@ -81,7 +128,7 @@ class GeneratePoseHeatmap(BaseTransform):
         """Add ``{key}_pose`` for each key."""
         for key in self.keys:
             height, width = results[f'{key}_img'].shape[:2]
-            results[f'{key}_pose'] = keypoints_to_heatmaps(
+            results[f'{key}_pose'] = HEATMAP_ENCODINGS[self.encoding](
                 results[f'{key}_keypoints'], height, width,
                 self.sigma_for(height))
         return results
@@ -89,4 +136,4 @@ class GeneratePoseHeatmap(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(sigma={self.sigma}, '
                 f'sigma_reference_height={self.sigma_reference_height}, '
-                f'keys={self.keys})')
+                f'keys={self.keys}, encoding={self.encoding!r})')

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from mmagic.registry import TRANSFORMS
 
-from ratenet_plugin.datasets import GeneratePoseHeatmap, keypoints_to_heatmaps
+from ratenet_plugin.datasets import (GeneratePoseHeatmap, keypoints_to_heatmaps,
+                                    keypoints_to_patn_heatmaps)
 
 
 def _keypoints():
@@ -48,9 +49,35 @@ def test_sigma_scales_with_image_height_by_default():
     assert not results['tgt_pose'].any()
     assert repr(transform) == ('GeneratePoseHeatmap(sigma=6.0, '
                                "sigma_reference_height=256, keys=('src', "
-                               "'tgt'))")
+                               "'tgt'), encoding='gaussian')")
 
 
 def test_invalid_sigma():
     with pytest.raises(ValueError, match='sigma must be positive'):
         GeneratePoseHeatmap(sigma=0)
+
+
+def test_patn_uint8_encoding_keeps_one_pixel_per_joint():
+    """PATN's maps: the Gaussian at integer keypoints cast to uint8."""
+    keypoints = _keypoints()
+    heatmaps = keypoints_to_patn_heatmaps(keypoints, 64, 44, sigma=6.0)
+    assert heatmaps.dtype == np.float32 and heatmaps.shape == (18, 64, 44)
+    # PATN's formula at integer coordinates, stored in a uint8 array.
+    ys, xs = np.mgrid[0:64, 0:44]
+    for joint, (x, y) in ((0, (10, 20)), (7, (43, 0)), (9, (22, 30))):
+        patn = np.zeros((64, 44), np.uint8)
+        patn[...] = np.exp(-((ys - y)**2 + (xs - x)**2) / (2 * 6.0**2))
+        np.testing.assert_array_equal(heatmaps[joint], patn)
+        assert heatmaps[joint].sum() == 1 and heatmaps[joint, y, x] == 1
+    missing = [i for i in range(18) if i not in (0, 7, 9)]
+    assert not heatmaps[missing].any()
+    transform = GeneratePoseHeatmap(encoding='patn_uint8', keys=('src', ))
+    results = transform(
+        dict(src_img=np.zeros((64, 44, 3), np.uint8),
+             src_keypoints=keypoints))
+    np.testing.assert_array_equal(results['src_pose'], heatmaps)
+
+
+def test_unknown_encoding():
+    with pytest.raises(ValueError, match='encoding must be one of'):
+        GeneratePoseHeatmap(encoding='uint8')
