@@ -25,6 +25,7 @@ inference sees exactly what testing sees.
 import copy
 import os
 import os.path as osp
+import re
 from dataclasses import dataclass
 from functools import partial
 from typing import (Any, Callable, Dict, List, Optional, Sequence, Tuple,
@@ -36,8 +37,8 @@ from mmengine.config import Config, ConfigDict
 from mmengine.dataset import Compose
 from mmengine.infer import BaseInferencer
 from mmengine.registry import FUNCTIONS, init_default_scope
-from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
+from ratenet_plugin.fileio.checkpoint_file import load_state_dict_strictly
 from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS, read_image,
                                               write_image)
 from ratenet_plugin.fileio.keypoint_json import (KeypointFormatError,
@@ -126,6 +127,7 @@ class RATENetInferencer(BaseInferencer):
         self.crop = crop
         self.min_visibility = min_visibility
         self._extractor: Optional[PoseExtractor] = None
+        self._checkpoint_path = checkpoint
         super().__init__(
             cfg, checkpoint, device, scope='mmagic', show_progress=False)
 
@@ -133,11 +135,20 @@ class RATENetInferencer(BaseInferencer):
     def _load_weights_to_model(self, model: torch.nn.Module,
                                checkpoint: Optional[dict],
                                cfg: Optional[ConfigDict]) -> None:
-        """Strict loading: a checkpoint of another architecture raises."""
+        """Strict loading: a checkpoint of another architecture raises
+        :class:`CheckpointMismatchError` naming the file and the keys."""
         if checkpoint is None:
             super()._load_weights_to_model(model, checkpoint, cfg)
-        else:
-            _load_checkpoint_to_model(model, checkpoint, strict=True)
+            return
+        state_dict = checkpoint.get('state_dict', checkpoint)
+        # As MMEngine's loader: weights saved from a wrapped model.
+        state_dict = {
+            re.sub(r'^module\.', '', key): value
+            for key, value in state_dict.items()
+        }
+        load_state_dict_strictly(model, state_dict, self._checkpoint_path,
+                                 f'the model of the config '
+                                 f'({type(model).__name__})')
 
     def _init_pipeline(self, cfg: ConfigDict) -> Compose:
         """The test pipeline without its loading step."""

@@ -14,6 +14,7 @@ from ratenet_plugin.apis import (EmptyPoseError, ImageFileError,
                                  write_keypoint_json)
 from ratenet_plugin.datasets import DeepFashionPoseDataset
 from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
+from ratenet_plugin.fileio.checkpoint_file import CheckpointMismatchError
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 from ratenet_plugin.registry import MODELS
 
@@ -291,8 +292,19 @@ def test_missing_or_wrong_checkpoint(tmp_path, checkpoint):
         RATENetInferencer(str(tmp_path / 'nothing.py'), checkpoint)
     wider = tiny_config()
     wider.model.generator.pose_transfer.base_channels = 16
-    with pytest.raises(RuntimeError, match='size mismatch'):
+    with pytest.raises(CheckpointMismatchError) as error:
         RATENetInferencer(wider, checkpoint)
+    message = str(error.value)
+    assert checkpoint in message and 'wrong shapes' in message
+    assert 'generator.pose_transfer.image_encoder.0.conv.weight' in message
+    # A checkpoint lacking a key is refused too (not loaded non-strictly).
+    state = torch.load(checkpoint)
+    del state['state_dict']['generator.pose_transfer.head.conv.bias']
+    partial = str(tmp_path / 'partial.pth')
+    torch.save(state, partial)
+    with pytest.raises(CheckpointMismatchError,
+                       match='1 missing.*generator.pose_transfer.head'):
+        RATENetInferencer(tiny_config(), partial)
 
 
 def _load_tool():

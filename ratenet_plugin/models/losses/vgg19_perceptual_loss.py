@@ -15,6 +15,8 @@ import torch.nn.functional as F
 import torchvision.models.vgg as tv_vgg
 from mmagic.models.losses import PerceptualVGG
 
+from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
+                                                    load_state_dict_strictly)
 from ratenet_plugin.registry import MODELS
 
 #: File name of torchvision's ImageNet VGG19 weights (``VGG19_Weights``).
@@ -123,24 +125,42 @@ class LocalPerceptualVGG(PerceptualVGG):
             self.load_vgg19_weights(weights_path)
 
     def load_vgg19_weights(self, path: str) -> None:
-        """Copy the used layers' weights from a torchvision VGG19 state dict.
+        """Copy the used layers' weights from a torchvision VGG19 state dict,
+        strictly: every used layer's weight and bias, with VGG19's shapes.
 
         Raises:
-            RuntimeError: The file is not such a state dict.
+            CheckpointError: The file cannot be read as a state dict.
+            CheckpointMismatchError: Its ``features.*`` entries do not fit
+                VGG19's used layers (missing, unexpected or wrong shapes,
+                named with the file).
         """
-        state_dict = torch.load(path, map_location='cpu', weights_only=True)
-        feature_state = {
-            key[len('features.'):]: value
-            for key, value in state_dict.items()
-            if key.startswith('features.')
-            and int(key.split('.')[1]) < len(self.vgg_layers)
-        }
         try:
-            self.vgg_layers.load_state_dict(feature_state)
-        except RuntimeError as error:
-            raise RuntimeError(
-                f'{path} is not a torchvision VGG19 state dict '
+            state_dict = torch.load(
+                path, map_location='cpu', weights_only=True)
+        except Exception as error:  # any unpickling failure
+            raise CheckpointError(
+                f'{path} cannot be read as torchvision\'s VGG19 state dict '
                 f'({VGG19_WEIGHTS_FILE}): {error}') from error
+        if not isinstance(state_dict, Mapping):
+            raise CheckpointError(
+                f'{path} is not a state dict (torchvision\'s '
+                f'{VGG19_WEIGHTS_FILE} is one)')
+        prefix = 'features.'
+        feature_state = {
+            key[len(prefix):]: value
+            for key, value in state_dict.items() if key.startswith(prefix)
+        }
+        # Layers past the deepest used one are not built: leave them out.
+        feature_state = {
+            key: value
+            for key, value in feature_state.items()
+            if not key.split('.')[0].isdigit()
+            or int(key.split('.')[0]) < len(self.vgg_layers)
+        }
+        load_state_dict_strictly(
+            self.vgg_layers, feature_state, path,
+            f'VGG19 features 0-{len(self.vgg_layers) - 1} (keys '
+            f'"{prefix}*" of torchvision\'s {VGG19_WEIGHTS_FILE})')
 
 
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:

@@ -3,6 +3,8 @@ import pytest
 import torch
 import torchvision.models.vgg as tv_vgg
 
+from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
+                                                    CheckpointMismatchError)
 from ratenet_plugin.models.losses import (VGG19_WEIGHTS_FILE,
                                           VGG19PerceptualLoss)
 from ratenet_plugin.models.losses.vgg19_perceptual_loss import (
@@ -66,9 +68,31 @@ def test_loads_from_the_torch_hub_cache(tmp_path, monkeypatch):
 
 
 def test_wrong_file_says_so(tmp_path):
+    """A missing layer or a wrong shape stops, naming the file and keys."""
     path = tmp_path / 'not_vgg.pth'
     torch.save({'features.0.weight': torch.zeros(1)}, path)
-    with pytest.raises(RuntimeError, match='not a torchvision VGG19'):
+    with pytest.raises(CheckpointMismatchError) as error:
+        VGG19PerceptualLoss(LAYERS, pretrained=str(path)).init_weights()
+    message = str(error.value)
+    assert str(path) in message and 'VGG19' in message
+    assert 'missing: 0.bias, 2.bias' in message
+    assert '0.weight [1] vs [64, 3, 3, 3]' in message
+
+
+def test_vgg_file_with_a_layer_missing_is_refused(tmp_path):
+    path = tmp_path / 'vgg19.pth'
+    _save_vgg19(path)
+    state = torch.load(path)
+    del state['features.5.weight']
+    torch.save(state, path)
+    with pytest.raises(CheckpointMismatchError, match='missing: 5.weight'):
+        VGG19PerceptualLoss(LAYERS, pretrained=str(path)).init_weights()
+
+
+def test_unreadable_vgg_file_is_a_checkpoint_error(tmp_path):
+    path = tmp_path / 'vgg19.pth'
+    path.write_text('not a checkpoint')
+    with pytest.raises(CheckpointError, match='cannot be read'):
         VGG19PerceptualLoss(LAYERS, pretrained=str(path)).init_weights()
 
 
