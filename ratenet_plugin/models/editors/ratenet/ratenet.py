@@ -53,12 +53,15 @@ class RATENet(BaseModel):
 
     Args:
         generator (dict): Config of :class:`RATEGenerator`.
-        shape_discriminator (dict): Config of D_S
+        shape_discriminator (dict, optional): Config of D_S
             (:class:`PoseShapeDiscriminator`).
-        appearance_discriminator (dict): Config of D_A
+        appearance_discriminator (dict, optional): Config of D_A
             (:class:`AppearanceDiscriminator`).
-        perceptual_loss (dict): Config of :class:`VGG19PerceptualLoss`
-            (layers, layer weights and the VGG19 weight file).
+        perceptual_loss (dict, optional): Config of
+            :class:`VGG19PerceptualLoss` (layers, layer weights and the
+            VGG19 weight file). These three are None together for a model
+            that only generates (test and inference, e.g. PATN's converted
+            weights, whose file holds G_P only); it cannot train.
         gan_type (str): ``GANLoss`` type. Defaults to ``'lsgan'`` (PATN).
         lambda_recon (float): Weight of L_recon. Defaults to 10.
         lambda_per (float): Weight of L_per. Defaults to 5.
@@ -82,9 +85,9 @@ class RATENet(BaseModel):
 
     def __init__(self,
                  generator: dict,
-                 shape_discriminator: dict,
-                 appearance_discriminator: dict,
-                 perceptual_loss: dict,
+                 shape_discriminator: Optional[dict],
+                 appearance_discriminator: Optional[dict],
+                 perceptual_loss: Optional[dict],
                  *,
                  gan_type: str = 'lsgan',
                  lambda_recon: float = 10.0,
@@ -103,9 +106,22 @@ class RATENet(BaseModel):
                 if data_preprocessor is None else data_preprocessor),
             init_cfg=init_cfg)
         self.generator = MODELS.build(generator)
-        self.shape_discriminator = MODELS.build(shape_discriminator)
-        self.appearance_discriminator = MODELS.build(appearance_discriminator)
-        self.perceptual_loss = MODELS.build(perceptual_loss)
+        training_parts = (shape_discriminator, appearance_discriminator,
+                          perceptual_loss)
+        if any(part is None for part in training_parts) and any(
+                part is not None for part in training_parts):
+            raise ValueError(
+                'shape_discriminator, appearance_discriminator and '
+                'perceptual_loss are given together (a model that trains) '
+                'or are all None (a model that only generates)')
+        #: False for a generation-only model (no discriminators or losses).
+        self.can_train = perceptual_loss is not None
+        self.shape_discriminator = (
+            MODELS.build(shape_discriminator) if self.can_train else None)
+        self.appearance_discriminator = (
+            MODELS.build(appearance_discriminator) if self.can_train else None)
+        self.perceptual_loss = (
+            MODELS.build(perceptual_loss) if self.can_train else None)
         self.gan_loss = GANLoss(gan_type=gan_type)
         self.lambda_recon = lambda_recon
         self.lambda_per = lambda_per
@@ -119,10 +135,10 @@ class RATENet(BaseModel):
         if channels_last:
             convert_to_channels_last(self)
         if torch_compile:
-            compile_in_place([
-                self.generator, self.shape_discriminator,
-                self.appearance_discriminator, self.perceptual_loss.vgg
-            ], torch_compile)
+            compile_in_place([self.generator] + ([
+                self.shape_discriminator, self.appearance_discriminator,
+                self.perceptual_loss.vgg
+            ] if self.can_train else []), torch_compile)
 
     def init_weights(self) -> None:
         """Initialise (or load) the weights; with ``channels_last`` they
@@ -281,6 +297,10 @@ class RATENet(BaseModel):
                      optim_wrapper: OptimWrapperDict) -> Tensors:
         """Run the update called ``name``: ``'pose_transfer'``, ``'joint'``
         or ``'discriminator'`` (see the methods above)."""
+        if not self.can_train:
+            raise RuntimeError(
+                'This RATENet only generates (no discriminators or '
+                'perceptual loss in its config): train with a full config')
         if name == 'pose_transfer':
             return self.train_pose_transfer(data, optim_wrapper)
         if name == 'joint':
