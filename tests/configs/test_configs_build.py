@@ -100,7 +100,8 @@ def test_ablations_differ_from_the_full_model_only_where_table_2_says():
     assert [c[0] for c in pb_only.train_cfg.cycle] == ['joint', 'discriminator']
     pb_fixed = load('ratenet_pb-fixed_deepfashion.py')
     assert pb_fixed.model.generator.freeze_pose_transfer is True
-    assert pb_fixed.model.generator.pose_transfer.init_cfg.type == 'Pretrained'
+    assert pb_fixed.model.generator.pose_transfer.init_cfg.type == \
+        'StrictPretrained'
     texture64 = load('ratenet_texture64dim_deepfashion.py')
     assert texture64.model.generator.texture_enhancer.texture_dim == 64
     assert texture64.model.generator.pose_transfer == full.model.generator.pose_transfer
