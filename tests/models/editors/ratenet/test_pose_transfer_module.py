@@ -91,9 +91,15 @@ def test_downsample_padding_is_an_explicit_option(padding):
     for encoder in (module.image_encoder, module.pose_encoder):
         for layer in encoder[1:]:
             assert layer.conv.stride == (2, 2)
-            assert layer.conv.padding_mode == padding
+            if padding == 'zeros':  # inside the convolution
+                assert not layer.with_explicit_padding
+                assert layer.conv.padding == (1, 1)
+            else:  # a padding layer before it
+                assert isinstance(layer.padding_layer,
+                                  torch.nn.ReflectionPad2d)
+                assert layer.conv.padding == (0, 0)
         # The 7x7 stem is reflection-padded either way (PATN).
-        assert encoder[0].padding_layer is not None
+        assert isinstance(encoder[0].padding_layer, torch.nn.ReflectionPad2d)
     with pytest.raises(ValueError, match='downsample_padding'):
         PoseTransferModule(downsample_padding='replicate')
 
@@ -104,9 +110,10 @@ def test_patn_layout_is_patns_generator():
     assert module.feature_channels == 256 and len(module.up_blocks) == 2
     assert len(module.pat_blocks) == 9
     assert isinstance(module.image_encoder[0].activate, torch.nn.ReLU)
-    assert module.image_encoder[1].conv.padding_mode == 'zeros'
+    assert module.image_encoder[1].conv.padding == (1, 1)
+    assert not module.image_encoder[1].with_explicit_padding
     # PATN's parameter count less its biases before InstanceNorm.
-    assert sum(p.numel() for p in module.parameters()) == 41_361_283
+    assert sum(p.numel() for p in module.parameters()) == 41_347_971
 
 
 def test_rejects_zero_blocks():

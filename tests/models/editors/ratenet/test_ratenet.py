@@ -273,3 +273,24 @@ def test_optim_wrappers_from_mmagic_constructor(model, batch):
     model.train_pose_transfer(batch, wrappers)
     assert changed(model, before) == params_of(model,
                                                'generator.pose_transfer.')
+
+
+def test_generation_only_model_holds_the_generator_alone():
+    """No discriminators or losses: what a G_P-only file (PATN's converted
+    weights) loads into strictly; it generates but cannot train."""
+    cfg = tiny_model_cfg(texture=False)
+    cfg.update(shape_discriminator=None, appearance_discriminator=None,
+               perceptual_loss=None)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    assert not model.can_train
+    assert all(key.startswith('generator.pose_transfer.')
+               for key in model.state_dict())
+    batch = model.data_preprocessor(raw_batch(), training=False)
+    samples = model(**batch, mode='predict')
+    assert samples[0].pred_img.shape == (3, 32, 22)
+    with pytest.raises(RuntimeError, match='only generates'):
+        model.train_update('joint', batch, optim_wrappers(build_model()))
+    cfg['perceptual_loss'] = tiny_model_cfg()['perceptual_loss']
+    with pytest.raises(ValueError, match='all None'):
+        MODELS.build(cfg)

@@ -77,6 +77,27 @@ def test_mismatched_texture_enhancer_raises():
         MODELS.build(cfg)
 
 
+def test_texture_enhancer_decoder_follows_a_shallower_pose_transfer():
+    """PATN's G_P (F_t at 1/4) + the paper's G_t encoder (3 down-samplings):
+    G_t's decoder up-samples twice."""
+    cfg = tiny_generator_cfg()
+    cfg['pose_transfer'].update(num_downsamples=2, act_cfg=dict(type='ReLU'),
+                                downsample_padding='zeros')
+    cfg['texture_enhancer'].update(num_upsamples=2)
+    torch.manual_seed(0)
+    generator = MODELS.build(cfg)
+    generator.init_weights()
+    assert generator.texture_enhancer.num_downsamples == 3
+    assert len(generator.texture_enhancer.up_blocks) == 2
+    out = generator(*_inputs())
+    assert out['feature'].shape == (2, 16, 8, 6)
+    assert out['residual'].shape == out['coarse'].shape == (2, 3, 32, 22)
+    # Without num_upsamples the decoder would up-sample 3 times: refused.
+    cfg['texture_enhancer'].pop('num_upsamples')
+    with pytest.raises(ValueError, match=r'num_upsamples \(3'):
+        MODELS.build(cfg)
+
+
 def test_freeze_pose_transfer():
     generator = _build(freeze_pose_transfer=True, dropout=0.5)
     generator.train()
