@@ -1,6 +1,5 @@
 """PATN's generator weights -> our G_P: key mapping, equivalence, refusals."""
-import subprocess
-import sys
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -148,9 +147,10 @@ def test_wrong_files_are_refused_with_a_listing():
     assert 'missing: model.att.1.conv_block_stream1.6.weight' in message
 
     # Channels of another size (e.g. a file of another ngf).
-    with pytest.raises(PATNCheckpointError, match=r'wrong shapes \(file vs '
-                       r'network\): model.stream1_down.1.weight \[8, 3, 7, 7\]'
-                       r' vs \[16, 3, 7, 7\]'):
+    with pytest.raises(PATNCheckpointError, match=r'33 wrong shapes; wrong '
+                       r'shapes \(file vs network\): .*model.att.0.'
+                       r'conv_block_stream1.1.weight \[32, 32, 3, 3\] vs '
+                       r'\[64, 64, 3, 3\]'):
         convert_patn_state_dict(patn_state, 'netG.pth', base_channels=16,
                                 num_blocks=2)
     # One PAT block more than the file has.
@@ -184,24 +184,25 @@ def test_files_that_are_not_state_dicts(tmp_path):
         convert_patn_checkpoint(str(ours), str(tmp_path / 'o.pth'))
 
 
-def run_tool(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable,
-         str(ROOT / 'tools' / 'convert_patn_checkpoint.py'), *args],
-        capture_output=True,
-        text=True,
-        cwd=str(ROOT),
-        timeout=300)
+def load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'convert_patn_checkpoint',
+        ROOT / 'tools' / 'convert_patn_checkpoint.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_cli_converts_a_full_size_file_and_refuses_a_discriminator(tmp_path):
+def test_cli_converts_a_full_size_file_and_refuses_a_discriminator(
+        tmp_path, capsys):
     torch.manual_seed(0)
     src = tmp_path / 'latest_net_netG.pth'
     torch.save(PATNGenerator().state_dict(), src)
     out = tmp_path / 'converted.pth'
-    done = run_tool(str(src), str(out))
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    tool = load_tool()
+    capsys.readouterr()
+    assert tool.main([str(src), str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
     assert ('model.stream1_down.1.weight -> '
             'generator.pose_transfer.image_encoder.0.conv.weight') in lines
     assert ('model.stream1_down.1.bias dropped: bias before InstanceNorm '
@@ -212,8 +213,9 @@ def test_cli_converts_a_full_size_file_and_refuses_a_discriminator(tmp_path):
 
     disc = tmp_path / 'latest_net_netD_PB.pth'
     torch.save(PATNResnetDiscriminator(21, ndf=8).state_dict(), disc)
-    done = run_tool(str(disc), str(tmp_path / 'x.pth'))
-    assert done.returncode == 2
-    assert done.stderr.startswith(f'error: {disc} does not match PATN')
-    assert 'missing: model.att.0.conv_block_stream1.1.bias' in done.stderr
+    assert tool.main([str(disc), str(tmp_path / 'x.pth')]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f'error: {disc} does not match PATN')
+    assert '90 missing, 18 unexpected' in error
+    assert 'missing: model.att.0.conv_block_stream1.1.bias' in error
     assert not (tmp_path / 'x.pth').exists()
