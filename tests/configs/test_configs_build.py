@@ -22,7 +22,7 @@ def test_configs_were_found():
 
 def without_pretrained_files(model_cfg: dict) -> dict:
     """Networks that read local weights in init_weights are built randomly."""
-    if 'perceptual_loss' in model_cfg:
+    if model_cfg.get('perceptual_loss') is not None:
         model_cfg['perceptual_loss']['pretrained'] = None
     return model_cfg
 
