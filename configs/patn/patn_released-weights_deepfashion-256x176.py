@@ -4,7 +4,8 @@
 # discriminators or losses, and the converted file holds G_P only.
 #   python tools/convert_patn_checkpoint.py latest_net_netG.pth \
 #       checkpoints/patn_deepfashion_converted.pth
-#   python tools/test.py configs/patn/patn_released-weights_deepfashion-256x176.py \
+#   python tools/test.py \
+#       configs/patn/patn_released-weights_deepfashion-256x176.py \
 #       checkpoints/patn_deepfashion_converted.pth
 # (docs/patn.md). Data: PATN's split, as the RATE-Net configs.
 _base_ = [

@@ -14,7 +14,9 @@ def test_generator_has_patns_keys_and_size():
         'model.stream1_down.1.weight', 'model.stream1_down.1.bias',
         'model.stream1_down.4.weight', 'model.stream1_down.4.bias'
     ]
-    assert keys[-2:] == ['model.stream1_up.7.weight', 'model.stream1_up.7.bias']
+    assert keys[-2:] == [
+        'model.stream1_up.7.weight', 'model.stream1_up.7.bias'
+    ]
     # 41.4M parameters (counted from PATN's layer list).
     assert sum(p.numel() for p in generator.parameters()) == 41_358_019
 

@@ -81,9 +81,10 @@ def converted(tmp_path) -> Path:
     return out
 
 
-def pb_fixed_config(data_root: str, checkpoint: Path, work_dir: Path) -> Config:
-    """The PB Fixed config, shrunk: one 1-1-3-less cycle (joint x1,
-    discriminator x3) on the tiny synthetic set."""
+def pb_fixed_config(data_root: str, checkpoint: Path,
+                    work_dir: Path) -> Config:
+    """The PB Fixed config, shrunk: one cycle (joint x1, discriminator
+    x3) on the tiny synthetic set."""
     cfg = Config.fromfile(str(PB_FIXED))
     cfg.work_dir = str(work_dir)
     generator = cfg.model.generator

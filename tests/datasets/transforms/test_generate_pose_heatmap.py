@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from mmagic.registry import TRANSFORMS
 
-from ratenet_plugin.datasets import (GeneratePoseHeatmap, keypoints_to_heatmaps,
+from ratenet_plugin.datasets import (GeneratePoseHeatmap,
+                                    keypoints_to_heatmaps,
                                     keypoints_to_patn_heatmaps)
 
 

@@ -149,30 +149,26 @@ def convert_patn_state_dict(
     """
     target = build_patn_layout_module(**layout_overrides)
     expected = target.state_dict()
-    converted: Dict[str, torch.Tensor] = {}
-    mapped: List[Tuple[str, str]] = []
-    dropped: List[Tuple[str, str]] = []
+    mapped: List[Tuple[str, str]] = []  # (PATN key, our key)
+    dropped: List[Tuple[str, str]] = []  # (PATN key, reason)
     required: Dict[str, Tuple[int, ...]] = {}  # PATN key -> expected shape
-    optional = set()
+    optional = set()  # PATN keys that may be present, and are dropped
     for conv in patn_conv_mappings(target.num_downsamples,
                                    len(target.pat_blocks)):
-        out_channels = target.get_submodule(conv.ours).out_channels
-        weight = f'{conv.ours}.weight'
-        required[f'{conv.patn}.weight'] = tuple(expected[weight].shape)
-        required[f'{conv.patn}.bias'] = (out_channels, )
-        if f'{conv.patn}.weight' in patn_state:
-            converted[weight] = patn_state[f'{conv.patn}.weight']
-            mapped.append((f'{conv.patn}.weight', weight))
+        patn_weight, patn_bias = f'{conv.patn}.weight', f'{conv.patn}.bias'
+        our_weight = f'{conv.ours}.weight'
+        required[patn_weight] = tuple(expected[our_weight].shape)
+        required[patn_bias] = (target.get_submodule(conv.ours).out_channels, )
+        mapped.append((patn_weight, our_weight))
         if conv.norm is None:
-            if f'{conv.patn}.bias' in patn_state:
-                converted[f'{conv.ours}.bias'] = patn_state[f'{conv.patn}.bias']
-                mapped.append((f'{conv.patn}.bias', f'{conv.ours}.bias'))
+            mapped.append((patn_bias, f'{conv.ours}.bias'))
         else:
-            dropped.append((f'{conv.patn}.bias',
-                            'bias before InstanceNorm (cancelled by it)'))
-            optional.update(f'{conv.norm}.{name}' for name in NORM_BUFFERS)
-    dropped += [(key, 'InstanceNorm running statistic (unused)')
-                for key in sorted(optional) if key in patn_state]
+            dropped.append(
+                (patn_bias, 'bias before InstanceNorm (cancelled by it)'))
+            norm_buffers = [f'{conv.norm}.{name}' for name in NORM_BUFFERS]
+            optional.update(norm_buffers)
+            dropped += [(key, 'InstanceNorm running statistic (unused)')
+                        for key in norm_buffers]
     dropped = [(key, why) for key, why in dropped if key in patn_state]
 
     file_shapes = {
@@ -189,7 +185,8 @@ def convert_patn_state_dict(
             if key in patn_state and file_shapes.get(key) != shape))
     if mismatch:
         hint = ''
-        if not any(key.startswith('model.stream1_down.') for key in patn_state):
+        if not any(key.startswith('model.stream1_down.')
+                   for key in patn_state):
             hint = (' (no model.stream1_down.* key: not a PATN generator; '
                     'PATN\'s discriminators are the netD_PB/netD_PP files, '
                     'the generator is latest_net_netG.pth)')
@@ -200,6 +197,7 @@ def convert_patn_state_dict(
                 f'(num_downsamples={layout["num_downsamples"]}, '
                 f'num_blocks={layout["num_blocks"]}, base_channels='
                 f'{layout["base_channels"]}, dropout on)', mismatch) + hint)
+    converted = {ours: patn_state[patn] for patn, ours in mapped}
     assert set(converted) == set(expected), 'PATN key table incomplete'
     return converted, ConversionReport(mapped, dropped)
 
@@ -218,8 +216,8 @@ def read_patn_state_dict(path: str) -> Dict[str, torch.Tensor]:
     try:
         state = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as error:  # any unpickling failure: not such a file
-        raise CheckpointError(
-            f'{path} cannot be read as a PyTorch state dict: {error}') from error
+        raise CheckpointError(f'{path} cannot be read as a PyTorch state '
+                              f'dict: {error}') from error
     if isinstance(state, Mapping) and 'state_dict' in state:
         raise CheckpointError(
             f'{path} is a training checkpoint (it has a "state_dict" entry), '
