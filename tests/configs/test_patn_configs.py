@@ -15,8 +15,9 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 from ratenet_plugin.analysis.patn_reference import PATNGenerator
-from ratenet_plugin.apis import read_patn_annotation, save_keypoints_json
 from ratenet_plugin.fileio.checkpoint_file import CheckpointMismatchError
+from ratenet_plugin.fileio.keypoint_json import write_keypoint_json
+from ratenet_plugin.fileio.patn_csv import read_annotation_keypoints
 from ratenet_plugin.models.editors.ratenet.patn_conversion import (
     POSE_TRANSFER_PREFIX, convert_patn_checkpoint)
 from ratenet_plugin.models.editors.ratenet.pose_transfer_module import \
@@ -224,9 +225,11 @@ def test_test_and_infer_tools_run_the_patn_config(tiny_data_root, converted,
     with open(root / 'fasion-resize-pairs-test.csv') as f:
         source, target = next(csv.DictReader(f)).values()
     source_pose = tmp_path / 'source.json'
-    save_keypoints_json(
-        str(source_pose), read_patn_annotation(str(annotations), source),
-        image_size=frame_of(tiny_data_root))
+    frame = frame_of(tiny_data_root)
+    write_keypoint_json(
+        str(source_pose),
+        read_annotation_keypoints(str(annotations), source, frame),
+        image_size=frame)
     result = tmp_path / 'result.png'
     assert load_tool('infer').main([
         '--config', str(config), '--checkpoint', str(converted), '--source',
