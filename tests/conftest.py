@@ -93,3 +93,27 @@ def tiny_config_file(tmp_path, tiny_data_root):
         return str(path)
 
     return write
+
+
+@pytest.fixture(scope='session')
+def tiny_model_files(tmp_path_factory, tiny_data_root):
+    """``(config file, checkpoint)``: the tiny config (32x22 results) and a
+    randomly initialised model of it, saved as MMEngine's CheckpointHook
+    does; for inference tests that need files, not objects."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    import ratenet_plugin  # noqa: F401  (registers the models)
+    from ratenet_plugin.registry import MODELS
+
+    folder = tmp_path_factory.mktemp('tiny_model')
+    config = folder / 'ratenet_tiny.py'
+    config.write_text(tiny_config_text(tiny_data_root))
+    init_default_scope('mmagic')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(str(config)).model)
+    model.init_weights()
+    checkpoint = folder / 'iter_3.pth'
+    torch.save(dict(meta=dict(), state_dict=model.state_dict()), checkpoint)
+    return str(config), str(checkpoint)

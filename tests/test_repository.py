@@ -33,7 +33,7 @@ def test_every_requirement_is_pinned_in_the_lock_file():
         for line in (ROOT / 'requirements' / 'constraints.txt').read_text().splitlines()
         if '==' in line and not line.startswith('#')
     }
-    for name in ('runtime.txt', 'tests.txt'):
+    for name in ('runtime.txt', 'demo.txt', 'tests.txt'):
         for line in (ROOT / 'requirements' / name).read_text().splitlines():
             requirement = re.split(r'[<>=;#\[ ]', line.strip())[0]
             if requirement:

@@ -28,6 +28,10 @@ env_works() {
   "$VENV/bin/python" -c "import ratenet_plugin, mmagic.models, mmcv.ops" >/dev/null 2>&1
 }
 
+# The web app's browser test needs Chromium (a system package, not in .venv);
+# never fatal: without root/apt the test is skipped with the reason.
+bash "$ROOT/tools/setup_browser.sh"
+
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$(stamp_of_requirements)" ]] && env_works; then
   log "environment at $VENV is up to date"
   exit 0
@@ -56,8 +60,9 @@ if ! mmcv_ops_work; then
   fi
 fi
 
-log "installing runtime and test requirements"
-"${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
+log "installing runtime, web app and test requirements"
+"${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/demo.txt" \
+  -r "$ROOT/requirements/tests.txt"
 log "installing ratenet_plugin (editable)"
 "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
 

@@ -1,0 +1,93 @@
+"""Write the web app's bundled examples into ``demo/examples/``.
+
+    python demo/make_ratenet_examples.py
+
+* ``sources/astronaut.jpg``: scikit-image's astronaut photo (NASA, public
+  domain), 256x256, for MediaPipe to find the person in;
+* ``sources/synthetic_<k>.png`` + ``.json``: two people of the synthetic
+  set's held-out identities (the demo model never trained on them), drawn at
+  256x176, with their keypoints (MediaPipe does not see these figures as
+  people, so the app uses the bundled keypoints for these exact images);
+* ``poses/<k>_<view>.json``: the pose gallery, coco18 keypoints of other
+  held-out images (front, side and back views).
+
+Everything comes from the synthetic generator with the demo config's seed, so
+rerunning the script reproduces the files.
+"""
+import argparse
+import os
+import os.path as osp
+import re
+import sys
+import tempfile
+
+import cv2
+from skimage import data
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from ratenet_plugin.apis import save_keypoints_json  # noqa: E402
+from ratenet_plugin.datasets.patn_format import read_annotation_csv  # noqa
+from ratenet_plugin.datasets.synthetic import \
+    generate_synthetic_deepfashion  # noqa: E402
+
+SIZE = (256, 176)  # (H, W): DeepFashion's frame
+# The demo config's synthetic set (configs/ratenet/ratenet_demo.py).
+SYNTHETIC = dict(num_identities=30, poses_per_identity=8,
+                 num_test_identities=4, seed=0)
+NUM_SOURCES = 2
+NUM_POSES = 6
+
+
+def write_examples(out_dir: str) -> None:
+    sources, poses = osp.join(out_dir, 'sources'), osp.join(out_dir, 'poses')
+    os.makedirs(sources, exist_ok=True)
+    os.makedirs(poses, exist_ok=True)
+    astronaut = cv2.resize(data.astronaut(), (256, 256),
+                           interpolation=cv2.INTER_AREA)
+    cv2.imwrite(osp.join(sources, 'astronaut.jpg'), astronaut[..., ::-1],
+                [cv2.IMWRITE_JPEG_QUALITY, 90])
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_synthetic_deepfashion(
+            tmp, height=SIZE[0], width=SIZE[1], image_format='png',
+            **SYNTHETIC)
+        rows = read_annotation_csv(
+            osp.join(tmp, 'fasion-resize-annotation-test.csv'))
+        # Names end in <pose index><view>.png, e.g. ...01_1front.png; the
+        # first image of the first identities are the sources.
+        parts = [re.search(r'_(\d+)([a-z]+)\.png$', row.name) for row in rows]
+        firsts = [row for row, m in zip(rows, parts)
+                  if m.group(1) == '1'][:NUM_SOURCES]
+        for k, row in enumerate(firsts, 1):
+            image = cv2.imread(osp.join(tmp, 'test', row.name))
+            cv2.imwrite(osp.join(sources, f'synthetic_{k}.png'), image,
+                        [cv2.IMWRITE_PNG_COMPRESSION, 9])
+            save_keypoints_json(
+                osp.join(sources, f'synthetic_{k}.json'), row.keypoints, SIZE)
+        # Gallery: the remaining held-out poses, every view in turn.
+        by_view = {}
+        for row, match in zip(rows, parts):
+            if row.name not in {first.name for first in firsts}:
+                by_view.setdefault(match.group(2), []).append(row)
+        chosen = []
+        while len(chosen) < NUM_POSES and any(by_view.values()):
+            for view in sorted(by_view):
+                if by_view[view] and len(chosen) < NUM_POSES:
+                    chosen.append((view, by_view[view].pop(0)))
+        for k, (view, row) in enumerate(chosen, 1):
+            save_keypoints_json(
+                osp.join(poses, f'{k}_{view}.json'), row.keypoints, SIZE)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--out-dir',
+        default=osp.join(osp.dirname(osp.abspath(__file__)), 'examples'),
+        help='default: demo/examples next to this script')
+    write_examples(parser.parse_args().out_dir)
+
+
+if __name__ == '__main__':
+    main()

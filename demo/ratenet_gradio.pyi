@@ -1,0 +1,213 @@
+"""RATE-Net in the browser: a person's photo + a target pose -> that person in
+that pose.
+
+    python demo/ratenet_gradio.py        # demo config, newest checkpoint in
+                                         # work_dirs/ratenet_demo/
+    python demo/ratenet_gradio.py --config CONFIG --checkpoint CKPT \
+        [--device cuda] [--host 127.0.0.1] [--port 7860]
+
+Then open http://127.0.0.1:7860. The page takes a source photo (upload or
+an example) and a target pose from the bundled gallery, from another photo
+(extracted with MediaPipe) or from a keypoint JSON, and shows the result at
+the model's size and the ``source | target pose | result`` panel.
+
+This file only lays the page out; what a click does is
+:class:`ratenet_plugin.apis.web_app.PoseTransferApp`. The page runs offline:
+Gradio's analytics are off, the theme uses local fonts, and a
+Content-Security-Policy keeps the browser from loading anything the app does
+not serve itself (Gradio's page would otherwise fetch a script from a CDN).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+# Before gradio is imported: no usage statistics, no version check online.
+os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
+
+import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from ratenet_plugin.apis.inferencer import RATENetInferencer  # noqa: E402
+from ratenet_plugin.apis.web_app import (POSE_FROM_GALLERY,  # noqa: E402
+                                         POSE_FROM_JSON, POSE_FROM_PHOTO,
+                                         PoseTransferApp, newest_checkpoint,
+                                         no_checkpoint_message)
+
+CONFIG = 'configs/ratenet/ratenet_demo.py'
+WORK_DIR = 'work_dirs/ratenet_demo'
+TRAIN_COMMAND = f'.venv/bin/python tools/train.py {CONFIG}'
+EXAMPLES_DIR = osp.join(ROOT, 'demo', 'examples')
+# Everything from the app itself; inline scripts and styles are Gradio's.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "media-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self'")
+LOCAL_FONTS = dict(
+    font=['ui-sans-serif', 'system-ui', 'sans-serif'],
+    font_mono=['ui-monospace', 'monospace'])
+
+
+class SameOriginOnly:
+    """ASGI middleware: every HTTP response carries the page's
+    Content-Security-Policy."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope['type'] != 'http':
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message) -> None:
+            if message['type'] == 'http.response.start':
+                message['headers'] = list(message.get('headers', [])) + [
+                    (b'content-security-policy',
+                     CONTENT_SECURITY_POLICY.encode())
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
+
+from gradio.events import Dependency
+
+class PhotoInput(gr.Image):
+    """An image upload whose file goes to the app unread (``gr.Image``
+    would decode it first and fail with a bare "Error" on a file that is not
+    an image); the app decodes it and says what is wrong."""
+    is_template = True  # drawn by the page as a plain gr.Image
+
+    def preprocess(self, payload):
+        return None if payload is None else str(payload.path)
+
+
+def build_page(app: PoseTransferApp) -> gr.Blocks:
+    """The page: inputs on the left, the target pose in the middle, results
+    on the right."""
+    with gr.Blocks(
+            title='RATE-Net pose transfer',
+            theme=gr.themes.Default(**LOCAL_FONTS),
+            analytics_enabled=False) as page:
+        gr.Markdown('# RATE-Net: a person in a new pose\nChoose a photo of '
+                    'a person and a target pose, then press **Generate**.')
+        if not app.ready:
+            gr.Markdown(app.setup_message, elem_id='setup-message')
+        pose_from = gr.State(POSE_FROM_GALLERY)
+        gallery_index = gr.State(None)
+        with gr.Row():
+            with gr.Column():
+                source = PhotoInput(
+                    label='Source photo', type='filepath',
+                    sources=['upload'], elem_id='source')
+                gr.Examples([[path] for path in app.example_photos],
+                            inputs=[source], label='Example photos')
+            with gr.Column():
+                with gr.Tabs():
+                    with gr.Tab('Pose gallery') as gallery_tab:
+                        gallery = gr.Gallery(
+                            app.gallery_items(), label='Click a pose',
+                            columns=3, allow_preview=False,
+                            elem_id='pose-gallery')
+                        chosen = gr.Markdown('No pose chosen yet.',
+                                             elem_id='chosen-pose')
+                    with gr.Tab('Pose from a photo') as photo_tab:
+                        pose_photo = PhotoInput(
+                            label='Photo of someone in the target pose',
+                            type='filepath', sources=['upload'],
+                            elem_id='pose-photo')
+                    with gr.Tab('Keypoint JSON') as json_tab:
+                        pose_json = gr.File(
+                            label='coco18 or OpenPose keypoint JSON',
+                            file_types=['.json'], type='filepath',
+                            elem_id='pose-json')
+                generate = gr.Button('Generate', variant='primary',
+                                     elem_id='generate')
+            with gr.Column():
+                result = gr.Image(label='Result (model size)', format='png',
+                                  interactive=False, elem_id='result')
+                panel = gr.Image(label='source | target pose | result',
+                                 format='png', interactive=False,
+                                 elem_id='panel')
+                message = gr.Markdown(elem_id='message')
+
+        for tab, name in ((gallery_tab, POSE_FROM_GALLERY),
+                          (photo_tab, POSE_FROM_PHOTO), (json_tab,
+                                                         POSE_FROM_JSON)):
+            tab.select(lambda name=name: name, None, pose_from)
+
+        def choose_pose(event: gr.SelectData):
+            return event.index, f'Pose: **{app.gallery[event.index].name}**'
+
+        gallery.select(choose_pose, None, [gallery_index, chosen])
+
+        def run(*inputs):
+            answer = app.generate(*inputs)
+            return answer.result, answer.panel, answer.message
+
+        generate.click(
+            run, [source, pose_from, gallery_index, pose_photo, pose_json],
+            [result, panel, message])
+    return page
+
+
+def build_app(args: argparse.Namespace) -> PoseTransferApp:
+    """The model from the arguments, or an app that explains how to get
+    one."""
+    checkpoint = args.checkpoint or newest_checkpoint(args.work_dir)
+    if checkpoint is None:
+        return PoseTransferApp(
+            None, EXAMPLES_DIR,
+            no_checkpoint_message(args.work_dir, args.config, TRAIN_COMMAND))
+    inferencer = RATENetInferencer(
+        args.config, checkpoint, args.device, crop=args.crop)
+    return PoseTransferApp(inferencer, EXAMPLES_DIR)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='RATE-Net web app: a photo + a target pose -> the '
+        'person in that pose')
+    parser.add_argument('--config', default=osp.join(ROOT, CONFIG),
+                        help=f'model config (default: {CONFIG})')
+    parser.add_argument(
+        '--checkpoint', help='checkpoint (default: the newest *.pth in '
+        '--work-dir)')
+    parser.add_argument('--work-dir', default=osp.join(ROOT, WORK_DIR),
+                        help=f'where to look for checkpoints (default: '
+                        f'{WORK_DIR})')
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    parser.add_argument(
+        '--crop', choices=['person', 'full'], default='person',
+        help='crop around the person (default) or letterbox the whole image')
+    parser.add_argument(
+        '--host', default='127.0.0.1',
+        help='address to serve on (default: 127.0.0.1, this machine only)')
+    parser.add_argument('--port', type=int, default=7860,
+                        help='port (default: 7860)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    try:
+        app = build_app(args)
+    except (FileNotFoundError, ValueError) as err:  # config or checkpoint
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)
+    # Gradio checks that it can reach itself; never through a proxy.
+    os.environ['NO_PROXY'] = os.environ['no_proxy'] = ','.join(
+        filter(None, [os.environ.get('NO_PROXY'), '127.0.0.1', 'localhost']))
+    build_page(app).queue().launch(
+        server_name=args.host,
+        server_port=args.port,
+        show_api=False,
+        app_kwargs=dict(middleware=[Middleware(SameOriginOnly)]))
+
+
+if __name__ == '__main__':
+    main()

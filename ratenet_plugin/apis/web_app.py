@@ -1,0 +1,280 @@
+"""What the web app does, without the page (``demo/ratenet_gradio.py`` only
+lays it out).
+
+:class:`PoseTransferApp` answers the page's clicks: it reads the uploads
+(a source photo, a target pose from the bundled gallery, from another photo
+or from a keypoint JSON), runs :class:`RATENetInferencer` and returns the
+result, the ``source | target pose | result`` panel and a message for the
+page. Every problem a user can fix (a file that is not an image, a photo
+without a person, a malformed JSON, no checkpoint yet) becomes that message,
+naming the uploaded file by its own name; nothing raises into the web
+server, so the app keeps serving. Unexpected errors are logged with their
+traceback on the server and reported in one line.
+
+Bundled examples (``demo/examples``, see ``demo/make_ratenet_examples.py``):
+``sources/*.png|jpg`` are example photos, each optionally with a ``.json``
+of its keypoints beside it (used when that exact image is the source, for
+figures MediaPipe does not see as people); ``poses/*.json`` are the pose
+gallery, drawn as skeletons.
+"""
+import glob
+import hashlib
+import logging
+import os.path as osp
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import cv2
+import numpy as np
+
+from .inferencer import RATENetInferencer
+from .keypoint_io import PoseKeypoints, load_keypoints_json
+from .pose_drawing import draw_pose
+from .pose_extraction import has_person
+
+logger = logging.getLogger(__name__)
+
+#: Where the target pose comes from (the page's tabs).
+POSE_FROM_GALLERY = 'gallery'
+POSE_FROM_PHOTO = 'photo'
+POSE_FROM_JSON = 'json'
+POSE_SOURCES = (POSE_FROM_GALLERY, POSE_FROM_PHOTO, POSE_FROM_JSON)
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg')
+#: Height of the gallery's skeleton drawings (pixels).
+GALLERY_HEIGHT = 192
+
+
+class AppInputError(ValueError):
+    """An input the user can fix; the message is shown in the page."""
+
+
+@dataclass
+class GalleryPose:
+    """One pose of the gallery.
+
+    Attributes:
+        name (str): File stem, e.g. ``'arms_raised'``.
+        pose (PoseKeypoints): COCO-18 keypoints and their image size.
+        drawing (np.ndarray): ``uint8 (GALLERY_HEIGHT, W, 3)`` RGB skeleton.
+    """
+    name: str
+    pose: PoseKeypoints
+    drawing: np.ndarray
+
+
+@dataclass
+class Generation:
+    """The answer to one click of "Generate".
+
+    Attributes:
+        result (np.ndarray | None): ``uint8 (H, W, 3)`` RGB at the model's
+            output size, None on error.
+        panel (np.ndarray | None): ``source | target pose | result``.
+        message (str): What happened, for the page (Markdown).
+    """
+    result: Optional[np.ndarray]
+    panel: Optional[np.ndarray]
+    message: str
+
+
+def newest_checkpoint(work_dir: str) -> Optional[str]:
+    """The most recently written ``*.pth`` directly in ``work_dir`` (where
+    MMEngine's ``CheckpointHook`` saves), or None."""
+    files = glob.glob(osp.join(work_dir, '*.pth'))
+    return max(files, key=osp.getmtime) if files else None
+
+
+def no_checkpoint_message(work_dir: str, config: str,
+                          train_command: str) -> str:
+    """The page's explanation when there is no checkpoint to load."""
+    return (f'**No checkpoint found** in `{work_dir}`, so there is no model '
+            f'to run yet. Train the demo model (about 11 minutes on 2 CPU '
+            f'cores), then restart this app:\n\n`{train_command}`\n\n'
+            f'or pass `--checkpoint PATH` (and `--config` if it was not '
+            f'trained with `{config}`).')
+
+
+def _sha1(path: str) -> str:
+    with open(path, 'rb') as f:
+        return hashlib.sha1(f.read()).hexdigest()
+
+
+def read_image_upload(path: Optional[str], what: str) -> np.ndarray:
+    """Decode an uploaded file as ``uint8 (H, W, 3)`` RGB.
+
+    Raises:
+        AppInputError: Nothing uploaded, or not a decodable image (the
+            message names the file by its own name).
+    """
+    if not path:
+        raise AppInputError(f'No {what}: upload a photo or pick an example.')
+    name = osp.basename(path)
+    data = np.fromfile(path, dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise AppInputError(
+            f'The {what} "{name}" is not an image this app can read. '
+            'Upload a photo (PNG, JPEG, BMP or WebP).')
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def read_pose_json_upload(path: Optional[str]) -> PoseKeypoints:
+    """Read an uploaded keypoint JSON (any format the keypoint reader
+    accepts); messages name the file by its own name, not the server's
+    temporary path."""
+    if not path:
+        raise AppInputError('No keypoint JSON: upload a .json file.')
+    try:
+        return load_keypoints_json(path)
+    except (ValueError, OSError) as err:  # includes UnicodeDecodeError
+        message = str(err).replace(path, f'"{osp.basename(path)}"')
+        raise AppInputError(f'Cannot use this keypoint file: {message}') \
+            from None
+
+
+def load_pose_gallery(folder: str) -> List[GalleryPose]:
+    """Every ``*.json`` in ``folder`` (sorted by name) with its drawing."""
+    gallery = []
+    for path in sorted(glob.glob(osp.join(folder, '*.json'))):
+        pose = load_keypoints_json(path)
+        size = pose.image_size or _keypoint_extent(pose.keypoints)
+        scale = GALLERY_HEIGHT / size[0]
+        width = max(1, round(size[1] * scale))
+        kpts = np.where(pose.keypoints >= 0, pose.keypoints * scale, -1)
+        gallery.append(
+            GalleryPose(
+                osp.splitext(osp.basename(path))[0], pose,
+                draw_pose(kpts.astype(np.float32), (GALLERY_HEIGHT, width))))
+    return gallery
+
+
+def _keypoint_extent(keypoints: np.ndarray) -> Tuple[int, int]:
+    """``(H, W)`` that holds the present keypoints, with a margin."""
+    present = keypoints[(keypoints >= 0).all(axis=1)]
+    x_max, y_max = present.max(axis=0) if len(present) else (1., 1.)
+    return int(y_max * 1.1) + 1, int(x_max * 1.1) + 1
+
+
+def load_example_sources(folder: str) -> Tuple[List[str], Dict[str, str]]:
+    """Example photos in ``folder`` and, by the SHA-1 of their bytes, the
+    keypoint JSON beside each one that has one."""
+    photos, poses = [], {}
+    for path in sorted(glob.glob(osp.join(folder, '*'))):
+        if not path.lower().endswith(IMAGE_SUFFIXES):
+            continue
+        photos.append(path)
+        pose_file = osp.splitext(path)[0] + '.json'
+        if osp.isfile(pose_file):
+            poses[_sha1(path)] = pose_file
+    return photos, poses
+
+
+class PoseTransferApp:
+    """The web app's behaviour.
+
+    Args:
+        inferencer (RATENetInferencer | None): The model; None when there is
+            no checkpoint (every click then answers ``setup_message``).
+        examples_dir (str): Bundled examples (``sources/`` and ``poses/``).
+        setup_message (str): Shown instead of results when ``inferencer``
+            is None. Defaults to ''.
+    """
+
+    def __init__(self,
+                 inferencer: Optional[RATENetInferencer],
+                 examples_dir: str,
+                 setup_message: str = '') -> None:
+        if inferencer is None and not setup_message:
+            raise ValueError('an app without a model needs a setup_message '
+                             'that says how to get one')
+        self.inferencer = inferencer
+        self.setup_message = setup_message
+        self.gallery = load_pose_gallery(osp.join(examples_dir, 'poses'))
+        self.example_photos, self._example_poses = load_example_sources(
+            osp.join(examples_dir, 'sources'))
+
+    @property
+    def ready(self) -> bool:
+        """Whether a model is loaded."""
+        return self.inferencer is not None
+
+    def gallery_items(self) -> List[Tuple[np.ndarray, str]]:
+        """``(drawing, caption)`` per gallery pose, for an image gallery."""
+        return [(item.drawing, item.name) for item in self.gallery]
+
+    def generate(self,
+                 source: Optional[str],
+                 pose_from: str,
+                 gallery_index: Optional[int] = None,
+                 pose_photo: Optional[str] = None,
+                 pose_json: Optional[str] = None) -> Generation:
+        """Generate the source person in the chosen target pose.
+
+        Args:
+            source (str | None): Path of the uploaded or example photo.
+            pose_from (str): One of :data:`POSE_SOURCES`.
+            gallery_index (int | None): Selected gallery pose.
+            pose_photo (str | None): Path of a photo to take the pose from.
+            pose_json (str | None): Path of a keypoint JSON.
+
+        Returns:
+            Generation: Result and panel, or None and the reason.
+        """
+        if not self.ready:
+            return Generation(None, None, self.setup_message)
+        try:
+            image, source_pose = self._source(source)
+            target_pose = self._target(pose_from, gallery_index, pose_photo,
+                                       pose_json)
+            out = self.inferencer(image, target_pose, source_pose=source_pose)
+        except ValueError as err:  # AppInputError, NoPersonError, ...
+            return Generation(None, None, f'**Error:** {err}')
+        except Exception as err:  # a bug: keep serving, log the traceback
+            logger.exception('generation failed')
+            return Generation(
+                None, None, f'**Unexpected error** ({type(err).__name__}: '
+                f'{err}); the details are in the server\'s log.')
+        result = out['predictions'][0]['result']
+        height, width = result.shape[:2]
+        return Generation(result, out['visualization'][0],
+                          f'Done: {width}x{height} result.')
+
+    def _source(self,
+                path: Optional[str]) -> Tuple[np.ndarray, PoseKeypoints]:
+        """The source image and its keypoints (bundled or extracted)."""
+        image = read_image_upload(path, 'source photo')
+        pose_file = self._example_poses.get(_sha1(path))
+        if pose_file is not None:
+            return image, load_keypoints_json(pose_file)
+        return image, self._extract(image, 'source photo', path)
+
+    def _target(self, pose_from: str, gallery_index: Optional[int],
+                pose_photo: Optional[str],
+                pose_json: Optional[str]) -> PoseKeypoints:
+        if pose_from == POSE_FROM_GALLERY:
+            if gallery_index is None or not (0 <= gallery_index < len(
+                    self.gallery)):
+                raise AppInputError('No target pose: click a pose in the '
+                                    'gallery.')
+            return self.gallery[gallery_index].pose
+        if pose_from == POSE_FROM_PHOTO:
+            image = read_image_upload(pose_photo, 'pose photo')
+            return self._extract(image, 'pose photo', pose_photo)
+        if pose_from == POSE_FROM_JSON:
+            pose = read_pose_json_upload(pose_json)
+            if not has_person(pose.keypoints):
+                raise AppInputError(
+                    f'The keypoint file "{osp.basename(pose_json)}" has no '
+                    'joints (every keypoint is missing).')
+            return pose
+        raise ValueError(f'pose_from must be one of {POSE_SOURCES}, got '
+                         f'{pose_from!r}')
+
+    def _extract(self, image: np.ndarray, what: str,
+                 path: str) -> PoseKeypoints:
+        keypoints = self.inferencer.extractor(image)
+        if not has_person(keypoints):
+            raise AppInputError(
+                f'No person found in the {what} "{osp.basename(path)}": '
+                'use a photo that shows one person, head to hips at least.')
+        return PoseKeypoints(keypoints, image.shape[:2])

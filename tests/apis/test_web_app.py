@@ -1,0 +1,138 @@
+"""The web app's behaviour without a browser: what each click answers."""
+import json
+import os
+import os.path as osp
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from ratenet_plugin.apis import RATENetInferencer, save_keypoints_json
+from ratenet_plugin.apis.web_app import (GALLERY_HEIGHT, POSE_FROM_GALLERY,
+                                         POSE_FROM_JSON, POSE_FROM_PHOTO,
+                                         PoseTransferApp, newest_checkpoint,
+                                         no_checkpoint_message)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / 'demo' / 'examples'
+RESULT_SIZE = (32, 22)  # the tiny config's frame (H, W)
+
+
+@pytest.fixture(scope='module')
+def app(tiny_model_files):
+    config, checkpoint = tiny_model_files
+    inferencer = RATENetInferencer(config, checkpoint)
+    yield PoseTransferApp(inferencer, str(EXAMPLES))
+    inferencer.close()
+
+
+@pytest.fixture(scope='module')
+def uploads(tmp_path_factory, astronaut) -> dict:
+    """Files as a browser would upload them (any name, any folder)."""
+    folder = tmp_path_factory.mktemp('uploads')
+    files = dict(
+        photo=folder / 'me.png', empty=folder / 'wall.png',
+        text=folder / 'notes.txt', pose=folder / 'pose.json',
+        broken=folder / 'broken.json', no_joints=folder / 'nobody.json')
+    cv2.imwrite(str(files['photo']), astronaut[..., ::-1])
+    cv2.imwrite(str(files['empty']), np.full((80, 60, 3), 230, np.uint8))
+    files['text'].write_text('not a photo\n')
+    pose = np.array(json.loads(
+        (EXAMPLES / 'poses' / '1_back.json').read_text())['keypoints'])
+    save_keypoints_json(str(files['pose']), pose, (256, 176), fmt='openpose')
+    files['broken'].write_text('{"format": "coco18", "keypoints": [[1, 2],')
+    save_keypoints_json(str(files['no_joints']), np.full((18, 2), -1.),
+                        (256, 176))
+    return {key: str(path) for key, path in files.items()}
+
+
+def assert_result(answer, height_width=RESULT_SIZE):
+    assert answer.result.shape == height_width + (3, ), answer.message
+    assert answer.result.dtype == np.uint8
+    # source | target pose | result, 4-pixel gaps
+    assert answer.panel.shape == (height_width[0],
+                                  3 * height_width[1] + 8, 3)
+    assert answer.message.startswith('Done')
+
+
+def test_bundled_examples_and_gallery(app):
+    names = [osp.basename(path) for path in app.example_photos]
+    assert names == ['astronaut.jpg', 'synthetic_1.png', 'synthetic_2.png']
+    assert len(app.gallery) == 6
+    for drawing, caption in app.gallery_items():
+        assert drawing.shape[0] == GALLERY_HEIGHT and drawing.dtype == np.uint8
+        assert (drawing < 255).any(), f'{caption}: nothing drawn'
+        assert caption[0].isdigit()
+
+
+def test_example_person_with_its_bundled_keypoints_to_gallery_pose(app):
+    # MediaPipe sees no person in the synthetic figures: the keypoints
+    # bundled with this exact image are used.
+    example = [p for p in app.example_photos if 'synthetic_1' in p][0]
+    assert_result(app.generate(example, POSE_FROM_GALLERY, gallery_index=2))
+
+
+def test_uploaded_photo_to_pose_of_a_photo_and_of_a_json(app, uploads):
+    assert_result(
+        app.generate(uploads['photo'], POSE_FROM_PHOTO,
+                     pose_photo=uploads['photo']))
+    assert_result(
+        app.generate(uploads['photo'], POSE_FROM_JSON,
+                     pose_json=uploads['pose']))
+
+
+@pytest.mark.parametrize('inputs, expected', [
+    (dict(source='text', pose_from=POSE_FROM_GALLERY, gallery_index=0),
+     'The source photo "notes.txt" is not an image'),
+    (dict(source='empty', pose_from=POSE_FROM_GALLERY, gallery_index=0),
+     'No person found in the source photo "wall.png"'),
+    (dict(source=None, pose_from=POSE_FROM_GALLERY, gallery_index=0),
+     'No source photo'),
+    (dict(source='photo', pose_from=POSE_FROM_GALLERY, gallery_index=None),
+     'No target pose: click a pose in the gallery'),
+    (dict(source='photo', pose_from=POSE_FROM_PHOTO, pose_photo='empty'),
+     'No person found in the pose photo "wall.png"'),
+    (dict(source='photo', pose_from=POSE_FROM_PHOTO, pose_photo='text'),
+     'The pose photo "notes.txt" is not an image'),
+    (dict(source='photo', pose_from=POSE_FROM_JSON, pose_json='broken'),
+     'Cannot use this keypoint file: "broken.json": not valid JSON'),
+    (dict(source='photo', pose_from=POSE_FROM_JSON, pose_json='no_joints'),
+     'The keypoint file "nobody.json" has no joints'),
+    (dict(source='photo', pose_from=POSE_FROM_JSON, pose_json=None),
+     'No keypoint JSON'),
+])
+def test_bad_input_becomes_a_message_naming_the_upload(
+        app, uploads, inputs, expected):
+    inputs = {
+        key: uploads.get(value, value) if isinstance(value, str)
+        and key != 'pose_from' else value
+        for key, value in inputs.items()
+    }
+    answer = app.generate(**inputs)
+    assert answer.result is None and answer.panel is None
+    assert answer.message.startswith('**Error:** ' + expected)
+    # The server's temporary folder is not shown, only the file's name.
+    assert osp.dirname(uploads['photo']) not in answer.message
+
+
+def test_without_checkpoint_every_click_says_how_to_get_one(tmp_path):
+    message = no_checkpoint_message(
+        str(tmp_path), 'configs/ratenet/ratenet_demo.py',
+        '.venv/bin/python tools/train.py configs/ratenet/ratenet_demo.py')
+    app = PoseTransferApp(None, str(EXAMPLES), message)
+    assert not app.ready
+    answer = app.generate(app.example_photos[0], POSE_FROM_GALLERY, 0)
+    assert answer.result is None and answer.message == message
+    assert 'tools/train.py configs/ratenet/ratenet_demo.py' in message
+    with pytest.raises(ValueError, match='setup_message'):
+        PoseTransferApp(None, str(EXAMPLES))
+
+
+def test_newest_checkpoint_is_the_last_written(tmp_path):
+    assert newest_checkpoint(str(tmp_path)) is None
+    for age, name in ((30, 'iter_1500.pth'), (10, 'iter_2000.pth'),
+                      (20, 'epoch_1.pth')):
+        path = tmp_path / name
+        path.write_bytes(b'')
+        os.utime(path, (1e9 - age, 1e9 - age))
+    assert newest_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_2000.pth')
