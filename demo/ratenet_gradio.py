@@ -75,16 +75,6 @@ class SameOriginOnly:
         await self.app(scope, receive, send_with_policy)
 
 
-class PhotoInput(gr.Image):
-    """An image upload whose file goes to the app unread (``gr.Image``
-    would decode it first and fail with a bare "Error" on a file that is not
-    an image); the app decodes it and says what is wrong."""
-    is_template = True  # drawn by the page as a plain gr.Image
-
-    def preprocess(self, payload):
-        return None if payload is None else str(payload.path)
-
-
 def build_page(app: PoseTransferApp) -> gr.Blocks:
     """The page: inputs on the left, the target pose in the middle, results
     on the right."""
@@ -100,39 +90,58 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
         gallery_index = gr.State(None)
         with gr.Row():
             with gr.Column():
-                source = PhotoInput(
-                    label='Source photo', type='filepath',
-                    sources=['upload'], elem_id='source')
-                gr.Examples([[path] for path in app.example_photos],
-                            inputs=[source], label='Example photos')
+                # Uploads are files, not gr.Image: the app decodes them
+                # itself and says what is wrong with one that is not an
+                # image (gr.Image would fail with a bare "Error").
+                source = gr.File(
+                    label='Source photo', file_types=['image'],
+                    type='filepath', height=110, elem_id='source')
+                source_preview = gr.Image(
+                    label='Source', interactive=False, height=256,
+                    elem_id='source-preview')
+                examples = gr.Gallery(
+                    app.example_photos, label='Example photos: click one',
+                    columns=3, height=170, object_fit='contain',
+                    allow_preview=False, elem_id='example-photos')
             with gr.Column():
                 with gr.Tabs():
                     with gr.Tab('Pose gallery') as gallery_tab:
                         gallery = gr.Gallery(
                             app.gallery_items(), label='Click a pose',
-                            columns=3, height='auto', object_fit='contain',
+                            columns=3, height=290, object_fit='contain',
                             allow_preview=False, elem_id='pose-gallery')
                         chosen = gr.Markdown('No pose chosen yet.',
                                              elem_id='chosen-pose')
                     with gr.Tab('Pose from a photo') as photo_tab:
-                        pose_photo = PhotoInput(
+                        pose_photo = gr.File(
                             label='Photo of someone in the target pose',
-                            type='filepath', sources=['upload'],
-                            elem_id='pose-photo')
+                            file_types=['image'], type='filepath',
+                            height=110, elem_id='pose-photo')
                     with gr.Tab('Keypoint JSON') as json_tab:
                         pose_json = gr.File(
                             label='coco18 or OpenPose keypoint JSON',
                             file_types=['.json'], type='filepath',
-                            elem_id='pose-json')
+                            height=110, elem_id='pose-json')
                 generate = gr.Button('Generate', variant='primary',
                                      elem_id='generate')
             with gr.Column():
                 result = gr.Image(label='Result (model size)', format='png',
-                                  interactive=False, elem_id='result')
+                                  interactive=False, height=256,
+                                  elem_id='result')
                 panel = gr.Image(label='source | target pose | result',
                                  format='png', interactive=False,
                                  elem_id='panel')
                 message = gr.Markdown(elem_id='message')
+
+        def choose_example(event: gr.SelectData):
+            return app.example_photos[event.index]
+
+        examples.select(choose_example, None, source)
+
+        def show_source(path):
+            return app.preview(path)
+
+        source.change(show_source, source, [source_preview, message])
 
         for tab, name in ((gallery_tab, POSE_FROM_GALLERY),
                           (photo_tab, POSE_FROM_PHOTO), (json_tab,

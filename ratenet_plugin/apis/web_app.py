@@ -202,6 +202,16 @@ class PoseTransferApp:
         """``(drawing, caption)`` per gallery pose, for an image gallery."""
         return [(item.drawing, item.name) for item in self.gallery]
 
+    def preview(self, path: Optional[str]) -> Tuple[Optional[np.ndarray], str]:
+        """The chosen source photo for display (uint8 RGB), or None and why
+        it cannot be used (Markdown); ``(None, '')`` when none is chosen."""
+        if not path:
+            return None, ''
+        try:
+            return read_image_upload(path, 'source photo'), ''
+        except AppInputError as err:
+            return None, f'**Error:** {err}'
+
     def generate(self,
                  source: Optional[str],
                  pose_from: str,

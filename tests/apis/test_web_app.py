@@ -136,3 +136,12 @@ def test_newest_checkpoint_is_the_last_written(tmp_path):
         path.write_bytes(b'')
         os.utime(path, (1e9 - age, 1e9 - age))
     assert newest_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_2000.pth')
+
+
+def test_preview_shows_the_photo_or_says_why_not(app, uploads, astronaut):
+    image, message = app.preview(uploads['photo'])
+    np.testing.assert_array_equal(image, astronaut)
+    assert message == ''
+    assert app.preview(None) == (None, '')
+    image, message = app.preview(uploads['text'])
+    assert image is None and '"notes.txt" is not an image' in message

@@ -32,7 +32,7 @@ if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip(reason, allow_module_level=True)
 
 RESULT_SIZE = (32, 22)  # the tiny config's frame (H, W)
-START_TIMEOUT = 120  # seconds for the app to import torch, MMagic, gradio
+START_TIMEOUT = 300  # seconds to import torch, MMagic, gradio (busy CPUs)
 WAIT = 60  # seconds for the page to load or answer a click (busy CPUs)
 # How every answer of the app starts (web_app.PoseTransferApp.generate).
 FINAL_MESSAGES = ('Done', 'Error:', 'Unexpected error', 'No checkpoint')
