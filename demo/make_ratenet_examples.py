@@ -26,10 +26,11 @@ from skimage import data
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from ratenet_plugin.apis import save_keypoints_json  # noqa: E402
-from ratenet_plugin.datasets.patn_format import read_annotation_csv  # noqa
 from ratenet_plugin.datasets.synthetic import \
     generate_synthetic_deepfashion  # noqa: E402
+from ratenet_plugin.fileio.keypoint_json import \
+    write_keypoint_json  # noqa: E402
+from ratenet_plugin.fileio.patn_csv import read_annotation_csv  # noqa: E402
 
 SIZE = (256, 176)  # (H, W): DeepFashion's frame
 # The demo config's synthetic set (configs/ratenet/ratenet_demo.py).
@@ -63,7 +64,7 @@ def write_examples(out_dir: str) -> None:
             image = cv2.imread(osp.join(tmp, 'test', row.name))
             cv2.imwrite(osp.join(sources, f'synthetic_{k}.png'), image,
                         [cv2.IMWRITE_PNG_COMPRESSION, 9])
-            save_keypoints_json(
+            write_keypoint_json(
                 osp.join(sources, f'synthetic_{k}.json'), row.keypoints, SIZE)
         # Gallery: the remaining held-out poses, every view in turn.
         by_view = {}
@@ -76,7 +77,7 @@ def write_examples(out_dir: str) -> None:
                 if by_view[view] and len(chosen) < NUM_POSES:
                     chosen.append((view, by_view[view].pop(0)))
         for k, (view, row) in enumerate(chosen, 1):
-            save_keypoints_json(
+            write_keypoint_json(
                 osp.join(poses, f'{k}_{view}.json'), row.keypoints, SIZE)
 
 

@@ -119,7 +119,7 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
                             height=110, elem_id='pose-photo')
                     with gr.Tab('Keypoint JSON') as json_tab:
                         pose_json = gr.File(
-                            label='coco18 or OpenPose keypoint JSON',
+                            label='Keypoint JSON (coco18, OpenPose, MMPose, MediaPipe)',
                             file_types=['.json'], type='filepath',
                             height=110, elem_id='pose-json')
                 generate = gr.Button('Generate', variant='primary',

@@ -24,11 +24,12 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-import cv2
 import numpy as np
 
+from ratenet_plugin.fileio.image_file import ImageFileError, read_image
+from ratenet_plugin.fileio.keypoint_json import (PoseKeypoints,
+                                                 read_keypoint_json)
 from .inferencer import RATENetInferencer
-from .keypoint_io import PoseKeypoints, load_keypoints_json
 from .pose_drawing import draw_pose
 from .pose_extraction import has_person
 
@@ -108,24 +109,22 @@ def read_image_upload(path: Optional[str], what: str) -> np.ndarray:
     """
     if not path:
         raise AppInputError(f'No {what}: upload a photo or pick an example.')
-    name = osp.basename(path)
-    data = np.fromfile(path, dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
+    try:
+        return read_image(path)
+    except (ImageFileError, OSError):
         raise AppInputError(
-            f'The {what} "{name}" is not an image this app can read. '
-            'Upload a photo (PNG, JPEG, BMP or WebP).')
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+            f'The {what} "{osp.basename(path)}" is not an image this app can '
+            'read. Upload a photo (PNG, JPEG, BMP or WebP).') from None
 
 
 def read_pose_json_upload(path: Optional[str]) -> PoseKeypoints:
     """Read an uploaded keypoint JSON (any format the keypoint reader
-    accepts); messages name the file by its own name, not the server's
-    temporary path."""
+    accepts: coco18, OpenPose, MMPose, MediaPipe); messages name the file by
+    its own name, not the server's temporary path."""
     if not path:
         raise AppInputError('No keypoint JSON: upload a .json file.')
     try:
-        return load_keypoints_json(path)
+        return read_keypoint_json(path)
     except (ValueError, OSError) as err:  # includes UnicodeDecodeError
         message = str(err).replace(path, f'"{osp.basename(path)}"')
         raise AppInputError(f'Cannot use this keypoint file: {message}') \
@@ -136,7 +135,7 @@ def load_pose_gallery(folder: str) -> List[GalleryPose]:
     """Every ``*.json`` in ``folder`` (sorted by name) with its drawing."""
     gallery = []
     for path in sorted(glob.glob(osp.join(folder, '*.json'))):
-        pose = load_keypoints_json(path)
+        pose = read_keypoint_json(path)
         size = pose.image_size or _keypoint_extent(pose.keypoints)
         scale = GALLERY_HEIGHT / size[0]
         width = max(1, round(size[1] * scale))
@@ -255,7 +254,7 @@ class PoseTransferApp:
         image = read_image_upload(path, 'source photo')
         pose_file = self._example_poses.get(_sha1(path))
         if pose_file is not None:
-            return image, load_keypoints_json(pose_file)
+            return image, read_keypoint_json(pose_file)
         return image, self._extract(image, 'source photo', path)
 
     def _target(self, pose_from: str, gallery_index: Optional[int],
@@ -271,12 +270,7 @@ class PoseTransferApp:
             image = read_image_upload(pose_photo, 'pose photo')
             return self._extract(image, 'pose photo', pose_photo)
         if pose_from == POSE_FROM_JSON:
-            pose = read_pose_json_upload(pose_json)
-            if not has_person(pose.keypoints):
-                raise AppInputError(
-                    f'The keypoint file "{osp.basename(pose_json)}" has no '
-                    'joints (every keypoint is missing).')
-            return pose
+            return read_pose_json_upload(pose_json)
         raise ValueError(f'pose_from must be one of {POSE_SOURCES}, got '
                          f'{pose_from!r}')
 

@@ -8,11 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
-from ratenet_plugin.apis import RATENetInferencer, save_keypoints_json
+from ratenet_plugin.apis import RATENetInferencer
 from ratenet_plugin.apis.web_app import (GALLERY_HEIGHT, POSE_FROM_GALLERY,
                                          POSE_FROM_JSON, POSE_FROM_PHOTO,
                                          PoseTransferApp, newest_checkpoint,
                                          no_checkpoint_message)
+from ratenet_plugin.fileio.keypoint_json import write_keypoint_json
 
 EXAMPLES = Path(__file__).resolve().parents[2] / 'demo' / 'examples'
 RESULT_SIZE = (32, 22)  # the tiny config's frame (H, W)
@@ -39,9 +40,9 @@ def uploads(tmp_path_factory, astronaut) -> dict:
     files['text'].write_text('not a photo\n')
     pose = np.array(json.loads(
         (EXAMPLES / 'poses' / '1_back.json').read_text())['keypoints'])
-    save_keypoints_json(str(files['pose']), pose, (256, 176), fmt='openpose')
+    write_keypoint_json(str(files['pose']), pose, (256, 176), fmt='openpose')
     files['broken'].write_text('{"format": "coco18", "keypoints": [[1, 2],')
-    save_keypoints_json(str(files['no_joints']), np.full((18, 2), -1.),
+    write_keypoint_json(str(files['no_joints']), np.full((18, 2), -1.),
                         (256, 176))
     return {key: str(path) for key, path in files.items()}
 
@@ -97,7 +98,7 @@ def test_uploaded_photo_to_pose_of_a_photo_and_of_a_json(app, uploads):
     (dict(source='photo', pose_from=POSE_FROM_JSON, pose_json='broken'),
      'Cannot use this keypoint file: "broken.json": not valid JSON'),
     (dict(source='photo', pose_from=POSE_FROM_JSON, pose_json='no_joints'),
-     'The keypoint file "nobody.json" has no joints'),
+     'Cannot use this keypoint file: "nobody.json": person 0 has no joint'),
     (dict(source='photo', pose_from=POSE_FROM_JSON, pose_json=None),
      'No keypoint JSON'),
 ])
