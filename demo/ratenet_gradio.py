@@ -119,7 +119,8 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
                             height=110, elem_id='pose-photo')
                     with gr.Tab('Keypoint JSON') as json_tab:
                         pose_json = gr.File(
-                            label='Keypoint JSON (coco18, OpenPose, MMPose, MediaPipe)',
+                            label='Keypoint JSON (coco18, OpenPose, '
+                            'MMPose, MediaPipe)',
                             file_types=['.json'], type='filepath',
                             height=110, elem_id='pose-json')
                 generate = gr.Button('Generate', variant='primary',

@@ -10,6 +10,9 @@
 # (~10 min on 2 cores); pip caches the wheel. pip keys that cache by the sdist,
 # not by the torch it was built against, so a wheel built against another torch
 # is detected by the `import mmcv.ops` check and rebuilt without the cache.
+# Also installs Debian's chromium + chromium-driver for the web app's browser
+# test when they are missing and apt-get can run (tools/setup_browser.sh;
+# never fatal).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
