@@ -17,6 +17,11 @@ postprocess``), with inputs of this task:
   With ``crop='person'`` the target skeleton is framed like the source
   person; with ``crop='full'`` it is letterboxed from its own image size
   (keypoints without a known size are taken as already in the frame).
+  ``PairInput.target_crop`` overrides this per request: ``'source'`` moves
+  the target keypoints with the source's crop (keypoints in the source
+  photo's pixels, e.g. a pose retargeted onto the source person, see
+  :mod:`ratenet_plugin.apis.animation`), a :class:`FrameCrop` with that
+  window.
 
 The rest is the config's test pipeline without its loading step
 (``ResizePadPose``, ``GeneratePoseHeatmap``, ``PackPoseInputs``), so
@@ -64,11 +69,18 @@ PAIR_ERRORS = (NoPersonError, KeypointFormatError, FileNotFoundError,
 
 @dataclass
 class PairInput:
-    """One inference request (see :class:`RATENetInferencer`)."""
+    """One inference request (see :class:`RATENetInferencer`).
+
+    ``target_crop`` places the target keypoints in the model's frame:
+    ``None`` as the inferencer's ``crop`` mode says, ``'source'`` with the
+    source's crop (the keypoints are in the source photo's pixels), or a
+    given :class:`FrameCrop` whose ``out_size`` is the config's frame.
+    """
     source: ImageInput
     target_pose: PoseInput
     source_pose: Optional[PoseInput] = None
     name: Optional[str] = None
+    target_crop: Optional[Union[str, FrameCrop]] = None
 
 
 def _stem(value: Any, default: str) -> str:
@@ -229,13 +241,30 @@ class RATENetInferencer(BaseInferencer):
         return PoseKeypoints(keypoints, image.shape[:2])
 
     def _crops(self, image_size: Tuple[int, int], src_pose: PoseKeypoints,
-               tgt_pose: PoseKeypoints) -> Tuple[FrameCrop, FrameCrop]:
-        """Where the source image and the target skeleton go in the frame."""
+               tgt_pose: PoseKeypoints,
+               target_crop: Optional[Union[str, FrameCrop]]
+               ) -> Tuple[FrameCrop, FrameCrop]:
+        """Where the source image and the target skeleton go in the frame
+        (``target_crop``: see :class:`PairInput`)."""
         if self.crop == 'person':
-            return (person_crop(src_pose.keypoints, self.frame),
-                    person_crop(tgt_pose.keypoints, self.frame))
-        return (full_crop(image_size, self.frame),
-                full_crop(tgt_pose.image_size or self.frame, self.frame))
+            src_crop = person_crop(src_pose.keypoints, self.frame)
+        else:
+            src_crop = full_crop(image_size, self.frame)
+        if target_crop == 'source':
+            return src_crop, src_crop
+        if isinstance(target_crop, FrameCrop):
+            if target_crop.out_size != self.frame:
+                raise ValueError(
+                    f'target_crop maps to {target_crop.out_size}, but the '
+                    f'config\'s keypoint frame is {self.frame}')
+            return src_crop, target_crop
+        if target_crop is not None:
+            raise ValueError("target_crop must be None, 'source' or a "
+                             f'FrameCrop, got {target_crop!r}')
+        if self.crop == 'person':
+            return src_crop, person_crop(tgt_pose.keypoints, self.frame)
+        return src_crop, full_crop(tgt_pose.image_size or self.frame,
+                                   self.frame)
 
     def prepare(self, request: PairInput, index: int = 0) -> dict:
         """Crop the source, fit the target pose, run the test pipeline.
@@ -268,7 +297,8 @@ class RATENetInferencer(BaseInferencer):
                     target, str) else
                 f'the target_pose given for {source_name} has no joints')
 
-        src_crop, tgt_crop = self._crops(image.shape[:2], src_pose, tgt_pose)
+        src_crop, tgt_crop = self._crops(image.shape[:2], src_pose, tgt_pose,
+                                         request.target_crop)
         name = request.name or (f'{_stem(source, f"source{index}")}___'
                                 f'{_stem(request.target_pose, "pose")}')
         height, width = self.frame

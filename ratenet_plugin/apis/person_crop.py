@@ -107,22 +107,26 @@ def full_crop(image_size: Tuple[int, int],
 
 def person_crop(keypoints: np.ndarray,
                 out_size: Tuple[int, int]) -> FrameCrop:
-    """A window around the person's ``(18, 2)`` keypoints.
+    """A window around the person's ``(18, 2)`` keypoints, or one window
+    that holds every pose of a ``(T, 18, 2)`` sequence.
 
     Raises:
         ValueError: if no joint is present.
     """
-    present = (keypoints >= 0).all(axis=1)
+    poses = np.asarray(keypoints).reshape(-1, len(COCO18_NAMES), 2)
+    present = (poses >= 0).all(axis=2)
     if not present.any():
         raise ValueError('cannot crop to a person without keypoints')
-    pts = keypoints[present]
+    pts = poses[present]
     x_min, y_min = pts.min(axis=0)
     x_max, y_max = pts.max(axis=0)
     extent = max(x_max - x_min, y_max - y_min, 1.0)
     top = y_min - TOP_MARGIN * extent
-    if present[_NOSE] and present[_NECK]:
-        head = keypoints[_NECK, 1] - keypoints[_NOSE, 1]
-        top = min(top, keypoints[_NOSE, 1] - HEAD_TOP * head)
+    with_head = present[:, _NOSE] & present[:, _NECK]
+    if with_head.any():
+        nose_y = poses[with_head, _NOSE, 1]
+        head = poses[with_head, _NECK, 1] - nose_y
+        top = min(top, float((nose_y - HEAD_TOP * head).min()))
     bottom = y_max + BOTTOM_MARGIN * extent
     min_w = (x_max - x_min) + 2 * SIDE_MARGIN * extent
     return _window((x_min + x_max) / 2, (top + bottom) / 2, min_w,

@@ -409,6 +409,61 @@ def generate_synthetic_deepfashion(out_dir: str,
     return summary
 
 
+def render_synthetic_motion(num_frames: int,
+                            *,
+                            identity: int = 0,
+                            height: int = 256,
+                            width: int = 176,
+                            seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """One synthetic person moving between two of its standing poses.
+
+    A driving sequence for animation tests and examples: identity
+    ``identity`` of the set generated with ``seed`` (same clothes and
+    build) goes from one front-view, full-body pose to another and back
+    (cosine easing, so the sequence loops), on a constant background.
+    Joints are interpolated linearly.
+
+    Args:
+        num_frames (int): Frames in the sequence (>= 2).
+        identity (int): Index of the identity.
+        height (int): Image height in pixels.
+        width (int): Image width in pixels.
+        seed (int): Everything is a deterministic function of it.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: ``uint8 (T, H, W, 3)`` RGB frames and
+        their ``float32 (T, 18, 2)`` ``(x, y)`` keypoints (COCO-18 order,
+        ``-1`` for joints outside the frame).
+    """
+    if num_frames < 2:
+        raise ValueError(f'num_frames must be >= 2, got {num_frames}')
+    person = _identity(seed, identity, height)
+    poses = []
+    # Pose draws of their own (streams [seed, identity, 1000 + k]), kept
+    # apart from the data set's; the first two front full-body ones.
+    for draw in range(1000, 1200):
+        joints, view, _, scale = _pose(
+            np.random.default_rng([seed, identity, draw]), person['build'],
+            height, width)
+        if view == 'front' and scale < height:
+            poses.append((joints, scale))
+        if len(poses) == 2:
+            break
+    (start, start_scale), (end, end_scale) = poses
+    frames = np.empty((num_frames, height, width, 3), np.uint8)
+    keypoints = np.empty((num_frames, NUM_KEYPOINTS, 2), np.float32)
+    for t in range(num_frames):
+        mix = (1 - np.cos(2 * np.pi * t / num_frames)) / 2
+        joints = (1 - mix) * start + mix * end
+        scale = (1 - mix) * start_scale + mix * end_scale
+        # The same background stream every frame: only the person moves.
+        background_rng = np.random.default_rng([seed, identity, 999])
+        frames[t] = _render(person, joints, 'front', 0, scale, height, width,
+                            background_rng)
+        keypoints[t] = _annotate(joints, 'front', 0, height, width)
+    return frames, keypoints
+
+
 def _check_existing(data_root: str, params: dict) -> None:
     marker = osp.join(data_root, MARKER_FILE)
     if not osp.isfile(marker):

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from ratenet_plugin.apis import (EmptyPoseError, ImageFileError,
+from ratenet_plugin.apis import (EmptyPoseError, FrameCrop, ImageFileError,
                                  KeypointFormatError, NoPersonError,
                                  PairInput, PoseKeypoints, RATENetInferencer,
                                  write_keypoint_json)
@@ -18,56 +18,17 @@ from ratenet_plugin.fileio.checkpoint_file import CheckpointMismatchError
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 from ratenet_plugin.registry import MODELS
 
+from inference_testing import (FRAME, OUT_SIZE, save_random_checkpoint,
+                               tiny_config)
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-FRAME = (64, 44)  # the data set's keypoint frame (H, W)
-OUT_SIZE = (64, 64)  # the test pipeline pads it to the model's input
-
-
-def tiny_config() -> Config:
-    """A RATE-Net with 8-channel layers and a 64x64 test pipeline."""
-    return Config(dict(
-        default_scope='mmagic',
-        custom_imports=dict(imports=['ratenet_plugin'],
-                            allow_failed_imports=False),
-        model=dict(
-            type='RATENet',
-            generator=dict(
-                type='RATEGenerator',
-                pose_transfer=dict(type='PoseTransferModule',
-                                   base_channels=8, num_downsamples=2,
-                                   num_blocks=1),
-                texture_enhancer=dict(type='TextureEnhancingModule',
-                                      base_channels=8, num_downsamples=2,
-                                      texture_dim=16, num_res_blocks=1,
-                                      num_adain_blocks=1)),
-            shape_discriminator=dict(type='PoseShapeDiscriminator',
-                                     base_channels=8, num_res_blocks=1),
-            appearance_discriminator=dict(type='AppearanceDiscriminator',
-                                          base_channels=8, num_res_blocks=1),
-            perceptual_loss=dict(type='VGG19PerceptualLoss',
-                                 layer_weights={'relu1_1': 1.0},
-                                 pretrained=None)),
-        test_dataloader=dict(dataset=dict(
-            type='DeepFashionPoseDataset',
-            keypoint_frame=FRAME,
-            pipeline=[
-                dict(type='LoadPosePairFromFile'),
-                dict(type='ResizePadPose', scale=OUT_SIZE, mode='pad'),
-                dict(type='GeneratePoseHeatmap'),
-                dict(type='PackPoseInputs'),
-            ]))))
 
 
 @pytest.fixture(scope='module')
 def checkpoint(tmp_path_factory) -> str:
     """A randomly initialised tiny model, saved like MMEngine does."""
-    init_default_scope('mmagic')
-    torch.manual_seed(0)
-    model = MODELS.build(tiny_config().model)
-    model.init_weights()
-    path = str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth')
-    torch.save(dict(meta=dict(), state_dict=model.state_dict()), path)
-    return path
+    return save_random_checkpoint(
+        tiny_config(), str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth'))
 
 
 @pytest.fixture(scope='module')
@@ -371,3 +332,20 @@ def test_demo_config_with_random_checkpoint(photos, tmp_path):
     assert out['predictions'][0]['result'].shape == frame + (3, )
     assert cv2.imread(str(tmp_path / 'astronaut___mirrored.png')).shape == \
         frame + (3, )
+
+
+def test_target_crop_source_moves_the_target_with_the_source(
+        inferencer, astronaut, astronaut_keypoints):
+    """Keypoints in the source photo's pixels land where the source's own
+    joints land; a FrameCrop for another frame is refused."""
+    prepared = inferencer.prepare(
+        PairInput(astronaut, astronaut_keypoints.copy(),
+                  source_pose=astronaut_keypoints, target_crop='source'))
+    metainfo = prepared['packed']['data_samples'].metainfo
+    np.testing.assert_allclose(metainfo['tgt_keypoints'],
+                               metainfo['src_keypoints'])
+    with pytest.raises(ValueError, match='target_crop maps to'):
+        inferencer.prepare(
+            PairInput(astronaut, astronaut_keypoints,
+                      source_pose=astronaut_keypoints,
+                      target_crop=FrameCrop(0, 0, 10, 10, (8, 8))))

@@ -1,0 +1,379 @@
+"""Animate a person along a pose sequence with a trained RATE-Net.
+
+``source photo + driving sequence -> frames``:
+
+1. :func:`read_pose_sequence` reads the driving poses from a video file, a
+   folder of frames (poses extracted with MediaPipe) or a folder of keypoint
+   JSONs (ours or OpenPose's per-frame ``*_keypoints.json``).
+2. Frames without a person (or, when retargeting, without a neck) are
+   skipped; they are counted and reported.
+3. The keypoints are smoothed over time (One-Euro filter,
+   :mod:`.pose_smoothing`), so the result does not jitter.
+4. Each driving pose is retargeted onto the source person's skeleton
+   (:mod:`.pose_retargeting`): the source's bone lengths, scale and
+   position, the driver's posture.
+5. :class:`RATENetInferencer` generates the frames in batches (its own
+   ``prepare`` / ``preprocess`` / ``forward`` / ``postprocess``), the target
+   skeletons moved with the source's crop so the person keeps its place.
+6. Optionally each frame is shown next to its driving frame (or, for
+   keypoint files, the drawn driving skeleton); :func:`write_animation`
+   writes a GIF or MP4.
+
+Example:
+    >>> inferencer = RATENetInferencer(config, checkpoint)
+    >>> animation = animate(inferencer, 'person.jpg', 'dance.mp4',
+    ...                     side_by_side=True)
+    >>> write_animation(animation.frames, 'dance.gif', animation.fps)
+"""
+import os
+import os.path as osp
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional, Union
+
+import cv2
+import numpy as np
+from mmengine.utils import ProgressBar
+
+from ratenet_plugin.datasets.keypoints import NUM_KEYPOINTS, missing_mask
+from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.fileio.video import read_video, write_animation
+from .inferencer import ImageInput, PairInput, PoseInput, RATENetInferencer
+from .keypoint_io import PoseKeypoints, load_keypoints_json
+from .person_crop import FrameCrop, person_crop
+from .pose_annotation import IMAGE_EXTENSIONS
+from .pose_drawing import draw_pose, make_panel
+from .pose_extraction import (NoPersonError, PoseExtractor, has_person,
+                              read_rgb)
+from .pose_retargeting import ROOT_JOINT, retarget_sequence
+from .pose_smoothing import smooth_keypoints
+
+__all__ = [
+    'Animation', 'PoseSequence', 'PoseSequenceError', 'animate',
+    'read_pose_sequence', 'write_animation'
+]
+
+#: Frame rate of a folder of frames or keypoint files, unless given.
+DEFAULT_FOLDER_FPS = 25.0
+#: Driving frames kept for side-by-side display are downscaled to at most
+#: this height (pixels), which bounds the memory a long video takes.
+PREVIEW_HEIGHT = 256
+
+
+class PoseSequenceError(UserInputError):
+    """A driving sequence that cannot be used (empty folder, mixed files,
+    no person in any frame); the message names it."""
+
+
+@dataclass
+class PoseSequence:
+    """Driving poses, one entry per frame.
+
+    Attributes:
+        keypoints (np.ndarray): ``float32 (T, 18, 2)`` ``(x, y)`` pixels of
+            the driving frames, COCO-18 order, ``-1`` for a missing joint;
+            all ``-1`` in a frame without a person.
+        names (list[str]): Each frame's name (file name, or
+            ``<video>#<index>``).
+        fps (float, optional): The sequence's frame rate, if it states one
+            (videos do).
+        frames (list[np.ndarray], optional): The driving frames as ``uint8
+            (h, w, 3)`` RGB, at most :data:`PREVIEW_HEIGHT` high (for
+            display); None for keypoint files or when not kept.
+    """
+    keypoints: np.ndarray
+    names: List[str]
+    fps: Optional[float] = None
+    frames: Optional[List[np.ndarray]] = None
+
+
+@dataclass
+class Animation:
+    """What :func:`animate` made.
+
+    Attributes:
+        frames (list[np.ndarray]): ``uint8 (H, W, 3)`` RGB frames, the
+            model's output size (side by side: driving | result).
+        fps (float): Their frame rate.
+        names (list[str]): The driving frame of each output frame.
+        target_keypoints (np.ndarray): ``float32 (N, 18, 2)`` poses the model
+            was asked for, in its output frame.
+        skipped (dict[str, str]): Driving frames left out, with the reason.
+    """
+    frames: List[np.ndarray]
+    fps: float
+    names: List[str]
+    target_keypoints: np.ndarray
+    skipped: Dict[str, str] = field(default_factory=dict)
+
+
+def _natural_key(name: str) -> list:
+    """Sort ``frame_2`` before ``frame_10``."""
+    return [int(part) if part.isdigit() else part.lower()
+            for part in re.split(r'(\d+)', name)]
+
+
+def _preview(frame: np.ndarray) -> np.ndarray:
+    """The frame, shrunk to at most :data:`PREVIEW_HEIGHT` pixels high."""
+    if frame.shape[0] <= PREVIEW_HEIGHT:
+        return frame
+    width = max(1, round(frame.shape[1] * PREVIEW_HEIGHT / frame.shape[0]))
+    return cv2.resize(frame, (width, PREVIEW_HEIGHT),
+                      interpolation=cv2.INTER_AREA)
+
+
+def _extract_all(images: Iterable[np.ndarray], name_of: Callable[[int], str],
+                 where: str, extractor: PoseExtractor, keep_frames: bool,
+                 fps: Optional[float]) -> PoseSequence:
+    """Extract the pose of every image (frames without a person: all
+    ``-1``)."""
+    keypoints, frames = [], []
+    for image in images:
+        keypoints.append(extractor(image))
+        if keep_frames:
+            frames.append(_preview(image))
+    if not keypoints:
+        raise PoseSequenceError(f'{where}: the video has no frames')
+    return PoseSequence(
+        np.stack(keypoints).astype(np.float32),
+        [name_of(t) for t in range(len(keypoints))], fps,
+        frames if keep_frames else None)
+
+
+def read_pose_sequence(path: str,
+                       *,
+                       extractor: Optional[PoseExtractor] = None,
+                       keep_frames: bool = False) -> PoseSequence:
+    """Read the driving poses of a video, a folder of frames or a folder of
+    keypoint JSONs.
+
+    Args:
+        path (str): A video file (any format FFmpeg reads), a folder of
+            images (sorted by name, numbers in numeric order), or a folder of
+            ``.json`` keypoint files (ours or OpenPose's; an OpenPose file
+            with no people is a frame without a person).
+        extractor (PoseExtractor, optional): Used for videos and image
+            folders; by default one is created and closed here.
+        keep_frames (bool): Keep the driving frames (shrunk to at most
+            :data:`PREVIEW_HEIGHT` pixels high) for display.
+
+    Raises:
+        PoseSequenceError: missing path, empty folder or video, a folder
+            mixing images and JSONs. VideoFileError: an unreadable video.
+        KeypointFormatError: a malformed JSON file (named).
+    """
+    if osp.isdir(path):
+        files = sorted(os.listdir(path), key=_natural_key)
+        jsons = [f for f in files if f.lower().endswith('.json')]
+        images = [f for f in files if f.lower().endswith(IMAGE_EXTENSIONS)]
+        if jsons and images:
+            raise PoseSequenceError(
+                f'{path} holds both images ({len(images)}) and keypoint '
+                f'JSONs ({len(jsons)}); keep one kind of driving frames '
+                'per folder')
+        if jsons:
+            keypoints = np.stack([
+                load_keypoints_json(osp.join(path, f),
+                                    allow_empty=True).keypoints
+                for f in jsons
+            ])
+            return PoseSequence(keypoints, jsons)
+        if not images:
+            raise PoseSequenceError(
+                f'{path} holds no frames: expected images '
+                f'({", ".join(IMAGE_EXTENSIONS)}) or keypoint .json files')
+        frames: Iterable[np.ndarray] = (
+            read_rgb(osp.join(path, f)) for f in images)
+        name_of: Callable[[int], str] = images.__getitem__
+        fps = None
+    elif osp.isfile(path):
+        frames, fps = read_video(path)
+        stem = osp.basename(path)
+        name_of = f'{stem}#{{}}'.format
+    else:
+        raise PoseSequenceError(
+            f'driving sequence not found: {path} (give a video file, a '
+            'folder of frames or a folder of keypoint JSONs)')
+    if extractor is not None:
+        return _extract_all(frames, name_of, path, extractor, keep_frames,
+                            fps)
+    with PoseExtractor() as owned:
+        return _extract_all(frames, name_of, path, owned, keep_frames, fps)
+
+
+def _source_keypoints(inferencer: RATENetInferencer, image: np.ndarray,
+                      source_pose: Optional[PoseInput],
+                      name: str) -> PoseKeypoints:
+    """The source person's keypoints, in the source image's pixels."""
+    if source_pose is None:
+        keypoints = inferencer.extractor(image)
+        if not has_person(keypoints):
+            raise NoPersonError(
+                f'no person found in the source image {name}: MediaPipe '
+                'detected no body. Use a photo showing one person, or pass '
+                'its keypoints as source_pose.')
+        return PoseKeypoints(keypoints, image.shape[:2])
+    if isinstance(source_pose, PoseKeypoints):
+        return source_pose
+    if isinstance(source_pose, str):
+        return load_keypoints_json(source_pose)
+    keypoints = np.asarray(source_pose, np.float32)
+    if keypoints.shape != (NUM_KEYPOINTS, 2):
+        raise ValueError('source_pose must be a keypoint JSON, '
+                         'PoseKeypoints or an (18, 2) array, got shape '
+                         f'{keypoints.shape}')
+    return PoseKeypoints(keypoints, image.shape[:2])
+
+
+def _usable(sequence: PoseSequence, retarget: bool) -> Dict[int, str]:
+    """Indices of frames to skip, with the reason."""
+    skipped = {}
+    for t, keypoints in enumerate(sequence.keypoints):
+        if not has_person(keypoints):
+            skipped[t] = 'no person found'
+        elif retarget and missing_mask(keypoints)[ROOT_JOINT]:
+            skipped[t] = ('no neck (nor both shoulders) found, so the pose '
+                          'cannot be retargeted')
+    return skipped
+
+
+def _driving_display(sequence: PoseSequence, t: int, driving: np.ndarray,
+                     crop: Optional[FrameCrop], height: int) -> np.ndarray:
+    """Frame ``t`` of the driving sequence at ``height`` pixels: the frame,
+    or its skeleton drawn through ``crop`` (keypoint files)."""
+    if sequence.frames is None:
+        return draw_pose(crop.apply_keypoints(driving), crop.out_size)
+    frame = sequence.frames[t]
+    width = max(1, round(frame.shape[1] * height / frame.shape[0]))
+    return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def animate(inferencer: RATENetInferencer,
+            source: ImageInput,
+            poses: Union[str, PoseSequence],
+            *,
+            source_pose: Optional[PoseInput] = None,
+            retarget: bool = True,
+            smooth: bool = True,
+            smoothing: Optional[dict] = None,
+            batch_size: int = 8,
+            side_by_side: bool = False,
+            fps: Optional[float] = None,
+            progress: bool = True,
+            log: Callable[[str], None] = print) -> Animation:
+    """Generate the source person in every pose of a driving sequence.
+
+    Args:
+        inferencer (RATENetInferencer): The model (its ``crop`` mode frames
+            the source person).
+        source (str | np.ndarray): Source photo (path or ``uint8 (H, W, 3)``
+            RGB).
+        poses (str | PoseSequence): Driving sequence: a video, a folder of
+            frames or of keypoint JSONs (see :func:`read_pose_sequence`), or
+            a :class:`PoseSequence` already read.
+        source_pose (optional): The source's keypoints (JSON path,
+            :class:`PoseKeypoints` or ``(18, 2)`` array in the source's
+            pixels); by default extracted with MediaPipe.
+        retarget (bool): Rebuild each driving pose on the source's skeleton
+            (:func:`retarget_sequence`). False uses the driving skeletons
+            as they are, framed by one window around the whole sequence.
+            Defaults to True.
+        smooth (bool): One-Euro-filter the driving keypoints over time.
+            Defaults to True.
+        smoothing (dict, optional): Keyword arguments of
+            :func:`smooth_keypoints` (``min_cutoff``, ``beta``,
+            ``d_cutoff``).
+        batch_size (int): Frames per forward pass. Defaults to 8.
+        side_by_side (bool): Put the driving frame (or its drawn skeleton
+            for keypoint files) left of each result. Defaults to False.
+        fps (float, optional): Frame rate of the sequence and the result;
+            by default the video's, else :data:`DEFAULT_FOLDER_FPS`.
+        progress (bool): Show a progress bar (on stderr). Defaults to True.
+        log (callable): Receives the report of skipped frames.
+
+    Returns:
+        Animation: The frames and what was skipped.
+
+    Raises:
+        PoseSequenceError: no usable frame in the sequence (and the errors
+            of :func:`read_pose_sequence`). NoPersonError: no person in the
+            source photo.
+    """
+    if batch_size < 1:
+        raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+    source_name = source if isinstance(source, str) else 'the source image'
+    image = read_rgb(source) if isinstance(source, str) else source
+    src_pose = _source_keypoints(inferencer, image, source_pose, source_name)
+    if isinstance(poses, str):
+        sequence = read_pose_sequence(
+            poses, extractor=inferencer.extractor, keep_frames=side_by_side)
+        where = poses
+    else:
+        sequence, where = poses, 'the pose sequence'
+    rate = fps or sequence.fps or DEFAULT_FOLDER_FPS
+
+    skipped = _usable(sequence, retarget)
+    if skipped:
+        listed = ', '.join(
+            f'{sequence.names[t]} ({reason})'
+            for t, reason in list(skipped.items())[:5])
+        more = ', ...' if len(skipped) > 5 else ''
+        log(f'{where}: skipped {len(skipped)} of {len(sequence.names)} '
+            f'frames: {listed}{more}')
+    kept = [t for t in range(len(sequence.names)) if t not in skipped]
+    if not kept:
+        raise PoseSequenceError(
+            f'{where}: no usable pose in any of its {len(sequence.names)} '
+            'frames (no person found); use a sequence showing one person')
+    driving = sequence.keypoints[kept]
+    if smooth:
+        driving = smooth_keypoints(driving, rate, **(smoothing or {}))
+    if retarget:
+        if missing_mask(src_pose.keypoints)[ROOT_JOINT]:
+            raise NoPersonError(
+                f'no neck (nor both shoulders) found in the source image '
+                f'{source_name}; retargeting starts at the neck (or pass '
+                'retarget=False)')
+        targets = retarget_sequence(driving, src_pose.keypoints)
+        target_crop: Union[str, FrameCrop] = 'source'
+    else:
+        targets = driving
+        target_crop = person_crop(driving, inferencer.frame)
+
+    results, target_keypoints = [], []
+    bar = ProgressBar(len(kept), file=sys.stderr) if progress else None
+    for start in range(0, len(kept), batch_size):
+        prepared = [
+            inferencer.prepare(
+                PairInput(image,
+                          PoseKeypoints(targets[i]),
+                          source_pose=src_pose,
+                          name=sequence.names[kept[i]],
+                          target_crop=target_crop), kept[i])
+            for i in range(start, min(start + batch_size, len(kept)))
+        ]
+        (batch, ) = inferencer.preprocess(prepared, batch_size=len(prepared))
+        predictions = inferencer.postprocess(
+            inferencer.forward(batch), [], inputs=prepared)['predictions']
+        results += [p['result'] for p in predictions]
+        target_keypoints += [p['target_keypoints'] for p in predictions]
+        if bar is not None:
+            bar.update(len(prepared))
+    if bar is not None:
+        bar.file.write('\n')
+
+    if side_by_side:
+        height = results[0].shape[0]
+        crop = None if sequence.frames is not None else person_crop(
+            sequence.keypoints[kept], (height, results[0].shape[1]))
+        results = [
+            make_panel([
+                _driving_display(sequence, t, sequence.keypoints[t], crop,
+                                 height), result
+            ]) for t, result in zip(kept, results)
+        ]
+    return Animation(results, rate, [sequence.names[t] for t in kept],
+                     np.stack(target_keypoints).astype(np.float32),
+                     {sequence.names[t]: r
+                      for t, r in skipped.items()})

@@ -1,0 +1,120 @@
+"""Video files and animations: read a video's frames, write a GIF or MP4.
+
+Both go through imageio's v3 API: GIFs with its Pillow plugin, videos with
+its PyAV plugin (PyAV's wheel ships FFmpeg's libraries, so nothing else is
+installed or downloaded). Frames are ``uint8 (H, W, 3)`` RGB arrays.
+"""
+import os
+import os.path as osp
+from typing import Iterator, Sequence, Tuple
+
+import numpy as np
+
+from .errors import UserInputError
+
+#: Files read as videos (anything FFmpeg decodes works; these are listed
+#: in error messages).
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif')
+#: Files :func:`write_animation` writes.
+ANIMATION_EXTENSIONS = ('.gif', '.mp4')
+#: H.264 in MP4, YUV 4:2:0 (what browsers and players expect).
+MP4_CODEC = 'libx264'
+
+
+class VideoFileError(UserInputError):
+    """A video that cannot be read, or an animation that cannot be
+    written; the message names the file."""
+
+
+def read_video(path: str) -> Tuple[Iterator[np.ndarray], float]:
+    """Open a video file.
+
+    Args:
+        path (str): A video (or animated GIF) file.
+
+    Returns:
+        tuple[Iterator[np.ndarray], float]: Its frames, decoded one at a
+        time (``uint8 (H, W, 3)`` RGB), and its frame rate (frames per
+        second).
+
+    Raises:
+        VideoFileError: if the file is missing or not a video FFmpeg can
+            decode.
+    """
+    import imageio.v3 as iio
+
+    if not osp.isfile(path):
+        raise VideoFileError(f'video not found: {path}')
+    try:
+        meta = iio.immeta(path, plugin='pyav')
+    except Exception as error:  # noqa: B902  PyAV raises many error types
+        raise VideoFileError(
+            f'cannot read {path} as a video ({type(error).__name__}: '
+            f'{error}); give a video file ({", ".join(VIDEO_EXTENSIONS)}), '
+            'a folder of frames or a folder of keypoint JSONs') from None
+    fps = float(meta.get('fps') or 0)
+    if not fps > 0:
+        raise VideoFileError(f'{path}: the video states no frame rate')
+
+    def frames() -> Iterator[np.ndarray]:
+        try:
+            for frame in iio.imiter(path, plugin='pyav', format='rgb24'):
+                yield frame
+        except Exception as error:  # noqa: B902
+            raise VideoFileError(
+                f'{path}: decoding failed ({type(error).__name__}: '
+                f'{error})') from None
+
+    return frames(), fps
+
+
+def _even(frame: np.ndarray) -> np.ndarray:
+    """Pad a frame with white to even height and width (H.264 in YUV 4:2:0
+    needs them)."""
+    pad_h, pad_w = frame.shape[0] % 2, frame.shape[1] % 2
+    if not (pad_h or pad_w):
+        return frame
+    return np.pad(frame, ((0, pad_h), (0, pad_w), (0, 0)),
+                  constant_values=255)
+
+
+def write_animation(frames: Sequence[np.ndarray], path: str,
+                    fps: float) -> None:
+    """Write frames as a looping GIF or an MP4 (H.264) video.
+
+    Args:
+        frames (Sequence[np.ndarray]): ``uint8 (H, W, 3)`` RGB frames of one
+            size.
+        path (str): Output file, ``.gif`` or ``.mp4``; its folder is
+            created.
+        fps (float): Frames per second. GIFs store delays in hundredths of
+            a second, so their rate is rounded to that.
+
+    Raises:
+        VideoFileError: for an unknown extension, no frames, or frames of
+            different sizes.
+    """
+    import imageio.v3 as iio
+
+    extension = osp.splitext(path)[1].lower()
+    if extension not in ANIMATION_EXTENSIONS:
+        raise VideoFileError(
+            f'{path}: cannot write {extension or "files without extension"}'
+            f'; use one of {", ".join(ANIMATION_EXTENSIONS)}')
+    if not len(frames):
+        raise VideoFileError(f'{path}: no frames to write')
+    if fps <= 0:
+        raise VideoFileError(f'{path}: fps must be positive, got {fps}')
+    shapes = {frame.shape for frame in frames}
+    if len(shapes) != 1 or next(iter(shapes))[2:] != (3, ):
+        raise VideoFileError(f'{path}: frames must be (H, W, 3) of one size, '
+                             f'got shapes {sorted(shapes)}')
+    stack = np.stack(frames).astype(np.uint8, copy=False)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    if extension == '.gif':
+        # Pillow's GIF writer: duration per frame in ms, loop=0 = forever.
+        iio.imwrite(path, stack, plugin='pillow', duration=1000 / fps,
+                    loop=0)
+    else:
+        iio.imwrite(path, np.stack([_even(f) for f in stack]),
+                    plugin='pyav', codec=MP4_CODEC, fps=fps)
