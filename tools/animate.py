@@ -19,10 +19,9 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from ratenet_plugin.apis import (KeypointFormatError,  # noqa: E402
-                                 NoPersonError, RATENetInferencer)
-from ratenet_plugin.apis.animation import animate  # noqa: E402
+                                 NoPersonError, RATENetInferencer, animate,
+                                 write_animation)
 from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
-from ratenet_plugin.fileio.video import write_animation  # noqa: E402
 
 # Bad inputs, reported in one line without a traceback (exit status 2).
 USER_ERRORS = (UserInputError, NoPersonError, KeypointFormatError,
@@ -79,9 +78,10 @@ def run(args: argparse.Namespace) -> int:
         inferencer.close()
     write_animation(animation.frames, args.out, animation.fps)
     height, width = animation.frames[0].shape[:2]
+    skipped = len(animation.skipped)
     print(f'wrote {args.out}: {len(animation.frames)} frames of '
           f'{height}x{width} at {animation.fps:g} fps'
-          f'{f", {len(animation.skipped)} skipped" if animation.skipped else ""}')
+          f'{f", {skipped} skipped" if skipped else ""}')
     return 0
 
 

@@ -1,10 +1,15 @@
 """Inference-side APIs: pose extraction for custom photos, person cropping,
-the RATE-Net inferencer (see docs/inference.md) and the adapters that combine
-our parts with MMagic's models.
+the RATE-Net inferencer, animation along a pose sequence (see
+docs/inference.md) and the adapters that combine our parts with MMagic's
+models.
 
-The keypoint JSON reader and writer and the image reader are re-exported
-from :mod:`ratenet_plugin.fileio` (their home), since inference users need
-them next to the inferencer.
+The keypoint JSON reader and writer, the image reader and the animation
+writer are re-exported from :mod:`ratenet_plugin.fileio` (their home), since
+inference users need them next to the inferencer.
+
+MMagic's inference API (``mmagic.apis``) is joined in
+:mod:`ratenet_plugin.apis.mmagic_inferencer`, imported on its own: importing
+``mmagic.apis`` takes seconds.
 """
 from ratenet_plugin.fileio.image_file import (ImageFileError, list_images,
                                               read_image)
@@ -16,6 +21,9 @@ from ratenet_plugin.fileio.keypoint_json import (EmptyPoseError,
                                                  keypoints_to_openpose,
                                                  read_keypoint_json,
                                                  write_keypoint_json)
+from ratenet_plugin.fileio.video import write_animation
+from .animation import (Animation, PoseSequence, PoseSequenceError, animate,
+                        read_pose_sequence)
 from .inferencer import PairInput, RATENetInferencer
 from .mmagic_adapters import ConcatConditionDiscriminator, ConcatPoseCondition
 from .person_crop import FrameCrop, full_crop, person_crop
@@ -23,13 +31,18 @@ from .pose_annotation import annotate_images
 from .pose_drawing import draw_pose, make_panel
 from .pose_extraction import (NoPersonError, PoseExtractor,
                               extract_keypoints, has_person)
+from .pose_retargeting import retarget_pose, retarget_sequence
+from .pose_smoothing import OneEuroFilter, smooth_keypoints
 
 __all__ = [
-    'ConcatConditionDiscriminator', 'ConcatPoseCondition', 'EmptyPoseError',
-    'FrameCrop', 'ImageFileError', 'KeypointFormatError', 'NoPersonError',
-    'PairInput', 'PoseExtractor', 'PoseKeypoints', 'RATENetInferencer',
-    'annotate_images', 'draw_pose', 'extract_keypoints', 'full_crop',
-    'has_person', 'keypoints_from_dict', 'keypoints_to_coco18',
+    'Animation', 'ConcatConditionDiscriminator', 'ConcatPoseCondition',
+    'EmptyPoseError', 'FrameCrop', 'ImageFileError', 'KeypointFormatError',
+    'NoPersonError', 'OneEuroFilter', 'PairInput', 'PoseExtractor',
+    'PoseKeypoints', 'PoseSequence', 'PoseSequenceError', 'RATENetInferencer',
+    'animate', 'annotate_images', 'draw_pose', 'extract_keypoints',
+    'full_crop', 'has_person', 'keypoints_from_dict', 'keypoints_to_coco18',
     'keypoints_to_openpose', 'list_images', 'make_panel', 'person_crop',
-    'read_image', 'read_keypoint_json', 'write_keypoint_json'
+    'read_image', 'read_keypoint_json', 'read_pose_sequence',
+    'retarget_pose', 'retarget_sequence', 'smooth_keypoints',
+    'write_animation', 'write_keypoint_json'
 ]

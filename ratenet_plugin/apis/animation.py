@@ -38,7 +38,7 @@ from mmengine.utils import ProgressBar
 
 from ratenet_plugin.datasets.keypoints import NUM_KEYPOINTS, missing_mask
 from ratenet_plugin.fileio.errors import UserInputError
-from ratenet_plugin.fileio.video import read_video, write_animation
+from ratenet_plugin.fileio.video import read_video
 from .inferencer import ImageInput, PairInput, PoseInput, RATENetInferencer
 from .keypoint_io import PoseKeypoints, load_keypoints_json
 from .person_crop import FrameCrop, person_crop
@@ -48,11 +48,6 @@ from .pose_extraction import (NoPersonError, PoseExtractor, has_person,
                               read_rgb)
 from .pose_retargeting import ROOT_JOINT, retarget_sequence
 from .pose_smoothing import smooth_keypoints
-
-__all__ = [
-    'Animation', 'PoseSequence', 'PoseSequenceError', 'animate',
-    'read_pose_sequence', 'write_animation'
-]
 
 #: Frame rate of a folder of frames or keypoint files, unless given.
 DEFAULT_FOLDER_FPS = 25.0

@@ -1,8 +1,9 @@
 """Video files and animations: read a video's frames, write a GIF or MP4.
 
 Both go through imageio's v3 API: GIFs with its Pillow plugin, videos with
-its PyAV plugin (PyAV's wheel ships FFmpeg's libraries, so nothing else is
-installed or downloaded). Frames are ``uint8 (H, W, 3)`` RGB arrays.
+its PyAV plugin (PyAV, an MMagic dependency, ships FFmpeg's libraries in its
+wheel, so nothing else is installed or downloaded). Frames are ``uint8
+(H, W, 3)`` RGB arrays.
 """
 import os
 import os.path as osp
@@ -12,7 +13,7 @@ import numpy as np
 
 from .errors import UserInputError
 
-#: Files read as videos (anything FFmpeg decodes works; these are listed
+#: Files read as videos (anything FFmpeg decodes works; these are named
 #: in error messages).
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif')
 #: Files :func:`write_animation` writes.
@@ -27,10 +28,11 @@ class VideoFileError(UserInputError):
 
 
 def read_video(path: str) -> Tuple[Iterator[np.ndarray], float]:
-    """Open a video file.
+    """Open a video file (or an animated GIF).
 
     Args:
-        path (str): A video (or animated GIF) file.
+        path (str): The file. GIFs are read with the Pillow plugin (their
+            frame delay gives the rate), anything else with PyAV.
 
     Returns:
         tuple[Iterator[np.ndarray], float]: Its frames, decoded one at a
@@ -38,28 +40,32 @@ def read_video(path: str) -> Tuple[Iterator[np.ndarray], float]:
         second).
 
     Raises:
-        VideoFileError: if the file is missing or not a video FFmpeg can
-            decode.
+        VideoFileError: if the file is missing or not a video that can be
+            decoded.
     """
     import imageio.v3 as iio
 
     if not osp.isfile(path):
         raise VideoFileError(f'video not found: {path}')
+    is_gif = path.lower().endswith('.gif')
+    plugin = 'pillow' if is_gif else 'pyav'
     try:
-        meta = iio.immeta(path, plugin='pyav')
-    except Exception as error:  # noqa: B902  PyAV raises many error types
+        meta = iio.immeta(path, plugin=plugin)
+    except Exception as error:  # noqa: B902  the plugins raise many types
         raise VideoFileError(
             f'cannot read {path} as a video ({type(error).__name__}: '
             f'{error}); give a video file ({", ".join(VIDEO_EXTENSIONS)}), '
             'a folder of frames or a folder of keypoint JSONs') from None
-    fps = float(meta.get('fps') or 0)
+    # Pillow gives a GIF's delay per frame in ms; PyAV the stream's rate.
+    fps = 1000 / meta['duration'] if is_gif and meta.get('duration') \
+        else float(meta.get('fps') or 0)
     if not fps > 0:
         raise VideoFileError(f'{path}: the video states no frame rate')
+    kwargs = dict(mode='RGB') if is_gif else dict(format='rgb24')
 
     def frames() -> Iterator[np.ndarray]:
         try:
-            for frame in iio.imiter(path, plugin='pyav', format='rgb24'):
-                yield frame
+            yield from iio.imiter(path, plugin=plugin, **kwargs)
         except Exception as error:  # noqa: B902
             raise VideoFileError(
                 f'{path}: decoding failed ({type(error).__name__}: '

@@ -70,3 +70,19 @@ def test_person_crop_pads_outside_the_image_and_drops_outside_joints():
 def test_person_crop_needs_keypoints():
     with pytest.raises(ValueError, match='without keypoints'):
         person_crop(np.full((18, 2), -1, np.float32), (256, 176))
+
+
+def test_person_crop_of_a_sequence_holds_every_pose():
+    walk = np.stack([_standing_person(100 + 60 * t, 50, 300)
+                     for t in range(4)])
+    crop = person_crop(walk, (256, 176))
+    moved = np.stack([crop.apply_keypoints(kpts) for kpts in walk])
+    present = walk[..., 0] >= 0
+    assert (moved[present] >= 0).all()
+    # One window for all: the person walks 180 px, 180 px times the scale
+    # in the frame.
+    assert moved[3, 1, 0] - moved[0, 1, 0] == pytest.approx(
+        180 * crop.scale_xy[0])
+    # A single pose gives the same window as before.
+    assert person_crop(walk[:1], (256, 176)) == person_crop(walk[0],
+                                                            (256, 176))

@@ -8,7 +8,8 @@ import pytest
 from deepfashion_testing import SYNTHETIC
 from ratenet_plugin.datasets.synthetic import (MARKER_FILE,
                                                ensure_synthetic_deepfashion,
-                                               generate_synthetic_deepfashion)
+                                               generate_synthetic_deepfashion,
+                                               render_synthetic_motion)
 from ratenet_plugin.fileio.patn_csv import (identity_of, read_annotation_csv,
                                             read_pairs_csv)
 
@@ -148,3 +149,24 @@ def test_ensure_keeps_a_folder_that_is_not_synthetic(tmp_path, mmlogs):
     ensure_synthetic_deepfashion(str(root))
     assert os.listdir(root) == ['fasion-resize-pairs-train.csv']
     assert any('is not a synthetic set; using it as is' in m for m in mmlogs)
+
+
+def test_motion_moves_one_person_smoothly_and_loops():
+    frames, keypoints = render_synthetic_motion(8, identity=1, height=64,
+                                                width=44)
+    assert frames.shape == (8, 64, 44, 3) and frames.dtype == np.uint8
+    assert keypoints.shape == (8, 18, 2)
+    # Front view, full body: every joint inside the frame.
+    assert (keypoints >= 0).all()
+    steps = np.abs(np.diff(keypoints, axis=0)).max(axis=(1, 2))
+    assert 0 < steps.max() < 10  # pixels per frame at 64 px
+    # Cosine easing: the last frame leads back to the first.
+    assert np.abs(keypoints[-1] - keypoints[0]).max() < steps.max()
+    # Same background every frame; the figure is drawn at the neck.
+    np.testing.assert_array_equal(frames[:, 0, 0], frames[:1, 0, 0].repeat(
+        8, axis=0))
+    for frame, kpts in zip(frames, keypoints):
+        x, y = kpts[1].astype(int)
+        assert np.abs(frame[y, x].astype(int) - frame[0, 0]).sum() > 40
+    with pytest.raises(ValueError, match='num_frames'):
+        render_synthetic_motion(1)

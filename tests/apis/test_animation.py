@@ -1,0 +1,216 @@
+import importlib.util
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+
+from ratenet_plugin.apis import (PairInput, PoseKeypoints,
+                                 RATENetInferencer, save_keypoints_json)
+from ratenet_plugin.apis.animation import (PoseSequence, PoseSequenceError,
+                                           animate, read_pose_sequence)
+from ratenet_plugin.datasets.synthetic import render_synthetic_motion
+from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.fileio.video import (VideoFileError, read_video,
+                                         write_animation)
+
+from inference_testing import (FRAME, OUT_SIZE, save_random_checkpoint,
+                               tiny_config)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+NUM_FRAMES = 6
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory) -> str:
+    return save_random_checkpoint(
+        tiny_config(), str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth'))
+
+
+@pytest.fixture(scope='module')
+def inferencer(checkpoint):
+    inferencer = RATENetInferencer(tiny_config(), checkpoint)
+    yield inferencer
+    inferencer.close()
+
+
+@pytest.fixture(scope='module')
+def source():
+    """Synthetic identity 3 (the driver is identity 0, another build),
+    with its keypoints: MediaPipe is not needed at 64x44."""
+    frames, keypoints = render_synthetic_motion(2, identity=3, height=FRAME[0],
+                                                width=FRAME[1])
+    return frames[0], PoseKeypoints(keypoints[0], FRAME)
+
+
+@pytest.fixture(scope='module')
+def driving():
+    """A synthetic person moving (identity 0), 6 frames at 64x44."""
+    return render_synthetic_motion(NUM_FRAMES, identity=0, height=FRAME[0],
+                                   width=FRAME[1])
+
+
+@pytest.fixture(scope='module')
+def json_folder(tmp_path_factory, driving):
+    """Our JSONs for frames 0-5, and an OpenPose file for a frame without a
+    person (people: []) in between."""
+    folder = tmp_path_factory.mktemp('poses')
+    _, keypoints = driving
+    for t, kpts in enumerate(keypoints):
+        save_keypoints_json(str(folder / f'frame_{2 * t}.json'), kpts, FRAME)
+    (folder / 'frame_5_keypoints.json').write_text('{"people": []}')
+    return str(folder)
+
+
+def test_synthetic_sequence_to_gif(inferencer, source, json_folder, tmp_path):
+    image, source_pose = source
+    messages = []
+    animation = animate(inferencer, image, json_folder,
+                        source_pose=source_pose, side_by_side=True,
+                        batch_size=4, progress=False, log=messages.append)
+    # Natural order (frame_10 after frame_8), the empty frame skipped,
+    # counted and reported.
+    assert animation.names == [f'frame_{2 * t}.json' for t in range(6)]
+    assert animation.skipped == {'frame_5_keypoints.json': 'no person found'}
+    assert len(messages) == 1 and 'skipped 1 of 7 frames' in messages[0]
+    assert 'frame_5_keypoints.json (no person found)' in messages[0]
+    # Drawn driving skeleton | result, at the model's output size.
+    assert len(animation.frames) == NUM_FRAMES
+    assert animation.frames[0].shape == (OUT_SIZE[0], 2 * OUT_SIZE[1] + 4, 3)
+    skeleton = animation.frames[0][:, :OUT_SIZE[1]]
+    assert (skeleton != 255).any()
+    # The results follow the moving pose.
+    results = [frame[:, OUT_SIZE[1] + 4:] for frame in animation.frames]
+    assert not np.array_equal(results[0], results[NUM_FRAMES // 2])
+
+    gif = str(tmp_path / 'anim.gif')
+    write_animation(animation.frames, gif, animation.fps)
+    frames, fps = read_video(gif)
+    frames = list(frames)
+    assert len(frames) == NUM_FRAMES and fps == pytest.approx(25, rel=0.05)
+    assert frames[0].shape == animation.frames[0].shape
+
+
+def test_batches_give_the_frames_of_single_passes(inferencer, source,
+                                                  json_folder):
+    image, source_pose = source
+    kwargs = dict(source_pose=source_pose, progress=False, log=print)
+    batched = animate(inferencer, image, json_folder, batch_size=4, **kwargs)
+    single = animate(inferencer, image, json_folder, batch_size=1, **kwargs)
+    for a, b in zip(batched.frames, single.frames):
+        np.testing.assert_allclose(a, b, atol=1)
+
+
+def test_retargeted_poses_keep_the_source_in_place(inferencer, source,
+                                                   driving):
+    """The driver (another build) is rebuilt on the source's skeleton: in
+    the first frame the neck is the source's neck, in the model's frame,
+    whatever the driver's size and place."""
+    image, source_pose = source
+    _, keypoints = driving
+    bigger = PoseSequence(keypoints * 3 + 100, [str(t) for t in range(6)])
+    animation = animate(inferencer, image, bigger, source_pose=source_pose,
+                        smooth=False, progress=False)
+    prepared = inferencer.prepare(
+        PairInput(image, source_pose, source_pose=source_pose,
+                  target_crop='source'))
+    source_in_frame = prepared['target_keypoints']
+    np.testing.assert_allclose(animation.target_keypoints[0, 1],
+                               source_in_frame[1], atol=1e-3)
+    # The right upper arm (2 -> 3) has the source's length, times the
+    # driver's length in this frame over its median length.
+    arm = np.linalg.norm(bigger.keypoints[:, 3] - bigger.keypoints[:, 2],
+                         axis=1)
+    length = np.linalg.norm(animation.target_keypoints[0, 3] -
+                            animation.target_keypoints[0, 2])
+    source_length = np.linalg.norm(source_in_frame[3] - source_in_frame[2])
+    assert length == pytest.approx(source_length * arm[0] / np.median(arm),
+                                   rel=1e-3)
+
+
+def test_video_and_frame_folder_inputs(inferencer, source, tmp_path):
+    """Synthetic frames at 256x176 (MediaPipe finds the figure) as a video
+    and as a folder, blank frames among them skipped and reported."""
+    frames, _ = render_synthetic_motion(4, identity=0)
+    blank = np.full_like(frames[0], 240)
+    sequence = [frames[0], blank, frames[1], frames[2], blank, frames[3]]
+    video = str(tmp_path / 'drive.mp4')
+    write_animation(sequence, video, 10)
+    folder = tmp_path / 'frames'
+    folder.mkdir()
+    for t, frame in enumerate(sequence):
+        cv2.imwrite(str(folder / f'{t}.png'), frame[..., ::-1])
+    image, source_pose = source
+    for poses, names in ((video, ['drive.mp4#1', 'drive.mp4#4']),
+                         (str(folder), ['1.png', '4.png'])):
+        messages = []
+        animation = animate(inferencer, image, poses,
+                            source_pose=source_pose, side_by_side=True,
+                            progress=False, log=messages.append)
+        assert sorted(animation.skipped) == names, poses
+        assert len(animation.frames) == 4
+        assert 'skipped 2 of 6 frames' in messages[0]
+        # Driving frame | result: the frame scaled to the result's height.
+        assert animation.frames[0].shape == (64, 44 + 4 + 64, 3)
+    assert animate(inferencer, image, video, source_pose=source_pose,
+                   progress=False, log=print).fps == pytest.approx(10)
+
+
+def test_unusable_sequences_are_clear_errors(inferencer, source, tmp_path):
+    image, source_pose = source
+    not_video = tmp_path / 'clip.mp4'
+    not_video.write_text('not a video')
+    with pytest.raises(VideoFileError, match='cannot read .*clip.mp4'):
+        read_pose_sequence(str(not_video))
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    with pytest.raises(PoseSequenceError, match='holds no frames'):
+        read_pose_sequence(str(empty))
+    with pytest.raises(PoseSequenceError, match='not found'):
+        read_pose_sequence(str(tmp_path / 'nothing'))
+    nobody = tmp_path / 'nobody'
+    nobody.mkdir()
+    (nobody / 'a_keypoints.json').write_text('{"people": []}')
+    with pytest.raises(PoseSequenceError, match='no usable pose in any of '
+                       'its 1 frames'):
+        animate(inferencer, image, str(nobody), source_pose=source_pose,
+                progress=False)
+    assert issubclass(PoseSequenceError, UserInputError)
+    assert issubclass(VideoFileError, UserInputError)
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'animate_tool', osp.join(ROOT, 'tools', 'animate.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cli_writes_a_gif_and_reports_errors(checkpoint, source, json_folder,
+                                             tmp_path, capsys):
+    config = tmp_path / 'tiny_config.py'
+    tiny_config().dump(str(config))
+    image, source_pose = source
+    photo, pose = tmp_path / 'person.png', tmp_path / 'person.json'
+    cv2.imwrite(str(photo), image[..., ::-1])
+    save_keypoints_json(str(pose), source_pose.keypoints, FRAME)
+    tool = _load_tool()
+    common = ['--config', str(config), '--checkpoint', checkpoint,
+              '--source', str(photo), '--source-pose', str(pose)]
+    out = tmp_path / 'out' / 'anim.gif'
+    assert tool.main(common + ['--poses', json_folder, '--out', str(out),
+                               '--side-by-side', '--fps', '5']) == 0
+    printed = capsys.readouterr()
+    assert f'wrote {out}: 6 frames of 64x132 at 5 fps, 1 skipped' in \
+        printed.out
+    frames, fps = read_video(str(out))
+    assert len(list(frames)) == 6 and fps == pytest.approx(5)
+
+    bad = tmp_path / 'clip.avi'
+    bad.write_text('not a video')
+    assert tool.main(common + ['--poses', str(bad), '--out',
+                               str(tmp_path / 'x.gif')]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith('error: cannot read') and 'clip.avi' in err
+    assert len(err.strip().splitlines()) == 1
