@@ -255,7 +255,7 @@ def animate(inferencer: RATENetInferencer,
             batch_size: int = 8,
             side_by_side: bool = False,
             fps: Optional[float] = None,
-            progress: bool = True,
+            progress: Union[bool, Callable[[int, int], None]] = True,
             log: Callable[[str], None] = print) -> Animation:
     """Generate the source person in every pose of a driving sequence.
 
@@ -282,9 +282,13 @@ def animate(inferencer: RATENetInferencer,
         batch_size (int): Frames per forward pass. Defaults to 8.
         side_by_side (bool): Put the driving frame (or its drawn skeleton
             for keypoint files) left of each result. Defaults to False.
-        fps (float, optional): Frame rate of the sequence and the result;
-            by default the video's, else :data:`DEFAULT_FOLDER_FPS`.
-        progress (bool): Show a progress bar (on stderr). Defaults to True.
+        fps (float, optional): Frame rate of the result; by default the
+            video's, else :data:`DEFAULT_FOLDER_FPS`. Smoothing runs at the
+            video's own rate, and at this one for folders.
+        progress (bool | callable): True shows MMEngine's progress bar on
+            stderr; a callable is called as ``progress(done, total)`` after
+            each batch (e.g. a web page's progress bar); False: nothing.
+            Defaults to True.
         log (callable): Receives the report of skipped frames.
 
     Returns:
@@ -307,6 +311,7 @@ def animate(inferencer: RATENetInferencer,
     else:
         sequence, where = poses, 'the pose sequence'
     rate = fps or sequence.fps or DEFAULT_FOLDER_FPS
+    sequence_rate = sequence.fps or rate
 
     skipped = _usable(sequence, retarget)
     if skipped:
@@ -320,10 +325,12 @@ def animate(inferencer: RATENetInferencer,
     if not kept:
         raise PoseSequenceError(
             f'{where}: no usable pose in any of its {len(sequence.names)} '
-            'frames (no person found); use a sequence showing one person')
+            f'frames ({", ".join(sorted(set(skipped.values())))}); use a '
+            'sequence showing one person')
     driving = sequence.keypoints[kept]
     if smooth:
-        driving = smooth_keypoints(driving, rate, **(smoothing or {}))
+        driving = smooth_keypoints(driving, sequence_rate,
+                                   **(smoothing or {}))
     if retarget:
         if missing_mask(src_pose.keypoints)[ROOT_JOINT]:
             raise NoPersonError(
@@ -337,7 +344,8 @@ def animate(inferencer: RATENetInferencer,
         target_crop = person_crop(driving, inferencer.frame)
 
     results, target_keypoints = [], []
-    bar = ProgressBar(len(kept), file=sys.stderr) if progress else None
+    bar = ProgressBar(len(kept), file=sys.stderr) if progress is True \
+        else None
     for start in range(0, len(kept), batch_size):
         prepared = [
             inferencer.prepare(
@@ -355,6 +363,8 @@ def animate(inferencer: RATENetInferencer,
         target_keypoints += [p['target_keypoints'] for p in predictions]
         if bar is not None:
             bar.update(len(prepared))
+        elif callable(progress):
+            progress(len(results), len(kept))
     if bar is not None:
         bar.file.write('\n')
 

@@ -94,9 +94,14 @@ def test_synthetic_sequence_to_gif(inferencer, source, json_folder, tmp_path):
 def test_batches_give_the_frames_of_single_passes(inferencer, source,
                                                   json_folder):
     image, source_pose = source
-    kwargs = dict(source_pose=source_pose, progress=False, log=print)
-    batched = animate(inferencer, image, json_folder, batch_size=4, **kwargs)
-    single = animate(inferencer, image, json_folder, batch_size=1, **kwargs)
+    calls = []
+    batched = animate(inferencer, image, json_folder, batch_size=4,
+                      source_pose=source_pose,
+                      progress=lambda done, total: calls.append(
+                          (done, total)), log=print)
+    assert calls == [(4, 6), (6, 6)]  # a progress callback per batch
+    single = animate(inferencer, image, json_folder, batch_size=1,
+                     source_pose=source_pose, progress=False, log=print)
     for a, b in zip(batched.frames, single.frames):
         np.testing.assert_allclose(a, b, atol=1)
 
@@ -141,8 +146,9 @@ def test_video_and_frame_folder_inputs(inferencer, source, tmp_path):
     for t, frame in enumerate(sequence):
         cv2.imwrite(str(folder / f'{t}.png'), frame[..., ::-1])
     image, source_pose = source
-    for poses, names in ((video, ['drive.mp4#1', 'drive.mp4#4']),
-                         (str(folder), ['1.png', '4.png'])):
+    # The video's rate, the default rate for a folder.
+    for poses, names, fps in ((video, ['drive.mp4#1', 'drive.mp4#4'], 10),
+                              (str(folder), ['1.png', '4.png'], 25)):
         messages = []
         animation = animate(inferencer, image, poses,
                             source_pose=source_pose, side_by_side=True,
@@ -150,10 +156,9 @@ def test_video_and_frame_folder_inputs(inferencer, source, tmp_path):
         assert sorted(animation.skipped) == names, poses
         assert len(animation.frames) == 4
         assert 'skipped 2 of 6 frames' in messages[0]
+        assert animation.fps == pytest.approx(fps)
         # Driving frame | result: the frame scaled to the result's height.
         assert animation.frames[0].shape == (64, 44 + 4 + 64, 3)
-    assert animate(inferencer, image, video, source_pose=source_pose,
-                   progress=False, log=print).fps == pytest.approx(10)
 
 
 def test_unusable_sequences_are_clear_errors(inferencer, source, tmp_path):
@@ -172,7 +177,7 @@ def test_unusable_sequences_are_clear_errors(inferencer, source, tmp_path):
     nobody.mkdir()
     (nobody / 'a_keypoints.json').write_text('{"people": []}')
     with pytest.raises(PoseSequenceError, match='no usable pose in any of '
-                       'its 1 frames'):
+                       'its 1 frames \\(no person found\\)'):
         animate(inferencer, image, str(nobody), source_pose=source_pose,
                 progress=False)
     assert issubclass(PoseSequenceError, UserInputError)
