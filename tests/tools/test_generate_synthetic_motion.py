@@ -1,0 +1,28 @@
+"""tools/generate_synthetic_motion.py writes frames and matching poses."""
+import importlib.util
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ratenet_plugin.apis import load_keypoints_json
+from ratenet_plugin.datasets.synthetic import render_synthetic_motion
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_frames_and_poses_of_the_synthetic_motion(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        'motion_tool', REPO_ROOT / 'tools' / 'generate_synthetic_motion.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main([str(tmp_path), '--frames', '3', '--identity', '2',
+                      '--size', '32', '22']) == 0
+    frames, keypoints = render_synthetic_motion(3, identity=2, height=32,
+                                                width=22)
+    for t in range(3):
+        image = cv2.imread(str(tmp_path / 'frames' / f'{t:04d}.png'))
+        np.testing.assert_array_equal(image[..., ::-1], frames[t])
+        pose = load_keypoints_json(str(tmp_path / 'poses' / f'{t:04d}.json'))
+        np.testing.assert_allclose(pose.keypoints, keypoints[t])
+        assert pose.image_size == (32, 22)
