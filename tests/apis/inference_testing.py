@@ -1,4 +1,5 @@
-"""Tiny RATE-Net inference set-ups shared by the tests of ratenet_plugin.apis."""
+"""Tiny RATE-Net inference set-ups shared by the tests of
+ratenet_plugin.apis."""
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
