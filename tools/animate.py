@@ -18,14 +18,13 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from ratenet_plugin.apis import (KeypointFormatError,  # noqa: E402
-                                 NoPersonError, RATENetInferencer, animate,
+from ratenet_plugin.apis import (RATENetInferencer, animate,  # noqa: E402
                                  write_animation)
 from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 
-# Bad inputs, reported in one line without a traceback (exit status 2).
-USER_ERRORS = (UserInputError, NoPersonError, KeypointFormatError,
-               FileNotFoundError)
+# Bad inputs (and a missing config or checkpoint), reported in one line
+# without a traceback (exit status 2).
+USER_ERRORS = (UserInputError, FileNotFoundError)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

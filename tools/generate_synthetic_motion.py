@@ -20,7 +20,7 @@ import cv2
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from ratenet_plugin.apis import save_keypoints_json  # noqa: E402
+from ratenet_plugin.apis import write_keypoint_json  # noqa: E402
 from ratenet_plugin.datasets.synthetic import \
     render_synthetic_motion  # noqa: E402
 
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     for t, (frame, kpts) in enumerate(zip(frames, keypoints)):
         cv2.imwrite(osp.join(args.out_dir, 'frames', f'{t:04d}.png'),
                     frame[..., ::-1])
-        save_keypoints_json(
+        write_keypoint_json(
             osp.join(args.out_dir, 'poses', f'{t:04d}.json'), kpts,
             tuple(args.size))
     print(f'wrote {len(frames)} frames and poses to {args.out_dir}')

@@ -4,7 +4,8 @@
 
 1. :func:`read_pose_sequence` reads the driving poses from a video file, a
    folder of frames (poses extracted with MediaPipe) or a folder of keypoint
-   JSONs (ours or OpenPose's per-frame ``*_keypoints.json``).
+   JSONs (any format of :mod:`ratenet_plugin.fileio.keypoint_json`, e.g.
+   OpenPose's per-frame ``*_keypoints.json``).
 2. Frames without a person (or, when retargeting, without a neck) are
    skipped; they are counted and reported.
 3. The keypoints are smoothed over time (One-Euro filter,
@@ -38,14 +39,15 @@ from mmengine.utils import ProgressBar
 
 from ratenet_plugin.datasets.keypoints import NUM_KEYPOINTS, missing_mask
 from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.fileio.image_file import IMAGE_EXTENSIONS, read_image
+from ratenet_plugin.fileio.keypoint_json import (EmptyPoseError,
+                                                 PoseKeypoints,
+                                                 read_keypoint_json)
 from ratenet_plugin.fileio.video import read_video
 from .inferencer import ImageInput, PairInput, PoseInput, RATENetInferencer
-from .keypoint_io import PoseKeypoints, load_keypoints_json
 from .person_crop import FrameCrop, person_crop
-from .pose_annotation import IMAGE_EXTENSIONS
 from .pose_drawing import draw_pose, make_panel
-from .pose_extraction import (NoPersonError, PoseExtractor, has_person,
-                              read_rgb)
+from .pose_extraction import NoPersonError, PoseExtractor, has_person
 from .pose_retargeting import ROOT_JOINT, retarget_sequence
 from .pose_smoothing import smooth_keypoints
 
@@ -136,6 +138,15 @@ def _extract_all(images: Iterable[np.ndarray], name_of: Callable[[int], str],
         frames if keep_frames else None)
 
 
+def _read_frame_json(path: str) -> np.ndarray:
+    """One frame's ``(18, 2)`` keypoints; all ``-1`` for a file without a
+    person (OpenPose writes ``"people": []`` for such a video frame)."""
+    try:
+        return read_keypoint_json(path).keypoints
+    except EmptyPoseError:
+        return np.full((NUM_KEYPOINTS, 2), -1, np.float32)
+
+
 def read_pose_sequence(path: str,
                        *,
                        extractor: Optional[PoseExtractor] = None,
@@ -146,8 +157,9 @@ def read_pose_sequence(path: str,
     Args:
         path (str): A video file (any format FFmpeg reads), a folder of
             images (sorted by name, numbers in numeric order), or a folder of
-            ``.json`` keypoint files (ours or OpenPose's; an OpenPose file
-            with no people is a frame without a person).
+            ``.json`` keypoint files in any format
+            :func:`read_keypoint_json` reads (a file without a person, e.g.
+            OpenPose's ``"people": []``, is a frame without a person).
         extractor (PoseExtractor, optional): Used for videos and image
             folders; by default one is created and closed here.
         keep_frames (bool): Keep the driving frames (shrunk to at most
@@ -156,7 +168,8 @@ def read_pose_sequence(path: str,
     Raises:
         PoseSequenceError: missing path, empty folder or video, a folder
             mixing images and JSONs. VideoFileError: an unreadable video.
-        KeypointFormatError: a malformed JSON file (named).
+        KeypointFormatError: a malformed JSON file. ImageFileError: an
+            unreadable image (each error names its file).
     """
     if osp.isdir(path):
         files = sorted(os.listdir(path), key=_natural_key)
@@ -168,18 +181,15 @@ def read_pose_sequence(path: str,
                 f'JSONs ({len(jsons)}); keep one kind of driving frames '
                 'per folder')
         if jsons:
-            keypoints = np.stack([
-                load_keypoints_json(osp.join(path, f),
-                                    allow_empty=True).keypoints
-                for f in jsons
-            ])
+            keypoints = np.stack(
+                [_read_frame_json(osp.join(path, f)) for f in jsons])
             return PoseSequence(keypoints, jsons)
         if not images:
             raise PoseSequenceError(
                 f'{path} holds no frames: expected images '
                 f'({", ".join(IMAGE_EXTENSIONS)}) or keypoint .json files')
         frames: Iterable[np.ndarray] = (
-            read_rgb(osp.join(path, f)) for f in images)
+            read_image(osp.join(path, f)) for f in images)
         name_of: Callable[[int], str] = images.__getitem__
         fps = None
     elif osp.isfile(path):
@@ -212,7 +222,7 @@ def _source_keypoints(inferencer: RATENetInferencer, image: np.ndarray,
     if isinstance(source_pose, PoseKeypoints):
         return source_pose
     if isinstance(source_pose, str):
-        return load_keypoints_json(source_pose)
+        return read_keypoint_json(source_pose)
     keypoints = np.asarray(source_pose, np.float32)
     if keypoints.shape != (NUM_KEYPOINTS, 2):
         raise ValueError('source_pose must be a keypoint JSON, '
@@ -302,7 +312,7 @@ def animate(inferencer: RATENetInferencer,
     if batch_size < 1:
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
     source_name = source if isinstance(source, str) else 'the source image'
-    image = read_rgb(source) if isinstance(source, str) else source
+    image = read_image(source) if isinstance(source, str) else source
     src_pose = _source_keypoints(inferencer, image, source_pose, source_name)
     if isinstance(poses, str):
         sequence = read_pose_sequence(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ratenet_plugin.apis import (PairInput, PoseKeypoints,
-                                 RATENetInferencer, save_keypoints_json)
+                                 RATENetInferencer, write_keypoint_json)
 from ratenet_plugin.apis.animation import (PoseSequence, PoseSequenceError,
                                            animate, read_pose_sequence)
 from ratenet_plugin.datasets.synthetic import render_synthetic_motion
@@ -57,7 +57,7 @@ def json_folder(tmp_path_factory, driving):
     folder = tmp_path_factory.mktemp('poses')
     _, keypoints = driving
     for t, kpts in enumerate(keypoints):
-        save_keypoints_json(str(folder / f'frame_{2 * t}.json'), kpts, FRAME)
+        write_keypoint_json(str(folder / f'frame_{2 * t}.json'), kpts, FRAME)
     (folder / 'frame_5_keypoints.json').write_text('{"people": []}')
     return str(folder)
 
@@ -199,7 +199,7 @@ def test_cli_writes_a_gif_and_reports_errors(checkpoint, source, json_folder,
     image, source_pose = source
     photo, pose = tmp_path / 'person.png', tmp_path / 'person.json'
     cv2.imwrite(str(photo), image[..., ::-1])
-    save_keypoints_json(str(pose), source_pose.keypoints, FRAME)
+    write_keypoint_json(str(pose), source_pose.keypoints, FRAME)
     tool = _load_tool()
     common = ['--config', str(config), '--checkpoint', checkpoint,
               '--source', str(photo), '--source-pose', str(pose)]

@@ -6,7 +6,7 @@ from mmagic.apis import MMagicInferencer
 from mmagic.apis.inferencers.base_mmagic_inferencer import \
     BaseMMagicInferencer
 
-from ratenet_plugin.apis import RATENetInferencer, save_keypoints_json
+from ratenet_plugin.apis import RATENetInferencer, write_keypoint_json
 from ratenet_plugin.apis.mmagic_inferencer import (PoseTransferInferencer,
                                                    RATENetMMagicInferencer)
 
@@ -27,10 +27,10 @@ def inputs(tmp_path_factory, astronaut, astronaut_keypoints) -> dict:
     cv2.imwrite(photo, astronaut[..., ::-1])
     source_pose, target_pose = str(folder / 'src.json'), str(
         folder / 'tgt.json')
-    save_keypoints_json(source_pose, astronaut_keypoints, astronaut.shape[:2])
+    write_keypoint_json(source_pose, astronaut_keypoints, astronaut.shape[:2])
     mirrored = astronaut_keypoints.copy()
     mirrored[mirrored[:, 0] >= 0, 0] = 511 - mirrored[mirrored[:, 0] >= 0, 0]
-    save_keypoints_json(target_pose, mirrored, astronaut.shape[:2])
+    write_keypoint_json(target_pose, mirrored, astronaut.shape[:2])
     return dict(img=photo, source_pose=source_pose, target_pose=target_pose)
 
 

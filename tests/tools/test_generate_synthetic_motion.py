@@ -5,7 +5,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ratenet_plugin.apis import load_keypoints_json
+from ratenet_plugin.apis import read_keypoint_json
 from ratenet_plugin.datasets.synthetic import render_synthetic_motion
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +23,6 @@ def test_frames_and_poses_of_the_synthetic_motion(tmp_path):
     for t in range(3):
         image = cv2.imread(str(tmp_path / 'frames' / f'{t:04d}.png'))
         np.testing.assert_array_equal(image[..., ::-1], frames[t])
-        pose = load_keypoints_json(str(tmp_path / 'poses' / f'{t:04d}.json'))
+        pose = read_keypoint_json(str(tmp_path / 'poses' / f'{t:04d}.json'))
         np.testing.assert_allclose(pose.keypoints, keypoints[t])
         assert pose.image_size == (32, 22)
