@@ -131,6 +131,10 @@ class PoseTransferInferencer(BaseMMagicInferencer):
     def _init_collate(self, cfg: Config):
         return self.ratenet.collate_fn
 
+    def _init_visualizer(self, cfg: Config) -> None:
+        """Results are drawn by :meth:`visualize`; no MMEngine visualiser."""
+        return None
+
     def preprocess(self,
                    img: Union[ImageInput, Sequence[ImageInput]],
                    target_pose: Union[PoseInput, Sequence[PoseInput]],
