@@ -1,6 +1,8 @@
 """Evaluate a checkpoint with the config's test dataloader and evaluator.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.json]
+    python tools/test.py CONFIG CHECKPOINT --grid grid.png   # + the grid the
+        # training's visualisation hook draws, on the test set's samples
     bash tools/dist_test.sh CONFIG CHECKPOINT 8      # --launcher pytorch
 """
 import argparse
@@ -15,10 +17,13 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 if int(os.environ.get('WORLD_SIZE', '1')) > 1:
     os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
+import cv2  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from ratenet_plugin.engine import init_cpu_distributed  # noqa: E402
+from ratenet_plugin.engine.visualization_hook import (  # noqa: E402
+    render_grid, select_batch)
 from ratenet_plugin.evaluation import run_test_with_report  # noqa: E402
 from ratenet_plugin.utils.config import import_plugin, load_config  # noqa: E402
 
@@ -32,6 +37,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--out',
         help='JSON file for the metrics (default: <work_dir>/test_results.json)')
+    parser.add_argument(
+        '--grid',
+        help='also write the pose-transfer grid (source | target pose | '
+        'coarse | residual | final | ground truth) of test samples spread '
+        'over the test set to this PNG')
+    parser.add_argument(
+        '--grid-rows', type=int, default=6, help='rows of --grid')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -69,8 +81,15 @@ def main(argv=None) -> dict:
                          cfg.get('env_cfg', {}).get('dist_cfg', {}))
     runner = Runner.from_cfg(cfg)
     # MultiTestLoop returns no metrics; a hook logs the table and writes JSON.
-    return run_test_with_report(
+    metrics = run_test_with_report(
         runner, args.out, config=args.config, checkpoint=args.checkpoint)
+    if args.grid:
+        grid = render_grid(runner.model,
+                           select_batch(runner.test_dataloader, args.grid_rows))
+        os.makedirs(osp.dirname(osp.abspath(args.grid)), exist_ok=True)
+        cv2.imwrite(args.grid, cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+        print(f'grid written to {args.grid}')
+    return metrics
 
 
 if __name__ == '__main__':

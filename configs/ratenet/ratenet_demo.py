@@ -98,12 +98,19 @@ val_dataloader = dict(
     dataset=_dataset('test', test_pipeline, test_mode=True))
 test_dataloader = val_dataloader
 
-# Metrics that need no pretrained network (SSIM, PSNR, L1 as MAE), for the
-# final and the coarse image; see docs/evaluation.md for FID/IS/LPIPS.
+# Metrics that need no pretrained network, for the final and the coarse
+# image: SSIM, PSNR, L1 as MAE; piq's MS-SSIM (as many scales as the images
+# allow: 3 at 64x44), GMSD and HaarPSI; and the garment colour error and texture
+# distance of the synthetic set (docs/evaluation.md; FID/IS/LPIPS need
+# ImageNet weights).
+_images = (('final', 'pred_img'), ('coarse', 'coarse_img'))
 _metrics = [
     dict(type=metric, prefix=prefix, gt_key='gt_img', pred_key=key)
-    for metric in ('SSIM', 'PSNR', 'MAE')
-    for prefix, key in (('final', 'pred_img'), ('coarse', 'coarse_img'))
+    for metric in ('SSIM', 'PSNR', 'MAE', 'GMSD', 'HaarPSI',
+                   'GarmentFidelity') for prefix, key in _images
+] + [
+    dict(type='PairedMSSSIM', prefix=prefix, gt_key='gt_img', pred_key=key,
+         num_scales=None) for prefix, key in _images
 ]
 val_evaluator = dict(type='Evaluator', metrics=_metrics)
 test_evaluator = val_evaluator
@@ -114,5 +121,13 @@ default_hooks = dict(
 custom_hooks = [
     dict(type='RandomStateHook'),
     dict(type='PoseTransferVisualizationHook', interval=500, num_samples=6),
+    # Next to the last grid: losses and held-out metrics over the cycles.
+    dict(
+        type='TrainingCurvesHook',
+        interval=50,
+        metric_keys=[
+            'final/SSIM', 'coarse/SSIM', 'final/garment_colour',
+            'final/garment_texture', 'final/HaarPSI', 'final/GMSD'
+        ]),
 ]
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))

@@ -1,2 +1,3 @@
 """Analysis tools: measurements and reference implementations used by
-benchmarks and tests, not by training or inference."""
+benchmarks and tests, not by training or inference; the synthetic ablation
+(ablation.py)."""

@@ -16,6 +16,9 @@ annotated missing, as OpenPose does).
 Layout written by :func:`generate_synthetic_deepfashion` (PATN-like)::
 
     <root>/train/<name>.jpg              <root>/test/<name>.jpg
+    <root>/train_labels/<stem>.png       <root>/test_labels/<stem>.png
+                                         garment labels of each image
+                                         (ratenet_plugin/fileio/garment_labels.py)
     <root>/fasion-resize-annotation-{train,test}.csv
     <root>/fasion-resize-pairs-{train,test}.csv     all ordered pairs (a != b)
                                                     of one identity's images
@@ -39,6 +42,8 @@ import cv2
 import numpy as np
 from mmengine.logging import print_log
 
+from ratenet_plugin.fileio.garment_labels import (BODY, LOWER, UPPER,
+                                                  write_labels)
 from ratenet_plugin.fileio.image_file import write_image
 from ratenet_plugin.fileio.patn_csv import (flatten_name, write_annotation_csv,
                                             write_pairs_csv)
@@ -46,7 +51,8 @@ from ratenet_plugin.fileio.text_file import read_text, write_text
 from .keypoints import NUM_KEYPOINTS
 
 MARKER_FILE = 'synthetic_deepfashion.json'
-GENERATOR_VERSION = 1
+# 2: garment label images written beside the images (the images are unchanged).
+GENERATOR_VERSION = 2
 
 # Joint indices (COCO-18).
 NOSE, NECK, RSHO, RELB, RWRI, LSHO, LELB, LWRI = range(8)
@@ -158,14 +164,19 @@ def _pose(rng: np.random.Generator, build: float, height: int,
 
 
 class _Canvas:
-    """An RGB float image with alpha compositing of analytic shapes."""
+    """An RGB float image with alpha compositing of analytic shapes, and the
+    label of the shape that covers each pixel most (``labels``, background
+    0)."""
 
     def __init__(self, height: int, width: int, background: np.ndarray):
         self.image = np.empty((height, width, 3), np.float32)
         self.image[:] = background
+        self.labels = np.zeros((height, width), np.uint8)
         self.ys, self.xs = np.mgrid[0:height, 0:width].astype(np.float32)
 
-    def paint(self, alpha: np.ndarray, colour: np.ndarray) -> None:
+    def paint(self, alpha: np.ndarray, colour: np.ndarray,
+              label: int = BODY) -> None:
+        self.labels[alpha >= 0.5] = label
         alpha = alpha[..., None]
         self.image *= 1 - alpha
         self.image += alpha * colour
@@ -223,8 +234,9 @@ def _texture(garment: dict, along: np.ndarray, across: np.ndarray,
 
 def _render(identity: dict, joints: np.ndarray, view: str, facing: int,
             scale: float, height: int, width: int,
-            rng: np.random.Generator) -> np.ndarray:
-    """Draw one figure; returns an RGB uint8 image."""
+            rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
+    """Draw one figure; returns an RGB uint8 image (H, W, 3) and its garment
+    labels (H, W) uint8 (``ratenet_plugin.fileio.garment_labels``)."""
     background = rng.uniform(228, 250) + rng.uniform(-5, 5, 3)
     canvas = _Canvas(height, width, background.astype(np.float32))
     skin, hair = identity['skin'], identity['hair']
@@ -240,9 +252,12 @@ def _render(identity: dict, joints: np.ndarray, view: str, facing: int,
     def limb(a: int, b: int, part: str, garment: Optional[dict]) -> None:
         alpha, along, across = canvas.capsule(joints[a], joints[b],
                                               radius[part])
-        colour = skin if garment is None else _texture(
-            garment, along, across, radius[part])
-        canvas.paint(alpha, colour)
+        if garment is None:
+            canvas.paint(alpha, skin)
+        else:
+            canvas.paint(alpha, _texture(garment, along, across,
+                                         radius[part]),
+                         UPPER if garment is upper else LOWER)
 
     if identity['long_hair']:
         canvas.paint(
@@ -270,7 +285,8 @@ def _render(identity: dict, joints: np.ndarray, view: str, facing: int,
         alpha = canvas.polygon(quad)
         canvas.paint(
             alpha,
-            _texture(lower, canvas.ys - quad[0, 1], canvas.xs - hip_mid[0]))
+            _texture(lower, canvas.ys - quad[0, 1], canvas.xs - hip_mid[0]),
+            LOWER)
 
     # Torso: the shoulder-hip quadrilateral widened by a limb radius.
     torso = np.array([joints[RSHO], joints[LSHO], joints[LHIP], joints[RHIP]])
@@ -279,7 +295,7 @@ def _render(identity: dict, joints: np.ndarray, view: str, facing: int,
     torso[:2, 1] -= 0.4 * radius['upper_arm']
     torso[2:, 1] += 0.03 * scale
     _, along, across = canvas.capsule(joints[NECK], hip_mid, 1.0)
-    canvas.paint(canvas.polygon(torso), _texture(upper, along, across))
+    canvas.paint(canvas.polygon(torso), _texture(upper, along, across), UPPER)
 
     alpha, _, _ = canvas.capsule(joints[NECK], head_centre, radius['neck'])
     canvas.paint(alpha, skin)
@@ -305,7 +321,8 @@ def _render(identity: dict, joints: np.ndarray, view: str, facing: int,
         limb(elb, wri, 'forearm', upper if sleeve == 'long' else None)
         canvas.paint(canvas.ellipse(joints[wri], radius['hand'],
                                     radius['hand']), skin)
-    return np.clip(np.round(canvas.image), 0, 255).astype(np.uint8)
+    image = np.clip(np.round(canvas.image), 0, 255).astype(np.uint8)
+    return image, canvas.labels
 
 
 def _annotate(joints: np.ndarray, view: str, facing: int, height: int,
@@ -333,7 +350,8 @@ def generate_synthetic_deepfashion(out_dir: str,
                                    width: int = 176,
                                    seed: int = 0,
                                    image_format: str = 'jpg') -> dict:
-    """Write a synthetic DeepFashion-format data set into ``out_dir``.
+    """Write a synthetic DeepFashion-format data set into ``out_dir``, with a
+    garment label image per image (``<split>_labels/<stem>.png``).
 
     Args:
         out_dir (str): Output folder (created; existing files are overwritten).
@@ -382,13 +400,14 @@ def generate_synthetic_deepfashion(out_dir: str,
             rng = np.random.default_rng([seed, index, pose_index])
             joints, view, facing, scale = _pose(rng, identity['build'],
                                                 height, width)
-            image = _render(identity, joints, view, facing, scale, height,
-                            width, rng)
+            image, labels = _render(identity, joints, view, facing, scale,
+                                    height, width, rng)
             name = flatten_name(
                 f"{identity['gender']}/Synth/id_{index + 1:08d}/"
                 f'01_{pose_index}_{view}.{image_format}')
-            write_image(osp.join(out_dir, split, name), image,
-                        jpeg_quality=95)
+            image_path = osp.join(out_dir, split, name)
+            write_image(image_path, image, jpeg_quality=95)
+            write_labels(image_path, labels)
             splits[split]['annotations'].append(
                 (name, _annotate(joints, view, facing, height, width)))
             names.append(name)
@@ -458,8 +477,8 @@ def render_synthetic_motion(num_frames: int,
         scale = (1 - mix) * start_scale + mix * end_scale
         # The same background stream every frame: only the person moves.
         background_rng = np.random.default_rng([seed, identity, 999])
-        frames[t] = _render(person, joints, 'front', 0, scale, height, width,
-                            background_rng)
+        frames[t], _ = _render(person, joints, 'front', 0, scale, height,
+                               width, background_rng)
         keypoints[t] = _annotate(joints, 'front', 0, height, width)
     return frames, keypoints
 

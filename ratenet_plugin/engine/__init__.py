@@ -1,5 +1,6 @@
 from .distributed import (RATESeparateDistributedDataParallel,
                           init_cpu_distributed)
+from .curves_hook import TrainingCurvesHook, plot_curves
 from .hooks import RandomStateHook
 from .optim_wrappers import AnyDeviceAmpOptimWrapper
 from .rate_loop import PAPER_CYCLE, RATELoop
@@ -9,5 +10,5 @@ __all__ = [
     'AnyDeviceAmpOptimWrapper', 'PAPER_CYCLE',
     'PoseTransferVisualizationHook', 'RATELoop',
     'RATESeparateDistributedDataParallel', 'RandomStateHook',
-    'init_cpu_distributed'
+    'TrainingCurvesHook', 'init_cpu_distributed', 'plot_curves'
 ]

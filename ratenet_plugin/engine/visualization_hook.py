@@ -50,17 +50,80 @@ def residual_to_image(residual: torch.Tensor) -> np.ndarray:
     return to_hwc_uint8(centred / scale * 127.5 + 127.5)
 
 
+def spread_indices(length: int, count: int) -> List[int]:
+    """``min(count, length)`` indices spread evenly over ``range(length)``,
+    the first and the last included.
+
+    Pair lists are grouped by person (all pairs of one identity follow each
+    other), so evenly spread rows show several different people where the
+    first rows would all show the first one.
+    """
+    count = min(count, length)
+    if count <= 1:
+        return list(range(count))
+    return [round(i * (length - 1) / (count - 1)) for i in range(count)]
+
+
+def select_batch(dataloader, num_samples: int) -> dict:
+    """A batch of ``num_samples`` samples spread over the dataloader's data
+    set (:func:`spread_indices`), collated by its ``collate_fn``."""
+    dataset = dataloader.dataset
+    samples = [dataset[i] for i in spread_indices(len(dataset), num_samples)]
+    return dataloader.collate_fn(samples)
+
+
+@torch.no_grad()
+def render_grid(model, batch: dict) -> np.ndarray:
+    """One row per sample: source | target pose | coarse | residual
+    (stretched) | final | ground truth.
+
+    Args:
+        model: A RATENet (possibly wrapped); run in eval mode for the grid.
+        batch (dict): A collated batch (:func:`select_batch`).
+
+    Returns:
+        np.ndarray: (rows * H, 6 * W, 3) uint8 RGB.
+    """
+    module = model.module if is_model_wrapper(model) else model
+    was_training = module.training
+    module.eval()
+    try:
+        results = model.val_step(batch)
+    finally:
+        module.train(was_training)
+    rows: List[np.ndarray] = []
+    for index, sample in enumerate(results):
+        tgt_pose = batch['inputs']['tgt_pose'][index]
+        output = sample.output
+        coarse = output.coarse_img
+        residual = output.get('residual_img', None)
+        panels = [
+            to_hwc_uint8(sample.source_img),
+            pose_to_image(tgt_pose),
+            to_hwc_uint8(coarse),
+            residual_to_image(residual) if residual is not None else
+            np.full_like(to_hwc_uint8(coarse), 255),
+            to_hwc_uint8(output.pred_img),
+            to_hwc_uint8(sample.gt_img),
+        ]
+        rows.append(np.concatenate(panels, axis=1))
+    return np.concatenate(rows, axis=0)
+
+
 @HOOKS.register_module()
 class PoseTransferVisualizationHook(Hook):
     """Save grids of (source | target pose | coarse | residual | final | gt).
 
     Every ``interval`` cycles and at the end of training (unless the last
-    cycle already made one), the model's ``val_step`` runs on the first
+    cycle already made one), the model's ``val_step`` runs on
     ``num_samples`` samples of the validation dataloader (the same samples
     every time) and the grid goes to the visualizer, named by the number of
     cycles trained (``vis_data/vis_image/pose_transfer_<cycles>.png`` under
     the log directory with ``LocalVisBackend``; ``_500`` after 500 cycles,
     like ``iter_500.pth``).
+
+    The samples are spread evenly over the validation set
+    (:func:`spread_indices`), so that the rows show different people.
 
     Args:
         interval (int): Cycles between grids. Defaults to 1000.
@@ -109,42 +172,13 @@ class PoseTransferVisualizationHook(Hook):
 
     def _fixed_batch(self, runner) -> dict:
         if self._batch is None:
-            dataloader = self._val_dataloader(runner)
-            dataset = dataloader.dataset
-            count = min(self.num_samples, len(dataset))
-            samples = [dataset[i] for i in range(count)]
-            self._batch = dataloader.collate_fn(samples)
+            self._batch = select_batch(
+                self._val_dataloader(runner), self.num_samples)
         return self._batch
 
-    @torch.no_grad()
     def make_grid(self, runner) -> np.ndarray:
         """Build the grid: (rows * H, 6 * W, 3) uint8 RGB."""
-        model = runner.model
-        module = model.module if is_model_wrapper(model) else model
-        batch = self._fixed_batch(runner)
-        was_training = module.training
-        module.eval()
-        try:
-            results = model.val_step(batch)
-        finally:
-            module.train(was_training)
-        rows: List[np.ndarray] = []
-        for index, sample in enumerate(results):
-            tgt_pose = batch['inputs']['tgt_pose'][index]
-            output = sample.output
-            coarse = output.coarse_img
-            residual = output.get('residual_img', None)
-            panels = [
-                to_hwc_uint8(sample.source_img),
-                pose_to_image(tgt_pose),
-                to_hwc_uint8(coarse),
-                residual_to_image(residual) if residual is not None else
-                np.full_like(to_hwc_uint8(coarse), 255),
-                to_hwc_uint8(output.pred_img),
-                to_hwc_uint8(sample.gt_img),
-            ]
-            rows.append(np.concatenate(panels, axis=1))
-        return np.concatenate(rows, axis=0)
+        return render_grid(runner.model, self._fixed_batch(runner))
 
     def visualize(self, runner, step: int) -> None:
         """Add the grid after ``step`` cycles to the visualizer."""

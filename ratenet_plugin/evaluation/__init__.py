@@ -1,8 +1,10 @@
 """Evaluation: the metrics MMagic lacks, local weights, reports, folders.
 
 Registered in MMagic's ``METRICS``: ``LPIPS``, ``PaddedSSIM``,
-``PoseTransferFID``, ``PoseTransferIS``. The protocol is in
-``configs/ratenet/_base_/evaluation.py`` and docs/evaluation.md.
+``PoseTransferFID``, ``PoseTransferIS``; weight-free: ``PairedMSSSIM``,
+``GMSD``, ``HaarPSI`` (piq) and ``GarmentFidelity`` (synthetic set). The
+protocol is in ``configs/ratenet/_base_/evaluation.py`` and
+docs/evaluation.md.
 """
 from .folder import (LAYOUTS, GeneratedFolder, MatchedPair, StoredOutputs,
                      extract_generated, match_generated,
@@ -11,8 +13,11 @@ from .folder import (LAYOUTS, GeneratedFolder, MatchedPair, StoredOutputs,
 from .functional import (as_rgb, collect_in_order, feature_statistics,
                          fid_from_features, frechet_distance, load_fid_stats,
                          pad_to_square, save_fid_stats)
+from .garment_fidelity import (GarmentFidelity, band_energies, gabor_bank,
+                               garment_errors)
 from .inception_metrics import PoseTransferFID, PoseTransferIS
 from .lpips_metric import LPIPS, lpips_distance
+from .piq_metrics import GMSD, HaarPSI, PairedMSSSIM
 from .report import (ResultsReportHook, format_table, metrics_table,
                      report_results, run_test_with_report)
 from .ssim_metric import PaddedSSIM
@@ -20,6 +25,8 @@ from .weights import (MissingWeightsError, PretrainedFile, build_fid_inception,
                       build_is_inception, build_lpips, find_pretrained)
 
 __all__ = [
+    'GMSD', 'GarmentFidelity', 'HaarPSI', 'PairedMSSSIM', 'band_energies',
+    'gabor_bank', 'garment_errors',
     'LAYOUTS', 'LPIPS', 'GeneratedFolder', 'MatchedPair',
     'MissingWeightsError', 'PaddedSSIM', 'PoseTransferFID', 'PoseTransferIS',
     'PretrainedFile', 'StoredOutputs', 'ResultsReportHook', 'as_rgb',

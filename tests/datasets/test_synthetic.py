@@ -10,6 +10,8 @@ from ratenet_plugin.datasets.synthetic import (MARKER_FILE,
                                                ensure_synthetic_deepfashion,
                                                generate_synthetic_deepfashion,
                                                render_synthetic_motion)
+from ratenet_plugin.fileio.garment_labels import (BACKGROUND, LOWER, UPPER,
+                                                  read_labels)
 from ratenet_plugin.fileio.patn_csv import (identity_of, read_annotation_csv,
                                             read_pairs_csv)
 
@@ -67,6 +69,31 @@ def test_figures_are_drawn_at_their_keypoints(synthetic_root):
         for joint in (1, 8, 11):  # neck and hips lie on the figure
             x, y = row.keypoints[joint].astype(int)
             assert np.abs(img[y, x] - background).sum() > 40, row.name
+
+
+def test_garment_labels_mark_each_garment(synthetic_root):
+    for split in ('train', 'test'):
+        rows, _ = _read(synthetic_root, split)
+        # Only images in the image folder; labels in their own.
+        assert sorted(os.listdir(synthetic_root / f'{split}_labels')) == sorted(
+            os.path.splitext(r.name)[0] + '.png' for r in rows)
+        for row in rows:
+            image_path = str(synthetic_root / split / row.name)
+            labels = read_labels(image_path)
+            img = cv2.imread(image_path).astype(int)
+            assert labels.shape == img.shape[:2]
+            assert labels[0, 0] == BACKGROUND
+            # The middle of the torso (between neck and hips) is upper
+            # garment; the hips lie on the lower garment or the upper's hem.
+            neck, hip = row.keypoints[1], row.keypoints[[8, 11]].mean(axis=0)
+            x, y = ((neck + hip) / 2).round().astype(int)
+            assert labels[y, x] == UPPER, row.name
+            assert (labels == LOWER).sum() > 0 or \
+                (row.keypoints[[9, 12]] == -1).all(), row.name
+            # Background pixels look like the background (but for the
+            # anti-aliased outline).
+            background = np.abs(img[labels == BACKGROUND] - img[0, 0])
+            assert np.percentile(background.max(axis=1), 90) < 10, row.name
 
 
 def test_identities_wear_textures(tmp_path):

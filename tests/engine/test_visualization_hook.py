@@ -9,7 +9,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import ratenet_plugin  # noqa: F401
-from ratenet_plugin.engine.visualization_hook import pose_to_image
+from ratenet_plugin.engine.visualization_hook import (pose_to_image,
+                                                     spread_indices)
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,9 @@ def test_pose_picture_marks_joints_on_white():
     assert (picture[0, 0] == 255).all()
     assert not (picture[8, 6] == 255).all()
     assert np.unique(picture.reshape(-1, 3), axis=0).shape[0] == 2
+
+
+def test_rows_are_spread_over_the_set_to_show_different_people():
+    assert spread_indices(224, 6) == [0, 45, 89, 134, 178, 223]
+    assert spread_indices(3, 6) == [0, 1, 2]
+    assert spread_indices(5, 1) == [0]

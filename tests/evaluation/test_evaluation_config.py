@@ -61,7 +61,8 @@ def test_result_keys_are_unique_and_name_images_and_protocol(fragment):
     expected = {
         f'{prefix}/{name}'
         for prefix in ('final', 'coarse')
-        for name in ('SSIM', 'SSIM-padded', 'LPIPS', 'FID', 'IS', 'IS-padded')
+        for name in ('SSIM', 'SSIM-padded', 'LPIPS', 'FID', 'IS', 'IS-padded',
+                     'MS-SSIM', 'GMSD', 'HaarPSI')
     }
     names = []
     for cfg in fragment.test_evaluator.metrics:
@@ -70,7 +71,10 @@ def test_result_keys_are_unique_and_name_images_and_protocol(fragment):
             'PaddedSSIM': 'SSIM-padded',
             'LPIPS': 'LPIPS',
             'PoseTransferFID': 'FID',
-            'PoseTransferIS': 'IS-padded' if cfg.get('pad_to_square') else 'IS'
+            'PoseTransferIS': 'IS-padded' if cfg.get('pad_to_square') else 'IS',
+            'PairedMSSSIM': 'MS-SSIM',
+            'GMSD': 'GMSD',
+            'HaarPSI': 'HaarPSI',
         }[cfg.type]
         key = cfg.get('pred_key', cfg.get('fake_key'))
         assert key == {'final': 'pred_img', 'coarse': 'coarse_img'}[cfg.prefix]
@@ -82,7 +86,7 @@ def test_test_evaluator_builds_and_shares_one_data_pass(
         fragment, all_weights_cached):
     evaluator = EVALUATORS.build(fragment.test_evaluator.to_dict())
     assert isinstance(evaluator, Evaluator)
-    assert len(evaluator.metrics) == 12
+    assert len(evaluator.metrics) == 18
     hashes = {evaluator._cal_metric_hash(m) for m in evaluator.metrics}
     assert len(hashes) == 1  # the model runs over the data once
 

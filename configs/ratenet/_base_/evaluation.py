@@ -12,6 +12,14 @@
 #                (real_stats=None) or fixed statistics from an .npz file.
 #   IS / IS-padded  torchvision Inception-v3 (MMagic's 'PyTorch' style),
 #                10 splits; IS-padded pads to 256x256 with white first (PATN).
+# Weight-free (need no downloaded network; ratenet_plugin/evaluation/
+# piq_metrics.py):
+#   MS-SSIM      piq's multi-scale SSIM, 5 scales, 11x11 window (>= 161 px).
+#   GMSD         piq's gradient magnitude similarity deviation (lower better).
+#   HaarPSI      piq's Haar wavelet perceptual similarity (higher better).
+# Synthetic set only (`synthetic_metrics`; needs its garment label images):
+#   garment_colour / garment_texture  GarmentFidelity: mean-colour error and
+#                band-energy distance inside the ground truth's garments.
 # Pretrained files: `backbone_path` / `inception_path` = None looks in
 # $TORCH_HOME/hub/checkpoints (docs/evaluation.md lists the files); a missing
 # file raises an error naming it. Nothing is downloaded.
@@ -103,6 +111,24 @@ coarse_metrics = [
         inception_path=None),
 ]
 
+def _weight_free(prefix, key):
+    return [
+        dict(type='PairedMSSSIM', prefix=prefix, gt_key='gt_img',
+             pred_key=key, num_scales=5),
+        dict(type='GMSD', prefix=prefix, gt_key='gt_img', pred_key=key),
+        dict(type='HaarPSI', prefix=prefix, gt_key='gt_img', pred_key=key),
+    ]
+
+
+weight_free_metrics = _weight_free('final', 'pred_img') + _weight_free(
+    'coarse', 'coarse_img')
+# For the synthetic set (its generator writes the garment labels).
+synthetic_metrics = [
+    dict(type='GarmentFidelity', prefix=prefix, gt_key='gt_img',
+         pred_key=key)
+    for prefix, key in (('final', 'pred_img'), ('coarse', 'coarse_img'))
+]
+
 # Validation during training: the four numbers on the final image, one pass
 # over the val set; IS in one split so that any val set size works.
 val_evaluator = dict(
@@ -139,4 +165,6 @@ val_evaluator = dict(
 
 # Testing: every number for the final and the coarse image (the test set
 # needs at least `splits`=10 samples).
-test_evaluator = dict(type='Evaluator', metrics=final_metrics + coarse_metrics)
+test_evaluator = dict(
+    type='Evaluator',
+    metrics=final_metrics + coarse_metrics + weight_free_metrics)

@@ -47,7 +47,10 @@ class RATENet(BaseModel):
     - :meth:`train_discriminators`: D_S and D_A, each with ``0.5 * (real +
       fake)`` (PATN), on detached fakes.
 
-    Logged values are the weighted terms whose sum is back-propagated.
+    Logged values are the weighted terms whose sum is back-propagated
+    (``loss_*``); the joint update also logs the unweighted perceptual and
+    style terms (``unweighted_per``, ``unweighted_sty``, not summed) so
+    that their scales can be compared whatever the lambdas.
     The GAN loss is LSGAN (PATN) through MMagic's ``GANLoss``; the
     reconstruction loss is the pixel-wise L1 (the paper's L_recon).
 
@@ -157,16 +160,24 @@ class RATENet(BaseModel):
         return [self.shape_discriminator, self.appearance_discriminator]
 
     # ------------------------------------------------------------ losses
-    def _image_losses(self, pred: torch.Tensor, gt: torch.Tensor,
-                      with_style: bool) -> Tensors:
-        """Weighted L_recon, L_per (and L_sty) of ``pred`` against ``gt``."""
+    def _image_losses(self,
+                      pred: torch.Tensor,
+                      gt: torch.Tensor,
+                      with_style: bool,
+                      unweighted: Optional[Tensors] = None) -> Tensors:
+        """Weighted L_recon, L_per (and L_sty) of ``pred`` against ``gt``;
+        the unweighted L_per (and L_sty) go into ``unweighted`` if given."""
         perceptual, style = self.perceptual_loss(
             pred, gt, with_style=with_style)
         losses = dict(
             loss_recon=self.lambda_recon * F.l1_loss(pred, gt),
             loss_per=self.lambda_per * perceptual)
+        if unweighted is not None:
+            unweighted['unweighted_per'] = perceptual.detach()
         if with_style:
             losses['loss_sty'] = self.lambda_sty * style
+            if unweighted is not None:
+                unweighted['unweighted_sty'] = style.detach()
         return losses
 
     def _generator_gan_losses(self, fake: torch.Tensor,
@@ -246,10 +257,13 @@ class RATENet(BaseModel):
 
         Returns:
             dict: ``loss_recon``, ``loss_per``, ``loss_sty``,
-            ``loss_gan_shape``, ``loss_gan_app`` (detached).
+            ``loss_gan_shape``, ``loss_gan_app`` (detached), and the
+            unweighted ``unweighted_per``, ``unweighted_sty`` (not part of
+            the update).
         """
         inputs = data['inputs']
         wrapper = optim_wrapper['generator']
+        unweighted: Tensors = {}
         set_requires_grad(self.discriminators, False)
         try:
             with wrapper.optim_context(self.generator):
@@ -257,12 +271,13 @@ class RATENet(BaseModel):
                                          inputs['tgt_pose'])
                 fake = outputs['final']
                 losses = self._image_losses(
-                    fake, inputs['tgt_img'], with_style=True)
+                    fake, inputs['tgt_img'], with_style=True,
+                    unweighted=unweighted)
                 losses.update(self._generator_gan_losses(fake, inputs))
                 wrapper.update_params(sum(losses.values()))
         finally:
             set_requires_grad(self.discriminators, True)
-        return self._log(losses)
+        return dict(self._log(losses), **unweighted)
 
     def train_discriminators(self, data: dict,
                              optim_wrapper: OptimWrapperDict) -> Tensors:

@@ -6,6 +6,10 @@ from mmengine.model import BaseModule
 
 from ratenet_plugin.registry import MODELS
 
+# How I_t = I_co + R_t (each in [-1, 1], so the sum in [-2, 2]) is mapped
+# before the losses and the discriminators see it.
+FINAL_RANGES = ('unbounded', 'clamp', 'tanh')
+
 
 @MODELS.register_module()
 class RATEGenerator(BaseModule):
@@ -27,6 +31,13 @@ class RATEGenerator(BaseModule):
             (no dropout), so no update changes it. Load it through G_P's
             ``init_cfg=dict(type='StrictPretrained', checkpoint=...,
             prefix='generator.pose_transfer.')``. Defaults to False.
+        final_range (str): What happens to I_t = I_co + R_t, which lies in
+            [-2, 2] while real images lie in [-1, 1]: ``'unbounded'`` (the
+            paper: left as is; the discriminators and the VGG loss see values
+            no real image has), ``'clamp'`` (clipped to [-1, 1]; no gradient
+            through clipped pixels) or ``'tanh'`` (squashed by tanh: in
+            (-1, 1), gradient everywhere). docs/ablation.md compares them.
+            Defaults to ``'unbounded'``.
         init_cfg (dict, optional): MMEngine init config of the whole
             generator. Defaults to None (each submodule initialises itself).
     """
@@ -36,6 +47,7 @@ class RATEGenerator(BaseModule):
                  texture_enhancer: Optional[dict] = None,
                  *,
                  freeze_pose_transfer: bool = False,
+                 final_range: str = 'unbounded',
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.pose_transfer = MODELS.build(pose_transfer)
@@ -61,6 +73,10 @@ class RATEGenerator(BaseModule):
                     'pose_transfer.num_downsamples '
                     f'({self.pose_transfer.num_downsamples}): G_t up-samples '
                     'F_t back to the image size')
+        if final_range not in FINAL_RANGES:
+            raise ValueError(f'final_range must be one of {FINAL_RANGES}, '
+                             f'got {final_range!r}')
+        self.final_range = final_range
         self.freeze_pose_transfer = freeze_pose_transfer
         if freeze_pose_transfer:
             self.pose_transfer.requires_grad_(False)
@@ -72,6 +88,14 @@ class RATEGenerator(BaseModule):
         if self.freeze_pose_transfer:
             self.pose_transfer.eval()
         return self
+
+    def map_final(self, final: torch.Tensor) -> torch.Tensor:
+        """Apply ``final_range`` to I_co + R_t (N, 3, H, W) in [-2, 2]."""
+        if self.final_range == 'clamp':
+            return final.clamp(-1, 1)
+        if self.final_range == 'tanh':
+            return torch.tanh(final)
+        return final
 
     def forward(self,
                 src_img: torch.Tensor,
@@ -94,7 +118,8 @@ class RATEGenerator(BaseModule):
             dict: ``coarse`` (N, 3, H, W) I_co in [-1, 1]; ``feature`` F_t
             (N, C, H/2^n, W/2^n); ``residual`` (N, 3, H, W) R_t in [-1, 1]
             or None; ``texture_code`` (N, texture_dim) z_t or None;
-            ``final`` (N, 3, H, W) I_t = I_co + R_t in [-2, 2] (I_co for
+            ``final`` (N, 3, H, W) I_t = I_co + R_t, in [-2, 2] with
+            ``final_range='unbounded'``, in [-1, 1] otherwise (I_co for
             PB Only) or None.
         """
         pose_out = self.pose_transfer(src_img, src_pose, tgt_pose)
@@ -110,5 +135,5 @@ class RATEGenerator(BaseModule):
             outputs.update(
                 residual=texture_out['residual'],
                 texture_code=texture_out['texture_code'],
-                final=coarse + texture_out['residual'])
+                final=self.map_final(coarse + texture_out['residual']))
         return outputs

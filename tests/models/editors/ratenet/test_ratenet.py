@@ -14,7 +14,8 @@ from ratenet_testing import (build_model, optim_wrappers, raw_batch,
 
 POSE_TRANSFER_KEYS = {'loss_recon_coarse', 'loss_per_coarse'}
 JOINT_KEYS = {
-    'loss_recon', 'loss_per', 'loss_sty', 'loss_gan_shape', 'loss_gan_app'
+    'loss_recon', 'loss_per', 'loss_sty', 'loss_gan_shape', 'loss_gan_app',
+    'unweighted_per', 'unweighted_sty'
 }
 DISC_KEYS = {'loss_disc_shape', 'loss_disc_app'}
 
@@ -294,3 +295,12 @@ def test_generation_only_model_holds_the_generator_alone():
     cfg['perceptual_loss'] = tiny_model_cfg()['perceptual_loss']
     with pytest.raises(ValueError, match='all None'):
         MODELS.build(cfg)
+
+
+def test_joint_update_logs_the_unweighted_perceptual_and_style_terms(
+        model, batch):
+    logs = model.train_joint(batch, optim_wrappers(model))
+    assert logs['loss_sty'].item() == pytest.approx(
+        model.lambda_sty * logs['unweighted_sty'].item(), rel=1e-6)
+    assert logs['loss_per'].item() == pytest.approx(
+        model.lambda_per * logs['unweighted_per'].item(), rel=1e-6)

@@ -111,3 +111,28 @@ def test_freeze_pose_transfer():
     inputs = _inputs()
     assert torch.equal(generator(*inputs)['coarse'],
                        generator(*inputs)['coarse'])
+
+
+@pytest.mark.parametrize('final_range, expected', [
+    ('unbounded', lambda x: x),
+    ('clamp', lambda x: x.clamp(-1, 1)),
+    ('tanh', torch.tanh),
+])
+def test_final_range_maps_coarse_plus_residual(final_range, expected):
+    torch.manual_seed(0)
+    generator = MODELS.build(
+        dict(tiny_generator_cfg(), final_range=final_range))
+    generator.init_weights()
+    out = generator(*_inputs())
+    assert torch.allclose(out['final'],
+                          expected(out['coarse'] + out['residual']))
+    # The whole range of I_co + R_t: only 'unbounded' leaves [-1, 1].
+    total = torch.linspace(-2, 2, 9)
+    assert torch.equal(generator.map_final(total), expected(total))
+    assert (generator.map_final(total).abs().max() <= 1) == (
+        final_range != 'unbounded')
+
+
+def test_unknown_final_range_is_an_error():
+    with pytest.raises(ValueError, match='final_range'):
+        MODELS.build(dict(tiny_generator_cfg(), final_range='sigmoid'))

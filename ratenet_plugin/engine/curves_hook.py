@@ -1,0 +1,122 @@
+"""A plot of the training losses and the held-out metrics over cycles."""
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import matplotlib
+import numpy as np
+from mmengine.hooks import Hook
+
+from ratenet_plugin.registry import HOOKS
+
+matplotlib.use('Agg')  # no display on training machines
+import matplotlib.pyplot as plt  # noqa: E402
+
+History = Dict[str, List[Tuple[int, float]]]
+
+
+def plot_curves(losses: History, metrics: History,
+                title: str = '') -> np.ndarray:
+    """Draw losses (left, log scale) and metrics (right) against cycles.
+
+    Args:
+        losses (dict): ``{name: [(cycle, value), ...]}``.
+        metrics (dict): The same for held-out metrics; each metric gets its
+            own small panel (their scales differ).
+        title (str): Figure title.
+
+    Returns:
+        np.ndarray: (H, W, 3) uint8 RGB picture.
+    """
+    num_metrics = max(1, len(metrics))
+    columns = 1 + min(num_metrics, 3)
+    rows = -(-num_metrics // 3)
+    figure = plt.figure(figsize=(4.2 * columns, 3.2 * rows), dpi=80)
+    grid = figure.add_gridspec(rows, columns)
+    axis = figure.add_subplot(grid[:, 0])
+    for name, points in sorted(losses.items()):
+        cycles, values = zip(*points)
+        axis.plot(cycles, np.maximum(values, 1e-6), label=name, lw=1)
+    axis.set_yscale('log')
+    axis.set_xlabel('cycle')
+    axis.set_title('training losses (weighted)')
+    if losses:
+        axis.legend(fontsize=6)
+    for index, (name, points) in enumerate(sorted(metrics.items())):
+        axis = figure.add_subplot(grid[index // 3, 1 + index % 3])
+        cycles, values = zip(*points)
+        axis.plot(cycles, values, 'o-', ms=3)
+        axis.set_title(name, fontsize=9)
+        axis.set_xlabel('cycle')
+        axis.grid(alpha=0.3)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    figure.canvas.draw()
+    picture = np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
+    plt.close(figure)
+    return picture
+
+
+@HOOKS.register_module()
+class TrainingCurvesHook(Hook):
+    """At the end of training, plot the losses and held-out metrics.
+
+    Losses are the cycle's logged values (``RATELoop``'s outputs), averaged
+    over windows of ``interval`` cycles; metrics are those of every
+    validation run. The picture goes to the visualizer as ``name``, so with
+    ``LocalVisBackend`` it lies next to the last grid:
+    ``vis_data/vis_image/<name>_<cycles>.png``. The history is kept in the
+    checkpoints' ``meta`` so that a resumed run plots the whole run.
+
+    Args:
+        interval (int): Cycles per loss point. Defaults to 50.
+        metric_keys (Sequence[str], optional): Metrics to plot; None for all
+            the evaluator returns.
+        name (str): Image name given to the visualizer.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self,
+                 interval: int = 50,
+                 metric_keys: Optional[Sequence[str]] = None,
+                 name: str = 'training_curves') -> None:
+        self.interval = interval
+        self.metric_keys = None if metric_keys is None else list(metric_keys)
+        self.name = name
+        self.losses: History = defaultdict(list)
+        self.metrics: History = defaultdict(list)
+        self._window: Dict[str, List[float]] = defaultdict(list)
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        for key, value in (outputs or {}).items():
+            if key.startswith('loss'):
+                self._window[key].append(float(value))
+        if self.every_n_train_iters(runner, self.interval):
+            for key, values in self._window.items():
+                self.losses[key].append((runner.iter + 1, float(
+                    np.mean(values))))
+            self._window.clear()
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        for key, value in (metrics or {}).items():
+            if self.metric_keys is None or key in self.metric_keys:
+                self.metrics[key].append((runner.iter, float(value)))
+
+    def after_train(self, runner) -> None:
+        picture = plot_curves(
+            self.losses, self.metrics,
+            title=f'{runner.experiment_name}: {runner.iter} cycles')
+        runner.visualizer.add_image(self.name, picture, step=runner.iter)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint.setdefault('meta', {})['training_curves'] = dict(
+            losses=dict(self.losses), metrics=dict(self.metrics))
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        saved = checkpoint.get('meta', {}).get('training_curves', {})
+        for key, points in saved.get('losses', {}).items():
+            self.losses[key] = [tuple(p) for p in points]
+        for key, points in saved.get('metrics', {}).items():
+            self.metrics[key] = [tuple(p) for p in points]

@@ -1,0 +1,50 @@
+"""TrainingCurvesHook plots losses and held-out metrics at the end."""
+import uuid
+
+import mmcv
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+import ratenet_plugin  # noqa: F401
+from ratenet_plugin.engine import plot_curves
+
+
+def test_curves_are_written_next_to_the_last_grid(tiny_config_file, tmp_path):
+    cfg = Config.fromfile(tiny_config_file(max_iters=4))
+    cfg.train_cfg.val_interval = 2
+    cfg.custom_hooks = [
+        dict(type='PoseTransferVisualizationHook', interval=4,
+             num_samples=2),
+        dict(type='TrainingCurvesHook', interval=2,
+             metric_keys=['final/SSIM', 'final/garment_colour']),
+    ]
+    cfg.default_hooks.checkpoint.interval = 4
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.experiment_name = f'curves-{uuid.uuid4().hex[:8]}'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+    folder = next(tmp_path.glob('work/*/vis_data/vis_image'))
+    assert sorted(p.name for p in folder.iterdir()) == [
+        'pose_transfer_4.png', 'training_curves_4.png'
+    ]
+    picture = mmcv.imread(str(folder / 'training_curves_4.png'))
+    assert picture.shape[0] > 200 and picture.std() > 5
+    # Two loss points (cycles 2 and 4), two validations; kept for resuming.
+    hook = next(h for h in runner.hooks
+                if type(h).__name__ == 'TrainingCurvesHook')
+    assert [c for c, _ in hook.losses['loss_recon']] == [2, 4]
+    assert [c for c, _ in hook.metrics['final/SSIM']] == [2, 4]
+    # The checkpoint of cycle 4 is written before that cycle's validation.
+    saved = torch.load(str(tmp_path / 'work' / 'iter_4.pth'),
+                       weights_only=False)['meta']['training_curves']
+    assert [tuple(p) for p in saved['losses']['loss_recon']] == \
+        hook.losses['loss_recon']
+    assert [c for c, _ in saved['metrics']['final/SSIM']] == [2]
+
+
+def test_plot_curves_draws_without_metrics():
+    picture = plot_curves({'loss_a': [(1, 2.), (2, 1.)]}, {})
+    assert picture.dtype == np.uint8 and picture.ndim == 3
