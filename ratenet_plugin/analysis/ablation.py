@@ -116,7 +116,7 @@ def run_config(base: Config, spec: RunSpec, val_points: int = 4) -> Config:
     cfg.randomness = dict(seed=spec.seed)
     cfg.train_cfg.max_iters = spec.cycles
     cfg.train_cfg.val_interval = max(1, spec.cycles // val_points)
-    constant = spec.cycles // 4  # the demo's shape: constant, then linear
+    constant = max(1, spec.cycles // 4)  # the demo: constant, then linear
     cfg.param_scheduler = [
         dict(type='ConstantLR', factor=1.0, begin=0, end=constant,
              by_epoch=False),
@@ -154,11 +154,11 @@ def read_val_history(work_dir: str) -> Dict[str, List[tuple]]:
     return history
 
 
-def train_run(base: Config, spec: RunSpec) -> dict:
+def train_run(base: Config, spec: RunSpec, val_points: int = 4) -> dict:
     """Train one run with MMEngine's Runner; returns its record: variant,
     seed, cycles, wall seconds, the final metrics and the metric history."""
     from mmengine.runner import Runner
-    cfg = run_config(base, spec)
+    cfg = run_config(base, spec, val_points)
     start = time.perf_counter()
     runner = Runner.from_cfg(cfg)
     runner.train()

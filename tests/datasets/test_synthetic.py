@@ -91,9 +91,9 @@ def test_garment_labels_mark_each_garment(synthetic_root):
             assert (labels == LOWER).sum() > 0 or \
                 (row.keypoints[[9, 12]] == -1).all(), row.name
             # Background pixels look like the background (but for the
-            # anti-aliased outline).
+            # anti-aliased outline and JPEG ringing near it).
             background = np.abs(img[labels == BACKGROUND] - img[0, 0])
-            assert np.percentile(background.max(axis=1), 90) < 10, row.name
+            assert np.median(background.max(axis=1)) < 6, row.name
 
 
 def test_identities_wear_textures(tmp_path):

@@ -40,6 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         choices=sorted(VARIANTS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1])
     parser.add_argument('--cycles', type=int, default=500)
+    parser.add_argument('--val-points', type=int, default=4,
+                        help='held-out evaluations per run (for the plot)')
     parser.add_argument('--name', default='ablation',
                         help='prefix of the written images')
     parser.add_argument('--work-dir', default='work_dirs/synthetic_ablation')
@@ -72,7 +74,7 @@ def main(argv=None) -> None:
                     if (r['variant'], r['seed']) == (variant, seed)):
                 continue
             spec = RunSpec(variant, seed, args.cycles, work_dir, dict(done))
-            record = train_run(base, spec)
+            record = train_run(base, spec, args.val_points)
             record['work_dir'] = work_dir
             records.append(record)
             done[(variant, seed)] = work_dir
