@@ -136,9 +136,12 @@ def run_config(base: Config, spec: RunSpec, val_points: int = 4) -> Config:
     return cfg
 
 
-def read_val_history(work_dir: str) -> Dict[str, List[tuple]]:
+def read_val_history(work_dir: str, val_interval: int,
+                     cycles: int) -> Dict[str, List[tuple]]:
     """``{metric: [(cycle, value), ...]}`` from the run's ``scalars.json``
-    (MMEngine's LocalVisBackend; the latest timestamped log dir)."""
+    (MMEngine's LocalVisBackend; the latest timestamped log dir). MMEngine
+    records validation scalars by epoch (0 here), so the k-th validation is
+    placed at cycle ``min(k * val_interval, cycles)``."""
     files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
                                       'scalars.json')))
     if not files:
@@ -149,8 +152,9 @@ def read_val_history(work_dir: str) -> Dict[str, List[tuple]]:
             record = json.loads(line)
             for key, value in record.items():
                 if key.startswith(('final/', 'coarse/')):
-                    history.setdefault(key, []).append(
-                        (int(record['step']), float(value)))
+                    points = history.setdefault(key, [])
+                    points.append((min((len(points) + 1) * val_interval,
+                                       cycles), float(value)))
     return history
 
 
@@ -163,7 +167,8 @@ def train_run(base: Config, spec: RunSpec, val_points: int = 4) -> dict:
     runner = Runner.from_cfg(cfg)
     runner.train()
     seconds = time.perf_counter() - start
-    history = read_val_history(spec.work_dir)
+    history = read_val_history(spec.work_dir, cfg.train_cfg.val_interval,
+                               spec.cycles)
     final = {key: points[-1][1] for key, points in history.items()}
     grids = sorted(
         glob.glob(
