@@ -119,7 +119,7 @@ def test_mim_train_and_test_run_our_tools_on_our_config(fresh_venv, tmp_path):
     """``mim train ratenet_plugin ratenet_demo.py`` for one cycle, then
     ``mim test`` on its checkpoint, from a folder without that config."""
     work_dir = tmp_path / 'work'
-    tiny_data = []  # a 3-identity synthetic set instead of the demo's 30
+    tiny_data = []  # a 3-identity synthetic set instead of the demo's 200
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         tiny_data += [
             f'{loader}.dataset.data_root={tmp_path / "data"}',
