@@ -93,7 +93,7 @@ def _dataset(split, pipeline, **kwargs):
 train_dataloader = dict(
     batch_size=4,
     num_workers=0,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
     dataset=_dataset('train', pipeline))
 val_dataloader = dict(
     batch_size=16,

@@ -1,12 +1,12 @@
 """RATELoop: the paper's "1-1-3" alternating training cycle (section 4)."""
 import logging
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import IterBasedTrainLoop
-from torch.utils.data import DataLoader
+from torch.utils.data import BatchSampler, DataLoader
 
 from ratenet_plugin.registry import LOOPS
 from ratenet_plugin.utils.random_state import get_random_state, set_random_state
@@ -33,10 +33,12 @@ class RATELoop(IterBasedTrainLoop):
     default cycle of 5 updates; :attr:`num_updates` gives the paper's count.
 
     Resuming: MMEngine skips the batches already trained by drawing them from
-    the dataloader again, which advances the global random generators. This
-    loop keeps the random state that was current before the skip (restored
-    from the checkpoint by :class:`RandomStateHook`), so a resumed run draws
-    the same random numbers as an uninterrupted one.
+    the dataloader again. With :class:`ResumableInfiniteSampler` (the
+    configs' sampler) this loop starts the sampler at the resumed cycle's
+    position instead, so no skipped batch is loaded and resuming takes
+    seconds at any cycle. Either way the random state restored from the
+    checkpoint (:class:`RandomStateHook`) is kept across the skip, so a
+    resumed CPU run reproduces an uninterrupted one exactly.
 
     Args:
         runner (Runner): The runner.
@@ -100,32 +102,50 @@ class RATELoop(IterBasedTrainLoop):
         return self._iter * self.updates_per_cycle
 
     def run(self) -> torch.nn.Module:
-        """Train; identical to ``IterBasedTrainLoop.run`` except the resume skip."""
-        self.runner.call_hook('before_train')
-        self.runner.call_hook('before_train_epoch')
+        """Train: MMEngine's ``IterBasedTrainLoop.run``, after positioning the
+        data at the resumed cycle (:meth:`_skip_trained_batches`)."""
         if self._iter > 0:
+            self._skip_trained_batches()
+        return super().run()
+
+    def _skip_trained_batches(self) -> None:
+        """Make the resume skip of ``IterBasedTrainLoop.run`` cost nothing.
+
+        MMEngine skips the ``self._iter`` batches already trained by drawing
+        them from the dataloader: every skipped sample is loaded again, and
+        the draws advance the global random generators. With a sampler that
+        has ``set_position`` (:class:`ResumableInfiniteSampler`) this starts
+        a new dataloader iterator at the resumed cycle's position of the same
+        order and lets the skip draw placeholders; with any other sampler the
+        skip draws the batches as before. Either way the global random state
+        restored from the checkpoint (:class:`RandomStateHook`) is kept.
+        """
+        state = get_random_state()
+        sampler = self.dataloader.sampler
+        if (hasattr(sampler, 'set_position')
+                and type(self.dataloader.batch_sampler) is BatchSampler):
+            sampler.set_position(self._iter * self.dataloader.batch_size)
+            # A new iterator (never ending: the sampler is infinite), as the
+            # one made with the loop started at position 0. Dataloader workers
+            # load what that one prefetched (prefetch_factor x num_workers
+            # batches), whatever the cycle; with num_workers=0 nothing.
+            iterator = iter(self.dataloader)
             print_log(
-                f'Advance dataloader {self._iter} steps to skip data '
-                'that has already been trained',
+                f'Resuming at cycle {self._iter}: the sampler starts at sample '
+                f'{self._iter * self.dataloader.batch_size} of its order; the '
+                'trained batches are not loaded again.',
+                logger='current')
+            self.dataloader_iterator = _AfterSkip(self._iter, iterator)
+        else:
+            print_log(
+                f'Resuming at cycle {self._iter}: {type(sampler).__name__} '
+                'cannot start at a position, so the trained batches are '
+                'loaded again (use ResumableInfiniteSampler to skip them).',
                 logger='current',
                 level=logging.WARNING)
-            random_state = get_random_state()
-            for _ in range(self._iter):
-                next(self.dataloader_iterator)
-            set_random_state(random_state)
-        while self._iter < self._max_iters and not self.stop_training:
-            self.runner.model.train()
-            data_batch = next(self.dataloader_iterator)
-            self.run_iter(data_batch)
-            self._decide_current_val_interval()
-            if (self.runner.val_loop is not None
-                    and self._iter >= self.val_begin
-                    and (self._iter % self.val_interval == 0
-                         or self._iter == self._max_iters)):
-                self.runner.val_loop.run()
-        self.runner.call_hook('after_train_epoch')
-        self.runner.call_hook('after_train')
-        return self.runner.model
+            self.dataloader_iterator = _AfterSkip(
+                self._iter, self.dataloader_iterator, replay_state=state)
+        set_random_state(state)
 
     def run_iter(self, data_batch: Sequence[dict]) -> None:
         """Run one cycle of updates on one batch."""
@@ -150,3 +170,35 @@ class RATELoop(IterBasedTrainLoop):
             data_batch=data_batch,
             outputs=outputs)
         self._iter += 1
+
+
+class _AfterSkip:
+    """The dataloader iterator of a resumed run, as seen by the skip in
+    ``IterBasedTrainLoop.run`` (which draws ``skip`` batches and drops them).
+
+    Without ``replay_state`` the ``skip`` draws return None without touching
+    the data (``iterator`` already starts past them). With it they are real
+    batches of ``iterator`` (a sampler that cannot start at a position), and
+    the global random state is set back to ``replay_state`` after the last
+    one, so the replay leaves no trace. Then batches come from ``iterator``.
+    """
+
+    def __init__(self, skip: int, iterator: Iterator,
+                 replay_state: Optional[dict] = None) -> None:
+        self._skip = skip
+        self._iterator = iterator
+        self._replay_state = replay_state
+
+    def __iter__(self) -> '_AfterSkip':
+        return self
+
+    def __next__(self):
+        if self._skip == 0:
+            return next(self._iterator)
+        self._skip -= 1
+        if self._replay_state is None:
+            return None
+        batch = next(self._iterator)
+        if self._skip == 0:
+            set_random_state(self._replay_state)
+        return batch

@@ -1,13 +1,31 @@
 """RATELoop under the real MMEngine Runner: update counts, LR rule, resume."""
+import itertools
 import uuid
+from typing import List
 
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.dataset import InfiniteSampler
 from mmengine.runner import Runner
 
 import ratenet_plugin  # noqa: F401
+from ratenet_plugin.datasets import DeepFashionPoseDataset
 from ratenet_plugin.engine import RATELoop
+from ratenet_plugin.registry import DATASETS
+
+
+@DATASETS.register_module()
+class LoadRecordingPoseDataset(DeepFashionPoseDataset):
+    """DeepFashionPoseDataset that records the index of every sample loaded."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.loaded: List[int] = []
+
+    def __getitem__(self, idx: int) -> dict:
+        self.loaded.append(idx)
+        return super().__getitem__(idx)
 
 
 def build_runner(config_file: str, work_dir, **cfg_options) -> Runner:
@@ -75,22 +93,32 @@ def test_losses_of_every_update_are_logged(tiny_config_file, tmp_path):
     assert any(k.endswith('_coarse') for k in logged)
 
 
-def test_resume_reproduces_an_uninterrupted_run(tiny_config_file, tmp_path):
+@pytest.mark.parametrize(
+    'sampler',
+    [
+        'ResumableInfiniteSampler',  # the configs': starts at the position
+        'InfiniteSampler',  # MMEngine's: the trained batches are replayed
+    ])
+def test_resume_reproduces_an_uninterrupted_run(tiny_config_file, tmp_path,
+                                                sampler):
     # Dropout and random flips make the run depend on the random state.
     config = tiny_config_file(
         max_iters=4, checkpoint_interval=2, dropout=0.5, flip_prob=0.5)
+    options = {'train_dataloader.sampler.type': sampler}
 
-    straight = build_runner(config, tmp_path / 'straight')
+    straight = build_runner(config, tmp_path / 'straight', **options)
     straight.train()
 
     first_half = build_runner(
-        config, tmp_path / 'resumed', **{'train_cfg.max_iters': 2})
+        config, tmp_path / 'resumed', **options,
+        **{'train_cfg.max_iters': 2})
     first_half.train()
     resumed = build_runner(
         config,
         tmp_path / 'resumed',
         resume=True,
-        load_from=str(tmp_path / 'resumed' / 'iter_2.pth'))
+        load_from=str(tmp_path / 'resumed' / 'iter_2.pth'),
+        **options)
     resumed.train()
 
     assert resumed.iter == straight.iter == 4
@@ -102,6 +130,42 @@ def test_resume_reproduces_an_uninterrupted_run(tiny_config_file, tmp_path):
         expected = straight.message_hub.get_scalar(key).data[0]
         got = resumed.message_hub.get_scalar(key).data[0]
         assert got.tolist() == expected.tolist(), key
+
+
+def test_resume_at_a_large_cycle_loads_no_trained_sample(
+        tiny_config_file, tmp_path):
+    """A checkpoint of cycle 100,000 (a 1-cycle run's, its counter moved on)
+    resumes by loading the samples of cycles 100,000 and 100,001 of the
+    sampler's order and nothing else."""
+    batch_size, cycle = 2, 100_000
+    config = tiny_config_file(max_iters=1, checkpoint_interval=1)
+    options = {
+        'train_dataloader.dataset.type': 'LoadRecordingPoseDataset',
+        'train_dataloader.batch_size': batch_size
+    }
+    first = build_runner(config, tmp_path / 'first', **options)
+    first.train()
+    checkpoint = torch.load(
+        tmp_path / 'first' / 'iter_1.pth', weights_only=False)
+    checkpoint['meta']['iter'] = cycle
+    torch.save(checkpoint, tmp_path / f'iter_{cycle}.pth')
+
+    resumed = build_runner(
+        config,
+        tmp_path / 'resumed',
+        resume=True,
+        load_from=str(tmp_path / f'iter_{cycle}.pth'),
+        **options,
+        **{'train_cfg.max_iters': cycle + 2})
+    resumed.train()
+
+    assert resumed.iter == cycle + 2
+    order = iter(InfiniteSampler(first.train_dataloader.dataset, seed=0))
+    assert first.train_dataloader.dataset.loaded == list(
+        itertools.islice(order, batch_size))
+    order = iter(InfiniteSampler(resumed.train_dataloader.dataset, seed=0))
+    assert resumed.train_dataloader.dataset.loaded == list(
+        itertools.islice(order, cycle * batch_size, (cycle + 2) * batch_size))
 
 
 def test_batches_stacked_in_the_workers_train_exactly_the_same(

@@ -21,7 +21,7 @@ train_dataloader = dict(
     # Stack the batch in the workers (one tensor per key, one copy each to
     # the GPU) instead of in the training process (docs/benchmarks.md).
     collate_fn=dict(type='default_collate'),
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
