@@ -58,7 +58,8 @@ import time
 from contextlib import contextmanager, nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

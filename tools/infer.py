@@ -25,7 +25,8 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 
 from ratenet_plugin.apis import KeypointFormatError, NoPersonError  # noqa
 from ratenet_plugin.apis.inferencer import RATENetInferencer  # noqa: E402

@@ -10,12 +10,8 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-# libgomp's default OpenMP wait, PASSIVE for ranks sharing a machine's
-# cores: as tools/train.py (docs/environment.md). Before torch is imported.
-if int(os.environ.get('WORLD_SIZE', '1')) > 1:
-    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 
 import cv2  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402

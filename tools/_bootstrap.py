@@ -1,0 +1,37 @@
+"""Imported first by every tool, before torch: puts the repository on
+``sys.path`` and sets the OpenMP thread defaults.
+
+OpenMP (libgomp, which torch's CPU kernels run on) reads its settings once,
+when torch loads it, so they can only be chosen before ``import torch``; this
+module is that one place (standard library only). The rule and the
+measurements behind it: docs/environment.md. A variable already set in the
+environment always wins.
+"""
+import os
+import os.path as osp
+import sys
+from typing import Dict, Mapping
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def openmp_defaults(environ: Mapping[str, str]) -> Dict[str, str]:
+    """The OpenMP variables to set for a process with environment
+    ``environ`` (those it does not set already).
+
+    Ranks that share one machine's cores (CPU distributed runs,
+    ``WORLD_SIZE > 1``) sleep at once at a barrier (``PASSIVE``); otherwise
+    libgomp's default wait stands.
+    """
+    defaults = {}
+    if int(environ.get('WORLD_SIZE', '1')) > 1:
+        defaults['OMP_WAIT_POLICY'] = 'PASSIVE'
+    return {k: v for k, v in defaults.items() if k not in environ}
+
+
+# Once torch is loaded (a tool imported into a running Python, e.g. by a
+# test) the settings would not apply here and only leak into subprocesses.
+if 'torch' not in sys.modules:
+    os.environ.update(openmp_defaults(os.environ))
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
