@@ -37,8 +37,10 @@ _base_ = [{str(DEMO_CONFIG)!r}]
 image_size = {TINY_SIZE!r}
 synthetic = {TINY_SYNTHETIC!r}
 data_root = {data_root!r}
+# float32 in the default layout whatever the CPU; fast paths have their own
+# tests.
+fast_paths = dict(amp=False, channels_last=False)
 model = dict(
-    channels_last=False,  # the default layout; fast paths have their own tests
     generator=dict(
         pose_transfer=dict(base_channels=4, num_blocks=2, dropout={dropout}),
         texture_enhancer=dict(base_channels=4, texture_dim=8,

@@ -9,22 +9,15 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-# OpenMP threads keep libgomp's default wait (spin ~3 ms at a barrier, then
-# sleep): on a machine of our own that is twice as fast as sleeping at once
-# (OMP_WAIT_POLICY=PASSIVE). Ranks that share the cores of one machine (CPU
-# distributed runs) sleep at once instead; see docs/environment.md. Must be
-# set before torch is imported; an explicit OMP_WAIT_POLICY wins.
-if int(os.environ.get('WORLD_SIZE', '1')) > 1:
-    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from ratenet_plugin.engine import init_cpu_distributed  # noqa: E402
-from ratenet_plugin.utils.config import (compile_option,  # noqa: E402
-                                         enable_amp, enable_fast_paths,
+from ratenet_plugin.utils.config import (apply_fast_paths,  # noqa: E402
+                                         compile_option, enable_fast_paths,
                                          import_plugin, load_config)
 
 
@@ -41,9 +34,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         'latest checkpoint in the work dir')
     parser.add_argument(
         '--amp',
-        action='store_true',
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help='automatic mixed precision (AnyDeviceAmpOptimWrapper: '
-        'float16 or bfloat16 on a GPU, bfloat16 on CPU)')
+        'float16 or bfloat16 on a GPU, bfloat16 on CPU); --no-amp: float32. '
+        "Default: the config's fast_paths (auto: bf16 on CPUs with native "
+        'bf16, docs/benchmarks.md)')
     parser.add_argument(
         '--amp-dtype',
         choices=['float16', 'bfloat16'],
@@ -52,8 +48,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         'scaling on a GPU, bfloat16 on CPU)')
     parser.add_argument(
         '--channels-last',
-        action='store_true',
-        help='channels_last weights (model.channels_last=True)')
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="channels_last weights (model.channels_last). Default: the "
+        "config's fast_paths (auto: on for CPU runs)")
     parser.add_argument(
         '--compile',
         nargs='?',
@@ -85,12 +83,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 def build_config(args: argparse.Namespace) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
                       args.launcher)
-    if args.amp:
-        enable_amp(cfg, dtype=args.amp_dtype)
-    enable_fast_paths(
+    apply_fast_paths(
         cfg,
+        amp=args.amp,
         channels_last=args.channels_last,
-        torch_compile=compile_option(args.compile))
+        amp_dtype=args.amp_dtype)
+    enable_fast_paths(cfg, torch_compile=compile_option(args.compile))
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -25,10 +25,6 @@ synthetic = dict(
     image_format='png')
 
 model = dict(
-    # channels_last weights: the same arithmetic as the default layout in
-    # another order, 1.3x faster cycles in tools/benchmark.py on these CPUs
-    # and about 10 % less time over the whole run (docs/benchmarks.md).
-    channels_last=True,
     generator=dict(
         pose_transfer=dict(base_channels=16, num_blocks=3, dropout=0.0),
         texture_enhancer=dict(base_channels=16, texture_dim=32)),

@@ -4,6 +4,12 @@ import os.path as osp
 from typing import Optional, Union
 
 from mmengine.config import Config
+from mmengine.logging import print_log
+
+from ratenet_plugin.utils.fast_paths import (AUTO, FastPaths, MachineInfo,
+                                             describe_fast_paths,
+                                             detect_machine,
+                                             resolve_fast_paths)
 
 
 def load_config(path: str,
@@ -77,6 +83,16 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
             wrapper['dtype'] = dtype
 
 
+def uses_amp(cfg: Config) -> bool:
+    """Whether any optimiser wrapper of ``cfg`` is an AMP wrapper."""
+    wrappers = cfg.optim_wrapper
+    if 'type' in wrappers or 'optimizer' in wrappers:
+        wrappers = {'': wrappers}
+    return any(
+        isinstance(w, dict) and w.get('type') in AMP_WRAPPERS
+        for w in wrappers.values())
+
+
 def compile_option(mode: Optional[str]) -> Union[bool, dict]:
     """``model.torch_compile`` for a ``--compile [MODE]`` flag: False when
     absent, True for ``'default'``, else ``dict(mode=MODE)``."""
@@ -107,3 +123,56 @@ def enable_fast_paths(cfg: Config,
     if cudnn_benchmark is not None:
         cfg.setdefault('env_cfg', {})
         cfg.env_cfg.cudnn_benchmark = cudnn_benchmark
+
+
+def apply_fast_paths(cfg: Config,
+                     *,
+                     amp: Optional[bool] = None,
+                     channels_last: Optional[bool] = None,
+                     amp_dtype: Optional[str] = None,
+                     machine: Optional[MachineInfo] = None
+                     ) -> Optional[FastPaths]:
+    """Resolve the config's ``fast_paths`` for this machine and apply it.
+
+    ``cfg.fast_paths = dict(amp=..., channels_last=...)`` (True, False or
+    ``'auto'``) chooses bf16 autocast (:func:`enable_amp`) and channels_last
+    weights (``model.channels_last``); the ``amp``/``channels_last``
+    arguments (command-line flags; None = not given) replace its entries.
+    ``'auto'`` follows :func:`~ratenet_plugin.utils.fast_paths.choose_fast_paths`.
+    The choice is logged in one line. A config without ``fast_paths`` keeps
+    its own settings apart from the flags given.
+
+    Args:
+        cfg (Config): Config to change in place.
+        amp (bool, optional): ``--amp``/``--no-amp``.
+        channels_last (bool, optional): ``--channels-last``/
+            ``--no-channels-last``.
+        amp_dtype (str, optional): ``--amp-dtype``; None: float16 on a GPU,
+            bfloat16 on CPU.
+        machine (MachineInfo, optional): The machine; None detects it.
+
+    Returns:
+        FastPaths | None: The choice; None when neither the config nor the
+        flags say anything.
+    """
+    setting = dict(cfg.get('fast_paths') or {})
+    for key, flag in (('amp', amp), ('channels_last', channels_last)):
+        if flag is not None:
+            setting[key] = flag
+    if not setting:
+        return None
+    if 'fast_paths' in cfg:
+        setting.setdefault('amp', AUTO)
+        setting.setdefault('channels_last', AUTO)
+    else:  # the config's own settings stand where no flag is given
+        setting.setdefault('amp', uses_amp(cfg))
+        setting.setdefault('channels_last',
+                           bool(cfg.model.get('channels_last', False)))
+    machine = machine or detect_machine()
+    paths = resolve_fast_paths(setting, machine)
+    if paths.amp:
+        enable_amp(cfg, dtype=amp_dtype)
+    if paths.channels_last or 'channels_last' in cfg.model:
+        cfg.model.channels_last = paths.channels_last
+    print_log(describe_fast_paths(paths, setting, machine), logger='current')
+    return paths

@@ -1,18 +1,137 @@
-"""Fast paths of RATE-Net: channels_last memory format and torch.compile.
+"""Fast paths of RATE-Net: channels_last memory format, torch.compile, and
+the choice of fast paths by what the machine has.
 
-Both are options of :class:`RATENet` (``channels_last=True``,
-``torch_compile=True`` or a dict of ``torch.compile`` arguments), so that
-training, testing, the inferencer and ``tools/benchmark.py`` get them from
-the same config; ``tools/train.py --channels-last --compile`` sets them.
-Mixed precision is the optimiser wrappers' business
-(:class:`AnyDeviceAmpOptimWrapper`, ``--amp``).
+channels_last and compile are options of :class:`RATENet`
+(``channels_last=True``, ``torch_compile=True`` or a dict of
+``torch.compile`` arguments), so that training, testing, the inferencer and
+``tools/benchmark.py`` get them from the same config; ``tools/train.py
+--channels-last --compile`` sets them. Mixed precision is the optimiser
+wrappers' business (:class:`AnyDeviceAmpOptimWrapper`, ``--amp``).
+
+A config's ``fast_paths = dict(amp=..., channels_last=...)`` says which of
+the two to use, ``'auto'`` meaning :func:`choose_fast_paths`' rule for the
+machine the run starts on (docs/benchmarks.md has the measurements behind
+it); ``tools/train.py`` resolves it and logs the choice in one line.
 """
-from typing import Iterable, Union
+import platform
+from dataclasses import dataclass
+from typing import FrozenSet, Iterable, Optional, Union
 
 import torch
 import torch.nn as nn
 
 CompileOption = Union[bool, dict]
+AUTO = 'auto'
+#: CPU flags (``/proc/cpuinfo``) of native bfloat16 dot products: with them
+#: bf16 autocast was 1.4-1.7x faster than float32 on an idle machine
+#: (tools/benchmark.py); without them bf16 is emulated.
+NATIVE_BF16_FLAGS = ('avx512_bf16', 'amx_bf16')
+
+
+@dataclass(frozen=True)
+class MachineInfo:
+    """What the fast-path rule looks at.
+
+    Args:
+        device (str): ``'cpu'`` or ``'cuda'``: where training runs.
+        cpu_model (str): The CPU's model name.
+        cpu_flags (frozenset[str]): Its ``/proc/cpuinfo`` flags (empty where
+            that file does not exist).
+        cpu_capability (str): torch's CPU kernel level
+            (``torch.backends.cpu.get_cpu_capability()``, e.g. ``'AVX512'``).
+    """
+    device: str
+    cpu_model: str
+    cpu_flags: FrozenSet[str]
+    cpu_capability: str
+
+    @property
+    def native_bf16(self) -> bool:
+        """Whether the CPU has bfloat16 dot-product instructions."""
+        return any(flag in self.cpu_flags for flag in NATIVE_BF16_FLAGS)
+
+
+def detect_machine(device: Optional[str] = None) -> MachineInfo:
+    """The running machine (``device`` None: cuda if available, else cpu)."""
+    model, flags = platform.processor(), frozenset()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                key, _, value = line.partition(':')
+                if key.strip() == 'model name':
+                    model = value.strip()
+                elif key.strip() == 'flags':
+                    flags = frozenset(value.split())
+                    break
+    except OSError:
+        pass
+    if device is None:
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    return MachineInfo(device, model, flags,
+                       torch.backends.cpu.get_cpu_capability())
+
+
+@dataclass(frozen=True)
+class FastPaths:
+    """A choice of fast paths.
+
+    Args:
+        amp (bool): bfloat16 autocast (``AnyDeviceAmpOptimWrapper``).
+        channels_last (bool): channels_last weights (``model.channels_last``).
+    """
+    amp: bool
+    channels_last: bool
+
+
+def choose_fast_paths(machine: MachineInfo) -> FastPaths:
+    """The measured rule (docs/benchmarks.md, AMD EPYC with AVX512-BF16).
+
+    On CPU: channels_last weights (faster or equal in every CPU measurement)
+    and no bf16 autocast. bf16 trains the demo 1.4x faster on an idle CPU
+    with native bfloat16 (AVX512-BF16/AMX), but 4.5x *slower* than float32
+    while other processes shared the cores, so it stays opt-in (``--amp``)
+    for machines of one's own. On a GPU neither: no GPU measurement exists
+    yet (tools/gpu_check.sh), so float32 in the default layout.
+    """
+    if machine.device != 'cpu':
+        return FastPaths(amp=False, channels_last=False)
+    return FastPaths(amp=False, channels_last=True)
+
+
+def resolve_fast_paths(setting: dict, machine: MachineInfo) -> FastPaths:
+    """``setting`` (a config's ``fast_paths``: ``amp`` and ``channels_last``
+    each True, False or ``'auto'``; missing means ``'auto'``) with every
+    ``'auto'`` replaced by :func:`choose_fast_paths`' choice."""
+    unknown = set(setting) - {'amp', 'channels_last'}
+    if unknown:
+        raise ValueError(f'fast_paths takes amp and channels_last, got '
+                         f'{sorted(unknown)}')
+    chosen = choose_fast_paths(machine)
+    values = {}
+    for key in ('amp', 'channels_last'):
+        value = setting.get(key, AUTO)
+        if value not in (True, False, AUTO):
+            raise ValueError(f'fast_paths.{key} must be True, False or '
+                             f"'auto', got {value!r}")
+        values[key] = getattr(chosen, key) if value == AUTO else value
+    return FastPaths(**values)
+
+
+def describe_fast_paths(paths: FastPaths, setting: dict,
+                        machine: MachineInfo) -> str:
+    """One log line: what was chosen, why, and how to override it."""
+
+    def state(key: str) -> str:
+        how = 'auto' if setting.get(key, AUTO) == AUTO else 'set'
+        return f"{'on' if getattr(paths, key) else 'off'} ({how})"
+
+    bf16 = 'native bf16' if machine.native_bf16 else 'no native bf16'
+    return (f'Fast paths on {machine.device} ({machine.cpu_model}, '
+            f'{machine.cpu_capability}, {bf16}): bf16 autocast '
+            f"{state('amp')}, channels_last {state('channels_last')}; "
+            'override with --amp/--no-amp, --channels-last/'
+            '--no-channels-last or fast_paths=dict(amp=..., '
+            'channels_last=...) in the config.')
 
 
 def convert_to_channels_last(module: nn.Module) -> nn.Module:

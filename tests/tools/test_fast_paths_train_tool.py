@@ -35,11 +35,21 @@ def test_flags_set_the_config(tiny_config_file, tmp_path):
                 'appearance_discriminator'):
         assert cfg.optim_wrapper[key].type == 'AnyDeviceAmpOptimWrapper'
         assert cfg.optim_wrapper[key].dtype == 'bfloat16'
-    # Without the flags the config's own choice stands (the tiny config:
-    # channels_last=False; the demo it inherits from: True).
+    # Without the flags the config's fast_paths stand (the tiny config:
+    # both off; the demo it inherits from: 'auto').
     plain = tool.build_config(tool.parse_args([tiny_config_file()]))
-    assert plain.model.channels_last is False
+    assert plain.model.get('channels_last', False) is False
+    assert plain.optim_wrapper.generator.type == 'OptimWrapper'
     assert 'torch_compile' not in plain.model
+    # --no-amp / --no-channels-last override a config's 'auto'.
+    auto = tool.build_config(
+        tool.parse_args([
+            tiny_config_file(), '--no-amp', '--no-channels-last',
+            '--cfg-options', 'fast_paths.amp=auto',
+            'fast_paths.channels_last=auto'
+        ]))
+    assert auto.model.get('channels_last', False) is False
+    assert auto.optim_wrapper.generator.type == 'OptimWrapper'
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU run')

@@ -1,0 +1,111 @@
+"""The fast-path rule (what the machine has -> bf16, channels_last) and its
+application to a config (tools/train.py's flags over the config's
+``fast_paths`` over the machine's choice)."""
+import pytest
+import torch
+from mmengine.config import Config
+
+from ratenet_plugin.utils.config import apply_fast_paths
+from ratenet_plugin.utils.fast_paths import (FastPaths, MachineInfo,
+                                             choose_fast_paths,
+                                             detect_machine,
+                                             resolve_fast_paths)
+
+AMD_EPYC = MachineInfo('cpu', 'AMD EPYC', frozenset({'avx2', 'avx512f',
+                                                     'avx512_bf16'}),
+                       'AVX512')
+INTEL_AMX = MachineInfo('cpu', 'Intel Xeon', frozenset({'avx512f',
+                                                        'amx_bf16'}),
+                        'AVX512')
+OLD_CPU = MachineInfo('cpu', 'old', frozenset({'avx2'}), 'AVX2')
+GPU = MachineInfo('cuda', 'host', frozenset({'avx512_bf16'}), 'AVX512')
+
+
+@pytest.mark.parametrize('machine, expected', [
+    (AMD_EPYC, FastPaths(amp=False, channels_last=True)),
+    (INTEL_AMX, FastPaths(amp=False, channels_last=True)),
+    (OLD_CPU, FastPaths(amp=False, channels_last=True)),
+    (GPU, FastPaths(amp=False, channels_last=False)),
+])
+def test_rule(machine, expected):
+    assert choose_fast_paths(machine) == expected
+
+
+def test_detected_machine_reads_this_cpu():
+    machine = detect_machine('cpu')
+    with open('/proc/cpuinfo') as f:
+        flags = next(line for line in f if line.startswith('flags'))
+    assert machine.cpu_flags == frozenset(flags.split(':')[1].split())
+    assert machine.cpu_capability == torch.backends.cpu.get_cpu_capability()
+    assert machine.native_bf16 == bool(
+        {'avx512_bf16', 'amx_bf16'} & machine.cpu_flags)
+
+
+def test_explicit_values_win_over_auto():
+    assert resolve_fast_paths(dict(amp=True, channels_last='auto'),
+                              AMD_EPYC) == FastPaths(True, True)
+    assert resolve_fast_paths({}, OLD_CPU) == FastPaths(False, True)
+
+
+@pytest.mark.parametrize('setting', [dict(amp='yes'), dict(bf16=True)])
+def test_bad_settings_are_rejected(setting):
+    with pytest.raises(ValueError, match='fast_paths'):
+        resolve_fast_paths(setting, AMD_EPYC)
+
+
+def ratenet_cfg(**top_level) -> Config:
+    return Config(
+        dict(
+            model=dict(type='RATENet', channels_last=False),
+            optim_wrapper=dict(
+                generator=dict(type='OptimWrapper'),
+                shape_discriminator=dict(type='OptimWrapper')),
+            **top_level))
+
+
+def amp_types(cfg: Config) -> set:
+    return {w.type for w in cfg.optim_wrapper.values()}
+
+
+def test_auto_config_follows_the_machine():
+    cfg = ratenet_cfg(fast_paths=dict(amp='auto', channels_last='auto'))
+    assert apply_fast_paths(cfg, machine=AMD_EPYC) == FastPaths(False, True)
+    assert cfg.model.channels_last is True
+    assert amp_types(cfg) == {'OptimWrapper'}
+
+    cfg = ratenet_cfg(fast_paths=dict(amp='auto', channels_last='auto'))
+    assert apply_fast_paths(cfg, machine=GPU) == FastPaths(False, False)
+    assert cfg.model.channels_last is False
+
+    cfg = ratenet_cfg(fast_paths=dict(amp=True, channels_last='auto'))
+    assert apply_fast_paths(cfg, machine=AMD_EPYC) == FastPaths(True, True)
+    assert amp_types(cfg) == {'AnyDeviceAmpOptimWrapper'}
+
+
+def test_flags_override_the_config():
+    cfg = ratenet_cfg(fast_paths=dict(amp='auto', channels_last='auto'))
+    paths = apply_fast_paths(
+        cfg, amp=False, channels_last=False, machine=AMD_EPYC)
+    assert paths == FastPaths(False, False)
+    assert cfg.model.channels_last is False
+    assert amp_types(cfg) == {'OptimWrapper'}
+
+
+def test_config_without_fast_paths_keeps_its_settings():
+    cfg = ratenet_cfg()
+    assert apply_fast_paths(cfg, machine=AMD_EPYC) is None
+    assert cfg.model.channels_last is False
+    assert amp_types(cfg) == {'OptimWrapper'}
+    # A flag changes only what it names.
+    apply_fast_paths(cfg, amp=True, amp_dtype='bfloat16', machine=AMD_EPYC)
+    assert cfg.model.channels_last is False
+    assert amp_types(cfg) == {'AnyDeviceAmpOptimWrapper'}
+
+
+def test_other_models_get_no_channels_last_key():
+    cfg = Config(
+        dict(
+            model=dict(type='Pix2Pix'),
+            optim_wrapper=dict(generators=dict(type='OptimWrapper'))))
+    apply_fast_paths(cfg, amp=True, machine=AMD_EPYC)
+    assert 'channels_last' not in cfg.model
