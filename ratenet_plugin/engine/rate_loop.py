@@ -125,10 +125,11 @@ class RATELoop(IterBasedTrainLoop):
         if (hasattr(sampler, 'set_position')
                 and type(self.dataloader.batch_sampler) is BatchSampler):
             sampler.set_position(self._iter * self.dataloader.batch_size)
-            # A new iterator (never ending: the sampler is infinite), as the
-            # one made with the loop started at position 0. Dataloader workers
-            # load what that one prefetched (prefetch_factor x num_workers
-            # batches), whatever the cycle; with num_workers=0 nothing.
+            # A new iterator starts at the new position (the one made when the
+            # loop was built started at 0; dataloader workers still load what
+            # it prefetched, prefetch_factor x num_workers batches whatever
+            # the cycle, none with num_workers=0). It never ends: the sampler
+            # is infinite.
             iterator = iter(self.dataloader)
             print_log(
                 f'Resuming at cycle {self._iter}: the sampler starts at sample '
