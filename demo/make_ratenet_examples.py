@@ -9,7 +9,10 @@
   256x176, with their keypoints (MediaPipe does not see these figures as
   people, so the app uses the bundled keypoints for these exact images);
 * ``poses/<k>_<view>.json``: the pose gallery, coco18 keypoints of other
-  held-out images (front, side and back views).
+  held-out images (front, side and back views);
+* ``sequences/synthetic_motion/<t>.json``: a short driving sequence for the
+  animation tab, the coco18 keypoints of ``tools/generate_synthetic_motion.py``'s
+  movement (identity 0 going between two of its poses and back).
 
 Everything comes from the synthetic generator with the demo config's seed, so
 rerunning the script reproduces the files.
@@ -26,8 +29,8 @@ from skimage import data
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from ratenet_plugin.datasets.synthetic import \
-    generate_synthetic_deepfashion  # noqa: E402
+from ratenet_plugin.datasets.synthetic import (  # noqa: E402
+    generate_synthetic_deepfashion, render_synthetic_motion)
 from ratenet_plugin.fileio.keypoint_json import \
     write_keypoint_json  # noqa: E402
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv  # noqa: E402
@@ -38,6 +41,7 @@ SYNTHETIC = dict(num_identities=30, poses_per_identity=8,
                  num_test_identities=4, seed=0)
 NUM_SOURCES = 2
 NUM_POSES = 6
+NUM_SEQUENCE_FRAMES = 8  # short: the page animates it in seconds on a CPU
 
 
 def write_examples(out_dir: str) -> None:
@@ -79,6 +83,14 @@ def write_examples(out_dir: str) -> None:
         for k, (view, row) in enumerate(chosen, 1):
             write_keypoint_json(
                 osp.join(poses, f'{k}_{view}.json'), row.keypoints, SIZE)
+
+    motion = osp.join(out_dir, 'sequences', 'synthetic_motion')
+    os.makedirs(motion, exist_ok=True)
+    _, keypoints = render_synthetic_motion(
+        NUM_SEQUENCE_FRAMES, identity=0, height=SIZE[0], width=SIZE[1],
+        seed=SYNTHETIC['seed'])
+    for t, kpts in enumerate(keypoints):
+        write_keypoint_json(osp.join(motion, f'{t:04d}.json'), kpts, SIZE)
 
 
 def main() -> None:
