@@ -9,7 +9,10 @@ that pose.
 Then open http://127.0.0.1:7860. The page takes a source photo (upload or
 an example) and a target pose from the bundled gallery, from another photo
 (extracted with MediaPipe) or from a keypoint JSON, and shows the result at
-the model's size and the ``source | target pose | result`` panel.
+the model's size and the ``source | target pose | result`` panel. Its
+"Pose sequence" tab animates the same source photo along a pose sequence (a
+bundled example, an uploaded video, or uploaded keypoint JSONs, one per
+frame) and shows the looping GIF and how many driving frames were skipped.
 
 This file only lays the page out; what a click does is
 :class:`ratenet_plugin.apis.web_app.PoseTransferApp`. The page runs offline:
@@ -32,10 +35,10 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from ratenet_plugin.apis.inferencer import RATENetInferencer  # noqa: E402
-from ratenet_plugin.apis.web_app import (POSE_FROM_GALLERY,  # noqa: E402
-                                         POSE_FROM_JSON, POSE_FROM_PHOTO,
-                                         PoseTransferApp, newest_checkpoint,
-                                         no_checkpoint_message)
+from ratenet_plugin.apis.web_app import (  # noqa: E402
+    POSE_FROM_GALLERY, POSE_FROM_JSON, POSE_FROM_PHOTO, SEQUENCE_FROM_EXAMPLE,
+    SEQUENCE_FROM_UPLOAD, PoseTransferApp, newest_checkpoint,
+    no_checkpoint_message)
 
 CONFIG = 'configs/ratenet/ratenet_demo.py'
 WORK_DIR = 'work_dirs/ratenet_demo'
@@ -87,6 +90,7 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
         if not app.ready:
             gr.Markdown(app.setup_message, elem_id='setup-message')
         pose_from = gr.State(POSE_FROM_GALLERY)
+        sequence_from = gr.State(SEQUENCE_FROM_EXAMPLE)
         gallery_index = gr.State(None)
         with gr.Row():
             with gr.Column():
@@ -123,6 +127,35 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
                             'MMPose, MediaPipe)',
                             file_types=['.json'], type='filepath',
                             height=110, elem_id='pose-json')
+                    with gr.Tab('Pose sequence (animation)',
+                                elem_id='sequence-tab'):
+                        with gr.Tabs():
+                            with gr.Tab('Example sequence') as example_tab:
+                                sequence_example = gr.Dropdown(
+                                    app.example_sequence_names(),
+                                    value=(app.example_sequence_names()
+                                           or [None])[0],
+                                    type='index', label='Example sequence',
+                                    elem_id='sequence-example')
+                            with gr.Tab('Upload') as upload_tab:
+                                sequence_upload = gr.File(
+                                    label='One video, or keypoint JSON files '
+                                    '(one per frame, in name order)',
+                                    file_count='multiple',
+                                    file_types=['video', '.json'],
+                                    type='filepath', height=110,
+                                    elem_id='sequence-upload')
+                        with gr.Row():
+                            side_by_side = gr.Checkbox(
+                                False, label='Side by side',
+                                elem_id='side-by-side')
+                            retarget = gr.Checkbox(True, label='Retarget',
+                                                   elem_id='retarget')
+                            smooth = gr.Checkbox(True, label='Smooth',
+                                                 elem_id='smooth')
+                        generate_animation = gr.Button(
+                            'Generate animation', variant='primary',
+                            elem_id='generate-animation')
                 generate = gr.Button('Generate', variant='primary',
                                      elem_id='generate')
             with gr.Column():
@@ -132,6 +165,8 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
                 panel = gr.Image(label='source | target pose | result',
                                  format='png', interactive=False,
                                  elem_id='panel')
+                animation = gr.Image(label='Animation (GIF)',
+                                     interactive=False, elem_id='animation')
                 message = gr.Markdown(elem_id='message')
 
         def choose_example(event: gr.SelectData):
@@ -161,6 +196,23 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
         generate.click(
             run, [source, pose_from, gallery_index, pose_photo, pose_json],
             [result, panel, message])
+
+        for tab, name in ((example_tab, SEQUENCE_FROM_EXAMPLE),
+                          (upload_tab, SEQUENCE_FROM_UPLOAD)):
+            tab.select(lambda name=name: name, None, sequence_from)
+
+        def run_animation(*inputs, progress=gr.Progress()):
+            def report(done: int, total: int) -> None:
+                progress((done, total), desc='frames', unit='frames')
+
+            answer = app.generate_animation(*inputs, progress=report)
+            return answer.gif, answer.message
+
+        generate_animation.click(
+            run_animation, [
+                source, sequence_from, sequence_example, sequence_upload,
+                side_by_side, retarget, smooth
+            ], [animation, message])
     return page
 
 

@@ -5,7 +5,10 @@ lays it out).
 (a source photo, a target pose from the bundled gallery, from another photo
 or from a keypoint JSON), runs :class:`RATENetInferencer` and returns the
 result, the ``source | target pose | result`` panel and a message for the
-page. Every problem a user can fix (a file that is not an image, a photo
+page. Its animation tab drives the same source photo along a pose sequence
+(a bundled example, an uploaded video or uploaded keypoint JSONs, one per
+frame) with :func:`~ratenet_plugin.apis.animation.animate` and returns a
+looping GIF. Every problem a user can fix (a file that is not an image, a photo
 without a person, a malformed JSON, no checkpoint yet) becomes that message,
 naming the uploaded file by its own name; nothing raises into the web
 server, so the app keeps serving. Unexpected errors are logged with their
@@ -15,20 +18,27 @@ Bundled examples (``demo/examples``, see ``demo/make_ratenet_examples.py``):
 ``sources/*.png|jpg`` are example photos, each optionally with a ``.json``
 of its keypoints beside it (used when that exact image is the source, for
 figures MediaPipe does not see as people); ``poses/*.json`` are the pose
-gallery, drawn as skeletons.
+gallery, drawn as skeletons; ``sequences/<name>/*.json`` are example pose
+sequences, one keypoint file per frame.
 """
 import glob
 import hashlib
+import itertools
 import logging
+import os
 import os.path as osp
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ratenet_plugin.fileio.image_file import ImageFileError, read_image
 from ratenet_plugin.fileio.keypoint_json import (PoseKeypoints,
                                                  read_keypoint_json)
+from ratenet_plugin.fileio.video import write_animation
+from .animation import animate
 from .inferencer import RATENetInferencer
 from .pose_drawing import draw_pose
 from .pose_extraction import has_person
@@ -40,6 +50,10 @@ POSE_FROM_GALLERY = 'gallery'
 POSE_FROM_PHOTO = 'photo'
 POSE_FROM_JSON = 'json'
 POSE_SOURCES = (POSE_FROM_GALLERY, POSE_FROM_PHOTO, POSE_FROM_JSON)
+#: Where the pose sequence comes from (the animation tab's tabs).
+SEQUENCE_FROM_EXAMPLE = 'example'
+SEQUENCE_FROM_UPLOAD = 'upload'
+SEQUENCE_SOURCES = (SEQUENCE_FROM_EXAMPLE, SEQUENCE_FROM_UPLOAD)
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg')
 #: Height of the gallery's skeleton drawings (pixels).
 GALLERY_HEIGHT = 192
@@ -76,6 +90,24 @@ class Generation:
     result: Optional[np.ndarray]
     panel: Optional[np.ndarray]
     message: str
+
+
+@dataclass
+class AnimationGeneration:
+    """The answer to one click of "Generate animation".
+
+    Attributes:
+        gif (str | None): Path of the looping GIF (model's output size per
+            frame; side by side: driving | result), None on error.
+        num_frames (int): Frames in the GIF.
+        skipped (dict[str, str]): Driving frames left out (no person, no
+            neck), with the reason.
+        message (str): What happened, for the page (Markdown).
+    """
+    gif: Optional[str]
+    num_frames: int
+    message: str
+    skipped: Dict[str, str] = field(default_factory=dict)
 
 
 def newest_checkpoint(work_dir: str) -> Optional[str]:
@@ -154,6 +186,49 @@ def _keypoint_extent(keypoints: np.ndarray) -> Tuple[int, int]:
     return int(y_max * 1.1) + 1, int(x_max * 1.1) + 1
 
 
+def load_example_sequences(folder: str) -> List[str]:
+    """The sub-folders of ``folder`` (sorted by name), each one example
+    pose sequence; none when ``folder`` does not exist."""
+    return sorted(
+        path for path in glob.glob(osp.join(folder, '*')) if osp.isdir(path))
+
+
+def stage_sequence_uploads(paths: Sequence[str], folder: str) -> str:
+    """What :func:`~ratenet_plugin.apis.animation.read_pose_sequence`
+    reads for the uploaded files: the one video itself, or a folder in
+    ``folder`` holding the keypoint JSONs under their own names (frames in
+    the order of their names).
+
+    Raises:
+        AppInputError: Nothing uploaded, several videos, videos mixed with
+            JSONs, or two JSONs of one name.
+    """
+    if not paths:
+        raise AppInputError('No pose sequence: upload a video or keypoint '
+                            'JSON files (one per frame), or pick an example.')
+    names = [osp.basename(path) for path in paths]
+    jsons = [name.lower().endswith('.json') for name in names]
+    if not any(jsons):
+        if len(paths) > 1:
+            raise AppInputError(
+                f'{len(paths)} videos uploaded ({", ".join(names)}): upload '
+                'one video, or keypoint JSON files (one per frame).')
+        return paths[0]
+    if not all(jsons):
+        others = [name for name, is_json in zip(names, jsons) if not is_json]
+        raise AppInputError(
+            f'Upload either one video or keypoint JSON files, not both: '
+            f'{", ".join(others)} is not a .json file.')
+    if len(set(names)) < len(names):
+        raise AppInputError('Two uploaded keypoint files have the same name; '
+                            'the names give the frames\' order, so rename '
+                            'them (e.g. 0000.json, 0001.json, ...).')
+    staged = tempfile.mkdtemp(prefix='poses_', dir=folder)
+    for path in paths:
+        shutil.copyfile(path, osp.join(staged, osp.basename(path)))
+    return staged
+
+
 def load_example_sources(folder: str) -> Tuple[List[str], Dict[str, str]]:
     """Example photos in ``folder`` and, by the SHA-1 of their bytes, the
     keypoint JSON beside each one that has one."""
@@ -191,6 +266,10 @@ class PoseTransferApp:
         self.gallery = load_pose_gallery(osp.join(examples_dir, 'poses'))
         self.example_photos, self._example_poses = load_example_sources(
             osp.join(examples_dir, 'sources'))
+        self.example_sequences = load_example_sequences(
+            osp.join(examples_dir, 'sequences'))
+        self._animations = itertools.count()
+        self._work_dir: Optional[str] = None
 
     @property
     def ready(self) -> bool:
@@ -247,6 +326,102 @@ class PoseTransferApp:
         height, width = result.shape[:2]
         return Generation(result, out['visualization'][0],
                           f'Done: {width}x{height} result.')
+
+    def example_sequence_names(self) -> List[str]:
+        """The example sequences' names (folder names), in order."""
+        return [osp.basename(path) for path in self.example_sequences]
+
+    @property
+    def work_dir(self) -> str:
+        """A temporary folder of this app for the GIFs it makes and the
+        uploads it stages (created on first use; the operating system's
+        temporary-file cleaning removes it)."""
+        if self._work_dir is None:
+            self._work_dir = tempfile.mkdtemp(prefix='ratenet_app_')
+        return self._work_dir
+
+    def generate_animation(
+            self,
+            source: Optional[str],
+            sequence_from: str,
+            example_index: Optional[int] = None,
+            uploads: Optional[Sequence[str]] = None,
+            side_by_side: bool = False,
+            retarget: bool = True,
+            smooth: bool = True,
+            progress: Optional[Callable[[int, int], None]] = None
+    ) -> AnimationGeneration:
+        """Animate the source person along a pose sequence into a GIF.
+
+        Args:
+            source (str | None): Path of the uploaded or example photo.
+            sequence_from (str): One of :data:`SEQUENCE_SOURCES`.
+            example_index (int | None): Selected example sequence.
+            uploads (Sequence[str] | None): Paths of the uploaded files: one
+                video, or keypoint JSONs (one per frame, in name order).
+            side_by_side (bool): Driving frame (or its skeleton) left of
+                each result. Defaults to False.
+            retarget (bool): Rebuild the poses on the source's skeleton.
+                Defaults to True.
+            smooth (bool): Smooth the keypoints over time. Defaults to True.
+            progress (callable, optional): ``progress(done, total)`` after
+                each batch of frames.
+
+        Returns:
+            AnimationGeneration: The GIF and what was skipped, or None and
+            the reason.
+        """
+        if not self.ready:
+            return AnimationGeneration(None, 0, self.setup_message)
+        staged = None
+        try:
+            image, source_pose = self._source(source)
+            if sequence_from == SEQUENCE_FROM_EXAMPLE:
+                if example_index is None or not (
+                        0 <= example_index < len(self.example_sequences)):
+                    raise AppInputError('No pose sequence: pick an example '
+                                        'sequence.')
+                poses = self.example_sequences[example_index]
+            elif sequence_from == SEQUENCE_FROM_UPLOAD:
+                poses = stage_sequence_uploads(uploads or [], self.work_dir)
+                staged = poses if osp.isdir(poses) else None
+            else:
+                raise ValueError(f'sequence_from must be one of '
+                                 f'{SEQUENCE_SOURCES}, got {sequence_from!r}')
+            animation = animate(
+                self.inferencer, image, poses, source_pose=source_pose,
+                retarget=retarget, smooth=smooth, side_by_side=side_by_side,
+                progress=progress or False, log=logger.info)
+            gif = osp.join(self.work_dir,
+                           f'animation_{next(self._animations)}.gif')
+            write_animation(animation.frames, gif, animation.fps)
+        except ValueError as err:  # AppInputError, PoseSequenceError, ...
+            message = str(err)
+            if staged is not None:
+                message = message.replace(staged + os.sep, '').replace(
+                    staged, 'the uploaded keypoint files')
+            for path in uploads or []:
+                message = message.replace(path, f'"{osp.basename(path)}"')
+            return AnimationGeneration(None, 0, f'**Error:** {message}')
+        except Exception as err:  # a bug: keep serving, log the traceback
+            logger.exception('animation failed')
+            return AnimationGeneration(
+                None, 0, f'**Unexpected error** ({type(err).__name__}: '
+                f'{err}); the details are in the server\'s log.')
+        finally:
+            if staged is not None:
+                shutil.rmtree(staged, ignore_errors=True)
+        height, width = animation.frames[0].shape[:2]
+        message = (f'Done: {len(animation.frames)} frames of {width}x{height}'
+                   f' at {animation.fps:g} fps; {len(animation.skipped)} '
+                   f'driving frame(s) skipped')
+        if animation.skipped:
+            listed = list(animation.skipped.items())[:5]
+            message += ': ' + ', '.join(f'{name} ({reason})'
+                                        for name, reason in listed)
+            message += ', ...' if len(animation.skipped) > 5 else ''
+        return AnimationGeneration(gif, len(animation.frames), message + '.',
+                                   animation.skipped)
 
     def _source(self,
                 path: Optional[str]) -> Tuple[np.ndarray, PoseKeypoints]:

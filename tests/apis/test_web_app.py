@@ -7,13 +7,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from ratenet_plugin.apis import RATENetInferencer
-from ratenet_plugin.apis.web_app import (GALLERY_HEIGHT, POSE_FROM_GALLERY,
-                                         POSE_FROM_JSON, POSE_FROM_PHOTO,
-                                         PoseTransferApp, newest_checkpoint,
-                                         no_checkpoint_message)
+from ratenet_plugin.apis.web_app import (
+    GALLERY_HEIGHT, POSE_FROM_GALLERY, POSE_FROM_JSON, POSE_FROM_PHOTO,
+    SEQUENCE_FROM_EXAMPLE, SEQUENCE_FROM_UPLOAD, PoseTransferApp,
+    newest_checkpoint, no_checkpoint_message)
 from ratenet_plugin.fileio.keypoint_json import write_keypoint_json
+from ratenet_plugin.fileio.video import write_animation
 
 EXAMPLES = Path(__file__).resolve().parents[2] / 'demo' / 'examples'
 RESULT_SIZE = (32, 22)  # the tiny config's frame (H, W)
@@ -146,3 +148,110 @@ def test_preview_shows_the_photo_or_says_why_not(app, uploads, astronaut):
     assert app.preview(None) == (None, '')
     image, message = app.preview(uploads['text'])
     assert image is None and '"notes.txt" is not an image' in message
+
+
+@pytest.fixture(scope='module')
+def sequence_uploads(tmp_path_factory) -> dict:
+    """Pose sequences as a browser would upload them: keypoint JSONs (one
+    frame without a person, as OpenPose writes it), a malformed JSON, a text
+    file named like a video and a video without a person."""
+    folder = tmp_path_factory.mktemp('sequence_uploads')
+    frames = sorted((EXAMPLES / 'sequences' / 'synthetic_motion').glob(
+        '*.json'))[:3]
+    jsons = []
+    for k, frame in enumerate(frames):
+        # Each upload in its own folder, as Gradio stores them.
+        path = tmp_path_factory.mktemp(f'upload{k}') / f'frame_{k}.json'
+        path.write_text(frame.read_text())
+        jsons.append(str(path))
+    nobody = folder / 'frame_9.json'
+    nobody.write_text('{"version": 1.3, "people": []}')
+    broken = folder / 'frame_5.json'
+    broken.write_text('{"format": "coco18", "keypoints": [[1, 2],')
+    text_video = folder / 'clip.mp4'
+    text_video.write_text('not a video\n')
+    empty_video = folder / 'wall.mp4'
+    write_animation([np.full((64, 48, 3), 230, np.uint8)] * 3,
+                    str(empty_video), 10)
+    return dict(jsons=jsons, nobody=str(nobody), broken=str(broken),
+                text_video=str(text_video), empty_video=str(empty_video))
+
+
+def gif_frames(path: str) -> list:
+    with Image.open(path) as gif:
+        assert gif.format == 'GIF'
+        frames = []
+        for k in range(gif.n_frames):
+            gif.seek(k)
+            frames.append(np.asarray(gif.convert('RGB')))
+    return frames
+
+
+def test_example_sequence_animates_the_example_person(app):
+    assert app.example_sequence_names() == ['synthetic_motion']
+    example = [p for p in app.example_photos if 'synthetic_1' in p][0]
+    calls = []
+    answer = app.generate_animation(
+        example, SEQUENCE_FROM_EXAMPLE, example_index=0,
+        progress=lambda done, total: calls.append((done, total)))
+    assert answer.message.startswith('Done: 8 frames of 22x32'), \
+        answer.message
+    assert '0 driving frame(s) skipped' in answer.message
+    frames = gif_frames(answer.gif)
+    assert len(frames) == answer.num_frames == 8
+    assert frames[0].shape == RESULT_SIZE + (3, )
+    assert calls[-1] == (8, 8)  # the page's progress bar reaches the end
+    # side by side: the driving skeleton | the result, 4-pixel gap
+    wide = app.generate_animation(
+        example, SEQUENCE_FROM_EXAMPLE, example_index=0, side_by_side=True,
+        retarget=False, smooth=False)
+    assert gif_frames(wide.gif)[0].shape == (RESULT_SIZE[0],
+                                             2 * RESULT_SIZE[1] + 4, 3)
+
+
+def test_uploaded_jsons_count_the_frame_without_a_person(
+        app, uploads, sequence_uploads):
+    files = sequence_uploads['jsons'] + [sequence_uploads['nobody']]
+    answer = app.generate_animation(uploads['photo'], SEQUENCE_FROM_UPLOAD,
+                                    uploads=files)
+    assert answer.num_frames == 3, answer.message
+    assert answer.skipped == {'frame_9.json': 'no person found'}
+    assert ('1 driving frame(s) skipped: frame_9.json (no person found)'
+            in answer.message)
+
+
+@pytest.mark.parametrize('files, expected', [
+    (['text_video'], 'cannot read "clip.mp4" as a video'),
+    (['empty_video'], '"wall.mp4": no usable pose in any of its 3 frames'),
+    (['nobody'], 'the uploaded keypoint files: no usable pose'),
+    (['jsons', 'broken'], 'frame_5.json'),
+    (['jsons', 'text_video'], 'Upload either one video or keypoint JSON '
+     'files, not both: clip.mp4'),
+    (['text_video', 'empty_video'], '2 videos uploaded'),
+    ([], 'No pose sequence'),
+])
+def test_bad_sequence_upload_becomes_a_message_naming_it(
+        app, uploads, sequence_uploads, files, expected):
+    paths = []
+    for key in files:
+        value = sequence_uploads[key]
+        paths += value if isinstance(value, list) else [value]
+    answer = app.generate_animation(uploads['photo'], SEQUENCE_FROM_UPLOAD,
+                                    uploads=paths)
+    assert answer.gif is None and answer.num_frames == 0
+    assert answer.message.startswith('**Error:** '), answer.message
+    assert expected in answer.message, answer.message
+    assert osp.dirname(sequence_uploads['nobody']) not in answer.message
+    assert app.work_dir not in answer.message
+
+
+def test_animation_without_source_or_model_says_what_is_missing(app):
+    answer = app.generate_animation(None, SEQUENCE_FROM_EXAMPLE, 0)
+    assert answer.message.startswith('**Error:** No source photo')
+    example = app.example_photos[1]
+    answer = app.generate_animation(example, SEQUENCE_FROM_EXAMPLE, None)
+    assert answer.message == '**Error:** No pose sequence: pick an example ' \
+        'sequence.'
+    idle = PoseTransferApp(None, str(EXAMPLES), 'train first')
+    assert idle.generate_animation(example, SEQUENCE_FROM_EXAMPLE,
+                                   0).message == 'train first'
