@@ -1,6 +1,7 @@
 """The web app in a real browser: demo/ratenet_gradio.py on a loopback port,
 driven by headless Chromium (Debian's ``chromium`` and ``chromium-driver``,
 installed by tools/setup_env.sh where apt is available)."""
+import io
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 
 import cv2
 import pytest
+from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -32,6 +34,7 @@ if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip(reason, allow_module_level=True)
 
 RESULT_SIZE = (32, 22)  # the tiny config's frame (H, W)
+SEQUENCE_FRAMES = 8  # demo/examples/sequences/synthetic_motion
 START_TIMEOUT = 300  # seconds to import torch, MMagic, gradio (busy CPUs)
 WAIT = 60  # seconds for the page to load or answer a click (busy CPUs)
 # How every answer of the app starts (web_app.PoseTransferApp.generate).
@@ -164,3 +167,27 @@ def test_photo_and_gallery_pose_give_a_result_of_the_model_size(
     assert tuple(size) == RESULT_SIZE
     # Offline: the page loaded nothing from anywhere but the app.
     assert fetched_hosts(browser) == {'127.0.0.1'}
+
+
+def test_example_sequence_gives_an_animated_gif(server, browser):
+    open_page(browser, server)
+    # The second example photo (a synthetic person with bundled keypoints).
+    browser.find_elements(By.CSS_SELECTOR, '#example-photos button')[1].click()
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(
+        By.CSS_SELECTOR, '#source-preview img'))
+    browser.find_element(
+        By.XPATH, "//button[contains(., 'Pose sequence')]").click()
+    generate = browser.find_element(By.ID, 'generate-animation')
+    WebDriverWait(browser, WAIT).until(lambda d: generate.is_displayed())
+    generate.click()
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_element(
+        By.ID, 'message').text.startswith(FINAL_MESSAGES))
+    message = browser.find_element(By.ID, 'message').text
+    assert message.startswith(f'Done: {SEQUENCE_FRAMES} frames'), message
+    assert '0 driving frame(s) skipped' in message
+    src = browser.find_element(By.CSS_SELECTOR,
+                               '#animation img').get_attribute('src')
+    with urllib.request.urlopen(src, timeout=30) as response:
+        gif = Image.open(io.BytesIO(response.read()))
+    assert gif.format == 'GIF' and gif.n_frames == SEQUENCE_FRAMES
+    assert gif.size == RESULT_SIZE[::-1]
