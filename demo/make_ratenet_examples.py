@@ -11,8 +11,9 @@
 * ``poses/<k>_<view>.json``: the pose gallery, coco18 keypoints of other
   held-out images (front, side and back views);
 * ``sequences/synthetic_motion/<t>.json``: a short driving sequence for the
-  animation tab, the coco18 keypoints of ``tools/generate_synthetic_motion.py``'s
-  movement (identity 0 going between two of its poses and back).
+  animation tab, the coco18 keypoints of the movement that
+  ``tools/generate_synthetic_motion.py`` draws (identity 0 going between
+  two of its poses and back).
 
 Everything comes from the synthetic generator with the demo config's seed, so
 rerunning the script reproduces the files.
