@@ -128,7 +128,7 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
                             file_types=['.json'], type='filepath',
                             height=110, elem_id='pose-json')
                     with gr.Tab('Pose sequence (animation)',
-                                elem_id='sequence-tab'):
+                                elem_id='sequence-tab') as sequence_tab:
                         with gr.Tabs():
                             with gr.Tab('Example sequence') as example_tab:
                                 sequence_example = gr.Dropdown(
@@ -166,7 +166,8 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
                                  format='png', interactive=False,
                                  elem_id='panel')
                 animation = gr.Image(label='Animation (GIF)',
-                                     interactive=False, elem_id='animation')
+                                     interactive=False, height=256,
+                                     elem_id='animation')
                 message = gr.Markdown(elem_id='message')
 
         def choose_example(event: gr.SelectData):
@@ -182,7 +183,10 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
         for tab, name in ((gallery_tab, POSE_FROM_GALLERY),
                           (photo_tab, POSE_FROM_PHOTO), (json_tab,
                                                          POSE_FROM_JSON)):
-            tab.select(lambda name=name: name, None, pose_from)
+            tab.select(lambda name=name: (name, gr.update(visible=True)),
+                       None, [pose_from, generate])
+        # The animation tab has its own button.
+        sequence_tab.select(lambda: gr.update(visible=False), None, generate)
 
         def choose_pose(event: gr.SelectData):
             return event.index, f'Pose: **{app.gallery[event.index].name}**'

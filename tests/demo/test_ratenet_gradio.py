@@ -179,6 +179,9 @@ def test_example_sequence_gives_an_animated_gif(server, browser):
         By.XPATH, "//button[contains(., 'Pose sequence')]").click()
     generate = browser.find_element(By.ID, 'generate-animation')
     WebDriverWait(browser, WAIT).until(lambda d: generate.is_displayed())
+    # The single-pose button gives way to the tab's own.
+    WebDriverWait(browser, WAIT).until(
+        lambda d: not d.find_element(By.ID, 'generate').is_displayed())
     generate.click()
     WebDriverWait(browser, WAIT).until(lambda d: d.find_element(
         By.ID, 'message').text.startswith(FINAL_MESSAGES))
