@@ -9,8 +9,8 @@ from mmengine.optim import AmpOptimWrapper
 from mmengine.registry import DefaultScope
 
 from ratenet_plugin.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
-from ratenet_testing import (build_model, optim_wrappers, raw_batch,
-                             tiny_model_cfg)
+from tests.models.ratenet_testing import (build_model, optim_wrappers,
+                                          raw_batch, tiny_model_cfg)
 
 POSE_TRANSFER_KEYS = {'loss_recon_coarse', 'loss_per_coarse'}
 JOINT_KEYS = {

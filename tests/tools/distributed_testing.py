@@ -1,7 +1,8 @@
-"""Test-only hook and metric for tests/engine/test_distributed.py.
+"""Test-only hook and metric for tests/tools/test_dist_train_test.py.
 
-The test configs import this module through ``custom_imports``; the torchrun
-processes find it because the test puts this folder on ``PYTHONPATH``.
+The test configs import this module (``tests.tools.distributed_testing``)
+through ``custom_imports``; the torchrun processes find it because the test
+puts the repository root on ``PYTHONPATH``.
 """
 import os
 import os.path as osp

@@ -30,7 +30,7 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 from ratenet_plugin.engine import AnyDeviceAmpOptimWrapper
 from ratenet_plugin.registry import MODELS
 from ratenet_plugin.utils.fast_paths import is_channels_last
-from ratenet_testing import OPTIM_KEYS, raw_batch, tiny_model_cfg
+from tests.models.ratenet_testing import OPTIM_KEYS, raw_batch, tiny_model_cfg
 
 UPDATES = ('pose_transfer', 'joint', 'discriminator')
 FP32_TOL = dict(loss=1e-5, grad=1e-4, image=1e-5)
