@@ -13,6 +13,7 @@ import subprocess
 import sys
 import sysconfig
 import zipfile
+from pathlib import Path
 
 import pytest
 import torch
@@ -223,6 +224,8 @@ def test_model_index_lists_every_config():
         if name.endswith('.py') and '_base_' not in folder
     }
     assert on_disk == listed
-    paper = {m.name: m.results[0].metrics for m in index.models if m.results}
-    assert paper['ratenet_deepfashion'] == dict(
-        SSIM=0.774, IS=3.125, FID=14.611, LPIPS=0.218)
+    # The paper's numbers are not results of our configs: comments only.
+    assert not any(model.results for model in index.models)
+    metafile = Path(ROOT, 'configs', 'ratenet', 'metafile.yml').read_text()
+    assert ('# Paper: SSIM 0.774, IS 3.125, FID 14.611, LPIPS 0.218.\n'
+            '- Config: configs/ratenet/ratenet_deepfashion.py\n') in metafile
