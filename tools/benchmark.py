@@ -27,10 +27,13 @@ from mmengine.registry import init_default_scope  # noqa: E402
 
 from ratenet_plugin.analysis import (BenchmarkSettings,  # noqa: E402
                                      print_report, run_benchmark)
+from ratenet_plugin.analysis.options import image_size  # noqa: E402
+from ratenet_plugin.analysis.patn_timing import (PATNReference,  # noqa: E402
+                                                 patn_fits)
 from ratenet_plugin.utils.config import import_plugin  # noqa: E402
 
 #: Flags that are not benchmark settings.
-NOT_SETTINGS = ('config', 'out', 'cfg_options')
+NOT_SETTINGS = ('config', 'out', 'cfg_options', 'no_patn')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -100,6 +103,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=float,
         default=0.9,
         help='assumed data-parallel efficiency for the 8-GPU estimate')
+    parser.add_argument(
+        '--no-patn',
+        action='store_true',
+        help='do not time PATN in the same run (by default RATE-Net\'s fp32 '
+        'cycle and inference times are also reported as ratios to PATN\'s, '
+        'when the image sides are multiples of 4)')
     parser.add_argument('--out', default=None, help='JSON output file')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, default=None)
@@ -117,7 +126,10 @@ def main(argv=None) -> dict:
         key: value
         for key, value in vars(args).items() if key not in NOT_SETTINGS
     })
-    report = run_benchmark(cfg, settings, config_name=args.config)
+    references = [] if args.no_patn or not patn_fits(*image_size(cfg)) \
+        else [PATNReference()]
+    report = run_benchmark(
+        cfg, settings, config_name=args.config, references=references)
     print_report(report)
     device = report['environment']['device']
     out = args.out or osp.join(

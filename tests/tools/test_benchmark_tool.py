@@ -30,4 +30,6 @@ def test_flags_reach_the_benchmark_and_json_is_written(tiny_config_file,
     assert report['options']['fp32']['peak_source'] == \
         'given by --peak-tflops'
     assert 'data_pipeline' not in report
+    # 32x22 does not fit PATN (sides divisible by 4): no PATN ratios.
+    assert report['references'] == {}
     assert 'JSON: ' + str(out) in proc.stdout
