@@ -17,9 +17,8 @@ from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
 from ratenet_plugin.fileio.checkpoint_file import CheckpointMismatchError
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 from ratenet_plugin.registry import MODELS
-
-from inference_testing import (FRAME, OUT_SIZE, save_random_checkpoint,
-                               tiny_config)
+from tests.apis.inference_testing import (FRAME, OUT_SIZE,
+                                          save_random_checkpoint, tiny_config)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
