@@ -1,6 +1,6 @@
 """Speed of a RATE-Net config: training cycles, inference, data pipeline.
 
-    python tools/benchmark.py configs/ratenet/ratenet_deepfashion.py
+    python tools/benchmark.py configs/ratenet/ratenet_full_1xb7-40kcycles_deepfashion-256x176.py
     python tools/benchmark.py CONFIG --options fp32 bf16 channels_last \\
         compile bf16+channels_last+compile --infer-batch-sizes 1 8 32
     python tools/benchmark.py CONFIG --device cpu --batch-size 1 \\

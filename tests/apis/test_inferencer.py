@@ -316,7 +316,8 @@ def test_cli_single_pair_and_clear_errors(checkpoint, photos, tmp_path,
 
 def test_demo_config_with_random_checkpoint(photos, tmp_path):
     """The shipped demo config: the result has its 64x44 frame."""
-    demo = osp.join(ROOT, 'configs', 'ratenet', 'ratenet_demo.py')
+    demo = osp.join(ROOT, 'configs', 'ratenet',
+                    'ratenet_demo_1xb4-2kcycles_synthetic-64x44.py')
     cfg = Config.fromfile(demo)
     init_default_scope('mmagic')
     model = MODELS.build(cfg.model)

@@ -29,7 +29,7 @@ from ratenet_plugin.utils.config import import_plugin  # noqa: E402
 
 PAPER_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'ratenet', 'ratenet_deepfashion.py')
+    'ratenet', 'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
