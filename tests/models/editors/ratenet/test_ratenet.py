@@ -125,7 +125,9 @@ def test_every_generator_loss_term_is_its_weight_times_its_loss():
         loss_per=3.0 * per,
         loss_sty=7.0 * sty,
         loss_gan_shape=5.0 * 0.5 * shape,
-        loss_gan_app=5.0 * 1.5 * app)
+        loss_gan_app=5.0 * 1.5 * app,
+        unweighted_per=per,
+        unweighted_sty=sty)
     initial = {k: v.clone() for k, v in model.state_dict().items()}
     coarse_logs = model.train_pose_transfer(batch, optim_wrappers(model))
     model.load_state_dict(initial)
