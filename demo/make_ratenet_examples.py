@@ -37,7 +37,8 @@ from ratenet_plugin.fileio.keypoint_json import \
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv  # noqa: E402
 
 SIZE = (256, 176)  # (H, W): DeepFashion's frame
-# The demo config's synthetic set (configs/ratenet/ratenet_demo.py).
+# The demo config's synthetic set
+# (configs/ratenet/ratenet_demo_1xb4-1600cycles_synthetic-64x44.py).
 SYNTHETIC = dict(num_identities=30, poses_per_identity=8,
                  num_test_identities=4, seed=0)
 NUM_SOURCES = 2

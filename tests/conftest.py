@@ -13,7 +13,8 @@ os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEMO_CONFIG = REPO_ROOT / 'configs' / 'ratenet' / 'ratenet_demo.py'
+DEMO_CONFIG = (REPO_ROOT / 'configs' / 'ratenet' /
+               'ratenet_demo_1xb4-1600cycles_synthetic-64x44.py')
 
 #: Synthetic set for Runner-level tests: 32x22 images, 4 identities x 3 poses
 #: (1 identity held out), PNG so that pixels are exact.

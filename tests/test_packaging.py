@@ -13,12 +13,15 @@ import subprocess
 import sys
 import sysconfig
 import zipfile
+from pathlib import Path
 
 import pytest
 import torch
 
+from tests.configs.configs_testing import alias_target, config_files
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO_CONFIG = 'ratenet_demo.py'
+DEMO_CONFIG = 'ratenet_demo_1xb4-1600cycles_synthetic-64x44.py'
 # The project environment's packages, shared with the fresh venvs.
 SITE_PACKAGES = sysconfig.get_paths()['purelib']
 
@@ -116,7 +119,7 @@ def test_mim_resolves_package_config_and_tool_in_fresh_venv(fresh_venv):
 
 
 def test_mim_train_and_test_run_our_tools_on_our_config(fresh_venv, tmp_path):
-    """``mim train ratenet_plugin ratenet_demo.py`` for one cycle, then
+    """``mim train ratenet_plugin <the demo config>`` for one cycle, then
     ``mim test`` on its checkpoint, from a folder without that config."""
     work_dir = tmp_path / 'work'
     tiny_data = []  # a 3-identity synthetic set instead of the demo's 200
@@ -199,7 +202,8 @@ def test_mim_search_reads_our_model_index(fresh_venv):
     """``mim search`` (openmim + model-index) lists our configs."""
     proc = _run([fresh_venv, '-m', 'mim', 'search', 'ratenet_plugin',
                  '--field', 'config'], cwd='/', timeout=300)
-    for name in ('ratenet_deepfashion', 'ratenet_mmagic-patchgan_demo',
+    for name in ('ratenet_full_1xb7-40kcycles_deepfashion-256x176',
+                 'ratenet_mmagic-patchgan-demo_1xb4-1600cycles_synthetic-64x44',
                  'pix2pix_vanilla-unet-bn_1xb7-200kiters_deepfashion-pose'):
         assert name in proc.stdout
 
@@ -216,13 +220,15 @@ def test_model_index_lists_every_config():
         assert model.name == osp.splitext(osp.basename(model.config))[0]
         assert osp.isfile(osp.join(ROOT, model.config)), model.config
         listed.add(model.config)
+    # Old names kept as aliases are not listed; every other config is.
     on_disk = {
-        osp.relpath(osp.join(folder, name), ROOT)
-        for folder, _, files in os.walk(osp.join(ROOT, 'configs'))
-        for name in files
-        if name.endswith('.py') and '_base_' not in folder
+        osp.relpath(path, ROOT)
+        for path in config_files() if alias_target(path) is None
     }
     assert on_disk == listed
-    paper = {m.name: m.results[0].metrics for m in index.models if m.results}
-    assert paper['ratenet_deepfashion'] == dict(
-        SSIM=0.774, IS=3.125, FID=14.611, LPIPS=0.218)
+    # The paper's numbers are not results of our configs: comments only.
+    assert not any(model.results for model in index.models)
+    metafile = Path(ROOT, 'configs', 'ratenet', 'metafile.yml').read_text()
+    assert ('# Paper: SSIM 0.774, IS 3.125, FID 14.611, LPIPS 0.218.\n'
+            '- Config: configs/ratenet/'
+            'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py\n') in metafile

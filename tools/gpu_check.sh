@@ -47,7 +47,7 @@ export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
 
 if [ "$DRY_RUN" = 1 ]; then
     DEVICE=cpu
-    CONFIG=$REPO/configs/ratenet/ratenet_demo.py
+    CONFIG=$REPO/configs/ratenet/ratenet_demo_1xb4-1600cycles_synthetic-64x44.py
     CYCLES=2
     OPTIONS=${OPTIONS:-fp32 bf16}
     BENCH_ARGS=(--train-warmup 1 --train-repeats 1 --infer-batch-sizes 1
@@ -56,7 +56,7 @@ if [ "$DRY_RUN" = 1 ]; then
     SYNTHETIC="dict(num_identities=4, poses_per_identity=3, num_test_identities=1, seed=0, image_format='png')"
 else
     DEVICE=cuda
-    CONFIG=$REPO/configs/ratenet/ratenet_deepfashion.py
+    CONFIG=$REPO/configs/ratenet/ratenet_full_1xb7-40kcycles_deepfashion-256x176.py
     CYCLES=20
     OPTIONS=${OPTIONS:-fp32 bf16 fp16 channels_last cudnn_benchmark bf16+channels_last+cudnn_benchmark}
     BENCH_ARGS=()

@@ -5,7 +5,7 @@ annotation row):
 
     python tools/infer.py --checkpoint iter_40000.pth \
         --source person.jpg --target-pose pose.json --out result.png \
-        [--panel panel.png] [--config configs/ratenet/ratenet_deepfashion.py]
+        [--panel panel.png] [--config configs/ratenet/ratenet_full_1xb7-40kcycles_deepfashion-256x176.py]
     python tools/infer.py ... --target-pose other_person.jpg --out r.png
     python tools/infer.py ... --target-pose fasion-resize-annotation-test.csv \
         --target-name fashionWOMENDressesid0000262902_3back.jpg --out r.png
@@ -38,7 +38,7 @@ USER_ERRORS = (NoPersonError, KeypointFormatError, PoseDataError, ValueError,
                FileNotFoundError, KeyError)
 DEFAULT_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',
-    'ratenet_deepfashion.py')
+    'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -46,7 +46,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='RATE-Net inference: source image + target pose -> image')
     parser.add_argument(
         '--config', default=DEFAULT_CONFIG,
-        help='model config (default: configs/ratenet/ratenet_deepfashion.py)')
+        help='model config (default: configs/ratenet/'
+        'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py)')
     parser.add_argument('--checkpoint', required=True, help='checkpoint file')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
     parser.add_argument(

@@ -4,7 +4,7 @@
 # (ConcatPoseCondition); the PatchGAN discriminator reads condition + image.
 # Architecture, losses (GAN + 100 x L1) and optimiser are MMagic's pix2pix
 # (mmagic::_base_/models/base_pix2pix.py, facades settings); batch size and
-# data as ratenet_deepfashion.py. Images are padded with white from 256x176 to
+# data as ratenet_full_1xb7-40kcycles_deepfashion-256x176.py. Images are padded with white from 256x176 to
 # 256x256 because the U-Net down-samples 8 times; metrics are computed on the
 # padded images (PATN's padded protocol; see docs/evaluation.md).
 _base_ = [

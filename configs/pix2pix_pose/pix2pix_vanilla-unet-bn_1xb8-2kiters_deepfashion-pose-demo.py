@@ -1,6 +1,6 @@
-# MMagic's Pix2Pix on the demo data of ratenet_demo.py (synthetic
+# MMagic's Pix2Pix on the demo data of ratenet_demo_1xb4-1600cycles_synthetic-64x44.py (synthetic
 # DeepFashion-format set, 64x44, padded to 64x64): the in-framework baseline
-# at demo scale, trained like ratenet_demo.py (batch 8, 2000 iterations,
+# at demo scale, trained like ratenet_demo_1xb4-1600cycles_synthetic-64x44.py (batch 8, 2000 iterations,
 # lr 1e-3) with MMagic's pix2pix losses. See
 # pix2pix_vanilla-unet-bn_1xb7-200kiters_deepfashion-pose.py for the design.
 _base_ = [
@@ -41,7 +41,7 @@ def _pipeline(flip):
         ]
 
 
-# The data set of ratenet_demo.py (same folder and generator settings).
+# The data set of ratenet_demo_1xb4-1600cycles_synthetic-64x44.py (same folder and generator settings).
 data_root = 'data/synthetic_deepfashion_64x44'
 synthetic = dict(
     num_identities=30,
@@ -88,7 +88,7 @@ train_cfg = dict(by_epoch=False, max_iters=2000, val_interval=2000)
 val_cfg = dict(type='MultiValLoop')
 test_cfg = dict(type='MultiTestLoop')
 
-# As ratenet_demo.py: metrics that need no pretrained network.
+# As ratenet_demo_1xb4-1600cycles_synthetic-64x44.py: metrics that need no pretrained network.
 val_evaluator = dict(
     type='Evaluator',
     metrics=[

@@ -4,7 +4,7 @@
 # the full model's 1-1-3 cycle. Convert PATN's file first (docs/patn.md):
 #   python tools/convert_patn_checkpoint.py latest_net_netG.pth \
 #       checkpoints/patn_deepfashion_converted.pth
-_base_ = './ratenet_deepfashion.py'
+_base_ = './ratenet_full_1xb7-40kcycles_deepfashion-256x176.py'
 
 pose_transfer_checkpoint = 'checkpoints/patn_deepfashion_converted.pth'
 

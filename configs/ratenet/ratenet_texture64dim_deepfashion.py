@@ -1,4 +1,2 @@
-# Table 2, "Texture64dim": texture code z_t of 64 dimensions instead of 128.
-_base_ = './ratenet_deepfashion.py'
-
-model = dict(generator=dict(texture_enhancer=dict(texture_dim=64)))
+# Old name of ratenet_texture64dim_1xb7-40kcycles_deepfashion-256x176.py (MMagic's naming scheme); kept as an alias.
+_base_ = './ratenet_texture64dim_1xb7-40kcycles_deepfashion-256x176.py'

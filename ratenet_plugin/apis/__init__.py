@@ -1,7 +1,6 @@
 """Inference-side APIs: pose extraction for custom photos, person cropping,
-the RATE-Net inferencer, animation along a pose sequence (see
-docs/inference.md) and the adapters that combine our parts with MMagic's
-models.
+the RATE-Net inferencer and animation along a pose sequence (see
+docs/inference.md).
 
 The keypoint JSON reader and writer, the image reader and the animation
 writer are re-exported from :mod:`ratenet_plugin.fileio` (their home), since
@@ -25,7 +24,6 @@ from ratenet_plugin.fileio.video import write_animation
 from .animation import (Animation, PoseSequence, PoseSequenceError, animate,
                         read_pose_sequence)
 from .inferencer import PairInput, RATENetInferencer
-from .mmagic_adapters import ConcatConditionDiscriminator, ConcatPoseCondition
 from .person_crop import FrameCrop, full_crop, person_crop
 from .pose_annotation import annotate_images
 from .pose_drawing import draw_pose, make_panel
@@ -35,8 +33,7 @@ from .pose_retargeting import retarget_pose, retarget_sequence
 from .pose_smoothing import OneEuroFilter, smooth_keypoints
 
 __all__ = [
-    'Animation', 'ConcatConditionDiscriminator', 'ConcatPoseCondition',
-    'EmptyPoseError', 'FrameCrop', 'ImageFileError', 'KeypointFormatError',
+    'Animation', 'EmptyPoseError', 'FrameCrop', 'ImageFileError', 'KeypointFormatError',
     'NoPersonError', 'OneEuroFilter', 'PairInput', 'PoseExtractor',
     'PoseKeypoints', 'PoseSequence', 'PoseSequenceError', 'RATENetInferencer',
     'animate', 'annotate_images', 'draw_pose', 'extract_keypoints',

@@ -105,7 +105,9 @@ class RATENetInferencer(BaseInferencer):
 
     Example:
         >>> inferencer = RATENetInferencer(
-        ...     'configs/ratenet/ratenet_deepfashion.py', 'iter_40000.pth')
+        ...     'configs/ratenet/'
+        ...     'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py',
+        ...     'iter_40000.pth')
         >>> out = inferencer('person.jpg', 'pose.json',
         ...                  result_out_dir='results', save_panel=True)
         >>> out['predictions'][0]['result'].shape   # (H, W, 3) uint8 RGB

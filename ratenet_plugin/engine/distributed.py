@@ -1,4 +1,4 @@
-"""Distributed data parallel for RATE-Net: one DDP per network of the cycle.
+"""Distributed data parallel with one DDP per network the model names.
 
 The 1-1-3 cycle trains a different set of networks in each update (G_P; G_P
 and G_t; D_S and D_A). DDP all-reduces the gradients of a wrapped module only
@@ -6,7 +6,8 @@ if the module was called through its wrapper, and, without the costly
 ``find_unused_parameters=True``, it expects every parameter of the wrapped
 module to get a gradient in every backward that follows a forward.
 :class:`RATESeparateDistributedDataParallel` therefore wraps each network
-that is trained as a whole in its own DDP: G_P, G_t, D_S and D_A. See
+that is trained as a whole in its own DDP; the model says which they are
+(``RATENet.ddp_networks()``: G_P, G_t, D_S and D_A). See
 docs/distributed.md.
 """
 import datetime
@@ -22,7 +23,6 @@ from mmengine.model import (MMDistributedDataParallel,
                             MMSeparateDistributedDataParallel)
 from mmengine.registry import MODEL_WRAPPERS as ROOT_MODEL_WRAPPERS
 
-from ratenet_plugin.models.editors.ratenet import RATEGenerator
 from ratenet_plugin.registry import MODEL_WRAPPERS
 
 
@@ -76,25 +76,26 @@ class NetworkDistributedDataParallel(MMDistributedDataParallel):
 @ROOT_MODEL_WRAPPERS.register_module()
 @MODEL_WRAPPERS.register_module()
 class RATESeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
-    """MMagic's separate DDP, with RATE-Net's generator split into G_P and G_t.
+    """MMagic's separate DDP around the networks the model names.
 
-    Like ``MMSeparateDistributedDataParallel``, every top-level child of the
-    model that has trainable parameters gets its own DDP (a
-    :class:`NetworkDistributedDataParallel`): D_S and D_A here, the
-    generator and discriminator of other GANs; ``train_step``, ``val_step``
-    and ``test_step`` run the model's own methods. In addition a
-    :class:`RATEGenerator` child is not wrapped as a whole: its
-    ``pose_transfer`` (G_P) and ``texture_enhancer`` (G_t) are each replaced
-    by their own DDP inside it. The pose-transfer update runs G_P alone, so a
-    DDP over the whole generator would wait for G_t's gradients that never
-    come (or need ``find_unused_parameters=True``); with the split every DDP
-    sees all of its parameters used whenever it runs with gradients.
+    Which modules get their own DDP (a :class:`NetworkDistributedDataParallel`,
+    put in the module's place inside the model):
 
-    The entries of a ``ModuleDict``/``ModuleList`` child get one DDP each as
-    well: MMagic's translation models (Pix2Pix) keep ``generators`` and
-    ``discriminators`` per domain and call the entries of the unwrapped dict
-    (``get_module(self.discriminators)[domain](x)``), which would bypass a
-    DDP around the whole dict and never synchronise its gradients.
+    - a model with a method ``ddp_networks()`` names them, as dotted module
+      names: RATE-Net's G_P and G_t (``generator.pose_transfer``,
+      ``generator.texture_enhancer``; the pose-transfer update runs G_P
+      alone, so a DDP over the whole generator would wait for G_t's
+      gradients that never come), D_S and D_A;
+    - otherwise, as in ``MMSeparateDistributedDataParallel``, every
+      top-level child (the generator and discriminator of other GANs), and
+      each entry of a ``ModuleDict``/``ModuleList`` child: MMagic's
+      translation models (Pix2Pix) keep ``generators`` and
+      ``discriminators`` per domain and call the entries of the unwrapped
+      dict (``get_module(self.discriminators)[domain](x)``), which would
+      bypass a DDP around the whole dict.
+
+    ``train_step``, ``val_step`` and ``test_step`` run the model's own
+    methods.
 
     Modules without trainable parameters (a frozen G_P in PB Fixed, the VGG
     of the perceptual loss, the preprocessor) are only moved to the device:
@@ -153,18 +154,18 @@ class RATESeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
     def _units(module: nn.Module
                ) -> Iterator[Tuple[str, nn.Module, str, nn.Module]]:
         """``(dotted name, parent, attribute, child)`` of each candidate."""
+        if hasattr(module, 'ddp_networks'):
+            for name in module.ddp_networks():
+                parent_name, _, attr = name.rpartition('.')
+                parent = module.get_submodule(parent_name)
+                yield name, parent, attr, getattr(parent, attr)
+            return
         for attr, child in module.named_children():
-            if isinstance(child, RATEGenerator):
-                parts = [(key, getattr(child, key))
-                         for key in ('pose_transfer', 'texture_enhancer')]
-            elif isinstance(child, (nn.ModuleDict, nn.ModuleList)):
-                parts = list(child.named_children())
+            if isinstance(child, (nn.ModuleDict, nn.ModuleList)):
+                for key, part in child.named_children():
+                    yield f'{attr}.{key}', child, key, part
             else:
                 yield attr, module, attr, child
-                continue
-            for key, part in parts:
-                if part is not None:
-                    yield f'{attr}.{key}', child, key, part
 
     def _ddp_modules(self) -> List[NetworkDistributedDataParallel]:
         return [
@@ -184,10 +185,10 @@ class RATESeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
         ]
         if missing:
             raise ValueError(
-                'RATESeparateDistributedDataParallel wraps the top-level '
-                'children of the model (G_P and G_t of a RATEGenerator, the '
-                'entries of a ModuleDict/ModuleList); these trainable '
-                f'parameters would not be synchronised: {missing}')
+                'RATESeparateDistributedDataParallel wraps the networks of '
+                "the model's ddp_networks() (without it: the top-level "
+                'children, the entries of a ModuleDict/ModuleList); these '
+                f'trainable parameters would not be synchronised: {missing}')
 
     @contextmanager
     def no_sync(self):

@@ -1,14 +1,18 @@
 """RATELoop: the paper's "1-1-3" alternating training cycle (section 4)."""
 import logging
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from contextlib import nullcontext
+from typing import (Callable, ContextManager, Dict, Iterator, List, Optional,
+                    Sequence, Tuple, Union)
 
 import torch
+import torch.nn as nn
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
+from mmengine.optim import OptimWrapperDict
 from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import BatchSampler, DataLoader
 
 from ratenet_plugin.registry import LOOPS
+from ratenet_plugin.utils.model_wrappers import unwrap_model
 from ratenet_plugin.utils.random_state import get_random_state, set_random_state
 
 #: The paper's cycle: one pose-transfer update (G_P, L1), one joint update
@@ -17,15 +21,56 @@ PAPER_CYCLE = (('pose_transfer', 1), ('joint', 1), ('discriminator', 3))
 
 CycleSpec = Sequence[Union[Tuple[str, int], List]]
 
+#: ``around_update(name, repeats)`` of :func:`run_cycle`: a context manager
+#: entered around each entry of the cycle (e.g. a timer).
+AroundUpdate = Callable[[str, int], ContextManager]
+
+
+def run_cycle(model: nn.Module,
+              data_batch: dict,
+              optim_wrapper: OptimWrapperDict,
+              cycle: Sequence[Tuple[str, int]],
+              around_update: Optional[AroundUpdate] = None
+              ) -> Dict[str, torch.Tensor]:
+    """One training cycle on one batch: what :class:`RATELoop` runs per
+    iteration, and what ``ratenet_plugin.analysis`` times.
+
+    Args:
+        model (nn.Module): The model itself (not its DDP wrapper; a
+            ``RATESeparateDistributedDataParallel`` wraps its networks, through
+            whose forward the updates still run), with ``data_preprocessor``
+            and ``train_update(name, data, optim_wrapper, repeats)``.
+        data_batch (dict): A collated batch, as the dataloader yields it.
+        optim_wrapper (OptimWrapperDict): The model's optimiser wrappers.
+        cycle (Sequence[tuple[str, int]]): ``(update name, repeats)`` pairs,
+            in order.
+        around_update (callable, optional): ``around_update(name, repeats)``
+            returns a context manager entered around each entry.
+
+    Returns:
+        dict[str, Tensor]: The logged values of every update (the mean over
+        its repeats, e.g. over the K discriminator steps).
+    """
+    data = model.data_preprocessor(data_batch, True)
+    outputs: Dict[str, torch.Tensor] = {}
+    for name, repeats in cycle:
+        context = around_update(name, repeats) if around_update \
+            else nullcontext()
+        with context:
+            log_vars = model.train_update(name, data, optim_wrapper, repeats)
+        for key, value in log_vars.items():
+            outputs[key] = outputs.get(key, 0) + value
+    return outputs
+
 
 @LOOPS.register_module()
 class RATELoop(IterBasedTrainLoop):
     """Iteration-based loop in which one iteration is one training cycle.
 
     For every batch the loop runs the model's updates in the order and with the
-    repeat counts given by ``cycle``; the model owns the updates
-    (``model.train_update(name, data, optim_wrapper)``), the loop only orders
-    and counts them and holds no loss code.
+    repeat counts given by ``cycle`` (:func:`run_cycle`); the model owns the
+    updates (``model.train_update(name, data, optim_wrapper, repeats)``), the
+    loop only orders and counts them and holds no loss code.
 
     Counting rule: ``runner.iter`` and ``max_iters`` count **cycles**, so every
     hook (logging, checkpoints, validation, LR schedulers) works per cycle. The
@@ -152,19 +197,9 @@ class RATELoop(IterBasedTrainLoop):
         """Run one cycle of updates on one batch."""
         self.runner.call_hook(
             'before_train_iter', batch_idx=self._iter, data_batch=data_batch)
-        model = self.runner.model
-        # The updates are methods of the model itself; a (separate) DDP wrapper
-        # wraps its submodules, through whose forward the updates still run.
-        module = model.module if is_model_wrapper(model) else model
-        data = module.data_preprocessor(data_batch, True)
-        outputs: Dict[str, torch.Tensor] = {}
-        for name, repeats in self.cycle:
-            for _ in range(repeats):
-                log_vars = module.train_update(name, data,
-                                               self.runner.optim_wrapper)
-                # Repeated updates (K discriminator steps) log their mean.
-                for key, value in log_vars.items():
-                    outputs[key] = outputs.get(key, 0) + value / repeats
+        outputs = run_cycle(
+            unwrap_model(self.runner.model), data_batch,
+            self.runner.optim_wrapper, self.cycle)
         self.runner.call_hook(
             'after_train_iter',
             batch_idx=self._iter,

@@ -4,9 +4,9 @@ from typing import List, Optional
 import numpy as np
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from ratenet_plugin.registry import HOOKS
+from ratenet_plugin.utils.model_wrappers import unwrap_model
 
 PANELS = ('source', 'target pose', 'coarse', 'residual', 'final', 'ground truth')
 
@@ -84,7 +84,7 @@ def render_grid(model, batch: dict) -> np.ndarray:
     Returns:
         np.ndarray: (rows * H, 6 * W, 3) uint8 RGB.
     """
-    module = model.module if is_model_wrapper(model) else model
+    module = unwrap_model(model)
     was_training = module.training
     module.eval()
     try:
@@ -160,11 +160,9 @@ class PoseTransferVisualizationHook(Hook):
         MMagic's ``MultiValLoop`` keeps a list ``dataloaders`` and sets
         ``dataloader`` only while it runs; MMEngine's ``ValLoop`` has one.
         """
-        loop = runner._val_loop
-        if loop is None or isinstance(loop, dict) and not runner._val_dataloader:
+        loop = runner.val_loop  # built from its config on first access
+        if loop is None:
             return None
-        if isinstance(loop, dict):
-            loop = runner.val_loop  # build it from its config
         dataloaders = getattr(loop, 'dataloaders', None)
         if dataloaders:
             return dataloaders[0]

@@ -9,7 +9,7 @@ from ratenet_plugin.analysis.ablation import (VARIANTS, RunSpec,
 from ratenet_plugin.registry import MODELS
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / 'configs' / 'ratenet' / \
-    'ratenet_demo.py'
+    'ratenet_demo_1xb4-1600cycles_synthetic-64x44.py'
 
 
 @pytest.fixture(scope='module')

@@ -13,9 +13,8 @@ from ratenet_plugin.datasets.synthetic import render_synthetic_motion
 from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.fileio.video import (VideoFileError, read_video,
                                          write_animation)
-
-from inference_testing import (FRAME, OUT_SIZE, save_random_checkpoint,
-                               tiny_config)
+from tests.apis.inference_testing import (FRAME, OUT_SIZE,
+                                          save_random_checkpoint, tiny_config)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NUM_FRAMES = 6

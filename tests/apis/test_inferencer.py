@@ -17,9 +17,8 @@ from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
 from ratenet_plugin.fileio.checkpoint_file import CheckpointMismatchError
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 from ratenet_plugin.registry import MODELS
-
-from inference_testing import (FRAME, OUT_SIZE, save_random_checkpoint,
-                               tiny_config)
+from tests.apis.inference_testing import (FRAME, OUT_SIZE,
+                                          save_random_checkpoint, tiny_config)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -317,7 +316,8 @@ def test_cli_single_pair_and_clear_errors(checkpoint, photos, tmp_path,
 
 def test_demo_config_with_random_checkpoint(photos, tmp_path):
     """The shipped demo config: the result has its 64x44 frame."""
-    demo = osp.join(ROOT, 'configs', 'ratenet', 'ratenet_demo.py')
+    demo = osp.join(ROOT, 'configs', 'ratenet',
+                    'ratenet_demo_1xb4-1600cycles_synthetic-64x44.py')
     cfg = Config.fromfile(demo)
     init_default_scope('mmagic')
     model = MODELS.build(cfg.model)

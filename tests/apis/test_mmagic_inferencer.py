@@ -9,8 +9,8 @@ from mmagic.apis.inferencers.base_mmagic_inferencer import \
 from ratenet_plugin.apis import RATENetInferencer, write_keypoint_json
 from ratenet_plugin.apis.mmagic_inferencer import (PoseTransferInferencer,
                                                    RATENetMMagicInferencer)
-
-from inference_testing import OUT_SIZE, save_random_checkpoint, tiny_config
+from tests.apis.inference_testing import (OUT_SIZE, save_random_checkpoint,
+                                          tiny_config)
 
 
 @pytest.fixture(scope='module')

@@ -7,17 +7,37 @@ from mmengine.registry import init_default_scope
 
 import ratenet_plugin  # noqa: F401
 from ratenet_plugin.registry import DATASETS, MODELS
+from tests.configs.configs_testing import (CONFIG_ROOT, alias_target,
+                                           config_files)
 
-CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
-CONFIGS = sorted(
-    p for p in CONFIG_ROOT.rglob('*.py') if '_base_' not in p.parts)
+CONFIGS = [p for p in config_files() if alias_target(p) is None]
+ALIASES = [p for p in config_files() if alias_target(p) is not None]
 
 
 def test_configs_were_found():
     names = {p.name for p in CONFIGS}
-    assert {'ratenet_deepfashion.py', 'ratenet_demo.py',
-            'ratenet_pb-only_deepfashion.py', 'ratenet_pb-fixed_deepfashion.py',
-            'ratenet_texture64dim_deepfashion.py'} <= names
+    assert {
+        'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py',
+        'ratenet_demo_1xb4-1600cycles_synthetic-64x44.py',
+        'ratenet_pb-only_1xb7-40kcycles_deepfashion-256x176.py',
+        'ratenet_pb-fixed_1xb7-40kcycles_deepfashion-256x176.py',
+        'ratenet_texture64dim_1xb7-40kcycles_deepfashion-256x176.py'
+    } <= names
+
+
+def test_old_config_names_are_aliases_of_the_renamed_configs():
+    assert {p.name for p in ALIASES} >= {
+        'ratenet_deepfashion.py', 'ratenet_demo.py',
+        'ratenet_pb-only_deepfashion.py', 'ratenet_pb-fixed_deepfashion.py',
+        'ratenet_texture64dim_deepfashion.py',
+        'ratenet_mmagic-patchgan_deepfashion.py',
+        'ratenet_mmagic-patchgan_demo.py'
+    }
+    for alias in ALIASES:
+        target = alias_target(alias)
+        assert target in CONFIGS, alias
+        assert Config.fromfile(str(alias)).to_dict() == \
+            Config.fromfile(str(target)).to_dict()
 
 
 def without_pretrained_files(model_cfg: dict) -> dict:
@@ -46,7 +66,9 @@ def test_config_builds(path):
 
 
 def test_paper_config_reads_like_section_4_2():
-    cfg = Config.fromfile(str(CONFIG_ROOT / 'ratenet' / 'ratenet_deepfashion.py'))
+    cfg = Config.fromfile(
+        str(CONFIG_ROOT / 'ratenet' /
+            'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py'))
     assert cfg.train_cfg.type == 'RATELoop'
     assert cfg.train_cfg.max_iters == 40000
     assert [tuple(c) for c in cfg.train_cfg.cycle] == [
@@ -79,7 +101,9 @@ def test_paper_config_copies_batches_to_the_gpu_without_waiting(
     from mmengine.runner import Runner
     info = json.loads(
         (Path(tiny_data_root) / 'synthetic_deepfashion.json').read_text())
-    cfg = Config.fromfile(str(CONFIG_ROOT / 'ratenet' / 'ratenet_deepfashion.py'))
+    cfg = Config.fromfile(
+        str(CONFIG_ROOT / 'ratenet' /
+            'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py'))
     init_default_scope('mmagic')
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader_cfg = cfg[name].to_dict()
@@ -94,14 +118,15 @@ def test_paper_config_copies_batches_to_the_gpu_without_waiting(
 
 def test_ablations_differ_from_the_full_model_only_where_table_2_says():
     load = lambda name: Config.fromfile(str(CONFIG_ROOT / 'ratenet' / name))  # noqa
-    full = load('ratenet_deepfashion.py')
-    pb_only = load('ratenet_pb-only_deepfashion.py')
+    full = load('ratenet_full_1xb7-40kcycles_deepfashion-256x176.py')
+    pb_only = load('ratenet_pb-only_1xb7-40kcycles_deepfashion-256x176.py')
     assert pb_only.model.generator.texture_enhancer is None
     assert [c[0] for c in pb_only.train_cfg.cycle] == ['joint', 'discriminator']
-    pb_fixed = load('ratenet_pb-fixed_deepfashion.py')
+    pb_fixed = load('ratenet_pb-fixed_1xb7-40kcycles_deepfashion-256x176.py')
     assert pb_fixed.model.generator.freeze_pose_transfer is True
     assert pb_fixed.model.generator.pose_transfer.init_cfg.type == \
         'StrictPretrained'
-    texture64 = load('ratenet_texture64dim_deepfashion.py')
+    texture64 = load(
+        'ratenet_texture64dim_1xb7-40kcycles_deepfashion-256x176.py')
     assert texture64.model.generator.texture_enhancer.texture_dim == 64
     assert texture64.model.generator.pose_transfer == full.model.generator.pose_transfer

@@ -26,7 +26,8 @@ from ratenet_plugin.registry import MODELS
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / 'configs'
-PB_FIXED = CONFIGS / 'ratenet' / 'ratenet_pb-fixed_deepfashion.py'
+PB_FIXED = (CONFIGS / 'ratenet' /
+            'ratenet_pb-fixed_1xb7-40kcycles_deepfashion-256x176.py')
 PATN_INIT = (CONFIGS / 'ratenet' /
              'ratenet_patn-init_1xb7-40kcycles_deepfashion-256x176.py')
 PATN_TEST = (CONFIGS / 'patn' /

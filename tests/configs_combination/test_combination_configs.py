@@ -9,7 +9,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-PATCHGAN_DEMO = 'configs/ratenet/ratenet_mmagic-patchgan_demo.py'
+PATCHGAN_DEMO = (
+    'configs/ratenet/'
+    'ratenet_mmagic-patchgan-demo_1xb4-1600cycles_synthetic-64x44.py')
 PIX2PIX_DEMO = (
     'configs/pix2pix_pose/'
     'pix2pix_vanilla-unet-bn_1xb8-2kiters_deepfashion-pose-demo.py')
@@ -53,7 +55,9 @@ def data_root(tmp_path_factory) -> str:
 
 def test_patchgan_config_swaps_in_mmagic_discriminator():
     cfg = Config.fromfile(osp.join(ROOT, PATCHGAN_DEMO))
-    demo = Config.fromfile(osp.join(ROOT, 'configs/ratenet/ratenet_demo.py'))
+    demo = Config.fromfile(
+        osp.join(ROOT, 'configs/ratenet/'
+                 'ratenet_demo_1xb4-1600cycles_synthetic-64x44.py'))
     assert cfg.model.shape_discriminator.discriminator.type == \
         'PatchDiscriminator'
     # Only D_S differs from the demo.
@@ -121,7 +125,8 @@ def test_pix2pix_trains_on_pose_data(data_root, tmp_path):
 
 
 @pytest.mark.parametrize('path', [
-    'configs/ratenet/ratenet_mmagic-patchgan_deepfashion.py',
+    'configs/ratenet/'
+    'ratenet_mmagic-patchgan_1xb7-40kcycles_deepfashion-256x176.py',
     'configs/pix2pix_pose/'
     'pix2pix_vanilla-unet-bn_1xb7-200kiters_deepfashion-pose.py',
 ])

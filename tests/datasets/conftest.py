@@ -6,8 +6,8 @@ import pytest
 from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
-from deepfashion_testing import SYNTHETIC
 from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
+from tests.datasets.deepfashion_testing import SYNTHETIC
 
 
 @pytest.fixture(autouse=True)

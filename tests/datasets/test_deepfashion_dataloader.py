@@ -4,7 +4,7 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 from mmengine.runner import Runner
 
-from deepfashion_testing import SYNTHETIC
+from tests.datasets.deepfashion_testing import SYNTHETIC
 
 
 def _dataloader(root, num_workers):

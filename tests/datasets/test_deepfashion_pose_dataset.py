@@ -8,8 +8,9 @@ from mmagic.registry import DATASETS
 from ratenet_plugin.datasets import DeepFashionPoseDataset, PoseDataError
 from ratenet_plugin.datasets.synthetic import MARKER_FILE
 from ratenet_plugin.fileio.image_file import ImageFileError
-from deepfashion_testing import (SYNTHETIC, keypoint_rows,
-                                 standing_keypoints, write_image)
+from tests.datasets.deepfashion_testing import (SYNTHETIC, keypoint_rows,
+                                                standing_keypoints,
+                                                write_image)
 
 FLAT_A = 'fashionWOMENDressesid0000262902_1front.jpg'
 FLAT_B = 'fashionWOMENDressesid0000262902_3back.jpg'

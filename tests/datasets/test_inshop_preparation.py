@@ -6,10 +6,12 @@ import cv2
 import numpy as np
 import pytest
 
-from deepfashion_testing import keypoint_rows, standing_keypoints, write_image
 from ratenet_plugin.datasets import DeepFashionPoseDataset, PoseDataError
 from ratenet_plugin.datasets.inshop_preparation import prepare_deepfashion
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv, read_pairs_csv
+from tests.datasets.deepfashion_testing import (keypoint_rows,
+                                                standing_keypoints,
+                                                write_image)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # Raw images are 64x64 like In-shop's 256x256 img; the annotation frame is

@@ -5,7 +5,6 @@ import cv2
 import numpy as np
 import pytest
 
-from deepfashion_testing import SYNTHETIC
 from ratenet_plugin.datasets.synthetic import (MARKER_FILE,
                                                ensure_synthetic_deepfashion,
                                                generate_synthetic_deepfashion,
@@ -14,6 +13,7 @@ from ratenet_plugin.fileio.garment_labels import (BACKGROUND, LOWER, UPPER,
                                                   read_labels)
 from ratenet_plugin.fileio.patn_csv import (identity_of, read_annotation_csv,
                                             read_pairs_csv)
+from tests.datasets.deepfashion_testing import SYNTHETIC
 
 
 def _digests(root):

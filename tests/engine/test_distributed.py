@@ -1,211 +1,147 @@
-"""Distributed training and testing on two CPU processes (torchrun, gloo).
-
-Both tests launch the real ``tools/dist_train.sh`` / ``tools/dist_test.sh``
-(torchrun -> ``tools/train.py`` / ``tools/test.py`` -> Runner -> RATELoop) and
-compare with a single-process run of the same tool.
-"""
-import importlib.util
-import json
-import os
+"""RATESeparateDistributedDataParallel in one process (a gloo group of one):
+which modules get a DDP, and checkpoint keys. Gradient synchronisation
+across ranks is tested in tests/tools/test_dist_train_test.py."""
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
+import torch.distributed as dist
+import torch.nn as nn
+from mmengine.config import Config
+from mmengine.model import is_model_wrapper
+from mmengine.registry import MODEL_WRAPPERS, DefaultScope
+from mmengine.runner.checkpoint import load_state_dict
 
-from distributed_testing import NETWORKS, plain_name
+import ratenet_plugin  # noqa: F401
+from ratenet_plugin.engine import RATESeparateDistributedDataParallel
+from ratenet_plugin.engine.distributed import NetworkDistributedDataParallel
+from ratenet_plugin.registry import MODELS
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-WORLD_SIZE = 2
-CYCLES = 3
-BATCH_PER_RANK = 2
-
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(
-        f'tools_{name}', ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+CYCLE_NETWORKS = [
+    'generator.pose_transfer', 'generator.texture_enhancer',
+    'shape_discriminator', 'appearance_discriminator'
+]
 
 
-def free_port() -> int:
+@pytest.fixture
+def process_group():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+        port = sock.getsockname()[1]
+    dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{port}',
+        rank=0,
+        world_size=1)
+    yield
+    dist.destroy_process_group()
 
 
-def launch(script: str, args, cwd: Path) -> None:
-    """``bash tools/<script> ... 2`` with this interpreter; fails the test
-    with the log tail if any rank fails."""
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PORT=str(free_port()),
-        PYTHONPATH=os.pathsep.join(
-            [str(HERE)] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
-    proc = subprocess.run(['bash', str(ROOT / 'tools' / script), *args],
-                          cwd=cwd,
-                          env=env,
-                          stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT,
-                          text=True,
-                          timeout=240)
-    assert proc.returncode == 0, proc.stdout[-6000:]
+@pytest.fixture
+def build_model(tiny_config_file):
+    model_cfg = Config.fromfile(tiny_config_file()).model
+
+    def build(**generator_overrides) -> nn.Module:
+        cfg = model_cfg.copy()
+        cfg.generator = dict(cfg.generator, **generator_overrides)
+        with DefaultScope.overwrite_default_scope('mmagic'):
+            return MODELS.build(cfg)
+
+    return build
 
 
-def write_config(path: Path, base: str, text: str) -> str:
-    path.write_text(
-        f'_base_ = [{base!r}]\n'
-        "custom_imports = dict(imports=['ratenet_plugin', "
-        "'distributed_testing'], allow_failed_imports=False)\n" + text)
-    return str(path)
+def wrap(model: nn.Module) -> RATESeparateDistributedDataParallel:
+    # As Runner.wrap_model builds it, device_ids included (dropped on CPU).
+    return MODEL_WRAPPERS.build(
+        dict(
+            type='mmagic.RATESeparateDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=False,
+            device_ids=[0],
+            module=model))
 
 
-def load_dump(work_dir: Path, rank: int, cycle: int) -> dict:
-    return torch.load(
-        work_dir / 'dump' / f'rank{rank}_cycle{cycle}.pt', weights_only=False)
+def ddp_names(wrapper) -> list:
+    return [
+        name for name, module in wrapper.module.named_modules()
+        if isinstance(module, NetworkDistributedDataParallel)
+    ]
 
 
-def flat(params: dict) -> torch.Tensor:
-    return torch.cat([params[k].flatten() for k in sorted(params)])
+def test_each_network_of_the_cycle_gets_its_own_ddp(process_group,
+                                                     build_model):
+    wrapper = wrap(build_model())
+    assert is_model_wrapper(wrapper)
+    assert wrapper.ddp_module_names == CYCLE_NETWORKS
+    assert ddp_names(wrapper) == CYCLE_NETWORKS
+    # The generator itself is not wrapped; the frozen VGG is not wrapped.
+    assert not is_model_wrapper(wrapper.module.generator)
+    assert not is_model_wrapper(wrapper.module.perceptual_loss)
+    # The Runner finds it by its plain name (MMEngine's root registry).
+    assert MODEL_WRAPPERS.get('RATESeparateDistributedDataParallel') is \
+        RATESeparateDistributedDataParallel
 
 
-# The paper's learning rate (the demo's 1e-3 is for fast CPU training), see
-# the docstring below. Dropout 0 and no flips: the runs draw no random
-# numbers, so nothing but the batch split differs between them.
-TRAIN_CONFIG = f'''
-custom_hooks = [dict(type='RandomStateHook'),
-                dict(type='DistTestParameterDumpHook')]
-train_dataloader = dict(
-    batch_size={BATCH_PER_RANK},
-    sampler=dict(type='InfiniteSampler', shuffle=False))
-optim_wrapper = dict(
-    generator=dict(optimizer=dict(lr=1e-4)),
-    shape_discriminator=dict(optimizer=dict(lr=1e-4)),
-    appearance_discriminator=dict(optimizer=dict(lr=1e-4)))
-'''
+def test_frozen_and_absent_networks_get_no_ddp(process_group, build_model):
+    pb_fixed = wrap(build_model(freeze_pose_transfer=True))
+    assert pb_fixed.ddp_module_names == CYCLE_NETWORKS[1:]
+    pb_only = wrap(build_model(texture_enhancer=None))
+    assert pb_only.ddp_module_names == [
+        CYCLE_NETWORKS[0], *CYCLE_NETWORKS[2:]
+    ]
 
 
-@pytest.mark.timeout(400)
-def test_two_ranks_train_like_one_process_with_the_combined_batch(
-        tiny_config_file, tmp_path):
-    """Two ranks with batch 2 each == one process with batch 4.
-
-    With ``InfiniteSampler(shuffle=False)`` rank r takes the positions
-    r, r + 2, r + 4, ... of the index stream, so in cycle i the two ranks
-    hold exactly the four samples of the single process's batch i (checked
-    below). Every loss is a mean over the batch and the networks normalise
-    per sample (InstanceNorm; no batch statistics), so the mean of the two
-    ranks' gradients, which DDP computes, is the combined batch's gradient.
-    The runs differ only in float32 rounding (summation order), so the
-    parameters match to a relative error (||theta_ddp - theta_single|| /
-    ||theta_single - theta_0||) of about 1e-5 measured, asserted < 1e-4. A
-    gradient that is not all-reduced gives errors of order 1, and ranks that
-    differ, which is asserted against bit for bit.
-
-    Learning rate 1e-4 (the paper's): with the demo's 1e-3 this tiny random
-    GAN becomes so ill-conditioned after one cycle that two single-process
-    runs differing only in the thread count (summation order) differ by
-    ~1e-2 relative after the second cycle, and no comparison can be tighter.
-    """
-    tiny = tiny_config_file(
-        max_iters=CYCLES, dropout=0.0, flip_prob=0.0,
-        checkpoint_interval=CYCLES)
-    config = write_config(tmp_path / 'ratenet_tiny_dist.py', tiny,
-                          TRAIN_CONFIG)
-    ddp_dir, single_dir = tmp_path / 'ddp', tmp_path / 'single'
-
-    launch('dist_train.sh', [config, str(WORLD_SIZE), '--work-dir',
-                             str(ddp_dir)], tmp_path)
-    load_tool('train').main([
-        config, '--work-dir',
-        str(single_dir), '--cfg-options',
-        f'train_dataloader.batch_size={WORLD_SIZE * BATCH_PER_RANK}'
-    ])
-
-    initial = load_dump(ddp_dir, 0, 0)
-    assert initial['wrapped'] and initial['world_size'] == WORLD_SIZE
-    assert not load_dump(single_dir, 0, 0)['wrapped']
-    previous = {rank: load_dump(ddp_dir, rank, 0) for rank in (0, 1)}
-    for cycle in range(1, CYCLES + 1):
-        ranks = [load_dump(ddp_dir, rank, cycle) for rank in (0, 1)]
-        single = load_dump(single_dir, 0, cycle)
-        # Different data on each rank; together the single process's batch.
-        assert not set(ranks[0]['pairs']) & set(ranks[1]['pairs'])
-        assert sorted(ranks[0]['pairs'] + ranks[1]['pairs']) == sorted(
-            single['pairs'])
-        for net in NETWORKS:
-            theta = [flat(dump['params'][net]) for dump in ranks]
-            assert theta[0].numel() > 0
-            assert torch.equal(theta[0], theta[1]), (net, cycle)
-            # Every network is updated in every cycle.
-            assert not torch.equal(theta[0],
-                                   flat(previous[0]['params'][net])), net
-            theta_0 = flat(initial['params'][net])
-            theta_single = flat(single['params'][net])
-            error = (theta[0] - theta_single).norm() / (theta_single -
-                                                        theta_0).norm()
-            assert error < 1e-4, (net, cycle, float(error))
-        previous = dict(enumerate(ranks))
-
-    # The checkpoint written under DDP has the single-process keys (no
-    # ".module") and the trained weights.
-    ddp_state = torch.load(
-        ddp_dir / f'iter_{CYCLES}.pth', weights_only=False)['state_dict']
-    single_state = torch.load(
-        single_dir / f'iter_{CYCLES}.pth', weights_only=False)['state_dict']
-    assert list(ddp_state) == list(single_state)
-    final = load_dump(ddp_dir, 0, CYCLES)['params']
-    for net in NETWORKS:
-        for name, value in final[net].items():
-            assert torch.equal(ddp_state[plain_name(name)], value), name
+def test_state_dict_keys_are_those_of_the_plain_model(process_group,
+                                                      build_model):
+    plain = build_model()
+    plain_state = plain.state_dict()
+    other = build_model()
+    with torch.no_grad():
+        for param in other.parameters():
+            param.add_(1.0)
+    wrapper = wrap(other)
+    assert list(wrapper.module.state_dict()) == list(plain_state)
+    # PyTorch's and MMEngine's loaders both take plain keys.
+    wrapper.module.load_state_dict(plain_state, strict=True)
+    for key, value in wrapper.module.state_dict().items():
+        assert torch.equal(value, plain_state[key]), key
+    plain.load_state_dict(wrapper.module.state_dict(), strict=True)
+    load_state_dict(wrapper, plain_state, strict=True)
 
 
-TEST_CONFIG = '''
-# 6 pairs in the tiny test set; the first 5 (odd): DefaultSampler pads
-# rank 1 with sample 0 again, which must not be scored twice.
-test_dataloader = dict(batch_size=2, dataset=dict(indices=5))
-test_evaluator = dict(
-    type='Evaluator',
-    metrics=[
-        dict(type='DistTestSampleCount', prefix='count'),
-        dict(type='SSIM', prefix='final', pred_key='pred_img'),
-        dict(type='PSNR', prefix='final', pred_key='pred_img'),
-        dict(type='MAE', prefix='final', pred_key='pred_img'),
-    ])
-'''
-NUM_TEST_SAMPLES = 5
+def test_a_trainable_parameter_outside_every_ddp_is_refused(
+        process_group, build_model):
+    model = build_model()
+    model.register_parameter('stray', nn.Parameter(torch.zeros(1)))
+    with pytest.raises(ValueError, match='stray'):
+        wrap(model)
 
 
-@pytest.mark.timeout(400)
-def test_two_rank_test_tool_scores_each_sample_exactly_once(
-        tiny_config_file, tmp_path):
-    tiny = tiny_config_file(max_iters=1)
-    load_tool('train').main([tiny, '--work-dir', str(tmp_path / 'train')])
-    checkpoint = str(tmp_path / 'train' / 'iter_1.pth')
-    config = write_config(tmp_path / 'ratenet_tiny_eval.py', tiny,
-                          TEST_CONFIG)
+class DomainGAN(nn.Module):
+    """Shaped like MMagic's translation models (Pix2Pix): networks per
+    domain in ModuleDicts, called as ``get_module(self.generators)[domain]``
+    (the dict itself, not a wrapper around it)."""
 
-    launch('dist_test.sh', [
-        config, checkpoint,
-        str(WORLD_SIZE), '--work-dir',
-        str(tmp_path / 'ddp'), '--out',
-        str(tmp_path / 'ddp.json')
-    ], tmp_path)
-    ddp = json.loads((tmp_path / 'ddp.json').read_text())['metrics']
-    single = load_tool('test').main([
-        config, checkpoint, '--work-dir',
-        str(tmp_path / 'single'), '--out',
-        str(tmp_path / 'single.json')
-    ])
+    def __init__(self) -> None:
+        super().__init__()
+        self.generators = nn.ModuleDict({'person': nn.Conv2d(3, 3, 1)})
+        self.discriminators = nn.ModuleDict({'person': nn.Conv2d(3, 1, 1)})
 
-    assert ddp['count/num_samples'] == NUM_TEST_SAMPLES
-    assert ddp['count/num_distinct'] == NUM_TEST_SAMPLES
-    assert single['count/num_samples'] == NUM_TEST_SAMPLES
-    for name in ('SSIM', 'PSNR', 'MAE'):
-        assert ddp[f'final/{name}'] == pytest.approx(
-            single[f'final/{name}'], rel=1e-5), name
+
+def test_entries_of_module_dicts_get_a_ddp_each(process_group):
+    model = DomainGAN()
+    weight = model.generators['person'].weight
+    wrapper = wrap(model)
+    assert wrapper.ddp_module_names == [
+        'generators.person', 'discriminators.person'
+    ]
+    generator = wrapper.module.generators['person']
+    assert isinstance(generator, NetworkDistributedDataParallel)
+    # Attributes of the network read through its DDP (MMagic's init code
+    # calls get_module(self.generators)[domain].init_weights()).
+    assert generator.weight is weight
+    assert generator.out_channels == 3
+    assert list(wrapper.module.state_dict()) == [
+        'generators.person.weight', 'generators.person.bias',
+        'discriminators.person.weight', 'discriminators.person.bias'
+    ]

@@ -18,9 +18,9 @@ import torchvision
 from mmagic.evaluation.functional.fid_inception import fid_inception_v3
 from mmengine.registry import DefaultScope
 
-from evaluation_testing import random_images
 from ratenet_plugin.evaluation.weights import (FID_INCEPTION, IS_INCEPTION,
                                                LPIPS_BACKBONES)
+from tests.evaluation.evaluation_testing import random_images
 
 
 @pytest.fixture(autouse=True)

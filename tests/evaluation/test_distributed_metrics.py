@@ -12,8 +12,8 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from evaluation_testing import as_samples, random_images
 from ratenet_plugin.evaluation import LPIPS, collect_in_order, lpips_distance
+from tests.evaluation.evaluation_testing import as_samples, random_images
 
 NUM_SAMPLES = 5
 WORLD_SIZE = 2

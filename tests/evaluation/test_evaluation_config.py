@@ -11,9 +11,9 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
-from evaluation_testing import random_images
 from ratenet_plugin.evaluation import run_test_with_report
 from ratenet_plugin.registry import EVALUATORS
+from tests.evaluation.evaluation_testing import random_images
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAGMENT = ROOT / 'configs' / 'ratenet' / '_base_' / 'evaluation.py'

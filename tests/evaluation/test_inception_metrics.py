@@ -3,15 +3,16 @@ import pytest
 import torch
 from mmagic.evaluation import Evaluator
 
-from evaluation_testing import as_samples, random_images, run_metric
 from ratenet_plugin.evaluation import (PoseTransferFID, PoseTransferIS,
                                        feature_statistics, save_fid_stats)
 from ratenet_plugin.registry import METRICS
+from tests.evaluation.evaluation_testing import (as_samples, random_images,
+                                                 run_metric)
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def fid(fid_inception_file) -> PoseTransferFID:
-    """One FID metric for the module: building Inception takes seconds."""
+    """A fresh FID metric per test (metrics keep the samples they saw)."""
     return PoseTransferFID(
         inception_path=str(fid_inception_file), prefix='final')
 
@@ -41,20 +42,16 @@ def test_fid_grows_with_a_colour_shift(fid, fid_inception_file, tmp_path):
     assert against_stats.real_results == []  # the reference is the file
 
 
-def test_fid_uses_at_most_fake_nums_samples(fid):
-    fid.requested_nums = 1
-    try:
-        fid.prepare_for(2, 'cpu')
-        images = random_images(2, seed=2)
-        for index in range(2):
-            fid.process(
-                None,
-                as_samples(images[index:index + 1], images[index:index + 1]))
-        assert len(fid.fake_results) == len(fid.real_results) == 1
-    finally:
-        fid.requested_nums = -1
-        fid.fake_results.clear()
-        fid.real_results.clear()
+def test_fid_uses_at_most_fake_nums_samples(fid_inception_file):
+    fid = PoseTransferFID(
+        fake_nums=1, inception_path=str(fid_inception_file), prefix='final')
+    fid.prepare_for(2, 'cpu')
+    images = random_images(2, seed=2)
+    for index in range(2):
+        fid.process(
+            None,
+            as_samples(images[index:index + 1], images[index:index + 1]))
+    assert len(fid.fake_results) == len(fid.real_results) == 1
 
 
 def test_fake_nums_beyond_the_evaluation_set_fails_early(fid):

@@ -3,9 +3,10 @@ noise, AlexNet by default and VGG on request."""
 import pytest
 import torch
 
-from evaluation_testing import as_samples, random_images, run_metric
 from ratenet_plugin.evaluation import LPIPS, lpips_distance
 from ratenet_plugin.registry import METRICS
+from tests.evaluation.evaluation_testing import (as_samples, random_images,
+                                                 run_metric)
 
 
 @pytest.fixture

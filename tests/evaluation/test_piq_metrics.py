@@ -3,8 +3,8 @@ import piq
 import pytest
 import torch
 
-from evaluation_testing import random_images, run_metric
 from ratenet_plugin.registry import METRICS
+from tests.evaluation.evaluation_testing import random_images, run_metric
 
 SIZE = (64, 44)  # the demo's images
 

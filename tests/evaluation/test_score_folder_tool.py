@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from evaluation_testing import random_images
 from ratenet_plugin.evaluation import MissingWeightsError
+from tests.evaluation.evaluation_testing import random_images
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,7 +1,7 @@
 """Fixtures for tests/models: a tiny RATENet and a preprocessed batch."""
 import pytest
 
-from ratenet_testing import build_model, raw_batch
+from tests.models.ratenet_testing import build_model, raw_batch
 
 
 @pytest.fixture

@@ -37,9 +37,12 @@ def tiny_generator_cfg(*,
         freeze_pose_transfer=freeze_pose_transfer)
 
 
-def tiny_model_cfg(**generator_kwargs) -> dict:
-    """A RATENet small enough for CPU tests, with a random VGG19."""
+def tiny_model_cfg(*, loss_weights: Optional[dict] = None,
+                   **generator_kwargs) -> dict:
+    """A RATENet small enough for CPU tests, with a random VGG19;
+    ``loss_weights`` are RATENet arguments (``lambda_per=...``)."""
     return dict(
+        **(loss_weights or {}),
         type='RATENet',
         generator=tiny_generator_cfg(**generator_kwargs),
         shape_discriminator=dict(
@@ -58,10 +61,11 @@ def tiny_model_cfg(**generator_kwargs) -> dict:
             pretrained=None))
 
 
-def build_model(**generator_kwargs):
-    """Build and initialise a tiny RATENet (seeded)."""
+def build_model(**kwargs):
+    """Build and initialise a tiny RATENet (seeded); arguments as
+    :func:`tiny_model_cfg`."""
     torch.manual_seed(0)
-    model = MODELS.build(tiny_model_cfg(**generator_kwargs))
+    model = MODELS.build(tiny_model_cfg(**kwargs))
     for name in OPTIM_KEYS:
         getattr(model, name).init_weights()
     return model

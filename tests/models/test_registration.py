@@ -7,8 +7,8 @@ from ratenet_plugin.registry import MODELS
 
 REGISTERED = ('RATENet', 'RATEGenerator', 'PoseTransferModule',
               'TextureEnhancingModule', 'PoseShapeDiscriminator',
-              'AppearanceDiscriminator', 'PoseDataPreprocessor',
-              'VGG19PerceptualLoss')
+              'AppearanceDiscriminator', 'ConcatConditionDiscriminator',
+              'PosePix2Pix', 'PoseDataPreprocessor', 'VGG19PerceptualLoss')
 
 
 @pytest.mark.parametrize('name', REGISTERED)

@@ -23,8 +23,8 @@ def test_print_shows_the_three_steps_on_the_paper_config(tmp_path):
     assert result.returncode == 0, result.stderr
     env, bench, train = result.stdout.strip().splitlines()
     assert env.endswith(f'tools/env_report.py --out {tmp_path}/out/env.json')
-    assert 'ratenet_deepfashion.py --device cuda --options fp32 bf16 fp16' \
-        in bench
+    assert ('ratenet_full_1xb7-40kcycles_deepfashion-256x176.py --device cuda '
+            '--options fp32 bf16 fp16') in bench
     assert bench.endswith(f'--out {tmp_path}/out/benchmark.json')
     assert train.endswith(f'{tmp_path}/out/smoke_config.py --work-dir '
                           f'{tmp_path}/out/smoke_train --amp')
@@ -35,7 +35,8 @@ def test_cpu_dry_run_uses_the_demo_on_cpu(tmp_path):
     result = gpu_check('--print', '--cpu-dry-run', str(tmp_path))
     assert result.returncode == 0, result.stderr
     bench = result.stdout.splitlines()[1]
-    assert 'ratenet_demo.py --device cpu --options fp32 bf16' in bench
+    assert ('ratenet_demo_1xb4-1600cycles_synthetic-64x44.py --device cpu '
+            '--options fp32 bf16') in bench
 
 
 @pytest.mark.parametrize('args', [('--gpu', ), ('a', 'b')])

@@ -1,95 +1,95 @@
-"""Parameter counts of RATE-Net's modules and FLOPs of one generator forward.
+"""Parameter counts of a RATE-Net config's networks and FLOPs of one
+generator forward.
 
-FLOPs are measured with ``torch.utils.flop_counter.FlopCounterMode`` (one
-multiply-add = 2 FLOPs; convolutions, transposed convolutions, matrix
-products; element-wise ops, norms and activations are not counted). Weights
-are random: the counts do not depend on them.
+The model is built from the config (random weights: the counts do not depend
+on them; the VGG19 file is not read). FLOPs are counted with
+``torch.utils.flop_counter.FlopCounterMode`` (``ratenet_plugin.analysis``).
 
 Usage::
 
-    python tools/analysis/count_flops.py                 # paper's model
-    python tools/analysis/count_flops.py --height 256 --width 256
+    python tools/analysis/count_flops.py                 # the paper's model
+    python tools/analysis/count_flops.py CONFIG --height 256 --width 256
     python tools/analysis/count_flops.py --texture-dim 64
     python tools/analysis/count_flops.py --no-texture --max-channels 256
+    python tools/analysis/count_flops.py CONFIG --cfg-options KEY=VALUE
 """
 import argparse
-from typing import Dict, Optional
+import os.path as osp
+import sys
 
-import torch
-import torch.nn as nn
-from torch.utils.flop_counter import FlopCounterMode
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
 
-from ratenet_plugin.registry import MODELS
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
 
+from ratenet_plugin.analysis import count_params, generator_flops  # noqa: E402
+from ratenet_plugin.analysis.options import image_size  # noqa: E402
+from ratenet_plugin.utils.config import import_plugin  # noqa: E402
 
-def paper_model_cfg(texture_dim: int = 128,
-                    with_texture: bool = True,
-                    max_channels: Optional[int] = None) -> dict:
-    """RATENet config with the paper's architecture (section 4.2)."""
-    return dict(
-        type='RATENet',
-        generator=dict(
-            type='RATEGenerator',
-            pose_transfer=dict(
-                type='PoseTransferModule',
-                base_channels=64,
-                num_downsamples=3,
-                num_blocks=9,
-                max_channels=max_channels),
-            texture_enhancer=dict(
-                type='TextureEnhancingModule',
-                base_channels=64,
-                num_downsamples=3,
-                texture_dim=texture_dim,
-                max_channels=max_channels) if with_texture else None),
-        shape_discriminator=dict(type='PoseShapeDiscriminator'),
-        appearance_discriminator=dict(type='AppearanceDiscriminator'),
-        perceptual_loss=dict(
-            type='VGG19PerceptualLoss',
-            layer_weights=dict(relu1_1=1.0),
-            pretrained=None))
+PAPER_CONFIG = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
+    'ratenet', 'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py')
 
 
-def count_params(module: nn.Module) -> int:
-    """Number of parameters (trainable or not)."""
-    return sum(p.numel() for p in module.parameters())
-
-
-def generator_flops(generator: nn.Module, height: int, width: int) -> Dict:
-    """FLOPs of one forward of batch 1, total and per submodule."""
-    src_img = torch.zeros(1, 3, height, width)
-    poses = torch.zeros(1, 18, height, width)
-    generator.eval()
-    counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        generator(src_img, poses, poses)
-    per_module = counter.get_flop_counts()
-    prefix = type(generator).__name__
-    return dict(
-        total=counter.get_total_flops(),
-        pose_transfer=sum(per_module.get(f'{prefix}.pose_transfer',
-                                         {}).values()),
-        texture_enhancer=sum(per_module.get(f'{prefix}.texture_enhancer',
-                                            {}).values()))
-
-
-def main() -> None:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--height', type=int, default=256)
-    parser.add_argument('--width', type=int, default=176)
-    parser.add_argument('--texture-dim', type=int, default=128)
+    parser.add_argument(
+        'config',
+        nargs='?',
+        default=PAPER_CONFIG,
+        help='RATE-Net config (default: the paper\'s model)')
+    parser.add_argument(
+        '--height', type=int, default=None,
+        help='image height (default: the config\'s)')
+    parser.add_argument(
+        '--width', type=int, default=None,
+        help='image width (default: the config\'s)')
+    parser.add_argument(
+        '--texture-dim',
+        type=int,
+        default=None,
+        help='shorthand for model.generator.texture_enhancer.texture_dim')
     parser.add_argument(
         '--max-channels',
         type=int,
         default=None,
-        help='cap on channel counts (256 keeps PATN\'s bottleneck width)')
+        help='shorthand for max_channels of G_P and G_t (256 keeps PATN\'s '
+        'bottleneck width)')
     parser.add_argument(
-        '--no-texture', action='store_true', help='PB Only (no G_t)')
-    args = parser.parse_args()
+        '--no-texture',
+        action='store_true',
+        help='shorthand for model.generator.texture_enhancer=None (PB Only)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default=None)
+    return parser.parse_args(argv)
 
-    model = MODELS.build(
-        paper_model_cfg(args.texture_dim, not args.no_texture,
-                        args.max_channels))
+
+def model_cfg(args: argparse.Namespace) -> Config:
+    """The config with the command line's overrides."""
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    generator = cfg.model.generator
+    if args.max_channels is not None:
+        generator.pose_transfer.max_channels = args.max_channels
+        if generator.texture_enhancer is not None:
+            generator.texture_enhancer.max_channels = args.max_channels
+    if args.texture_dim is not None:
+        generator.texture_enhancer.texture_dim = args.texture_dim
+    if args.no_texture:
+        generator.texture_enhancer = None
+    cfg.model.perceptual_loss.pretrained = None
+    return cfg
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    cfg = model_cfg(args)
+    import_plugin(cfg)
+    init_default_scope(cfg.get('default_scope', 'mmagic'))
+    from ratenet_plugin.registry import MODELS
+    model = MODELS.build(cfg.model)
     generator = model.generator
     rows = [('generator (G_P + G_t)', generator),
             ('  pose_transfer (G_P)', generator.pose_transfer)]
@@ -98,15 +98,20 @@ def main() -> None:
     rows += [('shape_discriminator (D_S)', model.shape_discriminator),
              ('appearance_discriminator (D_A)',
               model.appearance_discriminator)]
-    print('Parameters')
+    print(f'{args.config}\nParameters')
+    params = {}
     for name, module in rows:
-        print(f'  {name:32s} {count_params(module):>12,d}')
+        params[name.strip()] = count_params(module)
+        print(f'  {name:32s} {params[name.strip()]:>12,d}')
 
-    flops = generator_flops(generator, args.height, args.width)
-    print(f'FLOPs of one generator forward, batch 1, '
-          f'{args.height}x{args.width} (FlopCounterMode)')
+    height, width = image_size(cfg)
+    height, width = args.height or height, args.width or width
+    flops = generator_flops(generator, height, width)
+    print(f'FLOPs of one generator forward, batch 1, {height}x{width} '
+          '(FlopCounterMode)')
     for key in ('total', 'pose_transfer', 'texture_enhancer'):
         print(f'  {key:32s} {flops[key] / 1e9:>10.1f} GFLOPs')
+    return dict(params=params, flops=flops, height=height, width=width)
 
 
 if __name__ == '__main__':

@@ -4,7 +4,7 @@ The "before training" baseline of a learning check: the Runner builds and
 initialises the model exactly as ``tools/train.py`` does (same seed), and
 ``tools/test.py CONFIG OUT`` then scores it.
 
-    python tools/analysis/save_initial_checkpoint.py configs/ratenet/ratenet_demo.py init.pth
+    python tools/analysis/save_initial_checkpoint.py configs/ratenet/ratenet_demo_1xb4-1600cycles_synthetic-64x44.py init.pth
 """
 import argparse
 import os.path as osp

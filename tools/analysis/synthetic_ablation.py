@@ -35,7 +35,7 @@ DEFAULT_VARIANTS = ('full', 'pb-only', 'pb-fixed', 'texture-half',
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--config', default='configs/ratenet/ratenet_demo.py')
+    parser.add_argument('--config', default='configs/ratenet/ratenet_demo_1xb4-1600cycles_synthetic-64x44.py')
     parser.add_argument('--variants', nargs='+', default=DEFAULT_VARIANTS,
                         choices=sorted(VARIANTS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1])

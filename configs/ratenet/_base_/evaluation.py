@@ -25,91 +25,47 @@
 # file raises an error naming it. Nothing is downloaded.
 # fake_nums=-1 scores every sample of the evaluation set (never more than it).
 
-final_metrics = [
-    dict(type='SSIM', prefix='final', gt_key='gt_img', pred_key='pred_img'),
-    dict(
-        type='PaddedSSIM',
-        prefix='final',
-        gt_key='gt_img',
-        pred_key='pred_img'),
-    dict(
-        type='LPIPS',
-        prefix='final',
-        gt_key='gt_img',
-        pred_key='pred_img',
-        net='alex',
-        backbone_path=None),
-    dict(
-        type='PoseTransferFID',
-        prefix='final',
-        fake_nums=-1,
-        fake_key='pred_img',
-        real_key='gt_img',
-        real_stats=None,
-        inception_style='PyTorch',
-        inception_path=None),
-    dict(
-        type='PoseTransferIS',
-        prefix='final',
-        fake_nums=-1,
-        fake_key='pred_img',
-        splits=10,
-        pad_to_square=False,
-        inception_style='PyTorch',
-        inception_path=None),
-    dict(
-        type='PoseTransferIS',
-        prefix='final',
-        fake_nums=-1,
-        fake_key='pred_img',
-        splits=10,
-        pad_to_square=True,
-        inception_style='PyTorch',
-        inception_path=None),
-]
 
-coarse_metrics = [
-    dict(type='SSIM', prefix='coarse', gt_key='gt_img', pred_key='coarse_img'),
-    dict(
-        type='PaddedSSIM',
-        prefix='coarse',
-        gt_key='gt_img',
-        pred_key='coarse_img'),
-    dict(
-        type='LPIPS',
-        prefix='coarse',
-        gt_key='gt_img',
-        pred_key='coarse_img',
-        net='alex',
-        backbone_path=None),
-    dict(
-        type='PoseTransferFID',
-        prefix='coarse',
-        fake_nums=-1,
-        fake_key='coarse_img',
-        real_key='gt_img',
-        real_stats=None,
-        inception_style='PyTorch',
-        inception_path=None),
-    dict(
-        type='PoseTransferIS',
-        prefix='coarse',
-        fake_nums=-1,
-        fake_key='coarse_img',
-        splits=10,
-        pad_to_square=False,
-        inception_style='PyTorch',
-        inception_path=None),
-    dict(
-        type='PoseTransferIS',
-        prefix='coarse',
-        fake_nums=-1,
-        fake_key='coarse_img',
-        splits=10,
-        pad_to_square=True,
-        inception_style='PyTorch',
-        inception_path=None),
-]
+
+def _metrics(prefix, image_key, padded=True, is_splits=10):
+    """The metrics of one image: prefix 'final' (image_key 'pred_img') or
+    'coarse' ('coarse_img'); `padded` adds SSIM-padded and IS-padded."""
+    return [
+        dict(type=ssim, prefix=prefix, gt_key='gt_img', pred_key=image_key)
+        for ssim in (('SSIM', 'PaddedSSIM') if padded else ('SSIM', ))
+    ] + [
+        dict(
+            type='LPIPS',
+            prefix=prefix,
+            gt_key='gt_img',
+            pred_key=image_key,
+            net='alex',
+            backbone_path=None),
+        dict(
+            type='PoseTransferFID',
+            prefix=prefix,
+            fake_nums=-1,
+            fake_key=image_key,
+            real_key='gt_img',
+            real_stats=None,
+            inception_style='PyTorch',
+            inception_path=None),
+    ] + [
+        dict(
+            type='PoseTransferIS',
+            prefix=prefix,
+            fake_nums=-1,
+            fake_key=image_key,
+            splits=is_splits,
+            pad_to_square=pad,
+            inception_style='PyTorch',
+            inception_path=None)
+        for pad in ((False, True) if padded else (False, ))
+    ]
+
+
+final_metrics = _metrics('final', 'pred_img')
+coarse_metrics = _metrics('coarse', 'coarse_img')
 
 def _weight_free(prefix, key):
     return [
@@ -133,35 +89,7 @@ synthetic_metrics = [
 # over the val set; IS in one split so that any val set size works.
 val_evaluator = dict(
     type='Evaluator',
-    metrics=[
-        dict(
-            type='SSIM', prefix='final', gt_key='gt_img', pred_key='pred_img'),
-        dict(
-            type='LPIPS',
-            prefix='final',
-            gt_key='gt_img',
-            pred_key='pred_img',
-            net='alex',
-            backbone_path=None),
-        dict(
-            type='PoseTransferFID',
-            prefix='final',
-            fake_nums=-1,
-            fake_key='pred_img',
-            real_key='gt_img',
-            real_stats=None,
-            inception_style='PyTorch',
-            inception_path=None),
-        dict(
-            type='PoseTransferIS',
-            prefix='final',
-            fake_nums=-1,
-            fake_key='pred_img',
-            splits=1,
-            pad_to_square=False,
-            inception_style='PyTorch',
-            inception_path=None),
-    ])
+    metrics=_metrics('final', 'pred_img', padded=False, is_splits=1))
 
 # Testing: every number for the final and the coarse image (the test set
 # needs at least `splits`=10 samples).

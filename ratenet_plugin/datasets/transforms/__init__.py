@@ -2,11 +2,12 @@
 from .formatting import PackPoseInputs
 from .geometric import PoseAwareFlip, ResizePadPose
 from .loading import LoadPosePairFromFile
+from .pose_condition import ConcatPoseCondition
 from .pose_heatmap import (GeneratePoseHeatmap, keypoints_to_heatmaps,
                            keypoints_to_patn_heatmaps)
 
 __all__ = [
-    'GeneratePoseHeatmap', 'LoadPosePairFromFile', 'PackPoseInputs',
-    'PoseAwareFlip', 'ResizePadPose', 'keypoints_to_heatmaps',
+    'ConcatPoseCondition', 'GeneratePoseHeatmap', 'LoadPosePairFromFile',
+    'PackPoseInputs', 'PoseAwareFlip', 'ResizePadPose', 'keypoints_to_heatmaps',
     'keypoints_to_patn_heatmaps'
 ]

@@ -7,7 +7,7 @@ from mmengine.dataset import default_collate, pseudo_collate
 
 from ratenet_plugin.datasets.transforms import PackPoseInputs
 from ratenet_plugin.models import PoseDataPreprocessor
-from ratenet_testing import raw_batch
+from tests.models.ratenet_testing import raw_batch
 
 
 def _packed_samples(num=2, height=16, width=12):

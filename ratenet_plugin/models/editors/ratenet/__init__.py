@@ -2,13 +2,15 @@
 from .pose_transfer_module import PoseTransferModule
 from .ratenet import RATENet
 from .ratenet_discriminators import (AppearanceDiscriminator,
+                                     ConcatConditionDiscriminator,
                                      PATNResDiscriminator,
                                      PoseShapeDiscriminator)
 from .ratenet_generator import RATEGenerator
 from .texture_enhancing_module import TextureEnhancingModule
 
 __all__ = [
-    'AppearanceDiscriminator', 'PATNResDiscriminator',
+    'AppearanceDiscriminator', 'ConcatConditionDiscriminator',
+    'PATNResDiscriminator',
     'PoseShapeDiscriminator', 'PoseTransferModule', 'RATEGenerator', 'RATENet',
     'TextureEnhancingModule'
 ]

@@ -1,5 +1,4 @@
 """RATENet: losses and the three updates of the 1-1-3 cycle (section 4)."""
-import weakref
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -8,21 +7,23 @@ import torch.nn.functional as F
 from mmagic.models.losses import GANLoss
 from mmagic.models.utils import set_requires_grad
 from mmagic.structures import DataSample
-from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 
 from ratenet_plugin.registry import MODELS
 from ratenet_plugin.utils.fast_paths import (CompileOption, compile_in_place,
                                              convert_to_channels_last)
+from ratenet_plugin.utils.model_wrappers import unwrap_model
 
 Tensors = Dict[str, torch.Tensor]
 UPDATES = ('pose_transfer', 'joint', 'discriminator')
 
 
-def unwrap(module: nn.Module) -> nn.Module:
-    """The module inside a (DDP) model wrapper, for reading attributes only;
-    calls go through the wrapper so that it synchronises gradients."""
-    return module.module if is_model_wrapper(module) else module
+def _add_mean(total: Tensors, logs: Tensors, repeats: int) -> None:
+    """Add ``logs / repeats`` into ``total``: over ``repeats`` calls, the
+    mean of each logged value."""
+    for key, value in logs.items():
+        total[key] = total.get(key, 0) + value / repeats
 
 
 @MODELS.register_module()
@@ -45,7 +46,8 @@ class RATENet(BaseModel):
       gan_shape_weight * GAN(D_S(I_t, P_t)) + gan_app_weight * GAN(D_A(I_t,
       I_s))``.
     - :meth:`train_discriminators`: D_S and D_A, each with ``0.5 * (real +
-      fake)`` (PATN), on detached fakes.
+      fake)`` (PATN), on detached fakes; K steps in one call, which
+      generates the fakes once.
 
     Logged values are the weighted terms whose sum is back-propagated
     (``loss_*``); the joint update also logs the unweighted perceptual and
@@ -132,8 +134,6 @@ class RATENet(BaseModel):
         self.lambda_gan = lambda_gan
         self.gan_shape_weight = gan_shape_weight
         self.gan_app_weight = gan_app_weight
-        # Fakes of the last discriminator update: _fakes_for_discriminators.
-        self._fake_cache: Optional[tuple] = None
         self.channels_last = channels_last
         if channels_last:
             convert_to_channels_last(self)
@@ -158,6 +158,23 @@ class RATENet(BaseModel):
     def discriminators(self) -> List[nn.Module]:
         """[D_S, D_A] as called (possibly DDP-wrapped)."""
         return [self.shape_discriminator, self.appearance_discriminator]
+
+    def ddp_networks(self) -> List[str]:
+        """Dotted names of the networks that each get their own DDP in
+        distributed training (``RATESeparateDistributedDataParallel``).
+
+        Each is trained as a whole by the updates that run it: G_P, G_t, D_S
+        and D_A. The generator is split into G_P and G_t because the
+        pose-transfer update runs G_P alone; one DDP over both would wait
+        for G_t's gradients. Absent networks (G_t of PB Only, the
+        discriminators of a generation-only model) are left out.
+        """
+        names = ['generator.pose_transfer']
+        if unwrap_model(self.generator).texture_enhancer is not None:
+            names.append('generator.texture_enhancer')
+        if self.can_train:
+            names += ['shape_discriminator', 'appearance_discriminator']
+        return names
 
     # ------------------------------------------------------------ losses
     def _image_losses(self,
@@ -225,7 +242,7 @@ class RATENet(BaseModel):
         Returns:
             dict: ``loss_recon_coarse``, ``loss_per_coarse`` (detached).
         """
-        if unwrap(self.generator).freeze_pose_transfer:
+        if unwrap_model(self.generator).freeze_pose_transfer:
             raise RuntimeError(
                 'The pose-transfer update trains G_P, which is frozen '
                 '(generator.freeze_pose_transfer=True, PB Fixed): leave '
@@ -279,76 +296,79 @@ class RATENet(BaseModel):
             set_requires_grad(self.discriminators, True)
         return dict(self._log(losses), **unweighted)
 
-    def train_discriminators(self, data: dict,
-                             optim_wrapper: OptimWrapperDict) -> Tensors:
-        """Update D_S and D_A once each on real and detached fake images
-        (one of the K=3 discriminator steps of a cycle).
+    def train_discriminators(self,
+                             data: dict,
+                             optim_wrapper: OptimWrapperDict,
+                             repeats: int = 1) -> Tensors:
+        """Update D_S and D_A ``repeats`` times each on real and detached
+        fake images (the K=3 discriminator steps of a cycle: ``repeats=3``).
+
+        The generator does not change during these steps, so the fakes are
+        generated once, without gradients, for this batch and this call.
 
         Args:
             data (dict): Preprocessed batch, see :meth:`train_pose_transfer`.
-            optim_wrapper (OptimWrapperDict): Needs keys
+            optim_wrapper (OptimWrapperDict): Needs keys ``'generator'`` (its
+                context, e.g. autocast, for the fakes),
                 ``'shape_discriminator'`` and ``'appearance_discriminator'``.
+            repeats (int): Steps of each discriminator. Defaults to 1.
 
         Returns:
-            dict: ``loss_disc_shape``, ``loss_disc_app`` (detached).
+            dict: ``loss_disc_shape``, ``loss_disc_app`` (detached), each the
+            mean over the steps.
         """
         inputs = data['inputs']
-        fake = self._fakes_for_discriminators(inputs, optim_wrapper)
+        with optim_wrapper['generator'].optim_context(self.generator), \
+                torch.no_grad():
+            fake = self.generator(inputs['src_img'], inputs['src_pose'],
+                                  inputs['tgt_pose'])['final']
         real = inputs['tgt_img']
         steps = (('shape_discriminator', 'loss_disc_shape',
                   self.shape_discriminator, inputs['tgt_pose']),
                  ('appearance_discriminator', 'loss_disc_app',
                   self.appearance_discriminator, inputs['src_img']))
-        losses = {}
-        for key, log_key, discriminator, condition in steps:
-            wrapper = optim_wrapper[key]
-            with wrapper.optim_context(discriminator):
-                losses[log_key] = self._discriminator_loss(
-                    discriminator, real, fake, condition)
-                wrapper.update_params(losses[log_key])
-        return self._log(losses)
+        logs: Tensors = {}
+        for _ in range(repeats):
+            losses = {}
+            for key, log_key, discriminator, condition in steps:
+                wrapper = optim_wrapper[key]
+                with wrapper.optim_context(discriminator):
+                    losses[log_key] = self._discriminator_loss(
+                        discriminator, real, fake, condition)
+                    wrapper.update_params(losses[log_key])
+            _add_mean(logs, self._log(losses), repeats)
+        return logs
 
-    def train_update(self, name: str, data: dict,
-                     optim_wrapper: OptimWrapperDict) -> Tensors:
-        """Run the update called ``name``: ``'pose_transfer'``, ``'joint'``
-        or ``'discriminator'`` (see the methods above)."""
+    def train_update(self,
+                     name: str,
+                     data: dict,
+                     optim_wrapper: OptimWrapperDict,
+                     repeats: int = 1) -> Tensors:
+        """Run the update called ``name`` (``'pose_transfer'``, ``'joint'``
+        or ``'discriminator'``, see the methods above) ``repeats`` times in a
+        row on the same batch.
+
+        Returns:
+            dict: The update's logged values, each the mean over the repeats.
+        """
         if not self.can_train:
             raise RuntimeError(
                 'This RATENet only generates (no discriminators or '
                 'perceptual loss in its config): train with a full config')
-        if name == 'pose_transfer':
-            return self.train_pose_transfer(data, optim_wrapper)
-        if name == 'joint':
-            return self.train_joint(data, optim_wrapper)
+        if name not in UPDATES:
+            raise ValueError(f'Unknown RATENet update {name!r}; expected one '
+                             f'of {UPDATES}')
+        if repeats < 1:
+            raise ValueError(f'repeats of the {name!r} update must be >= 1, '
+                             f'got {repeats}')
         if name == 'discriminator':
-            return self.train_discriminators(data, optim_wrapper)
-        raise ValueError(f'Unknown RATENet update {name!r}; expected one of '
-                         f'{UPDATES}')
-
-    def _fakes_for_discriminators(
-            self, inputs: Tensors,
-            optim_wrapper: OptimWrapperDict) -> torch.Tensor:
-        """Final images for the discriminator update, without gradients.
-
-        The K discriminator steps of a cycle see the same batch and an
-        unchanged generator, so the fakes of the first step are reused: the
-        cache holds only for the same source image tensor and the same
-        generator parameter versions (any optimiser step or weight load
-        bumps them), and regenerates otherwise.
-        """
-        params = list(self.generator.parameters())
-        versions = tuple(p._version for p in params)
-        src_img = inputs['src_img']
-        if self._fake_cache is not None:
-            src_ref, cached_versions, fake = self._fake_cache
-            if src_ref() is src_img and cached_versions == versions:
-                return fake
-        with optim_wrapper['generator'].optim_context(self.generator), \
-                torch.no_grad():
-            fake = self.generator(src_img, inputs['src_pose'],
-                                  inputs['tgt_pose'])['final']
-        self._fake_cache = (weakref.ref(src_img), versions, fake)
-        return fake
+            return self.train_discriminators(data, optim_wrapper, repeats)
+        update = self.train_pose_transfer if name == 'pose_transfer' \
+            else self.train_joint
+        logs: Tensors = {}
+        for _ in range(repeats):
+            _add_mean(logs, update(data, optim_wrapper), repeats)
+        return logs
 
     def train_step(self, data, optim_wrapper):
         """Not used: ``RATELoop`` trains through :meth:`train_update`."""

@@ -1,4 +1,6 @@
-"""Shape and appearance discriminators D_S and D_A (paper section 3.4)."""
+"""Shape and appearance discriminators D_S and D_A (paper section 3.4), and
+:class:`ConcatConditionDiscriminator`, which lets any single-input MMagic
+discriminator stand in for either."""
 from typing import Mapping, Optional, Union
 
 import torch
@@ -170,3 +172,59 @@ class AppearanceDiscriminator(PATNResDiscriminator):
             Tensor: (N, C, H/2^n, W/2^n) score map (LSGAN: real -> 1).
         """
         return self._score(img, src_img)
+
+
+@MODELS.register_module()
+class ConcatConditionDiscriminator(BaseModule):
+    """``D(image, condition) = discriminator(cat(image, condition))``.
+
+    Args:
+        discriminator (dict): Config of a discriminator taking one tensor,
+            e.g. ``dict(type='PatchDiscriminator', in_channels=3 + 18, ...)``
+            for a shape discriminator; its input channels must equal image
+            plus condition channels.
+        init_cfg (dict, optional): MMEngine init config. Defaults to None.
+    """
+
+    def __init__(self,
+                 discriminator: dict,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.discriminator = MODELS.build(discriminator)
+
+    def init_weights(self) -> None:
+        """Initialise the wrapped discriminator with its own
+        ``init_weights``.
+
+        MMagic's discriminators call ``generation_init_weights``, which
+        raises ``UnboundLocalError`` (``init_info``) on weight-less modules
+        that MMEngine's ``BaseModule.init_weights`` has tagged with
+        ``_params_init_info``; the tags are lifted for that call and put
+        back for MMEngine's init report.
+        """
+        tags = {
+            module: module.__dict__.pop('_params_init_info')
+            for module in self.discriminator.modules()
+            if '_params_init_info' in module.__dict__
+        }
+        try:
+            self.discriminator.init_weights()
+        finally:
+            for module, tag in tags.items():
+                module._params_init_info = tag
+        self._is_init = True
+
+    def forward(self, img: torch.Tensor,
+                condition: torch.Tensor) -> torch.Tensor:
+        """Score an image under its condition.
+
+        Args:
+            img (Tensor): (N, 3, H, W) real or generated image in [-1, 1].
+            condition (Tensor): (N, C, H, W) condition, e.g. target heatmaps
+                (N, 18, H, W) in [0, 1] or the source image in [-1, 1].
+
+        Returns:
+            Tensor: The wrapped discriminator's output, e.g. (N, 1, h, w)
+            patch scores.
+        """
+        return self.discriminator(torch.cat([img, condition], dim=1))

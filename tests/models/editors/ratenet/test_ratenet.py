@@ -9,8 +9,8 @@ from mmengine.optim import AmpOptimWrapper
 from mmengine.registry import DefaultScope
 
 from ratenet_plugin.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
-from ratenet_testing import (build_model, optim_wrappers, raw_batch,
-                             tiny_model_cfg)
+from tests.models.ratenet_testing import (build_model, optim_wrappers,
+                                          raw_batch, tiny_model_cfg)
 
 POSE_TRANSFER_KEYS = {'loss_recon_coarse', 'loss_per_coarse'}
 JOINT_KEYS = {
@@ -94,27 +94,73 @@ def test_train_update_dispatches_by_name(model, batch):
         model.train_update('generator_only', batch, wrappers)
 
 
-def test_losses_follow_the_named_weights(batch):
-    model = build_model()
-    model.lambda_recon, model.lambda_gan = 2.0, 3.0
+def lsgan(score: torch.Tensor, target: float) -> torch.Tensor:
+    """LSGAN term written out: mean squared distance to the target label."""
+    return ((score - target)**2).mean()
+
+
+def test_every_generator_loss_term_is_its_weight_times_its_loss():
+    weights = dict(lambda_recon=2.0, lambda_per=3.0, lambda_sty=7.0,
+                   lambda_gan=5.0, gan_shape_weight=0.5, gan_app_weight=1.5)
+    model = build_model(loss_weights=weights)
+    batch = model.data_preprocessor(raw_batch(), training=True)
     inputs = batch['inputs']
+    gt = inputs['tgt_img']
     with torch.no_grad():
-        before = model(inputs)
-        gan_shape = model.gan_loss(
-            model.shape_discriminator(before['final'], inputs['tgt_pose']),
-            target_is_real=True)
-    wrappers = optim_wrappers(model)
-    coarse_logs = model.train_pose_transfer(batch, wrappers)
-    assert coarse_logs['loss_recon_coarse'].item() == pytest.approx(
-        2.0 * F.l1_loss(before['coarse'], inputs['tgt_img']).item(),
-        rel=1e-5)
-    model.load_state_dict(build_model().state_dict())
+        out = model(inputs)
+        per_coarse, _ = model.perceptual_loss(
+            out['coarse'], gt, with_style=False)
+        per, sty = model.perceptual_loss(out['final'], gt, with_style=True)
+        shape = lsgan(
+            model.shape_discriminator(out['final'], inputs['tgt_pose']), 1)
+        app = lsgan(
+            model.appearance_discriminator(out['final'], inputs['src_img']),
+            1)
+    assert min(per_coarse, per, sty, shape, app) > 0
+    expected_coarse = dict(
+        loss_recon_coarse=2.0 * F.l1_loss(out['coarse'], gt),
+        loss_per_coarse=3.0 * per_coarse)
+    expected_joint = dict(
+        loss_recon=2.0 * F.l1_loss(out['final'], gt),
+        loss_per=3.0 * per,
+        loss_sty=7.0 * sty,
+        loss_gan_shape=5.0 * 0.5 * shape,
+        loss_gan_app=5.0 * 1.5 * app,
+        unweighted_per=per,
+        unweighted_sty=sty)
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    coarse_logs = model.train_pose_transfer(batch, optim_wrappers(model))
+    model.load_state_dict(initial)
     joint_logs = model.train_joint(batch, optim_wrappers(model))
-    assert joint_logs['loss_gan_shape'].item() == pytest.approx(
-        3.0 * gan_shape.item(), rel=1e-5)
-    assert joint_logs['loss_recon'].item() == pytest.approx(
-        2.0 * F.l1_loss(before['final'], inputs['tgt_img']).item(),
-        rel=1e-5)
+    for logs, expected in ((coarse_logs, expected_coarse),
+                           (joint_logs, expected_joint)):
+        assert set(logs) == set(expected)
+        for key, value in expected.items():
+            assert logs[key].item() == pytest.approx(value.item(),
+                                                     rel=1e-5), key
+
+
+def test_discriminator_loss_is_half_the_sum_of_real_and_fake_terms(
+        model, batch):
+    inputs = batch['inputs']
+    real = inputs['tgt_img']
+    with torch.no_grad():
+        fake = model(inputs)['final']
+        expected = dict(
+            loss_disc_shape=0.5 * (
+                lsgan(model.shape_discriminator(real, inputs['tgt_pose']), 1)
+                + lsgan(model.shape_discriminator(fake, inputs['tgt_pose']),
+                        0)),
+            loss_disc_app=0.5 * (
+                lsgan(model.appearance_discriminator(real, inputs['src_img']),
+                      1) +
+                lsgan(model.appearance_discriminator(fake, inputs['src_img']),
+                      0)))
+    logs = model.train_discriminators(batch, optim_wrappers(model))
+    assert set(logs) == set(expected)
+    for key, value in expected.items():
+        assert logs[key].item() == pytest.approx(value.item(),
+                                                 rel=1e-5), key
 
 
 def test_pb_only_joint_update_applies_l2_to_the_coarse_image():
@@ -176,21 +222,58 @@ def test_ground_truth_vgg_pass_runs_once_per_cycle(model, batch):
     assert len(calls) == 3  # final image only
 
 
-def test_discriminator_steps_reuse_fakes_until_the_generator_changes(
-        model, batch):
+def test_k_discriminator_steps_generate_the_fakes_once(batch):
+    """``repeats=3`` in one call = three calls of one step on an unchanged
+    generator (same parameters after, mean logs), with one generator pass
+    instead of three."""
+    once, three_times = build_model(), build_model()
     calls = []
-    model.generator.register_forward_hook(lambda *args: calls.append(1))
+    once.generator.register_forward_hook(lambda *args: calls.append(1))
+    logs = once.train_update('discriminator', batch, optim_wrappers(once),
+                             repeats=3)
+    assert len(calls) == 1
+    wrappers = optim_wrappers(three_times)
+    single = [
+        three_times.train_discriminators(batch, wrappers) for _ in range(3)
+    ]
+    for key in DISC_KEYS:
+        mean = sum(step[key] for step in single) / 3
+        assert logs[key].item() == pytest.approx(mean.item(), rel=1e-6)
+    for (name, p), q in zip(once.named_parameters(),
+                            three_times.parameters()):
+        assert torch.equal(p, q), name
+
+
+def test_a_new_target_pose_for_the_same_source_gets_new_fakes(model, batch):
+    """Fakes belong to one discriminator update: the same source image
+    tensor with another target pose is generated afresh, and D_S scores
+    that new fake."""
+    generated, scored = [], []
+    model.generator.register_forward_hook(
+        lambda module, args, out: generated.append(out['final']))
+    model.shape_discriminator.register_forward_pre_hook(
+        lambda module, args: scored.append(args[0]))
+    other = dict(batch, inputs=dict(batch['inputs']))
+    other['inputs']['tgt_pose'] = batch['inputs']['tgt_pose'].flip(-1)
+    assert other['inputs']['src_img'] is batch['inputs']['src_img']
     wrappers = optim_wrappers(model)
     model.train_discriminators(batch, wrappers)
-    model.train_discriminators(batch, wrappers)
-    assert len(calls) == 1
-    model.train_joint(batch, wrappers)
-    assert len(calls) == 2
-    model.train_discriminators(batch, wrappers)
-    assert len(calls) == 3
-    other = model.data_preprocessor(raw_batch(seed=1), training=True)
     model.train_discriminators(other, wrappers)
-    assert len(calls) == 4
+    assert len(generated) == 2
+    assert not torch.equal(generated[0], generated[1])
+    # D_S sees real then fake in each step.
+    assert torch.equal(scored[1], generated[0])
+    assert torch.equal(scored[3], generated[1])
+
+
+def test_repeated_generator_updates_log_their_mean(model, batch):
+    calls = []
+    model.generator.register_forward_hook(lambda *args: calls.append(1))
+    logs = model.train_update('joint', batch, optim_wrappers(model),
+                              repeats=2)
+    assert len(calls) == 2 and set(logs) == JOINT_KEYS
+    with pytest.raises(ValueError, match='>= 1'):
+        model.train_update('joint', batch, optim_wrappers(model), repeats=0)
 
 
 def test_full_cycle_under_bfloat16_autocast_on_cpu(model, batch):

@@ -1,9 +1,13 @@
-"""PoseShapeDiscriminator (D_S) and AppearanceDiscriminator (D_A)."""
+"""PoseShapeDiscriminator (D_S), AppearanceDiscriminator (D_A) and
+ConcatConditionDiscriminator (an MMagic discriminator as D_S or D_A)."""
 import pytest
 import torch
+from mmengine.registry import init_default_scope
 
 from ratenet_plugin.models import (AppearanceDiscriminator,
+                                   ConcatConditionDiscriminator,
                                    PoseShapeDiscriminator)
+from ratenet_plugin.registry import MODELS
 
 
 @pytest.mark.parametrize('size', [(256, 176), (32, 22)])
@@ -30,3 +34,18 @@ def test_condition_matters():
     assert not torch.allclose(
         disc(img, torch.zeros(1, 18, 32, 22)),
         disc(img, torch.ones(1, 18, 32, 22)))
+
+
+def test_concat_condition_discriminator_matches_wrapped_network():
+    init_default_scope('mmagic')
+    wrapper = MODELS.build(
+        dict(type='ConcatConditionDiscriminator',
+             discriminator=dict(type='PatchDiscriminator', in_channels=21,
+                                base_channels=8, num_conv=2)))
+    assert isinstance(wrapper, ConcatConditionDiscriminator)
+    wrapper.eval()
+    img, pose = torch.randn(2, 3, 32, 32), torch.rand(2, 18, 32, 32)
+    score = wrapper(img, pose)
+    torch.testing.assert_close(
+        score, wrapper.discriminator(torch.cat([img, pose], dim=1)))
+    assert score.shape[:2] == (2, 1)

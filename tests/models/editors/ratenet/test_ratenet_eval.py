@@ -5,7 +5,7 @@ import torch
 from mmagic.evaluation import PSNR, SSIM, TransFID
 from mmengine.dataset import pseudo_collate
 
-from ratenet_testing import build_model, raw_batch
+from tests.models.ratenet_testing import build_model, raw_batch
 
 
 def _to_eval(img):

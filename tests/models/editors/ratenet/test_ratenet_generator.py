@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from ratenet_plugin.registry import MODELS
-from ratenet_testing import tiny_generator_cfg
+from tests.models.ratenet_testing import tiny_generator_cfg
 
 
 def _build(**kwargs):

@@ -1,6 +1,6 @@
 """tools/dist_*.sh and tools/slurm_*.sh build the right torchrun / srun
 command lines (a stand-in interpreter and srun record what they are given);
-test_distributed.py runs the dist_*.sh scripts for real."""
+test_dist_train_test.py runs the dist_*.sh scripts for real."""
 import os
 import subprocess
 from pathlib import Path

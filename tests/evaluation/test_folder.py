@@ -6,10 +6,10 @@ import pytest
 import torch
 from PIL import Image
 
-from evaluation_testing import random_images, run_metric
 from ratenet_plugin.evaluation import (extract_generated, match_generated,
                                        parse_generated_name, score_pairs)
 from ratenet_plugin.registry import METRICS
+from tests.evaluation.evaluation_testing import random_images, run_metric
 
 # DeepFashion-like names: underscores inside, the extension in the CSV.
 SRC = 'fasionWOMENBlouses_Shirtsid0000044101_1front'

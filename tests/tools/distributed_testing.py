@@ -1,7 +1,8 @@
-"""Test-only hook and metric for tests/engine/test_distributed.py.
+"""Test-only hook and metric for tests/tools/test_dist_train_test.py.
 
-The test configs import this module through ``custom_imports``; the torchrun
-processes find it because the test puts this folder on ``PYTHONPATH``.
+The test configs import this module (``tests.tools.distributed_testing``)
+through ``custom_imports``; the torchrun processes find it because the test
+puts the repository root on ``PYTHONPATH``.
 """
 import os
 import os.path as osp
@@ -14,6 +15,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from ratenet_plugin.registry import HOOKS, METRICS
+from ratenet_plugin.utils.model_wrappers import unwrap_model
 
 #: The four networks of the cycle, by their (unwrapped) names in RATENet.
 NETWORKS = dict(
@@ -50,7 +52,7 @@ class DistTestParameterDumpHook(Hook):
     @staticmethod
     def _dump(runner, cycle: int, pairs) -> None:
         model = runner.model
-        module = model.module if is_model_wrapper(model) else model
+        module = unwrap_model(model)
         params: Dict[str, Dict[str, torch.Tensor]] = {k: {} for k in NETWORKS}
         for name, param in module.named_parameters():
             name = plain_name(name)

@@ -4,8 +4,8 @@ import torch
 from mmagic.registry import TRANSFORMS
 from mmagic.structures import DataSample
 
-from deepfashion_testing import standing_keypoints
 from ratenet_plugin.datasets import GeneratePoseHeatmap, PackPoseInputs
+from tests.datasets.deepfashion_testing import standing_keypoints
 
 
 def _sample():

@@ -1,11 +1,9 @@
+"""ConcatPoseCondition: a pose pair as one condition image for Pix2Pix."""
 import numpy as np
 import pytest
-import torch
-from mmengine.registry import init_default_scope
 
-from ratenet_plugin.apis import (ConcatConditionDiscriminator,
-                                 ConcatPoseCondition)
-from ratenet_plugin.registry import MODELS, TRANSFORMS
+from ratenet_plugin.datasets.transforms import ConcatPoseCondition
+from ratenet_plugin.registry import TRANSFORMS
 
 
 @pytest.fixture
@@ -20,6 +18,7 @@ def pair() -> dict:
 
 def test_concat_pose_condition_layout(pair):
     transform = TRANSFORMS.build(dict(type='ConcatPoseCondition'))
+    assert isinstance(transform, ConcatPoseCondition)
     out = transform(dict(pair))
     cond = out['img_condition']
     assert cond.shape == (8, 6, 21) and cond.dtype == np.float32
@@ -38,18 +37,3 @@ def test_concat_pose_condition_with_source_pose(pair):
                                rtol=1e-6)
     np.testing.assert_allclose(out['c'][..., 21], pair['tgt_pose'][0] * 255,
                                rtol=1e-6)
-
-
-def test_concat_condition_discriminator_matches_wrapped_network():
-    init_default_scope('mmagic')
-    wrapper = MODELS.build(
-        dict(type='ConcatConditionDiscriminator',
-             discriminator=dict(type='PatchDiscriminator', in_channels=21,
-                                base_channels=8, num_conv=2)))
-    assert isinstance(wrapper, ConcatConditionDiscriminator)
-    wrapper.eval()
-    img, pose = torch.randn(2, 3, 32, 32), torch.rand(2, 18, 32, 32)
-    score = wrapper(img, pose)
-    torch.testing.assert_close(
-        score, wrapper.discriminator(torch.cat([img, pose], dim=1)))
-    assert score.shape[:2] == (2, 1)

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from mmagic.registry import TRANSFORMS
 
-from deepfashion_testing import write_image
 from ratenet_plugin.datasets import LoadPosePairFromFile, PoseDataError
 from ratenet_plugin.fileio.image_file import ImageFileError
+from tests.datasets.deepfashion_testing import write_image
 
 
 def _results(tmp_path, frame=(64, 44)):

@@ -1,54 +1,51 @@
-"""tools/benchmark.py on a tiny config: what it reports and that the figures
-are consistent with one another (no timing is asserted)."""
-import importlib.util
+"""The benchmark library on a tiny config: what it reports and that the
+figures are consistent with one another (no timing is asserted)."""
 import json
-from pathlib import Path
 
 import pytest
-import torch
-from torch.utils.flop_counter import FlopCounterMode
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_benchmark_tool():
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tool', REPO_ROOT / 'tools' / 'benchmark.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from ratenet_plugin.analysis import (BenchmarkSettings, print_report,
+                                     run_benchmark)
 
 
-@pytest.fixture(scope='module')
-def tool():
-    return load_benchmark_tool()
+class FixedTimes:
+    """A reference model whose times are given (the benchmark's arithmetic
+    with RATE-Net's measured times, without timing a second model)."""
+
+    name = 'fixed'
+
+    def measure(self, batch_size, height, width, settings):
+        self.seen = (batch_size, height, width, settings.device)
+        return dict(cycle_s=2.0, inference_s=0.5)
 
 
-def test_option_names(tool):
-    assert tool.parse_option('fp32') == ()
-    assert tool.parse_option('bf16+channels_last') == ('bf16',
-                                                       'channels_last')
-    with pytest.raises(ValueError, match='unknown'):
-        tool.parse_option('bf16+fast')
-    with pytest.raises(ValueError, match='bf16 or fp16'):
-        tool.parse_option('bf16+fp16')
-
-
-def test_cpu_run_reports_every_figure(tool, tiny_config_file, tmp_path,
-                                      capsys):
-    out = tmp_path / 'bench.json'
-    report = tool.main([
-        tiny_config_file(), '--device', 'cpu', '--options', 'bf16',
-        'channels_last', 'fp16', '--train-warmup', '1', '--train-repeats',
-        '1', '--infer-batch-sizes', '1', '2', '--infer-repeats', '1',
-        '--infer-warmup', '0', '--data-samples', '4', '--loader-batches', '2',
-        '--out',
-        str(out)
-    ])
-    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+def test_cpu_run_reports_every_figure(tiny_config_file, tmp_path, capsys):
+    cfg = Config.fromfile(tiny_config_file())
+    init_default_scope('mmagic')
+    reference = FixedTimes()
+    settings = BenchmarkSettings(
+        device='cpu',
+        options=['bf16', 'channels_last', 'fp16'],
+        train_warmup=1,
+        train_repeats=1,
+        infer_batch_sizes=[1, 2],
+        infer_repeats=1,
+        infer_warmup=0,
+        data_samples=4,
+        loader_batches=2)
+    report = run_benchmark(
+        cfg,
+        settings,
+        config_name='tiny',
+        references=[reference],
+        synthetic_root=str(tmp_path))
+    assert json.loads(json.dumps(report)) == report
+    print_report(report)
     printed = capsys.readouterr().out
     assert 'Training' in printed and 'Inference' in printed
-    assert 'ASSUMED MFU' in printed
+    assert 'ASSUMED MFU' in printed and 'RATE-Net fp32 vs fixed' in printed
 
     options = report['options']
     assert list(options) == ['fp32', 'bf16', 'channels_last', 'fp16']
@@ -108,29 +105,10 @@ def test_cpu_run_reports_every_figure(tool, tiny_config_file, tmp_path,
     for row in report['flop_estimates']:
         assert row['schedule_hours'] > 0 and row['assumed_mfu'] in (0.3, 0.4)
 
-
-def test_flops_counted_with_fake_tensors_equal_a_real_count(
-        tool, tiny_config_file):
-    """The benchmark counts with fake tensors (no compute); a real cycle
-    and a real generator forward count the same."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    cfg = Config.fromfile(tiny_config_file())
-    tool.import_plugin(cfg)
-    init_default_scope('mmagic')
-    cycle = (('pose_transfer', 1), ('joint', 1), ('discriminator', 3))
-    with tool.shapes_only():
-        fake_model, fake_wrappers, fake_data = tool.fake_model_and_batch(
-            cfg, 2, 32, 22)
-        fake = tool.count_cycle_flops(fake_model, fake_wrappers, fake_data,
-                                      cycle)
-        fake_inference = tool.count_inference_flops(fake_model, fake_data)
-    model, wrappers = tool.build_for(cfg, (), 'cpu', None)
-    data = model.data_preprocessor(tool.synthetic_raw_batch(2, 32, 22), True)
-    real = tool.count_cycle_flops(model, wrappers, data, cycle)
-    assert fake == real and real['total'] > 0
-    counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        model.generator(data['inputs']['src_img'], data['inputs']['src_pose'],
-                        data['inputs']['tgt_pose'])
-    assert fake_inference == counter.get_total_flops() / 2
+    # RATE-Net's fp32 times as ratios to the reference's, same batch.
+    assert reference.seen == (batch, 32, 22, 'cpu')
+    ratios = report['references']['fixed']
+    assert ratios['cycle_time_ratio'] == pytest.approx(
+        options['fp32']['train']['cycle_s'] / 2.0)
+    assert ratios['inference_time_ratio'] == pytest.approx(
+        options['fp32']['inference']['2']['latency_s'] / 0.5)

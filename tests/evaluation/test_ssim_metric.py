@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from skimage.metrics import structural_similarity
 
-from evaluation_testing import random_images, run_metric
 from ratenet_plugin.evaluation import pad_to_square
 from ratenet_plugin.registry import METRICS
+from tests.evaluation.evaluation_testing import random_images, run_metric
 
 
 def skimage_ssim(gt, pred) -> float:

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 from mmagic.registry import TRANSFORMS
 
-from deepfashion_testing import standing_keypoints
 from ratenet_plugin.datasets import (GeneratePoseHeatmap, PoseAwareFlip,
                                      ResizePadPose, keypoints_to_heatmaps)
 from ratenet_plugin.datasets.keypoints import COCO18_NAMES
+from tests.datasets.deepfashion_testing import standing_keypoints
 
 LEFT_WRIST = COCO18_NAMES.index('left_wrist')
 RIGHT_WRIST = COCO18_NAMES.index('right_wrist')
