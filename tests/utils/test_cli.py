@@ -33,7 +33,7 @@ run_tool(main)
 def run(kind: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, '-c', TOOL, kind],
                           cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=600)
 
 
 @pytest.mark.parametrize('kind, line', [
