@@ -120,3 +120,45 @@ def tiny_model_files(tmp_path_factory, tiny_data_root):
     checkpoint = folder / 'iter_3.pth'
     torch.save(dict(meta=dict(), state_dict=model.state_dict()), checkpoint)
     return str(config), str(checkpoint)
+
+
+class RunsShellCommand:
+    """Unpickles as a call of ``os.system(command)`` (``posix.system``)."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self):
+        return os.system, (self.command, )
+
+
+@pytest.fixture
+def bad_checkpoints(tmp_path) -> dict:
+    """Checkpoint files a user may pass by mistake or receive from an attacker.
+
+    ``truncated``: the first half of a valid checkpoint; ``empty``: 0 bytes;
+    ``foreign``: a text file; ``malicious``: a pickle that, unpickled
+    unsafely, would run ``touch <marker>`` through ``os.system``;
+    ``marker``: that file, which must never appear.
+    """
+    import torch
+
+    folder = tmp_path / 'bad_checkpoints'
+    folder.mkdir()
+    valid = folder / 'valid.pth'
+    torch.save(dict(meta=dict(iter=1), state_dict=dict(w=torch.ones(64))),
+               valid)
+    data = valid.read_bytes()
+    marker = folder / 'code_was_run'
+    files = dict(truncated=data[:len(data) // 2], empty=b'',
+                 foreign=b'name,score\nanna,3\n')
+    paths = {}
+    for name, content in files.items():
+        paths[name] = folder / f'{name}.pth'
+        paths[name].write_bytes(content)
+    paths['malicious'] = folder / 'malicious.pth'
+    torch.save(dict(meta=dict(iter=1),
+                    state_dict=RunsShellCommand(f'touch {marker}')),
+               paths['malicious'])
+    paths['marker'] = marker
+    return paths

@@ -16,9 +16,9 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
-from ratenet_plugin.models.editors.ratenet.patn_conversion import \
-    convert_patn_checkpoint  # noqa: E402
+from ratenet_plugin.models.editors.ratenet.patn_conversion import (  # noqa
+    convert_patn_checkpoint)
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -31,11 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        report = convert_patn_checkpoint(args.patn, args.out)
-    except UserInputError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
+    report = convert_patn_checkpoint(args.patn, args.out)
     for patn_key, our_key in report.mapped:
         print(f'{patn_key} -> generator.pose_transfer.{our_key}')
     for patn_key, reason in report.dropped:
@@ -46,4 +42,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

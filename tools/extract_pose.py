@@ -12,7 +12,10 @@ images showing the same person.
     python tools/extract_pose.py IMAGES_DIR --out a.csv --json-dir poses/
 
 An image without a person gets a message and a row of ``-1`` joints; an
-unreadable image gets a message and no row (exit status 1).
+unreadable (missing, empty, damaged) image gets a message and no row, the
+other images are still written, and the exit status is 1. Usage mistakes
+(a file instead of a folder, ``--out`` a folder) are one ``error:`` line,
+exit status 2.
 """
 import argparse
 import os.path as osp
@@ -24,7 +27,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from ratenet_plugin.apis.pose_annotation import annotate_images  # noqa
 from ratenet_plugin.apis.pose_extraction import PoseExtractor  # noqa: E402
+from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
+from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -43,18 +48,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--min-visibility', type=float, default=0.5,
         help='joints MediaPipe sees with less visibility are -1 (default 0.5)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.crop_size and not args.image_out:
+        parser.error('--crop-size needs --image-out')
+    return args
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.crop_size and not args.image_out:
-        print('--crop-size needs --image-out', file=sys.stderr)
-        return 2
+    if osp.isdir(args.out):
+        raise UserInputError(
+            f'--out {args.out} is a folder; give the annotation CSV file to '
+            f'write, e.g. {osp.join(args.out, "annotation.csv")}')
     images = list_images(args.images)
     if not images:
-        print(f'no images found in {args.images}', file=sys.stderr)
-        return 1
+        raise UserInputError(
+            f'no images (.jpg, .png, ...) found in {args.images}')
     with PoseExtractor(min_visibility=args.min_visibility) as extractor:
         report = annotate_images(
             images, args.out, extractor,
@@ -67,8 +76,8 @@ def main(argv=None) -> int:
         print('warning: the images have different sizes '
               f'{sorted(report.image_sizes)}; DeepFashionPoseDataset expects '
               'one frame: use --crop-size H W', file=sys.stderr)
-    return 1 if report.unreadable else 0
+    return EXIT_SOME_FAILED if report.unreadable else 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

@@ -13,10 +13,11 @@ The output folder must not exist (or be empty); the result is what
 """
 import argparse
 import os.path as osp
-import sys
 import time
 
 from ratenet_plugin.datasets.synthetic import ensure_synthetic_deepfashion
+from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.utils.cli import run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -41,9 +42,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     marker = osp.join(args.out_dir, 'synthetic_deepfashion.json')
     if osp.exists(marker):
-        print(f'{args.out_dir} already holds a synthetic set; delete it to '
-              'regenerate', file=sys.stderr)
-        return 1
+        raise UserInputError(f'{args.out_dir} already holds a synthetic set; '
+                             'delete it to regenerate')
     start = time.perf_counter()
     ensure_synthetic_deepfashion(
         args.out_dir, num_identities=args.num_identities,
@@ -51,9 +51,8 @@ def main(argv=None) -> int:
         num_test_identities=args.num_test_identities, height=args.size[0],
         width=args.size[1], seed=args.seed, image_format=args.image_format)
     if not osp.exists(marker):
-        print(f'{args.out_dir} is not empty; choose an empty or new folder',
-              file=sys.stderr)
-        return 1
+        raise UserInputError(
+            f'{args.out_dir} is not empty; choose an empty or new folder')
     with open(marker) as f:
         summary = f.read()
     print(f'wrote {args.out_dir} in {time.perf_counter() - start:.1f} s:\n'
@@ -62,4 +61,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

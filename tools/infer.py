@@ -28,14 +28,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 
-from ratenet_plugin.apis import KeypointFormatError, NoPersonError  # noqa
 from ratenet_plugin.apis.inferencer import RATENetInferencer  # noqa: E402
+from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.fileio.image_file import write_image  # noqa: E402
-from ratenet_plugin.fileio.patn_csv import PoseDataError  # noqa: E402
+from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool  # noqa: E402
 
-# Bad inputs: reported in one line, without a traceback.
-USER_ERRORS = (NoPersonError, KeypointFormatError, PoseDataError, ValueError,
-               FileNotFoundError, KeyError)
 DEFAULT_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',
     'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py')
@@ -89,8 +86,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def _target_pose(args, inferencer: RATENetInferencer):
     if args.target_pose.lower().endswith('.csv'):
         if not args.target_name:
-            raise ValueError(f'{args.target_pose} is an annotation CSV: name '
-                             'the row with --target-name')
+            raise UserInputError(f'{args.target_pose} is an annotation CSV: '
+                                 'name the row with --target-name')
         # Read as the config's dataset reads the row, in its frame.
         return inferencer.read_patn_pose(args.target_pose, args.target_name)
     return args.target_pose
@@ -101,9 +98,10 @@ def run(args: argparse.Namespace, inferencer: RATENetInferencer) -> int:
         written, failed = inferencer.infer_pairs(
             args.pairs, args.image_dir, args.out_dir,
             pose_dir=args.pose_dir, save_panel=bool(args.panel))
-        print(f'wrote {len(written)} results to {args.out_dir}'
-              f'{f", {len(failed)} pairs failed" if failed else ""}')
-        return 1 if failed else 0
+        skipped = f', {len(failed)} pairs skipped (see above)' if failed \
+            else ''
+        print(f'wrote {len(written)} results to {args.out_dir}{skipped}')
+        return EXIT_SOME_FAILED if failed else 0
     outputs = inferencer(
         args.source, _target_pose(args, inferencer),
         source_pose=args.source_pose)
@@ -119,17 +117,13 @@ def run(args: argparse.Namespace, inferencer: RATENetInferencer) -> int:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    inferencer = RATENetInferencer(
+        args.config, args.checkpoint, args.device, crop=args.crop)
     try:
-        inferencer = RATENetInferencer(
-            args.config, args.checkpoint, args.device, crop=args.crop)
-        try:
-            return run(args, inferencer)
-        finally:
-            inferencer.close()
-    except USER_ERRORS as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+        return run(args, inferencer)
+    finally:
+        inferencer.close()
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

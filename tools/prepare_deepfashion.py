@@ -17,10 +17,10 @@ what was kept and dropped, and why (see docs/data.md).
 """
 import argparse
 import json
-import sys
 
 from ratenet_plugin.datasets.inshop_preparation import (PAIR_RULES,
                                                         prepare_deepfashion)
+from ratenet_plugin.utils.cli import run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -75,21 +75,17 @@ def main(argv=None) -> int:
                                                           args.test_pairs))
         if path
     }
-    try:
-        summary = prepare_deepfashion(
-            args.raw_root, args.out_dir, annotation_files=args.annotations,
-            annotation_frame=args.annotation_frame, image_folder=args.images,
-            partition_file=args.partition, train_list=args.train_list,
-            test_list=args.test_list,
-            split_by_annotation=args.split_by_annotation, size=args.size,
-            pairs_files=pairs_files, pair_rule=args.pair_rule,
-            outside_tolerance=args.outside_tolerance, workers=args.workers)
-    except (ValueError, OSError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    summary = prepare_deepfashion(
+        args.raw_root, args.out_dir, annotation_files=args.annotations,
+        annotation_frame=args.annotation_frame, image_folder=args.images,
+        partition_file=args.partition, train_list=args.train_list,
+        test_list=args.test_list,
+        split_by_annotation=args.split_by_annotation, size=args.size,
+        pairs_files=pairs_files, pair_rule=args.pair_rule,
+        outside_tolerance=args.outside_tolerance, workers=args.workers)
     print(json.dumps(summary, indent=2))
     return 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

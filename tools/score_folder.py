@@ -35,7 +35,9 @@ from ratenet_plugin.evaluation import (  # noqa: E402
     result_name,
     save_fid_stats,
     score_pairs)
+from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
 DEFAULT_EVAL_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',
@@ -105,7 +107,8 @@ def metric_configs(args: argparse.Namespace) -> List[dict]:
     """The config's ``final_metrics`` with the command line's choices."""
     cfg = Config.fromfile(args.eval_config)
     if 'final_metrics' not in cfg:
-        raise KeyError(f'{args.eval_config} defines no `final_metrics`')
+        raise UserInputError(
+            f'{args.eval_config} defines no `final_metrics`')
     name = args.name or osp.basename(osp.normpath(args.gen_dir))
     overrides = {
         'LPIPS':
@@ -190,4 +193,4 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

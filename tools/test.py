@@ -21,7 +21,11 @@ from ratenet_plugin.engine import init_cpu_distributed  # noqa: E402
 from ratenet_plugin.engine.visualization_hook import (  # noqa: E402
     render_grid, select_batch)
 from ratenet_plugin.evaluation import run_test_with_report  # noqa: E402
-from ratenet_plugin.utils.config import import_plugin, load_config  # noqa: E402
+from ratenet_plugin.fileio.checkpoint_file import (  # noqa: E402
+    check_checkpoint_path)
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
+from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
+                                         load_config, naming_config_keys)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -58,10 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def build_config(args: argparse.Namespace) -> Config:
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(
-            f'checkpoint {args.checkpoint!r} does not exist; pass the path of '
-            'a .pth written by tools/train.py (e.g. work_dirs/<cfg>/iter_N.pth)')
+    check_checkpoint_path(args.checkpoint)
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
                       args.launcher)
     cfg.load_from = args.checkpoint
@@ -75,10 +76,12 @@ def main(argv=None) -> dict:
     # MMEngine's init_dist needs CUDA: on the CPU start the gloo group here.
     init_cpu_distributed(cfg.launcher,
                          cfg.get('env_cfg', {}).get('dist_cfg', {}))
-    runner = Runner.from_cfg(cfg)
-    # MultiTestLoop returns no metrics; a hook logs the table and writes JSON.
-    metrics = run_test_with_report(
-        runner, args.out, config=args.config, checkpoint=args.checkpoint)
+    with naming_config_keys(cfg):
+        runner = Runner.from_cfg(cfg)
+        # MultiTestLoop returns no metrics; a hook logs the table and writes
+        # JSON.
+        metrics = run_test_with_report(
+            runner, args.out, config=args.config, checkpoint=args.checkpoint)
     if args.grid:
         grid = render_grid(runner.model,
                            select_batch(runner.test_dataloader, args.grid_rows))
@@ -89,4 +92,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -16,9 +16,11 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from ratenet_plugin.engine import init_cpu_distributed  # noqa: E402
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (apply_fast_paths,  # noqa: E402
                                          compile_option, enable_fast_paths,
-                                         import_plugin, load_config)
+                                         import_plugin, load_config,
+                                         naming_config_keys, set_resume)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -31,7 +33,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=str,
         const='auto',
         help='resume from the given checkpoint, or, with no value, from the '
-        'latest checkpoint in the work dir')
+        'latest checkpoint in the work dir (an error if there is none)')
     parser.add_argument(
         '--amp',
         action=argparse.BooleanOptionalAction,
@@ -89,12 +91,7 @@ def build_config(args: argparse.Namespace) -> Config:
         channels_last=args.channels_last,
         amp_dtype=args.amp_dtype)
     enable_fast_paths(cfg, torch_compile=compile_option(args.compile))
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+    set_resume(cfg, args.resume)
     import_plugin(cfg)
     return cfg
 
@@ -105,9 +102,10 @@ def main(argv=None) -> None:
     # MMEngine's init_dist needs CUDA: on the CPU start the gloo group here.
     init_cpu_distributed(cfg.launcher,
                          cfg.get('env_cfg', {}).get('dist_cfg', {}))
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    with naming_config_keys(cfg):
+        runner = Runner.from_cfg(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

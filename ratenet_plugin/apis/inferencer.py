@@ -44,6 +44,7 @@ from mmengine.infer import BaseInferencer
 from mmengine.registry import FUNCTIONS, init_default_scope
 
 from ratenet_plugin.fileio.checkpoint_file import load_state_dict_strictly
+from ratenet_plugin.fileio.errors import USER_ERRORS
 from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS, read_image,
                                               write_image)
 from ratenet_plugin.fileio.keypoint_json import (KeypointFormatError,
@@ -62,9 +63,6 @@ PoseInput = Union[str, np.ndarray, PoseKeypoints]
 CROP_MODES = ('person', 'full')
 # Pipeline steps that read files; the inferencer supplies images itself.
 LOADING_TRANSFORMS = ('LoadPosePairFromFile', )
-# Per-pair input problems that batch mode reports and skips.
-PAIR_ERRORS = (NoPersonError, KeypointFormatError, FileNotFoundError,
-               ValueError)
 
 
 @dataclass
@@ -459,9 +457,11 @@ class RATENetInferencer(BaseInferencer):
         Each source is ``image_dir/<from>``; the target pose is
         ``pose_dir/<to stem>.json`` when ``pose_dir`` is given, else it is
         extracted from ``image_dir/<to>``. Results are written as
-        ``<from stem>___<to stem>.png`` (and ``..._panel.png``). A pair that
-        fails (missing file, no person, bad JSON) is reported through
-        ``log`` and skipped.
+        ``<from stem>___<to stem>.png`` (and ``..._panel.png``). A pair whose
+        input is a user error (missing, empty or damaged image, no person,
+        bad JSON: :data:`~ratenet_plugin.fileio.errors.USER_ERRORS`) is
+        reported through ``log`` with its pairs-file line and skipped; the
+        other pairs are still written.
 
         Returns:
             tuple[list[str], list[str]]: Written result files, and the pairs
@@ -476,7 +476,7 @@ class RATENetInferencer(BaseInferencer):
                 name=f'{_stem(pair.source, "")}___{_stem(pair.target, "")}')
             try:
                 prepared.append(self.prepare(request, len(prepared)))
-            except PAIR_ERRORS as error:
+            except USER_ERRORS as error:
                 log(f'{pairs_file}, line {pair.line} ({pair.source} -> '
                     f'{pair.target}): skipped: {error}')
                 failed.append(f'{pair.source} -> {pair.target}')

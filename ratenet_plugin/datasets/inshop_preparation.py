@@ -36,6 +36,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS,
                                               ImageFileError, read_image,
                                               write_image)
@@ -182,18 +183,19 @@ def prepare_deepfashion(raw_root: str,
         dict: Counts of kept and dropped images, pairs and joints, by reason.
     """
     if pair_rule not in PAIR_RULES:
-        raise ValueError(f'pair_rule must be one of {PAIR_RULES}, got '
-                         f'{pair_rule!r}')
+        raise UserInputError(f'pair_rule must be one of {PAIR_RULES}, got '
+                             f'{pair_rule!r}')
     split_sources = [partition_file is not None, train_list is not None
                      or test_list is not None, split_by_annotation]
     if sum(split_sources) != 1:
-        raise ValueError('give exactly one split: partition_file, '
-                         'train_list/test_list, or split_by_annotation')
+        raise UserInputError('give exactly one split: partition_file, '
+                             'train_list/test_list, or split_by_annotation')
     if split_by_annotation and len(annotation_files) != 2:
-        raise ValueError('split_by_annotation needs two annotation files '
-                         '(train, test)')
+        raise UserInputError('split_by_annotation needs two annotation files '
+                             '(train, test)')
     if osp.isdir(out_dir) and os.listdir(out_dir):
-        raise FileExistsError(f'{out_dir} is not empty')
+        raise UserInputError(f'{out_dir} is not empty: give a new or empty '
+                             'output folder')
     if image_folder is None:
         image_folder = 'img_highres' if osp.isdir(
             osp.join(raw_root, 'img_highres')) else 'img'

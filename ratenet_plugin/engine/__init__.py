@@ -1,7 +1,7 @@
 from .distributed import (RATESeparateDistributedDataParallel,
                           init_cpu_distributed)
 from .curves_hook import TrainingCurvesHook, plot_curves
-from .hooks import RandomStateHook
+from .hooks import RandomStateHook, StrictCheckpointLoadHook
 from .optim_wrappers import AnyDeviceAmpOptimWrapper
 from .rate_loop import PAPER_CYCLE, RATELoop
 from .visualization_hook import PoseTransferVisualizationHook
@@ -10,5 +10,6 @@ __all__ = [
     'AnyDeviceAmpOptimWrapper', 'PAPER_CYCLE',
     'PoseTransferVisualizationHook', 'RATELoop',
     'RATESeparateDistributedDataParallel', 'RandomStateHook',
-    'TrainingCurvesHook', 'init_cpu_distributed', 'plot_curves'
+    'StrictCheckpointLoadHook', 'TrainingCurvesHook', 'init_cpu_distributed',
+    'plot_curves'
 ]

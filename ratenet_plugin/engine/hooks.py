@@ -1,5 +1,13 @@
 """Hooks of ratenet_plugin."""
+import re
+
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
+                                                   CheckpointMismatchError,
+                                                   compare_state_dicts,
+                                                   mismatch_message)
 
 from ratenet_plugin.registry import HOOKS
 from ratenet_plugin.utils.random_state import get_random_state, set_random_state
@@ -25,3 +33,43 @@ class RandomStateHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if 'random_state' in checkpoint:
             set_random_state(checkpoint['random_state'])
+
+
+@HOOKS.register_module()
+class StrictCheckpointLoadHook(Hook):
+    """Stop when the checkpoint a Runner loads does not fit its model.
+
+    MMEngine's ``Runner.load_checkpoint`` (``load_from`` in tools/test.py,
+    ``--resume`` in tools/train.py) loads with ``strict=False``: a checkpoint
+    of another architecture only logs a warning, then tests random weights or
+    crashes inside the optimizer. This hook checks the file's state dict
+    against the model right after MMEngine reads it and before anything is
+    loaded, and raises :class:`CheckpointMismatchError` (N missing, M
+    unexpected, K wrong shapes, first names). ``tools/train.py`` and
+    ``tools/test.py`` add it to every config
+    (:func:`ratenet_plugin.utils.config.load_config`).
+    """
+
+    priority = 'VERY_HIGH'
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        source = runner.cfg.get('load_from') or 'the checkpoint'
+        if runner.cfg.get('resume') and 'meta' not in checkpoint:
+            raise CheckpointError(
+                f'checkpoint {source} holds no training state (meta, '
+                'optimizer): it cannot be resumed. To start a new run from '
+                'its weights, drop --resume and set load_from (--cfg-options '
+                f'load_from={source})')
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        state_dict = checkpoint.get('state_dict', checkpoint)
+        # MMEngine strips a DataParallel prefix on load; compare the same keys.
+        state_dict = {
+            re.sub(r'^module\.', '', key): value
+            for key, value in state_dict.items()
+        }
+        mismatch = compare_state_dicts(model.state_dict(), state_dict)
+        if mismatch:
+            config = runner.cfg.filename or 'the config'
+            raise CheckpointMismatchError(
+                mismatch_message(source, f'the model of {config}', mismatch))

@@ -12,6 +12,7 @@ from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import BatchSampler, DataLoader
 
 from ratenet_plugin.registry import LOOPS
+from ratenet_plugin.utils.arguments import check_cycle, check_positive_int
 from ratenet_plugin.utils.model_wrappers import unwrap_model
 from ratenet_plugin.utils.random_state import get_random_state, set_random_state
 
@@ -107,6 +108,9 @@ class RATELoop(IterBasedTrainLoop):
                  val_interval: int = 1000,
                  dynamic_intervals: Optional[List[Tuple[int, int]]] = None
                  ) -> None:
+        # Checked first: MMEngine's int(max_iters) would not name the key.
+        max_iters = check_positive_int('max_iters', max_iters)
+        val_interval = check_positive_int('val_interval', val_interval)
         super().__init__(
             runner,
             dataloader,
@@ -114,27 +118,13 @@ class RATELoop(IterBasedTrainLoop):
             val_begin=val_begin,
             val_interval=val_interval,
             dynamic_intervals=dynamic_intervals)
-        self.cycle = self._check_cycle(cycle)
+        self.cycle = check_cycle('cycle', cycle)
         print_log(
             'RATELoop: one iteration = one cycle of '
             + ', '.join(f'{n} x{k}' for n, k in self.cycle)
             + f' ({self.updates_per_cycle} updates); {self._max_iters} cycles '
             f'= {self._max_iters * self.updates_per_cycle} updates.',
             logger='current')
-
-    @staticmethod
-    def _check_cycle(cycle: CycleSpec) -> Tuple[Tuple[str, int], ...]:
-        checked = []
-        for entry in cycle:
-            if len(entry) != 2 or not isinstance(entry[0], str) \
-                    or int(entry[1]) != entry[1] or entry[1] < 1:
-                raise ValueError(
-                    'RATELoop cycle entries must be (update_name, repeats>=1), '
-                    f'e.g. ("discriminator", 3); got {entry!r} in {cycle!r}')
-            checked.append((entry[0], int(entry[1])))
-        if not checked:
-            raise ValueError('RATELoop cycle is empty')
-        return tuple(checked)
 
     @property
     def updates_per_cycle(self) -> int:

@@ -33,6 +33,7 @@ from mmengine.model import BaseModel
 from mmengine.registry import init_default_scope
 from torch.utils.data import DataLoader, Dataset
 
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS, list_images,
                                               read_image)
 from ratenet_plugin.fileio.patn_csv import read_pairs_csv
@@ -186,22 +187,25 @@ def extract_generated(image: np.ndarray,
         np.ndarray: (h, w, 3), the generated image.
     """
     if layout not in LAYOUTS:
-        raise ValueError(f'layout must be one of {LAYOUTS}, got {layout!r}')
+        raise UserInputError(
+            f'layout must be one of {LAYOUTS}, got {layout!r}')
     height, width = image.shape[:2]
     gt_h, gt_w = gt_size
     if height != gt_h:
-        raise ValueError(f'{name}: height {height} differs from the ground '
-                         f"truth's {gt_h}; cannot pair them")
+        raise UserInputError(
+            f'{name}: height {height} differs from the ground '
+            f"truth's {gt_h}; cannot pair them")
     if layout == 'single':
         panel_w = width
     elif layout == 'patn':
         if width % _PATN_PANELS:
-            raise ValueError(f'{name}: width {width} is no 5-panel PATN strip')
+            raise UserInputError(
+                f'{name}: width {width} is no 5-panel PATN strip')
         panel_w = width // _PATN_PANELS
     else:
         widths = [w for w in (gt_w, gt_h) if width % w == 0]
         if not widths:
-            raise ValueError(
+            raise UserInputError(
                 f'{name}: width {width} is not a multiple of the ground '
                 f"truth's width {gt_w} or height {gt_h}; pass layout='single' "
                 'or crop the images first')
@@ -209,13 +213,14 @@ def extract_generated(image: np.ndarray,
     num_panels = width // panel_w
     index = num_panels - 1 if panel is None else panel
     if not -num_panels <= index < num_panels:
-        raise ValueError(f'{name}: panel {panel} out of range for '
-                         f'{num_panels} panels')
+        raise UserInputError(f'{name}: panel {panel} out of range for '
+                             f'{num_panels} panels')
     index %= num_panels
     crop = image[:, index * panel_w:(index + 1) * panel_w]
     if panel_w < gt_w:
-        raise ValueError(f'{name}: panel width {panel_w} is narrower than the '
-                         f"ground truth's {gt_w}")
+        raise UserInputError(
+            f'{name}: panel width {panel_w} is narrower than the '
+            f"ground truth's {gt_w}")
     left = (panel_w - gt_w) // 2
     return crop[:, left:left + gt_w]
 
@@ -233,8 +238,9 @@ def result_name(metric_cfg: dict) -> str:
     if metric_cfg['type'] == 'PoseTransferIS':
         return 'IS-padded' if metric_cfg.get('pad_to_square') else 'IS'
     if metric_cfg['type'] not in _RESULT_NAMES:
-        raise ValueError(f'unknown metric type {metric_cfg["type"]!r}; '
-                         f'known: {sorted(_RESULT_NAMES)} and PoseTransferIS')
+        raise UserInputError(
+            f'unknown metric type {metric_cfg["type"]!r}; '
+            f'known: {sorted(_RESULT_NAMES)} and PoseTransferIS')
     return _RESULT_NAMES[metric_cfg['type']]
 
 
@@ -320,8 +326,9 @@ def score_pairs(pairs: Sequence[MatchedPair],
         dict: ``{'<prefix>/<name>': value}``.
     """
     if not pairs:
-        raise ValueError('no generated image could be paired with a ground '
-                         'truth image; check the folders and file names')
+        raise UserInputError(
+            'no generated image could be paired with a ground '
+            'truth image; check the folders and file names')
     init_default_scope('mmagic')
     loader = DataLoader(
         GeneratedFolder(pairs, layout, panel),

@@ -1,12 +1,25 @@
-"""Checkpoints and pretrained weights: strict matching with one set of messages.
+"""Checkpoints and pretrained weights: one reader, strict matching, one set
+of messages.
 
-A pretrained file that does not fit the network it is loaded into must stop
-the run: PyTorch's ``strict=False`` and MMEngine's ``Pretrained`` init only log
-a warning and leave random weights in place. Every loader of weights in the
+:func:`read_checkpoint` reads a ``.pth`` with PyTorch's safe (weights-only)
+unpickler and turns each way a file can be unusable into one
+:class:`CheckpointError` line naming the file: missing, empty, truncated or
+damaged, not a PyTorch file, or refused for safety because it would run code
+(e.g. ``posix.system``) while loading. MMEngine reads local checkpoints
+through it
+(:func:`ratenet_plugin.utils.checkpoint.register_checkpoint_loader`), so ``tools/test.py``, ``--resume``, ``load_from``, ``init_cfg`` pretrained
+weights and the inferencer all give the same messages.
+
+A file that does not fit the network it is loaded into must stop the run:
+PyTorch's ``strict=False`` and MMEngine's ``Pretrained`` init only log a
+warning and leave random weights in place. Every loader of weights in the
 plugin (init_cfg pretrained parts, VGG19, the inferencer, ``tools/test.py``,
 ``--resume``) reports a mismatch through :class:`CheckpointMismatchError`.
 """
-from typing import List, Mapping, NamedTuple, Tuple
+import os.path as osp
+import pickle
+import re
+from typing import Any, List, Mapping, NamedTuple, Tuple, Union
 
 import torch
 from torch import nn
@@ -23,6 +36,115 @@ class CheckpointError(UserInputError):
 
 class CheckpointMismatchError(CheckpointError):
     """A state dict whose keys or shapes do not fit the network."""
+
+
+#: What to do about a file that cannot be read, said once for every message.
+_USE_ANOTHER = ('use another checkpoint (e.g. an earlier iter_N.pth of the '
+                'same work dir) or copy the file again')
+
+
+def check_checkpoint_path(path: str) -> str:
+    """``path`` with ``~`` expanded, if it is a file; a tool calls this
+    before the slow set-up that precedes reading the checkpoint.
+
+    Raises:
+        CheckpointError: No such file (or a folder).
+    """
+    path = osp.expanduser(path)
+    if not osp.isfile(path):
+        what = 'is a folder, not a file' if osp.isdir(path) else 'not found'
+        raise CheckpointError(
+            f'checkpoint {what}: {path}; pass the path of a .pth file written '
+            'by tools/train.py (e.g. work_dirs/<config>/iter_N.pth)')
+    return path
+
+
+def read_checkpoint(path: str,
+                    map_location: Union[str, torch.device, Any] = 'cpu'
+                    ) -> Any:
+    """Read a checkpoint with ``torch.load(..., weights_only=True)``.
+
+    Only tensors, containers and the allow-listed MMEngine types of
+    :mod:`ratenet_plugin.utils.checkpoint` are unpickled: a file that asks
+    for anything else (a function such as ``posix.system``, a class) is
+    refused before any of it runs.
+
+    Args:
+        path (str): The ``.pth`` file (``~`` is expanded).
+        map_location: As for ``torch.load``. Defaults to ``'cpu'``.
+
+    Returns:
+        The loaded object (for MMEngine checkpoints a dict with ``meta``,
+        ``state_dict``, ``optimizer``...).
+
+    Raises:
+        CheckpointError: The file is missing, empty, truncated or damaged,
+            not a PyTorch file, or not a weights-only checkpoint; the one-line
+            message names the file and what to do.
+    """
+    path = check_checkpoint_path(path)
+    if osp.getsize(path) == 0:
+        raise CheckpointError(
+            f'checkpoint {path} is empty (0 bytes), e.g. cut off while it was '
+            f'written or copied: {_USE_ANOTHER}')
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        refused = _refused_global(str(error))
+        if refused is None:
+            raise CheckpointError(
+                f'checkpoint {path} is damaged or not a PyTorch checkpoint '
+                f'({_unpickler_reason(error)}): {_USE_ANOTHER}') from error
+        raise CheckpointError(
+            f'checkpoint {path} is not a weights-only checkpoint: it would '
+            f'call {refused} while loading, so it was refused for safety and '
+            'nothing in it was run. Use a checkpoint written by '
+            'tools/train.py; if you trust the file\'s source, load it once '
+            'with torch.load(path, weights_only=False) and save its '
+            'state_dict alone') from error
+    except RuntimeError as error:
+        if 'PytorchStreamReader' not in str(error):
+            raise
+        if 'central directory' in str(error):
+            raise CheckpointError(
+                f'checkpoint {path} is truncated ({osp.getsize(path)} bytes; '
+                'its end, the zip central directory, is missing), e.g. cut '
+                f'off while it was written or copied: {_USE_ANOTHER}'
+            ) from error
+        raise CheckpointError(
+            f'checkpoint {path} is damaged or not a PyTorch checkpoint '
+            f'({_first_sentence(error)}): {_USE_ANOTHER}') from error
+    except (EOFError, KeyError, ValueError) as error:
+        # The legacy (non-zip) reader fails on foreign bytes with these.
+        raise CheckpointError(
+            f'checkpoint {path} is damaged or not a PyTorch checkpoint '
+            f'({type(error).__name__}: {_first_sentence(error)}): '
+            f'{_USE_ANOTHER}') from error
+
+
+def _refused_global(message: str) -> Union[str, None]:
+    """The global a weights-only load refused (e.g. ``posix.system``), if
+    ``message`` is PyTorch's refusal of one; None for other unpickling
+    errors (bytes that are no pickle at all)."""
+    match = re.search(r'GLOBAL ([\w.]+)', message)
+    if match:
+        return match.group(1)
+    # history_buffer_getattr's refusal (utils/checkpoint.py).
+    match = re.search(r'asks for attribute (\S+) of', message)
+    return f'getattr(..., {match.group(1)})' if match else None
+
+
+def _unpickler_reason(error: BaseException) -> str:
+    """PyTorch's reason for a failed weights-only load, without its advice."""
+    text = ' '.join(str(error).split())
+    match = re.search(r'WeightsUnpickler error: (.*?)(?: Check the |$)',
+                      text)
+    return match.group(1).rstrip('.') if match else _first_sentence(error)
+
+
+def _first_sentence(error: BaseException) -> str:
+    text = ' '.join(str(error).split())
+    return text.split('. ')[0].rstrip('.') or type(error).__name__
 
 
 class StateDictMismatch(NamedTuple):

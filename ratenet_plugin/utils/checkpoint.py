@@ -14,6 +14,12 @@ would let a crafted file reach any attribute of any allowed object. Instead the
 pickled name ``builtins.getattr`` is mapped to :func:`history_buffer_getattr`,
 which resolves only HistoryBuffer's statistics methods. Anything else in a
 checkpoint still fails loudly with torch's message naming the type.
+
+:func:`register_checkpoint_loader` makes MMEngine read local checkpoints with
+:func:`ratenet_plugin.fileio.checkpoint_file.read_checkpoint`, so that a
+missing, truncated, foreign or unsafe file gives the same one-line message
+wherever MMEngine loads it (``Runner.resume``/``load_checkpoint``, ``init_cfg``
+pretrained weights, inferencers).
 """
 import pickle
 from typing import Any, List
@@ -21,6 +27,9 @@ from typing import Any, List
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from ratenet_plugin.fileio.checkpoint_file import read_checkpoint
 
 
 #: HistoryBuffer's built-in statistics. Its class-level registry
@@ -81,3 +90,22 @@ def register_checkpoint_safe_globals() -> None:
     if add_safe_globals is None:
         return
     add_safe_globals(mmengine_checkpoint_globals())
+
+
+def load_from_local(filename: str, map_location: Any) -> Any:
+    """MMEngine's local-file checkpoint scheme, read by
+    :func:`~ratenet_plugin.fileio.checkpoint_file.read_checkpoint`.
+
+    (MMEngine logs the scheme by this function's name minus ``load_from_``.)
+    """
+    return read_checkpoint(filename, map_location=map_location)
+
+
+def register_checkpoint_loader() -> None:
+    """Make :func:`load_from_local` MMEngine's loader of local paths.
+
+    The empty prefix is the scheme MMEngine falls back to for any path
+    without a URL prefix (``http://``, ``s3://``... keep their loaders).
+    """
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local, force=True)

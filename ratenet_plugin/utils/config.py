@@ -1,15 +1,23 @@
 """Small helpers shared by tools/train.py, tools/test.py and the tests."""
 import importlib
 import os.path as osp
-from typing import Optional, Union
+from contextlib import contextmanager
+from typing import Any, Iterator, List, Optional, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.runner.checkpoint import find_latest_checkpoint
 
+from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
+from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.utils.arguments import ConfigValueError
 from ratenet_plugin.utils.fast_paths import (AUTO, FastPaths, MachineInfo,
                                              describe_fast_paths,
                                              detect_machine,
                                              resolve_fast_paths)
+
+#: Checks every checkpoint a Runner loads against its model (engine/hooks.py).
+STRICT_CHECKPOINT_HOOK = 'StrictCheckpointLoadHook'
 
 
 def load_config(path: str,
@@ -20,7 +28,12 @@ def load_config(path: str,
 
     ``cfg_options`` (from ``--cfg-options``) are merged in; the work dir is
     ``work_dir`` if given, else the config's, else ``./work_dirs/<config name>``.
+    ``StrictCheckpointLoadHook`` is added to ``custom_hooks`` (once), so
+    that ``load_from`` and ``--resume`` stop on a checkpoint that does not
+    fit the model.
     """
+    if not osp.isfile(path):
+        raise UserInputError(f'config file not found: {path}')
     cfg = Config.fromfile(path)
     cfg.launcher = launcher
     if cfg_options is not None:
@@ -30,7 +43,75 @@ def load_config(path: str,
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(path))[0])
+    hooks = list(cfg.get('custom_hooks') or [])
+    if all(hook.get('type') != STRICT_CHECKPOINT_HOOK for hook in hooks):
+        cfg.custom_hooks = hooks + [dict(type=STRICT_CHECKPOINT_HOOK)]
     return cfg
+
+
+def set_resume(cfg: Config, resume: Optional[str]) -> None:
+    """Apply ``--resume [CHECKPOINT]`` to ``cfg`` (in place).
+
+    ``None``: no resume. ``'auto'``: resume from the latest checkpoint of
+    ``cfg.work_dir`` (its ``last_checkpoint`` file), which must exist: MMEngine
+    would silently start from scratch instead. Anything else: resume from
+    that checkpoint file.
+
+    Raises:
+        UserInputError: ``'auto'`` and no checkpoint in the work dir.
+    """
+    if resume is None:
+        return
+    if resume == 'auto':
+        latest = find_latest_checkpoint(cfg.work_dir)
+        if latest is None:
+            raise UserInputError(
+                f'--resume: no checkpoint found in {cfg.work_dir} (no '
+                'last_checkpoint file there; tools/train.py writes one with '
+                'every checkpoint). To start training from scratch, run '
+                'without --resume; to continue another run, pass its '
+                'checkpoint: --resume WORK_DIR/iter_N.pth')
+        resume = latest
+    check_checkpoint_path(resume)
+    cfg.resume = True
+    cfg.load_from = resume
+
+
+def config_keys(cfg: Any, argument: str, value: Any,
+                prefix: str = '') -> List[str]:
+    """The dotted keys of ``cfg`` whose last part is ``argument`` and whose
+    value is ``value`` (e.g. ``model.generator.pose_transfer.base_channels``);
+    list items appear as ``key.<index>``."""
+    if isinstance(cfg, dict):
+        items = cfg.items()
+    elif isinstance(cfg, (list, tuple)):
+        items = ((str(i), item) for i, item in enumerate(cfg))
+    else:
+        return []
+    found = []
+    for key, item in items:
+        dotted = f'{prefix}{key}'
+        # ``is True``: an array compared with == gives no single answer.
+        if key == argument and (item == value) is True:
+            found.append(dotted)
+        found += config_keys(item, argument, value, dotted + '.')
+    return found
+
+
+@contextmanager
+def naming_config_keys(cfg: Config) -> Iterator[None]:
+    """Re-raise a :class:`ConfigValueError` from a constructor with the
+    config key(s) it came from, e.g. ``config key train_cfg.max_iters='ten'
+    (in my_config.py): expected a positive integer``."""
+    try:
+        yield
+    except ConfigValueError as error:
+        keys = config_keys(cfg.to_dict(), error.argument, error.value)
+        where = ' or '.join(keys) if keys else error.argument
+        raise UserInputError(
+            f'config key {where}={error.value!r} (in {cfg.filename}): '
+            f'expected {error.expected}; fix the config or --cfg-options'
+        ) from error
 
 
 def import_plugin(cfg: Config) -> None:

@@ -14,6 +14,13 @@ from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
+def run_tool(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'extract_pose.py'),
+         *map(str, args)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
 @pytest.fixture
 def image_folder(tmp_path, astronaut):
     folder = tmp_path / 'images'
@@ -26,16 +33,19 @@ def image_folder(tmp_path, astronaut):
 
 def test_tool_writes_patn_csv_and_reports_no_person(tmp_path, image_folder):
     (image_folder / 'broken.jpg').write_bytes(b'garbage')
+    (image_folder / 'a_zero_bytes.jpg').write_bytes(b'')
     out_csv = tmp_path / 'ann' / 'annotation.csv'
-    proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'extract_pose.py'),
-         str(image_folder), '--out', str(out_csv)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert proc.returncode == 1, proc.stderr  # because of broken.jpg
+    proc = run_tool(image_folder, '--out', out_csv)
+    # broken.jpg and the 0-byte image are skipped, the others written.
+    assert proc.returncode == 1, proc.stderr
+    assert 'Traceback' not in proc.stderr
     assert 'empty.png: no person detected; writing -1 for all joints' \
         in proc.stdout
     assert 'broken.jpg: skipped, cannot read the image' in proc.stdout
+    assert 'a_zero_bytes.jpg: skipped, cannot read the image (damaged ' \
+        'image ' in proc.stdout and 'empty file (0 bytes)' in proc.stdout
     assert 'wrote 2 rows' in proc.stdout
+    assert '2 unreadable' in proc.stdout
     assert 'different sizes' in proc.stderr
     lines = out_csv.read_text().splitlines()
     assert lines[0] == 'name:keypoints_y:keypoints_x'
@@ -76,3 +86,17 @@ def test_crop_size_requires_output_folder(tmp_path, extractor):
     with pytest.raises(ValueError, match='image_out_dir'):
         annotate_images([], str(tmp_path / 'a.csv'), extractor,
                         crop_size=(64, 64))
+
+
+def test_tool_usage_mistakes_are_one_error_line(tmp_path, image_folder):
+    image = image_folder / 'astronaut.png'
+    proc = run_tool(image, '--out', tmp_path / 'a.csv')
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1] == (
+        f'error: {image} is a file; expected a folder of images')
+    proc = run_tool(image_folder, '--out', tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1] == (
+        f'error: --out {tmp_path} is a folder; give the annotation CSV file '
+        f'to write, e.g. {tmp_path / "annotation.csv"}')
+    assert 'Traceback' not in proc.stderr

@@ -8,6 +8,7 @@ import pytest
 
 from ratenet_plugin.datasets import DeepFashionPoseDataset, PoseDataError
 from ratenet_plugin.datasets.inshop_preparation import prepare_deepfashion
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv, read_pairs_csv
 from tests.datasets.deepfashion_testing import (keypoint_rows,
                                                 standing_keypoints,
@@ -166,7 +167,7 @@ def test_bad_input(raw, tmp_path):
         _prepare(raw, tmp_path / 'o', split_by_annotation=True)
     (tmp_path / 'busy').mkdir()
     (tmp_path / 'busy' / 'x').write_text('')
-    with pytest.raises(FileExistsError, match='not empty'):
+    with pytest.raises(UserInputError, match='not empty'):
         _prepare(raw, tmp_path / 'busy')
     with open(raw['root'] / 'list_eval_partition.txt', 'a') as f:
         f.write('img/x.jpg id_1\n')
@@ -196,9 +197,7 @@ def test_command_line(raw, tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary['images'] == dict(train=5, test=2)
     assert summary['joints']['clipped_onto_the_frame'] == 7
-    code = tool.main([str(raw['root']), str(tmp_path / 'other'),
-                      '--annotations', str(raw['ann']),
-                      '--split-by-annotation'])
-    assert code == 1
-    assert 'split_by_annotation needs two annotation files' in \
-        capsys.readouterr().err
+    with pytest.raises(UserInputError,
+                       match='split_by_annotation needs two annotation files'):
+        tool.main([str(raw['root']), str(tmp_path / 'other'),
+                   '--annotations', str(raw['ann']), '--split-by-annotation'])

@@ -189,9 +189,3 @@ def test_batches_stacked_in_the_workers_train_exactly_the_same(
     weight = 'generator.pose_transfer.head.conv.weight'
     assert not torch.equal(initial.model.state_dict()[weight],
                            reference[weight])
-
-
-@pytest.mark.parametrize('cycle', [[], [('joint', 0)], [('joint', )]])
-def test_bad_cycle_specs_are_rejected(cycle):
-    with pytest.raises(ValueError, match='cycle'):
-        RATELoop._check_cycle(cycle)

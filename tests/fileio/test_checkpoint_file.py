@@ -2,10 +2,14 @@ import pytest
 import torch
 from torch import nn
 
-from ratenet_plugin.fileio.checkpoint_file import (CheckpointMismatchError,
+from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
+                                                   CheckpointMismatchError,
+                                                   check_checkpoint_path,
                                                    compare_state_dicts,
                                                    load_state_dict_strictly,
-                                                   mismatch_message)
+                                                   mismatch_message,
+                                                   read_checkpoint)
+from ratenet_plugin.fileio.errors import UserInputError
 
 
 def _net():
@@ -43,3 +47,38 @@ def test_long_key_lists_are_shortened():
     mismatch = compare_state_dicts(expected, {})
     assert len(mismatch.missing) == 8 and not mismatch.unexpected
     assert '(3 more)' in mismatch_message('f', 'w', mismatch)
+
+
+def test_read_checkpoint_reads_a_valid_file(tmp_path):
+    path = tmp_path / 'ok.pth'
+    torch.save(dict(meta=dict(iter=3), state_dict=_net().state_dict()), path)
+    loaded = read_checkpoint(str(path))
+    assert loaded['meta'] == dict(iter=3)
+    assert set(loaded['state_dict']) == set(_net().state_dict())
+
+
+@pytest.mark.parametrize('kind, message', [
+    ('truncated', r'checkpoint .*truncated\.pth is truncated \(\d+ bytes; '
+     r'its end, the zip central directory, is missing\)'),
+    ('empty', r'checkpoint .*empty\.pth is empty \(0 bytes\)'),
+    ('foreign', r'checkpoint .*foreign\.pth is damaged or not a PyTorch '
+     'checkpoint'),
+    ('malicious', r'checkpoint .*malicious\.pth is not a weights-only '
+     'checkpoint: it would call posix.system while loading, so it was '
+     'refused for safety and nothing in it was run'),
+])
+def test_read_checkpoint_names_the_file_and_the_problem(
+        bad_checkpoints, kind, message):
+    with pytest.raises(CheckpointError, match=message) as info:
+        read_checkpoint(str(bad_checkpoints[kind]))
+    assert '\n' not in str(info.value)
+    assert isinstance(info.value, UserInputError)
+    assert not bad_checkpoints['marker'].exists()
+
+
+def test_a_missing_path_or_a_folder_is_named(tmp_path):
+    with pytest.raises(CheckpointError,
+                       match='checkpoint not found: .*no.pth'):
+        check_checkpoint_path(str(tmp_path / 'no.pth'))
+    with pytest.raises(CheckpointError, match='is a folder, not a file'):
+        read_checkpoint(str(tmp_path))

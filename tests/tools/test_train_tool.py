@@ -1,23 +1,13 @@
-"""tools/train.py as a user runs it: train, write a checkpoint, --resume."""
+"""tools/train.py as a user runs it: train, write a checkpoint, --resume,
+and the user's mistakes: each one `error:` line, exit code 2, no training."""
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import torch
+from tool_testing import (REPO_ROOT, run_tool,
+                          save_other_architecture_checkpoint)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_tool(*args, cwd) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONUNBUFFERED='1')
-    return subprocess.run([sys.executable, *args],
-                          cwd=cwd,
-                          env=env,
-                          capture_output=True,
-                          text=True,
-                          timeout=600)
+TRAIN = REPO_ROOT / 'tools' / 'train.py'
 
 
 def scalars(work_dir: Path) -> list:
@@ -30,9 +20,8 @@ def scalars(work_dir: Path) -> list:
 def test_train_then_resume_from_the_checkpoint(tiny_config_file, tmp_path):
     config = tiny_config_file(max_iters=3, checkpoint_interval=2)
     work_dir = tmp_path / 'work'
-    train = REPO_ROOT / 'tools' / 'train.py'
 
-    first = run_tool(train, config, '--work-dir', work_dir,
+    first = run_tool(TRAIN, config, '--work-dir', work_dir,
                      '--cfg-options', 'train_cfg.max_iters=2', cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-3000:]
     assert (work_dir / 'iter_2.pth').is_file()
@@ -40,7 +29,7 @@ def test_train_then_resume_from_the_checkpoint(tiny_config_file, tmp_path):
     assert checkpoint['meta']['iter'] == 2
     assert 'random_state' in checkpoint
 
-    resumed = run_tool(train, config, '--work-dir', work_dir, '--resume',
+    resumed = run_tool(TRAIN, config, '--work-dir', work_dir, '--resume',
                        cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert 'resumed' in (resumed.stdout + resumed.stderr).lower()
@@ -53,13 +42,79 @@ def test_train_then_resume_from_the_checkpoint(tiny_config_file, tmp_path):
 def test_resume_from_an_explicit_checkpoint_path(tiny_config_file, tmp_path):
     config = tiny_config_file(max_iters=1)
     work_dir = tmp_path / 'work'
-    train = REPO_ROOT / 'tools' / 'train.py'
-    assert run_tool(train, config, '--work-dir', work_dir,
+    assert run_tool(TRAIN, config, '--work-dir', work_dir,
                     cwd=tmp_path).returncode == 0
     other_dir = tmp_path / 'continued'
-    resumed = run_tool(train, config, '--work-dir', other_dir, '--resume',
+    resumed = run_tool(TRAIN, config, '--work-dir', other_dir, '--resume',
                        str(work_dir / 'iter_1.pth'), '--cfg-options',
                        'train_cfg.max_iters=2', cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert (other_dir / 'iter_2.pth').is_file()
     assert not (other_dir / 'iter_1.pth').exists()
+
+
+def assert_stopped_before_training(result, work_dir: Path) -> str:
+    """The run failed as a user error, before any cycle; its error line."""
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert 'Traceback' not in result.stderr
+    error_lines = [
+        line for line in result.stderr.splitlines()
+        if line.startswith('error: ')
+    ]
+    assert len(error_lines) == 1, result.stderr[-3000:]
+    assert not list(work_dir.glob('iter_*.pth'))
+    assert 'loss_recon' not in result.stdout + result.stderr
+    return error_lines[0]
+
+
+def test_resume_without_a_checkpoint_stops(tiny_config_file, tmp_path):
+    work_dir = tmp_path / 'work'
+    result = run_tool(TRAIN, tiny_config_file(), '--work-dir', work_dir,
+                      '--resume', cwd=tmp_path)
+    line = assert_stopped_before_training(result, work_dir)
+    assert line.startswith(f'error: --resume: no checkpoint found in '
+                           f'{work_dir} ')
+    assert 'run without --resume' in line
+
+
+def test_resume_from_another_architecture_stops_before_any_update(
+        tiny_config_file, tmp_path):
+    config = tiny_config_file()
+    other = tmp_path / 'other.pth'
+    save_other_architecture_checkpoint(config, other)
+    work_dir = tmp_path / 'work'
+    result = run_tool(TRAIN, config, '--work-dir', work_dir, '--resume',
+                      other, cwd=tmp_path)
+    line = assert_stopped_before_training(result, work_dir)
+    assert line.startswith(f'error: {other} does not match the model of '
+                           f'{config}: 0 missing, 0 unexpected, ')
+    assert 'wrong shapes (file vs network): generator.pose_transfer.' in line
+
+
+def test_resume_from_an_unsafe_file_stops(tiny_config_file, tmp_path,
+                                          bad_checkpoints):
+    """(Truncated, empty and foreign files: tests/fileio, and the same
+    reader in tools/test.py and tools/infer.py.)"""
+    work_dir = tmp_path / 'work'
+    malicious = bad_checkpoints['malicious']
+    result = run_tool(TRAIN, tiny_config_file(), '--work-dir', work_dir,
+                      '--resume', malicious, cwd=tmp_path)
+    line = assert_stopped_before_training(result, work_dir)
+    assert line.startswith(
+        f'error: checkpoint {malicious} is not a weights-only checkpoint: it '
+        'would call posix.system while loading, so it was refused for safety '
+        'and nothing in it was run')
+    assert not bad_checkpoints['marker'].exists()
+
+
+def test_a_config_value_of_the_wrong_type_names_the_key(
+        tiny_config_file, tmp_path):
+    """(Loss weights and channel counts: tests/utils/test_config.py.)"""
+    config = tiny_config_file()
+    work_dir = tmp_path / 'work'
+    result = run_tool(TRAIN, config, '--work-dir', work_dir, '--cfg-options',
+                      'train_cfg.max_iters=ten', cwd=tmp_path)
+    line = assert_stopped_before_training(result, work_dir)
+    assert line == (f"error: config key train_cfg.max_iters='ten' (in "
+                    f'{config}): expected a positive integer; fix the config '
+                    'or --cfg-options')

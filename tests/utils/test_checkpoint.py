@@ -71,3 +71,20 @@ def test_a_fresh_process_loads_a_checkpoint_before_any_buffer_exists(
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == '0.25'
+
+
+def test_mmengine_reads_local_checkpoints_through_our_reader(
+        bad_checkpoints, tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+
+    from ratenet_plugin.fileio.checkpoint_file import CheckpointError
+
+    with pytest.raises(CheckpointError, match='refused for safety'):
+        _load_checkpoint(str(bad_checkpoints['malicious']))
+    assert not bad_checkpoints['marker'].exists()
+    with pytest.raises(CheckpointError, match='is truncated'):
+        _load_checkpoint(str(bad_checkpoints['truncated']))
+    path = tmp_path / 'ok.pth'
+    torch.save(dict(state_dict=dict(w=torch.ones(2))), path)
+    assert torch.equal(_load_checkpoint(str(path))['state_dict']['w'],
+                       torch.ones(2))

@@ -35,7 +35,8 @@ import torch
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                     CheckpointMismatchError,
                                                     StateDictMismatch,
-                                                    mismatch_message)
+                                                    mismatch_message,
+                                                    read_checkpoint)
 from .pose_transfer_module import PATN_DEEPFASHION_LAYOUT, PoseTransferModule
 
 #: Prefix of G_P's keys in a RATENet state dict (and in converted files).
@@ -206,18 +207,16 @@ def read_patn_state_dict(path: str) -> Dict[str, torch.Tensor]:
     """Read PATN's generator file (a bare state dict of tensors).
 
     Raises:
-        CheckpointError: The file is absent, unreadable or not a state dict.
+        CheckpointError: The file is absent, unreadable (empty, truncated,
+            foreign, refused for safety: :func:`read_checkpoint`) or not a
+            state dict.
     """
     if not osp.isfile(path):
         raise CheckpointError(
             f'{path} not found: download PATN\'s DeepFashion generator '
             '(latest_net_netG.pth, linked from the README of '
             'github.com/tengteng95/Pose-Transfer) and pass its path')
-    try:
-        state = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as error:  # any unpickling failure: not such a file
-        raise CheckpointError(f'{path} cannot be read as a PyTorch state '
-                              f'dict: {error}') from error
+    state = read_checkpoint(path)
     if isinstance(state, Mapping) and 'state_dict' in state:
         raise CheckpointError(
             f'{path} is a training checkpoint (it has a "state_dict" entry), '

@@ -9,6 +9,8 @@ from mmengine.model.weight_init import initialize
 
 from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.registry import MODELS
+from ratenet_plugin.utils.arguments import (check_non_negative_int,
+                                            check_positive_int)
 from .ratenet_modules import (INSTANCE_NORM, LEAKY_RELU, PADDING_MODES, TANH,
                               PATBlock, UpBlock, conv3x3, downsampled_sizes,
                               encoder_stem, image_head, level_channels,
@@ -104,12 +106,19 @@ class PoseTransferModule(BaseModule):
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         _refuse_lenient_pretrained(init_cfg)
         super().__init__(init_cfg=init_cfg)
-        if num_blocks < 1:
-            raise ValueError(f'num_blocks must be >= 1, got {num_blocks}')
+        for name, value in (('image_channels', image_channels),
+                            ('pose_channels', pose_channels),
+                            ('out_channels', out_channels),
+                            ('base_channels', base_channels),
+                            ('num_blocks', num_blocks)):
+            check_positive_int(name, value)
+        if max_channels is not None:
+            check_positive_int('max_channels', max_channels)
+        self.num_downsamples = check_non_negative_int('num_downsamples',
+                                                      num_downsamples)
         if downsample_padding not in PADDING_MODES:
             raise ValueError(f'downsample_padding must be one of '
                              f'{PADDING_MODES}, got {downsample_padding!r}')
-        self.num_downsamples = num_downsamples
         channels = [
             level_channels(base_channels, level, max_channels)
             for level in range(num_downsamples + 1)

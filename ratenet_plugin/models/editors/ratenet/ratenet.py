@@ -11,6 +11,7 @@ from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 
 from ratenet_plugin.registry import MODELS
+from ratenet_plugin.utils.arguments import check_weight
 from ratenet_plugin.utils.fast_paths import (CompileOption, compile_in_place,
                                              convert_to_channels_last)
 from ratenet_plugin.utils.model_wrappers import unwrap_model
@@ -128,12 +129,13 @@ class RATENet(BaseModel):
         self.perceptual_loss = (
             MODELS.build(perceptual_loss) if self.can_train else None)
         self.gan_loss = GANLoss(gan_type=gan_type)
-        self.lambda_recon = lambda_recon
-        self.lambda_per = lambda_per
-        self.lambda_sty = lambda_sty
-        self.lambda_gan = lambda_gan
-        self.gan_shape_weight = gan_shape_weight
-        self.gan_app_weight = gan_app_weight
+        self.lambda_recon = check_weight('lambda_recon', lambda_recon)
+        self.lambda_per = check_weight('lambda_per', lambda_per)
+        self.lambda_sty = check_weight('lambda_sty', lambda_sty)
+        self.lambda_gan = check_weight('lambda_gan', lambda_gan)
+        self.gan_shape_weight = check_weight('gan_shape_weight',
+                                             gan_shape_weight)
+        self.gan_app_weight = check_weight('gan_app_weight', gan_app_weight)
         self.channels_last = channels_last
         if channels_last:
             convert_to_channels_last(self)

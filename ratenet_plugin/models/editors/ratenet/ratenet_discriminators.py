@@ -8,6 +8,8 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from ratenet_plugin.registry import MODELS
+from ratenet_plugin.utils.arguments import (check_non_negative_int,
+                                            check_positive_int)
 from .ratenet_modules import (INSTANCE_NORM, LEAKY_RELU, ResBlock, conv3x3,
                               encoder_stem, level_channels, normal_init)
 
@@ -50,6 +52,10 @@ class PATNResDiscriminator(BaseModule):
                  dropout: float = 0.5,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        check_positive_int('in_channels', in_channels)
+        check_positive_int('base_channels', base_channels)
+        check_non_negative_int('num_downsamples', num_downsamples)
+        check_non_negative_int('num_res_blocks', num_res_blocks)
         channels = [
             level_channels(base_channels, level, None)
             for level in range(num_downsamples + 1)

@@ -7,6 +7,8 @@ from mmengine.model import BaseModule
 from mmengine.model.weight_init import kaiming_init
 
 from ratenet_plugin.registry import MODELS
+from ratenet_plugin.utils.arguments import (check_non_negative_int,
+                                            check_positive_int)
 from .ratenet_modules import (LEAKY_RELU, TANH, AdaINResBlock, AdaINUpBlock,
                               ResBlock, conv3x3, downsampled_sizes,
                               encoder_stem, image_head, level_channels,
@@ -83,7 +85,18 @@ class TextureEnhancingModule(BaseModule):
                  out_act_cfg: Optional[Mapping] = TANH,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.num_downsamples = num_downsamples
+        for name, value in (('feature_channels', feature_channels),
+                            ('image_channels', image_channels),
+                            ('out_channels', out_channels),
+                            ('base_channels', base_channels),
+                            ('texture_dim', texture_dim)):
+            check_positive_int(name, value)
+        if max_channels is not None:
+            check_positive_int('max_channels', max_channels)
+        check_non_negative_int('num_res_blocks', num_res_blocks)
+        check_non_negative_int('num_adain_blocks', num_adain_blocks)
+        self.num_downsamples = check_non_negative_int('num_downsamples',
+                                                      num_downsamples)
         #: Up-sampling layers of the decoder (F_t at 1/2^num_upsamples).
         self.num_upsamples = (num_downsamples
                               if num_upsamples is None else num_upsamples)

@@ -176,7 +176,7 @@ def test_files_that_are_not_state_dicts(tmp_path):
         convert_patn_checkpoint(str(absent), str(tmp_path / 'o.pth'))
     text = tmp_path / 'text.pth'
     text.write_text('hello')
-    with pytest.raises(CheckpointError, match='cannot be read'):
+    with pytest.raises(CheckpointError, match='not a PyTorch checkpoint'):
         convert_patn_checkpoint(str(text), str(tmp_path / 'o.pth'))
     ours = tmp_path / 'ours.pth'
     torch.save(dict(state_dict={}, meta={}), ours)
@@ -213,9 +213,11 @@ def test_cli_converts_a_full_size_file_and_refuses_a_discriminator(
 
     disc = tmp_path / 'latest_net_netD_PB.pth'
     torch.save(PATNResnetDiscriminator(21, ndf=8).state_dict(), disc)
-    assert tool.main([str(disc), str(tmp_path / 'x.pth')]) == 2
-    error = capsys.readouterr().err.strip()
-    assert error.startswith(f'error: {disc} does not match PATN')
+    # main() raises; run_tool prints it as one 'error:' line, exit code 2.
+    with pytest.raises(CheckpointError) as info:
+        tool.main([str(disc), str(tmp_path / 'x.pth')])
+    error = str(info.value)
+    assert error.startswith(f'{disc} does not match PATN')
     assert '90 missing, 18 unexpected' in error
     assert 'missing: model.att.0.conv_block_stream1.1.bias' in error
     assert not (tmp_path / 'x.pth').exists()

@@ -1,0 +1,77 @@
+"""Typed checks of our components' constructor arguments.
+
+A config value of the wrong type (``--cfg-options model.lambda_recon=abc``,
+``base_channels=4.5``, ``train_cfg.max_iters=ten``) must stop the build with
+a message naming the argument and the value, not fail later inside PyTorch or
+train on nonsense. Constructors call these checks;
+:class:`ConfigValueError` carries the argument's name and value so that the
+tools can name the config key (:func:`ratenet_plugin.utils.config.
+naming_config_keys`).
+"""
+import math
+import numbers
+from typing import Any, Sequence, Tuple
+
+from ratenet_plugin.fileio.errors import UserInputError
+
+
+class ConfigValueError(UserInputError):
+    """A constructor argument of the wrong type or range.
+
+    Attributes:
+        argument (str): The argument's name, e.g. ``'base_channels'``.
+        value: The value given.
+        expected (str): What the argument takes, e.g. ``'a positive
+            integer'``.
+    """
+
+    def __init__(self, argument: str, value: Any, expected: str) -> None:
+        self.argument = argument
+        self.value = value
+        self.expected = expected
+        super().__init__(f'{argument}={value!r}: expected {expected}')
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_positive_int(argument: str, value: Any) -> int:
+    """``value`` as an int >= 1 (channel and layer counts, iterations)."""
+    if not _is_int(value) or value < 1:
+        raise ConfigValueError(argument, value, 'a positive integer')
+    return int(value)
+
+
+def check_non_negative_int(argument: str, value: Any) -> int:
+    """``value`` as an int >= 0 (e.g. a number of downsampling layers)."""
+    if not _is_int(value) or value < 0:
+        raise ConfigValueError(argument, value, 'an integer >= 0')
+    return int(value)
+
+
+def check_weight(argument: str, value: Any) -> float:
+    """``value`` as a finite float >= 0 (loss weights)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) \
+            or not math.isfinite(value) or value < 0:
+        raise ConfigValueError(argument, value, 'a number >= 0')
+    return float(value)
+
+
+def check_cycle(argument: str,
+                value: Any) -> Tuple[Tuple[str, int], ...]:
+    """A training cycle: a non-empty sequence of ``(update name, repeats)``
+    with a string name and ``repeats`` a positive integer."""
+    expected = ('a non-empty list of (update name, repeats >= 1), e.g. '
+                "[('pose_transfer', 1), ('joint', 1), ('discriminator', 3)]")
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) \
+            or not value:
+        raise ConfigValueError(argument, value, expected)
+    checked = []
+    for entry in value:
+        if isinstance(entry, (str, bytes)) or not isinstance(
+                entry, Sequence) or len(entry) != 2 or not isinstance(
+                    entry[0], str) or not _is_int(entry[1]) or entry[1] < 1:
+            raise ConfigValueError(argument, value, expected)
+        checked.append((entry[0], int(entry[1])))
+    return tuple(checked)

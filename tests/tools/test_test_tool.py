@@ -1,0 +1,54 @@
+"""tools/test.py given a checkpoint it cannot use: one `error:` line naming
+the file and what is wrong, exit code 2, nothing evaluated."""
+import pytest
+from tool_testing import (REPO_ROOT, run_tool,
+                          save_other_architecture_checkpoint)
+
+TEST = REPO_ROOT / 'tools' / 'test.py'
+
+
+@pytest.fixture
+def config(tiny_config_file, tmp_path) -> str:
+    """The tiny config with SSIM only (no metric weights to download)."""
+    path = tmp_path / 'ratenet_tiny_ssim.py'
+    path.write_text(f'_base_ = [{tiny_config_file()!r}]\n'
+                    'test_evaluator = dict(_delete_=True, type="Evaluator", '
+                    'metrics=[dict(type="SSIM")])\n')
+    return str(path)
+
+
+def error_line(result, out) -> str:
+    """The one error line of a run that evaluated nothing."""
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert 'Traceback' not in result.stderr
+    lines = [
+        line for line in result.stderr.splitlines()
+        if line.startswith('error: ')
+    ]
+    assert len(lines) == 1, result.stderr[-3000:]
+    assert not out.exists()
+    return lines[0]
+
+
+def test_a_checkpoint_of_another_architecture(config, tmp_path):
+    other = tmp_path / 'other.pth'
+    save_other_architecture_checkpoint(config, other)
+    out = tmp_path / 'results.json'
+    line = error_line(
+        run_tool(TEST, config, other, '--out', out, cwd=tmp_path), out)
+    assert line.startswith(f'error: {other} does not match the model of '
+                           f'{config}: 0 missing, 0 unexpected, ')
+
+
+def test_an_unsafe_file(config, tmp_path, bad_checkpoints):
+    """(Truncated, empty and foreign files: tests/fileio, and the same
+    reader in tools/train.py and tools/infer.py.)"""
+    out = tmp_path / 'results.json'
+    line = error_line(
+        run_tool(TEST, config, bad_checkpoints['malicious'], '--out', out,
+                 cwd=tmp_path), out)
+    assert line.startswith(f'error: checkpoint {bad_checkpoints["malicious"]}'
+                           ' is not a weights-only checkpoint: it would call '
+                           'posix.system while loading, so it was refused for '
+                           'safety')
+    assert not bad_checkpoints['marker'].exists()

@@ -1,0 +1,36 @@
+"""Helpers for tests that run tools/*.py as a user does: as a process."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_tool(*args, cwd) -> subprocess.CompletedProcess:
+    """``python <args>`` in ``cwd``; stdout and stderr captured as text."""
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    return subprocess.run([sys.executable, *map(str, args)],
+                          cwd=cwd,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
+
+
+def save_other_architecture_checkpoint(config_file: str, path: Path) -> None:
+    """An MMEngine-style checkpoint of the config's model with 8 instead of
+    4 pose-transfer base channels: same keys, other shapes."""
+    from ratenet_plugin.registry import MODELS
+
+    cfg = Config.fromfile(config_file)
+    cfg.model.generator.pose_transfer.base_channels = 8
+    init_default_scope('mmagic')
+    model = MODELS.build(cfg.model)
+    torch.save(
+        dict(meta=dict(epoch=0, iter=1), state_dict=model.state_dict()),
+        path)

@@ -1,0 +1,45 @@
+"""Typed checks of constructor arguments name the argument and the value."""
+import pytest
+
+from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.utils.arguments import (ConfigValueError, check_cycle,
+                                            check_non_negative_int,
+                                            check_positive_int, check_weight)
+
+
+def test_positive_int():
+    assert check_positive_int('base_channels', 8) == 8
+    for bad in (4.5, '8', 0, -1, True, None):
+        with pytest.raises(ConfigValueError) as info:
+            check_positive_int('base_channels', bad)
+        assert str(info.value) == (f'base_channels={bad!r}: expected a '
+                                   'positive integer')
+        assert (info.value.argument, info.value.value) == ('base_channels',
+                                                           bad)
+    assert issubclass(ConfigValueError, UserInputError)
+
+
+def test_non_negative_int():
+    assert check_non_negative_int('num_res_blocks', 0) == 0
+    with pytest.raises(ConfigValueError, match='num_res_blocks=2.0'):
+        check_non_negative_int('num_res_blocks', 2.0)
+
+
+def test_weight():
+    assert check_weight('lambda_recon', 10) == 10.0
+    assert isinstance(check_weight('lambda_recon', 10), float)
+    for bad in ('abc', -1.0, float('nan'), float('inf'), None, False):
+        with pytest.raises(ConfigValueError, match='lambda_recon=.*a number'):
+            check_weight('lambda_recon', bad)
+
+
+@pytest.mark.parametrize('cycle', [[], 'joint', [('joint', 0)], [('joint', )],
+                                   [('joint', 1.5)], [(1, 1)], ['joint']])
+def test_bad_cycle_specs_are_rejected(cycle):
+    with pytest.raises(ConfigValueError, match='^cycle='):
+        check_cycle('cycle', cycle)
+
+
+def test_cycle_lists_become_tuples():
+    assert check_cycle('cycle', [['pose_transfer', 1], ('discriminator', 3)]
+                       ) == (('pose_transfer', 1), ('discriminator', 3))

@@ -1,0 +1,71 @@
+"""load_config, --resume and config keys named in errors."""
+import pytest
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.utils.arguments import ConfigValueError
+from ratenet_plugin.utils.config import (config_keys, load_config,
+                                         naming_config_keys, set_resume)
+
+
+def test_config_keys_finds_nested_and_listed_values():
+    cfg = dict(model=dict(generator=dict(base_channels=4.5),
+                          discriminator=dict(base_channels=4)),
+               hooks=[dict(base_channels=4.5)])
+    assert config_keys(cfg, 'base_channels', 4.5) == [
+        'model.generator.base_channels', 'hooks.0.base_channels'
+    ]
+    assert config_keys(cfg, 'base_channels', 'x') == []
+
+
+def test_naming_config_keys_reraises_with_the_key(tmp_path):
+    path = tmp_path / 'c.py'
+    path.write_text('train_cfg = dict(max_iters="ten")\n')
+    cfg = Config.fromfile(str(path))
+    with pytest.raises(UserInputError) as info:
+        with naming_config_keys(cfg):
+            raise ConfigValueError('max_iters', 'ten', 'a positive integer')
+    assert str(info.value) == (
+        f"config key train_cfg.max_iters='ten' (in {path}): expected a "
+        'positive integer; fix the config or --cfg-options')
+
+
+def test_load_config_adds_the_strict_checkpoint_hook_once(tmp_path):
+    path = tmp_path / 'c.py'
+    path.write_text('custom_hooks = [dict(type="RandomStateHook")]\n')
+    cfg = load_config(str(path))
+    assert [h['type'] for h in cfg.custom_hooks] == [
+        'RandomStateHook', 'StrictCheckpointLoadHook'
+    ]
+    with pytest.raises(UserInputError, match='config file not found'):
+        load_config(str(tmp_path / 'none.py'))
+
+
+def test_set_resume(tmp_path):
+    cfg = Config(dict(work_dir=str(tmp_path)))
+    with pytest.raises(UserInputError,
+                       match=f'no checkpoint found in {tmp_path} '):
+        set_resume(cfg, 'auto')
+    checkpoint = tmp_path / 'iter_2.pth'
+    checkpoint.write_bytes(b'x')
+    (tmp_path / 'last_checkpoint').write_text(str(checkpoint))
+    set_resume(cfg, 'auto')
+    assert (cfg.resume, cfg.load_from) == (True, str(checkpoint))
+
+
+@pytest.mark.parametrize('option, key, expected', [
+    ({'model.lambda_recon': 'abc'}, "model.lambda_recon='abc'",
+     'a number >= 0'),
+    ({'model.generator.pose_transfer.base_channels': 4.5},
+     'model.generator.pose_transfer.base_channels=4.5', 'a positive integer'),
+])
+def test_a_wrong_type_in_our_components_names_the_config_key(
+        tiny_config_file, tmp_path, option, key, expected):
+    config = tiny_config_file()
+    cfg = load_config(config, option, str(tmp_path / 'work'))
+    with pytest.raises(UserInputError) as info:
+        with naming_config_keys(cfg):
+            Runner.from_cfg(cfg)
+    assert str(info.value) == (f'config key {key} (in {config}): expected '
+                               f'{expected}; fix the config or --cfg-options')
