@@ -1,8 +1,8 @@
 """tools/test.py given a checkpoint it cannot use: one `error:` line naming
 the file and what is wrong, exit code 2, nothing evaluated."""
 import pytest
-from tool_testing import (REPO_ROOT, run_tool,
-                          save_other_architecture_checkpoint)
+from tests.tools.tool_testing import (REPO_ROOT, run_tool,
+                                      save_other_architecture_checkpoint)
 
 TEST = REPO_ROOT / 'tools' / 'test.py'
 

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import torch
-from tool_testing import (REPO_ROOT, run_tool,
-                          save_other_architecture_checkpoint)
+from tests.tools.tool_testing import (REPO_ROOT, run_tool,
+                                      save_other_architecture_checkpoint)
 
 TRAIN = REPO_ROOT / 'tools' / 'train.py'
 
