@@ -1,4 +1,4 @@
-# The main job's default: a small RATE-Net trained on 2 CPU cores in about eight
+# The main job's default: a small RATE-Net trained on 2 CPU cores in about 15
 # minutes on a synthetic DeepFashion-format data set (generated into
 # data/synthetic_deepfashion_64x44_200x6 on first use;
 # tools/generate_synthetic_deepfashion.py writes the same set by hand). Same
