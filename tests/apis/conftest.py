@@ -1,7 +1,11 @@
-"""Shared fixtures for tests/apis: a real photo and one MediaPipe graph."""
+"""Shared fixtures for tests/apis: a real photo, one MediaPipe graph, and a
+randomly initialised tiny model with its inferencer."""
 import numpy as np
 import pytest
 from skimage import data
+
+from ratenet_plugin.apis import RATENetInferencer
+from tests.apis.inference_testing import save_random_checkpoint, tiny_config
 
 
 @pytest.fixture(scope='session')
@@ -21,3 +25,18 @@ def extractor():
 @pytest.fixture(scope='session')
 def astronaut_keypoints(astronaut, extractor) -> np.ndarray:
     return extractor(astronaut)
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory) -> str:
+    """A randomly initialised tiny model, saved like MMEngine does."""
+    return save_random_checkpoint(
+        tiny_config(), str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth'))
+
+
+@pytest.fixture(scope='module')
+def inferencer(checkpoint):
+    """The inferencer of :func:`checkpoint` with :func:`tiny_config`."""
+    inferencer = RATENetInferencer(tiny_config(), checkpoint)
+    yield inferencer
+    inferencer.close()

@@ -6,31 +6,17 @@ import numpy as np
 import pytest
 
 from ratenet_plugin.apis import (PairInput, PoseKeypoints,
-                                 RATENetInferencer, write_keypoint_json)
+                                 write_keypoint_json)
 from ratenet_plugin.apis.animation import (PoseSequence, PoseSequenceError,
                                            animate, read_pose_sequence)
 from ratenet_plugin.datasets.synthetic import render_synthetic_motion
 from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.fileio.video import (VideoFileError, read_video,
                                          write_animation)
-from tests.apis.inference_testing import (FRAME, OUT_SIZE,
-                                          save_random_checkpoint, tiny_config)
+from tests.apis.inference_testing import FRAME, OUT_SIZE, tiny_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NUM_FRAMES = 6
-
-
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory) -> str:
-    return save_random_checkpoint(
-        tiny_config(), str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth'))
-
-
-@pytest.fixture(scope='module')
-def inferencer(checkpoint):
-    inferencer = RATENetInferencer(tiny_config(), checkpoint)
-    yield inferencer
-    inferencer.close()
 
 
 @pytest.fixture(scope='module')

@@ -19,24 +19,9 @@ from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
 from ratenet_plugin.fileio.checkpoint_file import CheckpointMismatchError
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 from ratenet_plugin.registry import MODELS
-from tests.apis.inference_testing import (FRAME, OUT_SIZE,
-                                          save_random_checkpoint, tiny_config)
+from tests.apis.inference_testing import FRAME, OUT_SIZE, tiny_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory) -> str:
-    """A randomly initialised tiny model, saved like MMEngine does."""
-    return save_random_checkpoint(
-        tiny_config(), str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth'))
-
-
-@pytest.fixture(scope='module')
-def inferencer(checkpoint):
-    inferencer = RATENetInferencer(tiny_config(), checkpoint)
-    yield inferencer
-    inferencer.close()
 
 
 @pytest.fixture(scope='module')

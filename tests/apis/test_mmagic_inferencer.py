@@ -9,14 +9,7 @@ from mmagic.apis.inferencers.base_mmagic_inferencer import \
 from ratenet_plugin.apis import RATENetInferencer, write_keypoint_json
 from ratenet_plugin.apis.mmagic_inferencer import (PoseTransferInferencer,
                                                    RATENetMMagicInferencer)
-from tests.apis.inference_testing import (OUT_SIZE, save_random_checkpoint,
-                                          tiny_config)
-
-
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory) -> str:
-    return save_random_checkpoint(
-        tiny_config(), str(tmp_path_factory.mktemp('ckpt') / 'tiny.pth'))
+from tests.apis.inference_testing import OUT_SIZE, tiny_config
 
 
 @pytest.fixture(scope='module')
