@@ -122,6 +122,7 @@ default_hooks = dict(
     checkpoint=dict(interval=400, max_keep_ckpts=2))
 custom_hooks = [
     dict(type='RandomStateHook'),
+    dict(type='AdaptiveCPUThreadsHook'),
     dict(type='PoseTransferVisualizationHook', interval=400, num_samples=6),
     # Next to the last grid: losses and held-out metrics over the cycles.
     dict(

@@ -11,5 +11,6 @@ _base_ = [
 
 custom_hooks = [
     dict(type='RandomStateHook'),
+    dict(type='AdaptiveCPUThreadsHook'),
     dict(type='PoseTransferVisualizationHook', interval=1000, num_samples=4),
 ]

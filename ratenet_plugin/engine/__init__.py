@@ -1,5 +1,6 @@
 from .distributed import (RATESeparateDistributedDataParallel,
                           init_cpu_distributed)
+from .cpu_threads_hook import AdaptiveCPUThreadsHook
 from .curves_hook import TrainingCurvesHook, plot_curves
 from .hooks import RandomStateHook, StrictCheckpointLoadHook
 from .optim_wrappers import AnyDeviceAmpOptimWrapper
@@ -7,7 +8,7 @@ from .rate_loop import PAPER_CYCLE, RATELoop
 from .visualization_hook import PoseTransferVisualizationHook
 
 __all__ = [
-    'AnyDeviceAmpOptimWrapper', 'PAPER_CYCLE',
+    'AdaptiveCPUThreadsHook', 'AnyDeviceAmpOptimWrapper', 'PAPER_CYCLE',
     'PoseTransferVisualizationHook', 'RATELoop',
     'RATESeparateDistributedDataParallel', 'RandomStateHook',
     'StrictCheckpointLoadHook', 'TrainingCurvesHook', 'init_cpu_distributed',

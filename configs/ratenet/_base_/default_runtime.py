@@ -21,6 +21,10 @@ default_hooks = dict(
 custom_hooks = [
     # Random generators go into checkpoints so that --resume is exact.
     dict(type='RandomStateHook'),
+    # CPU runs: one thread while other processes keep the cores busy
+    # (libgomp's spinning wait makes two threads 10-20x slower then;
+    # docs/environment.md).
+    dict(type='AdaptiveCPUThreadsHook'),
 ]
 
 # Multi-GPU: one DDP each for G_P, G_t, D_S and D_A, so that every update of
