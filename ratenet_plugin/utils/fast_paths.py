@@ -23,8 +23,8 @@ import torch.nn as nn
 CompileOption = Union[bool, dict]
 AUTO = 'auto'
 #: CPU flags (``/proc/cpuinfo``) of native bfloat16 dot products: with them
-#: bf16 autocast was 1.4-1.7x faster than float32 on an idle machine
-#: (tools/benchmark.py); without them bf16 is emulated.
+#: bf16 autocast trained 1.4-3.5x faster than float32 (tools/benchmark.py);
+#: without them bf16 is emulated.
 NATIVE_BF16_FLAGS = ('avx512_bf16', 'amx_bf16')
 
 
@@ -84,18 +84,22 @@ class FastPaths:
 
 
 def choose_fast_paths(machine: MachineInfo) -> FastPaths:
-    """The measured rule (docs/benchmarks.md, AMD EPYC with AVX512-BF16).
+    """The measured rule (docs/benchmarks.md, "Defaults chosen by the
+    machine": AMD EPYC with AVX512-BF16, Intel Xeon with AMX).
 
-    On CPU: channels_last weights (faster or equal in every CPU measurement)
-    and no bf16 autocast. bf16 trains the demo 1.4x faster on an idle CPU
-    with native bfloat16 (AVX512-BF16/AMX), but 4.5x *slower* than float32
-    while other processes shared the cores, so it stays opt-in (``--amp``)
-    for machines of one's own. On a GPU neither: no GPU measurement exists
+    On CPU: bf16 autocast where the CPU has native bfloat16 (AVX512-BF16 or
+    AMX: the demo trained 1.4x (AMD) and 2.0x (Intel) faster than float32,
+    the paper model 1.6x and 3.5x), and channels_last weights (faster or
+    equal for the demo on both). bf16 once lost to float32 on a shared
+    machine; that was the ``OMP_WAIT_POLICY=PASSIVE`` wait, which slows
+    bf16 more than float32, and the configs' ``AdaptiveCPUThreadsHook``
+    now trains on one thread when the cores are shared (bf16 then stays
+    1.6x faster than float32). On a GPU neither: no GPU measurement exists
     yet (tools/gpu_check.sh), so float32 in the default layout.
     """
     if machine.device != 'cpu':
         return FastPaths(amp=False, channels_last=False)
-    return FastPaths(amp=False, channels_last=True)
+    return FastPaths(amp=machine.native_bf16, channels_last=True)
 
 
 def resolve_fast_paths(setting: dict, machine: MachineInfo) -> FastPaths:

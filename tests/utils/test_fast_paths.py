@@ -22,8 +22,8 @@ GPU = MachineInfo('cuda', 'host', frozenset({'avx512_bf16'}), 'AVX512')
 
 
 @pytest.mark.parametrize('machine, expected', [
-    (AMD_EPYC, FastPaths(amp=False, channels_last=True)),
-    (INTEL_AMX, FastPaths(amp=False, channels_last=True)),
+    (AMD_EPYC, FastPaths(amp=True, channels_last=True)),
+    (INTEL_AMX, FastPaths(amp=True, channels_last=True)),
     (OLD_CPU, FastPaths(amp=False, channels_last=True)),
     (GPU, FastPaths(amp=False, channels_last=False)),
 ])
@@ -69,17 +69,21 @@ def amp_types(cfg: Config) -> set:
 
 def test_auto_config_follows_the_machine():
     cfg = ratenet_cfg(fast_paths=dict(amp='auto', channels_last='auto'))
-    assert apply_fast_paths(cfg, machine=AMD_EPYC) == FastPaths(False, True)
+    assert apply_fast_paths(cfg, machine=AMD_EPYC) == FastPaths(True, True)
     assert cfg.model.channels_last is True
+    assert amp_types(cfg) == {'AnyDeviceAmpOptimWrapper'}
+
+    cfg = ratenet_cfg(fast_paths=dict(amp='auto', channels_last='auto'))
+    assert apply_fast_paths(cfg, machine=OLD_CPU) == FastPaths(False, True)
     assert amp_types(cfg) == {'OptimWrapper'}
 
     cfg = ratenet_cfg(fast_paths=dict(amp='auto', channels_last='auto'))
     assert apply_fast_paths(cfg, machine=GPU) == FastPaths(False, False)
     assert cfg.model.channels_last is False
 
-    cfg = ratenet_cfg(fast_paths=dict(amp=True, channels_last='auto'))
-    assert apply_fast_paths(cfg, machine=AMD_EPYC) == FastPaths(True, True)
-    assert amp_types(cfg) == {'AnyDeviceAmpOptimWrapper'}
+    cfg = ratenet_cfg(fast_paths=dict(amp=False, channels_last='auto'))
+    assert apply_fast_paths(cfg, machine=AMD_EPYC) == FastPaths(False, True)
+    assert amp_types(cfg) == {'OptimWrapper'}
 
 
 def test_flags_override_the_config():
