@@ -151,6 +151,22 @@ def print_report(report: dict) -> None:
         print(f"\nRATE-Net fp32 vs {name} (same run, same batch): cycle time "
               f"x{ref['cycle_time_ratio']:.2f}, inference time "
               f"x{ref['inference_time_ratio']:.2f}")
+        print(f'{name}: ' + ', '.join(
+            f"{dtype} {t['cycle_s']:.3f} s/iteration, "
+            f"{t['inference_s']:.4f} s/forward"
+            for dtype, t in ref['by_dtype'].items()))
+        print(f"{'option':<24} {'cycle / ' + name:>22} "
+              f"{'inference / ' + name:>26}   (same precision; vs {name} "
+              'float32)')
+        for option, ratios in ref['by_option'].items():
+            same, fp32 = ratios['same_precision'], ratios['versus_fp32']
+
+            def show(key):
+                return '-' if same[key] is None else \
+                    f'x{same[key]:.2f} (x{fp32[key]:.2f})'
+
+            print(f"{option:<24} {show('cycle_time_ratio'):>22} "
+                  f"{show('inference_time_ratio'):>26}")
     print('\nSchedule (measured rate of the fastest option)')
     for row in report['schedule']:
         print(f"  {row['cycles']} cycles on {row['devices']} x "
@@ -241,16 +257,71 @@ class ReferenceModel(Protocol):
     """Another model timed in the same run, to which RATE-Net's times are
     reported as ratios (e.g. PATN, the paper's baseline).
 
-    ``measure`` gets the benchmark's batch size, image size, device and
-    settings and returns ``cycle_s`` (one training iteration of the
-    reference on that batch) and ``inference_s`` (latency of one generator
-    forward of the largest inference batch size).
+    ``measure`` gets the benchmark's batch size, image size, device,
+    settings and an autocast dtype (None: float32) and returns ``cycle_s``
+    (one training iteration of the reference on that batch) and
+    ``inference_s`` (latency of one generator forward of the largest
+    inference batch size).
     """
     name: str
 
-    def measure(self, batch_size: int, height: int, width: int,
-                settings: BenchmarkSettings) -> Dict[str, float]:
+    def measure(self,
+                batch_size: int,
+                height: int,
+                width: int,
+                settings: BenchmarkSettings,
+                dtype: Optional[torch.dtype] = None) -> Dict[str, float]:
         ...
+
+
+def dtype_name(dtype: Optional[torch.dtype]) -> str:
+    """``'float32'`` for None (no autocast), else e.g. ``'bfloat16'``."""
+    return 'float32' if dtype is None else str(dtype).replace('torch.', '')
+
+
+def reference_ratios(report: dict, reference: ReferenceModel,
+                     batch_size: int, height: int, width: int,
+                     settings: BenchmarkSettings) -> dict:
+    """The reference's times in float32 and in the autocast dtype of every
+    measured option, and RATE-Net's times as ratios to them.
+
+    ``cycle_time_ratio`` / ``inference_time_ratio``: RATE-Net fp32 over the
+    reference in float32. ``by_option[option]``: that option's times over
+    the reference in the option's precision (``same_precision``: like with
+    like) and in float32 (``versus_fp32``: against the reference as its own
+    code runs).
+    """
+    largest = str(max(settings.infer_batch_sizes))
+    options = {
+        option: result
+        for option, result in report['options'].items()
+        if 'error' not in result
+    }
+    dtypes = {option: amp_dtype(parse_option(option)) for option in options}
+    times = {
+        dtype_name(dtype): reference.measure(batch_size, height, width,
+                                             settings, dtype)
+        for dtype in dict.fromkeys([None, *dtypes.values()])
+    }
+    by_option = {}
+    for option, result in options.items():
+        same = times[dtype_name(dtypes[option])]
+        latency = result['inference'][largest]['latency_s']
+        cycle = result['train']['cycle_s'] if result['train'] else None
+        by_option[option] = {
+            name: dict(
+                cycle_time_ratio=cycle / ref['cycle_s'] if cycle else None,
+                inference_time_ratio=latency / ref['inference_s'])
+            for name, ref in (('same_precision', same),
+                              ('versus_fp32', times['float32']))
+        }
+    fp32 = by_option['fp32']['versus_fp32']
+    return dict(
+        times['float32'],
+        by_dtype=times,
+        cycle_time_ratio=fp32['cycle_time_ratio'],
+        inference_time_ratio=fp32['inference_time_ratio'],
+        by_option=by_option)
 
 
 def run_option(cfg: Config, option: str, settings: BenchmarkSettings, raw,
@@ -409,14 +480,11 @@ def run_benchmark(cfg: Config,
             inference_flops * inf['images_per_s'] / (peak * 1e12)
             if peak else None)
 
-    report['references'] = {}
-    for reference in references:
-        times = reference.measure(batch_size, height, width, settings)
-        report['references'][reference.name] = dict(
-            times,
-            cycle_time_ratio=base['train']['cycle_s'] / times['cycle_s'],
-            inference_time_ratio=(base['inference'][largest]['latency_s'] /
-                                  times['inference_s']))
+    report['references'] = {
+        reference.name: reference_ratios(report, reference, batch_size,
+                                          height, width, settings)
+        for reference in references
+    }
 
     measured = {
         k: v

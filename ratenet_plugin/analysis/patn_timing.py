@@ -2,22 +2,24 @@
 cycle and inference times (``run_benchmark(references=[PATNReference()])``).
 
 PATN (:mod:`.patn_reference`, DeepFashion settings: 2 down-samplings, 9 PAT
-blocks, 64 channels, dropout, LSGAN) runs eagerly in float32 on the same
-synthetic batch size and image size as RATE-Net's ``fp32`` option: one
-training iteration (``patn_training_iteration``: one generator update, one
-update of each discriminator) and one generator forward of the largest
-inference batch size, both medians between device synchronisations. Weights
-are random (speed does not depend on them).
+blocks, 64 channels, dropout, LSGAN) runs eagerly on the same synthetic batch
+size and image size as RATE-Net: one training iteration
+(``patn_training_iteration``: one generator update, one update of each
+discriminator) and one generator forward of the largest inference batch
+size, both medians between device synchronisations, in float32 (as PATN's
+code runs) and, when asked, under the autocast dtype of a RATE-Net option
+(e.g. bfloat16), so that options compare like with like. Weights are random
+(speed does not depend on them).
 """
 import time
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 
 from .patn_reference import (PATNGenerator, PATNPerceptualFeatures,
                              PATNResnetDiscriminator, make_patn_optimizers,
                              patn_training_iteration)
-from .timing import median, synchronize, synthetic_raw_batch
+from .timing import autocast_for, median, synchronize, synthetic_raw_batch
 
 
 def patn_fits(height: int, width: int) -> bool:
@@ -40,12 +42,14 @@ class PATNReference:
 
     name = 'PATN'
 
-    def measure(self, batch_size: int, height: int, width: int,
-                settings) -> Dict[str, float]:
+    def measure(self, batch_size: int, height: int, width: int, settings,
+                dtype: Optional[torch.dtype] = None) -> Dict[str, float]:
         """``cycle_s``: one PATN training iteration on ``batch_size``
         images; ``inference_s``: one generator forward of the largest of
-        ``settings.infer_batch_sizes``."""
+        ``settings.infer_batch_sizes``; under autocast to ``dtype`` (None:
+        float32)."""
         device = settings.device
+        autocast = autocast_for(device, dtype)
         torch.manual_seed(0)
         generator = PATNGenerator().to(device)
         disc_pose = PATNResnetDiscriminator(3 + 18).to(device)
@@ -58,8 +62,10 @@ class PATNReference:
         for index in range(settings.train_warmup + settings.train_repeats):
             synchronize(device)
             start = time.perf_counter()
-            patn_training_iteration(generator, disc_pose, disc_appearance,
-                                    optimizers, batch, perceptual)
+            with autocast:
+                patn_training_iteration(generator, disc_pose,
+                                        disc_appearance, optimizers, batch,
+                                        perceptual)
             synchronize(device)
             if index >= settings.train_warmup:
                 times.append(time.perf_counter() - start)
@@ -69,7 +75,7 @@ class PATNReference:
         poses = torch.cat([inputs['src_pose'], inputs['tgt_pose']], 1)
         generator.eval()
         times = []
-        with torch.no_grad():
+        with torch.no_grad(), autocast:
             for index in range(settings.infer_warmup + settings.infer_repeats):
                 synchronize(device)
                 start = time.perf_counter()

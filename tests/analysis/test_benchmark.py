@@ -3,6 +3,7 @@ figures are consistent with one another (no timing is asserted)."""
 import json
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -16,9 +17,15 @@ class FixedTimes:
 
     name = 'fixed'
 
-    def measure(self, batch_size, height, width, settings):
+    def measure(self, batch_size, height, width, settings, dtype=None):
         self.seen = (batch_size, height, width, settings.device)
-        return dict(cycle_s=2.0, inference_s=0.5)
+        self.dtypes.append(dtype)
+        if dtype is None:
+            return dict(cycle_s=2.0, inference_s=0.5)
+        return dict(cycle_s=1.0, inference_s=0.2)  # under autocast
+
+    def __init__(self):
+        self.dtypes = []
 
 
 def test_cpu_run_reports_every_figure(tiny_config_file, tmp_path, capsys):
@@ -112,3 +119,15 @@ def test_cpu_run_reports_every_figure(tiny_config_file, tmp_path, capsys):
         options['fp32']['train']['cycle_s'] / 2.0)
     assert ratios['inference_time_ratio'] == pytest.approx(
         options['fp32']['inference']['2']['latency_s'] / 0.5)
+    # Measured once in float32 and once under bf16 autocast; every option
+    # against the reference in its own precision and in float32.
+    assert reference.dtypes == [None, torch.bfloat16]
+    assert set(ratios['by_dtype']) == {'float32', 'bfloat16'}
+    assert set(ratios['by_option']) == {'fp32', 'bf16', 'channels_last'}
+    bf16 = ratios['by_option']['bf16']
+    assert bf16['same_precision']['cycle_time_ratio'] == pytest.approx(
+        options['bf16']['train']['cycle_s'] / 1.0)
+    assert bf16['versus_fp32']['inference_time_ratio'] == pytest.approx(
+        options['bf16']['inference']['2']['latency_s'] / 0.5)
+    assert ratios['by_option']['channels_last']['same_precision'] == \
+        ratios['by_option']['channels_last']['versus_fp32']
