@@ -18,8 +18,9 @@ Variants (:data:`VARIANTS`):
 - ``joint-only``: Full with the plain GAN alternation (joint 1,
   discriminator 1) instead of 1-1-3: no separate pose-transfer update, one
   discriminator update ("mutual guidance" claim).
-- ``full-clamp`` / ``full-tanh``: Full with I_t clamped / squashed into
-  [-1, 1] (``RATEGenerator.final_range``).
+- ``full-unbounded`` / ``full-clamp`` / ``full-tanh``: Full with I_t left in
+  [-2, 2] (the paper), clamped or squashed into [-1, 1]
+  (``RATEGenerator.final_range``), whatever the base config says.
 """
 import copy
 import glob
@@ -87,6 +88,7 @@ VARIANTS: Dict[str, Overrides] = {
     'pb-fixed': _pb_fixed,
     'texture-half': _texture_half,
     'joint-only': _joint_only,
+    'full-unbounded': _final_range('unbounded'),
     'full-clamp': _final_range('clamp'),
     'full-tanh': _final_range('tanh'),
 }

@@ -43,6 +43,8 @@ def test_variants_change_what_the_paper_ablates(demo):
                                                          ('discriminator', 1)]
     tanh = run_config(demo, spec('full-tanh'))
     assert MODELS.build(tanh.model).generator.final_range == 'tanh'
+    unbounded = run_config(tanh, spec('full-unbounded'))
+    assert unbounded.model.generator.final_range == 'unbounded'
     # The base config is left alone.
     assert demo.model.generator.texture_enhancer is not None
     with pytest.raises(ValueError, match='unknown variant'):

@@ -27,7 +27,8 @@ from ratenet_plugin.analysis.ablation import (VARIANTS, RunSpec,  # noqa: E402
                                               comparison_grid,
                                               markdown_table,
                                               plot_metric_history, train_run)
-from ratenet_plugin.utils.config import import_plugin, load_config  # noqa
+from ratenet_plugin.utils.config import (apply_fast_paths,  # noqa: E402
+                                         import_plugin, load_config)
 
 DEFAULT_VARIANTS = ('full', 'pb-only', 'pb-fixed', 'texture-half',
                     'joint-only')
@@ -54,6 +55,8 @@ def main(argv=None) -> None:
     if 'pb-fixed' in args.variants and 'pb-only' not in args.variants:
         raise SystemExit('error: pb-fixed needs pb-only in --variants')
     base = load_config(args.config)
+    # The machine's fast paths, as tools/train.py chooses them (one log line).
+    apply_fast_paths(base)
     import_plugin(base)
     os.makedirs(args.work_dir, exist_ok=True)
     records_file = osp.join(args.work_dir, 'records.json')
