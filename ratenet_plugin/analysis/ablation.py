@@ -59,7 +59,7 @@ def _pb_fixed(cfg: Config, spec: RunSpec) -> None:
                          'first (list pb-only before pb-fixed)')
     cfg.model.generator.freeze_pose_transfer = True
     cfg.model.generator.pose_transfer.init_cfg = dict(
-        type='Pretrained',
+        type='StrictPretrained',
         checkpoint=osp.join(source, f'iter_{spec.cycles}.pth'),
         prefix='generator.pose_transfer.')
     cfg.train_cfg.cycle = [('joint', 1), ('discriminator', 3)]
