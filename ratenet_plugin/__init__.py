@@ -4,14 +4,33 @@ Importing the package registers every component in MMagic's registries and
 makes MMEngine checkpoints loadable under torch >= 2.6, read through one
 loader with one set of error messages (see
 :mod:`ratenet_plugin.utils.checkpoint`).
+
+Registration is split by import cost (docs/architecture.md, "Light
+imports"): the models, data and engine parts register here and now; the
+metrics (:mod:`ratenet_plugin.evaluation`, subclasses of MMagic's, which
+load MMagic's whole model zoo) register when MMagic's ``METRICS`` or
+``HOOKS`` is first searched, as MMagic's own metrics do. So a config's
+``custom_imports=dict(imports=['ratenet_plugin'])`` finds everything, and
+``ratenet_plugin.apis`` (inference) starts without MMagic's model zoo.
 """
+from .registry import HOOKS, METRICS, register_lazily
 from .utils.checkpoint import (register_checkpoint_loader,
                                register_checkpoint_safe_globals)
+from .utils.lazy import lazy_attributes
 from .version import __version__
 
 register_checkpoint_safe_globals()
 register_checkpoint_loader()
 
-from . import apis, datasets, engine, evaluation, models  # noqa: E402,F401
+from . import datasets, engine, models  # noqa: E402,F401
+
+register_lazily(METRICS, 'ratenet_plugin.evaluation')
+register_lazily(HOOKS, 'ratenet_plugin.evaluation')  # ResultsReportHook
+
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), {
+    'analysis': '.analysis',
+    'apis': '.apis',
+    'evaluation': '.evaluation',
+})
 
 __all__ = ['__version__']

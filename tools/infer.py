@@ -26,12 +26,13 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
+import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP defaults)
 
-from ratenet_plugin.apis.inferencer import RATENetInferencer  # noqa: E402
-from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
-from ratenet_plugin.fileio.image_file import write_image  # noqa: E402
-from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool  # noqa: E402
+with _bootstrap.heavy_imports():
+    from ratenet_plugin.apis.inferencer import RATENetInferencer
+    from ratenet_plugin.fileio.errors import UserInputError
+    from ratenet_plugin.fileio.image_file import write_image
+    from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool
 
 DEFAULT_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',

@@ -26,6 +26,11 @@ postprocess``), with inputs of this task:
 The rest is the config's test pipeline without its loading step
 (``ResizePadPose``, ``GeneratePoseHeatmap``, ``PackPoseInputs``), so
 inference sees exactly what testing sees.
+
+A RATE-Net is built without the parts only training uses (discriminators,
+VGG): its generator and preprocessor, and the pipeline, are built from what
+``import ratenet_plugin`` registers, without importing MMagic's model zoo or
+metrics, so a single call starts in seconds (docs/benchmarks.md, "Start-up").
 """
 import copy
 import os
@@ -53,6 +58,8 @@ from ratenet_plugin.fileio.keypoint_json import (KeypointFormatError,
 from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
                                             read_annotation_keypoints,
                                             read_pairs_csv)
+from ratenet_plugin.models.editors.ratenet.ratenet import RATENet
+from ratenet_plugin.registry import build_from_registered
 from ratenet_plugin.utils.config import import_plugin
 from .person_crop import FrameCrop, full_crop, person_crop
 from .pose_drawing import draw_pose, make_panel
@@ -144,11 +151,24 @@ class RATENetInferencer(BaseInferencer):
             cfg, checkpoint, device, scope='mmagic', show_progress=False)
 
     # ------------------------------------------------------------ set-up
+    def _init_model(self, cfg: ConfigDict, weights: Optional[str],
+                    device: str) -> torch.nn.Module:
+        """Build the model and load ``weights``; a RATENet without the
+        parts only training uses (:meth:`RATENet.generation_only`), both
+        from the registered types (:func:`build_from_registered`)."""
+        if cfg.model.get('type') in ('RATENet', RATENet):
+            cfg = copy.deepcopy(cfg)
+            cfg.model = ConfigDict(RATENet.generation_only(cfg.model))
+        return build_from_registered(
+            partial(super()._init_model, cfg, weights, device))
+
     def _load_weights_to_model(self, model: torch.nn.Module,
                                checkpoint: Optional[dict],
                                cfg: Optional[ConfigDict]) -> None:
         """Strict loading: a checkpoint of another architecture raises
-        :class:`CheckpointMismatchError` naming the file and the keys."""
+        :class:`CheckpointMismatchError` naming the file and the keys.
+        The weights of the parts a generation-only RATENet leaves out
+        (discriminators, VGG) are not read."""
         if checkpoint is None:
             super()._load_weights_to_model(model, checkpoint, cfg)
             return
@@ -158,6 +178,8 @@ class RATENetInferencer(BaseInferencer):
             re.sub(r'^module\.', '', key): value
             for key, value in state_dict.items()
         }
+        if isinstance(model, RATENet) and not model.can_train:
+            state_dict = RATENet.generation_state_dict(state_dict)
         load_state_dict_strictly(model, state_dict, self._checkpoint_path,
                                  f'the model of the config '
                                  f'({type(model).__name__})')
@@ -176,7 +198,7 @@ class RATENetInferencer(BaseInferencer):
             step for step in dataset.pipeline
             if step['type'] not in LOADING_TRANSFORMS
         ]
-        return Compose(steps)
+        return build_from_registered(partial(Compose, steps))
 
     def _init_collate(self, cfg: ConfigDict) -> Callable:
         """The test dataloader's ``collate_fn`` (MMEngine's ``FUNCTIONS``;

@@ -2,14 +2,10 @@
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import matplotlib
 import numpy as np
 from mmengine.hooks import Hook
 
 from ratenet_plugin.registry import HOOKS
-
-matplotlib.use('Agg')  # no display on training machines
-import matplotlib.pyplot as plt  # noqa: E402
 
 History = Dict[str, List[Tuple[int, float]]]
 
@@ -27,10 +23,17 @@ def plot_curves(losses: History, metrics: History,
     Returns:
         np.ndarray: (H, W, 3) uint8 RGB picture.
     """
+    # Imported here: matplotlib takes a few tenths of a second to load,
+    # which `import ratenet_plugin` (and inference) should not pay. The Agg
+    # canvas draws without a display and leaves pyplot's backend alone.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     num_metrics = max(1, len(metrics))
     columns = 1 + min(num_metrics, 3)
     rows = -(-num_metrics // 3)
-    figure = plt.figure(figsize=(4.2 * columns, 3.2 * rows), dpi=80)
+    figure = Figure(figsize=(4.2 * columns, 3.2 * rows), dpi=80)
+    canvas = FigureCanvasAgg(figure)
     grid = figure.add_gridspec(rows, columns)
     axis = figure.add_subplot(grid[:, 0])
     for name, points in sorted(losses.items()):
@@ -51,10 +54,8 @@ def plot_curves(losses: History, metrics: History,
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    figure.canvas.draw()
-    picture = np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
-    plt.close(figure)
-    return picture
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
 @HOOKS.register_module()

@@ -1,4 +1,5 @@
 import importlib.util
+import json
 import os.path as osp
 import subprocess
 import sys
@@ -84,6 +85,29 @@ def test_checkpoint_weights_drive_the_result(inferencer, checkpoint, photos):
     third = other(photos['astronaut'], photos['mirrored'])
     assert not np.array_equal(first['predictions'][0]['result'],
                               third['predictions'][0]['result'])
+
+
+def test_inference_model_generates_what_the_whole_model_does(
+        inferencer, checkpoint, photos):
+    """The inferencer's RATENet has no discriminators and no VGG (their
+    weights in the checkpoint are not read) and generates exactly what the
+    whole model, loaded from the same checkpoint, generates."""
+    model = inferencer.model
+    assert not model.can_train
+    assert (model.shape_discriminator, model.appearance_discriminator,
+            model.perceptual_loss) == (None, None, None)
+    init_default_scope('mmagic')
+    whole = MODELS.build(tiny_config().model)
+    whole.load_state_dict(
+        torch.load(checkpoint, weights_only=True)['state_dict'])
+    whole.eval()
+    prepared = inferencer.prepare(
+        PairInput(photos['astronaut'], standing_pose()))
+    expected, result = (
+        net.test_step(inferencer.collate_fn([prepared['packed']]))[0]
+        for net in (whole, model))
+    torch.testing.assert_close(result.output.pred_img,
+                               expected.output.pred_img, rtol=0, atol=0)
 
 
 def test_bgr_evaluation_outputs_give_the_same_rgb_result(
@@ -392,6 +416,55 @@ def test_tool_damaged_or_unsafe_checkpoint_is_one_error_line(
     assert 'Traceback' not in result.stderr
     assert not bad_checkpoints['marker'].exists()
     assert not (tmp_path / 'x.png').exists()
+
+
+#: What one inference must not import (docs/benchmarks.md, "Start-up"):
+#: MMagic's model zoo, metrics, data transforms, inferencers and what they
+#: pull in, our modules that subclass them, and MediaPipe when keypoints
+#: are given.
+NOT_IMPORTED_BY_INFERENCE = (
+    'mmagic.models', 'mmagic.evaluation', 'mmagic.datasets', 'mmagic.apis',
+    'mmagic.engine', 'mmagic.visualization', 'diffusers', 'albumentations',
+    'sklearn', 'scipy', 'pandas', 'numba', 'matplotlib', 'mediapipe',
+    'ratenet_plugin.evaluation', 'ratenet_plugin.models.losses',
+    'ratenet_plugin.models.editors.pose_pix2pix')
+
+# Runs a tool as `python tool args...` does and writes the names of the
+# modules it imported to the file named by the first argument.
+MODULES_DRIVER = '''
+import json, runpy, sys
+out, sys.argv = sys.argv[1], sys.argv[2:]
+try:
+    runpy.run_path(sys.argv[0], run_name='__main__')
+finally:
+    with open(out, 'w') as file:
+        json.dump(sorted(sys.modules), file)
+'''
+
+
+def test_tool_single_pair_imports_no_model_zoo(checkpoint, photos,
+                                               tmp_path):
+    """One tools/infer.py call with keypoint files runs without MMagic's
+    model zoo, metrics and data transforms (90 % of its start-up before)."""
+    config = tmp_path / 'tiny_config.py'
+    tiny_config().dump(str(config))
+    source_pose, target_pose = tmp_path / 'src.json', tmp_path / 'tgt.json'
+    for path in (source_pose, target_pose):
+        write_keypoint_json(str(path), standing_pose(), (256, 176))
+    driver, modules = tmp_path / 'driver.py', tmp_path / 'modules.json'
+    driver.write_text(MODULES_DRIVER)
+    result = subprocess.run(
+        [sys.executable, driver, modules, osp.join(ROOT, 'tools', 'infer.py'),
+         '--config', config, '--checkpoint', checkpoint, '--source',
+         photos['astronaut'], '--source-pose', source_pose, '--target-pose',
+         target_pose, '--out', tmp_path / 'result.png'],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert cv2.imread(str(tmp_path / 'result.png')).shape == OUT_SIZE + (3, )
+    imported = set(json.loads(modules.read_text()))
+    assert 'ratenet_plugin.models.editors.ratenet.ratenet' in imported
+    assert imported.isdisjoint(NOT_IMPORTED_BY_INFERENCE), sorted(
+        imported.intersection(NOT_IMPORTED_BY_INFERENCE))
 
 
 def test_tool_zero_byte_source_is_one_error_line(checkpoint, photos,

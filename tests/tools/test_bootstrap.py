@@ -1,8 +1,9 @@
 """tools/_bootstrap.py, which every tool imports before torch: the OpenMP
 defaults (libgomp's default wait on a machine of one's own, PASSIVE for
-ranks sharing a machine, WORLD_SIZE > 1; the user's choice always) and the
-repository on sys.path."""
+ranks sharing a machine, WORLD_SIZE > 1; the user's choice always), the
+repository on sys.path, and imports without the garbage collector."""
 import ast
+import gc
 import importlib.util
 import os
 import subprocess
@@ -39,6 +40,19 @@ def test_torch_already_imported_leaves_the_environment_alone(monkeypatch):
     load_bootstrap()  # torch is loaded (imported above)
     assert 'OMP_WAIT_POLICY' not in os.environ
     assert str(REPO_ROOT) in sys.path
+
+
+def test_heavy_imports_pause_the_collector_and_freeze_what_they_built():
+    bootstrap = load_bootstrap()
+    frozen = gc.get_freeze_count()
+    try:
+        with bootstrap.heavy_imports():
+            assert not gc.isenabled()
+            built = [[] for _ in range(1000)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(built)
+    finally:
+        gc.unfreeze()
 
 
 def policy_after_loading(tool: str, **env_vars) -> str:

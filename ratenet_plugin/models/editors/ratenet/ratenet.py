@@ -1,11 +1,9 @@
 """RATENet: losses and the three updates of the 1-1-3 cycle (section 4)."""
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Mapping, Optional, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmagic.models.losses import GANLoss
-from mmagic.models.utils import set_requires_grad
 from mmagic.structures import DataSample
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
@@ -18,6 +16,9 @@ from ratenet_plugin.utils.model_wrappers import unwrap_model
 
 Tensors = Dict[str, torch.Tensor]
 UPDATES = ('pose_transfer', 'joint', 'discriminator')
+#: The parts only training uses: None together in a generation-only model.
+TRAINING_PARTS = ('shape_discriminator', 'appearance_discriminator',
+                  'perceptual_loss')
 
 
 def _add_mean(total: Tensors, logs: Tensors, repeats: int) -> None:
@@ -128,7 +129,12 @@ class RATENet(BaseModel):
             MODELS.build(appearance_discriminator) if self.can_train else None)
         self.perceptual_loss = (
             MODELS.build(perceptual_loss) if self.can_train else None)
-        self.gan_loss = GANLoss(gan_type=gan_type)
+        # MMagic's GANLoss, through the registry: importing its module would
+        # load MMagic's whole model zoo, which a generation-only model (the
+        # inferencer's) does not need.
+        self.gan_loss = (
+            MODELS.build(dict(type='GANLoss', gan_type=gan_type))
+            if self.can_train else None)
         self.lambda_recon = check_weight('lambda_recon', lambda_recon)
         self.lambda_per = check_weight('lambda_per', lambda_per)
         self.lambda_sty = check_weight('lambda_sty', lambda_sty)
@@ -144,6 +150,25 @@ class RATENet(BaseModel):
                 self.shape_discriminator, self.appearance_discriminator,
                 self.perceptual_loss.vgg
             ] if self.can_train else []), torch_compile)
+
+    @staticmethod
+    def generation_only(cfg: Mapping) -> dict:
+        """The config ``cfg`` of a RATENet without :data:`TRAINING_PARTS`:
+        a model that generates as ``cfg``'s does and cannot train (for
+        inference: it builds faster and loads no discriminator or VGG)."""
+        return dict(cfg, **{part: None for part in TRAINING_PARTS})
+
+    @staticmethod
+    def generation_state_dict(state_dict: Mapping[str, torch.Tensor]
+                              ) -> Dict[str, torch.Tensor]:
+        """``state_dict`` of a RATENet without the weights of
+        :data:`TRAINING_PARTS`: what a :meth:`generation_only` model
+        loads."""
+        return {
+            key: value
+            for key, value in state_dict.items()
+            if key.partition('.')[0] not in TRAINING_PARTS
+        }
 
     def init_weights(self) -> None:
         """Initialise (or load) the weights; with ``channels_last`` they
@@ -283,7 +308,8 @@ class RATENet(BaseModel):
         inputs = data['inputs']
         wrapper = optim_wrapper['generator']
         unweighted: Tensors = {}
-        set_requires_grad(self.discriminators, False)
+        for discriminator in self.discriminators:
+            discriminator.requires_grad_(False)
         try:
             with wrapper.optim_context(self.generator):
                 outputs = self.generator(inputs['src_img'], inputs['src_pose'],
@@ -295,7 +321,8 @@ class RATENet(BaseModel):
                 losses.update(self._generator_gan_losses(fake, inputs))
                 wrapper.update_params(sum(losses.values()))
         finally:
-            set_requires_grad(self.discriminators, True)
+            for discriminator in self.discriminators:
+                discriminator.requires_grad_(True)
         return dict(self._log(losses), **unweighted)
 
     def train_discriminators(self,
