@@ -33,6 +33,10 @@ def test_variants_change_what_the_paper_ablates(demo):
     assert fixed.model.generator.freeze_pose_transfer
     assert fixed.model.generator.pose_transfer.init_cfg.checkpoint == \
         'runs/pb/iter_40.pth'
+    # G_P is loaded strictly (a lenient Pretrained is refused by the model).
+    assert fixed.model.generator.pose_transfer.init_cfg.type == \
+        'StrictPretrained'
+    assert MODELS.build(fixed.model).generator.freeze_pose_transfer
     assert [tuple(c) for c in fixed.train_cfg.cycle] == [('joint', 1),
                                                          ('discriminator', 3)]
     half = run_config(demo, spec('texture-half'))
