@@ -46,7 +46,7 @@ def heavy_imports() -> Iterator[None]:
 
     Their imports build millions of objects and almost no garbage, yet
     Python's cyclic garbage collector runs again and again meanwhile, and
-    scans them all once more at exit: about a third of a one-image
+    scans them all once more at exit: 1.1 s of a 3.8 s one-image
     ``tools/infer.py`` call (docs/benchmarks.md, "Start-up"). So collection
     is paused inside, and what the imports built is then frozen
     (``gc.freeze``: never scanned again; what the tool creates later is
