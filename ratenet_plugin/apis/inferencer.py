@@ -35,7 +35,6 @@ metrics, so a single call starts in seconds (docs/benchmarks.md, "Start-up").
 import copy
 import os
 import os.path as osp
-import re
 from dataclasses import dataclass
 from functools import partial
 from typing import (Any, Callable, Dict, List, Optional, Sequence, Tuple,
@@ -48,7 +47,8 @@ from mmengine.dataset import Compose
 from mmengine.infer import BaseInferencer
 from mmengine.registry import FUNCTIONS, init_default_scope
 
-from ratenet_plugin.fileio.checkpoint_file import load_state_dict_strictly
+from ratenet_plugin.fileio.checkpoint_file import (load_state_dict_strictly,
+                                                   model_state_dict)
 from ratenet_plugin.fileio.errors import USER_ERRORS
 from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS, read_image,
                                               write_image)
@@ -172,12 +172,7 @@ class RATENetInferencer(BaseInferencer):
         if checkpoint is None:
             super()._load_weights_to_model(model, checkpoint, cfg)
             return
-        state_dict = checkpoint.get('state_dict', checkpoint)
-        # As MMEngine's loader: weights saved from a wrapped model.
-        state_dict = {
-            re.sub(r'^module\.', '', key): value
-            for key, value in state_dict.items()
-        }
+        state_dict = model_state_dict(checkpoint)
         if isinstance(model, RATENet) and not model.can_train:
             state_dict = RATENet.generation_state_dict(state_dict)
         load_state_dict_strictly(model, state_dict, self._checkpoint_path,

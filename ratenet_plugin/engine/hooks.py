@@ -1,15 +1,14 @@
 """Hooks of ratenet_plugin."""
-import re
-
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                    CheckpointMismatchError,
                                                    compare_state_dicts,
-                                                   mismatch_message)
+                                                   mismatch_message,
+                                                   model_state_dict)
 
 from ratenet_plugin.registry import HOOKS
+from ratenet_plugin.utils.model_wrappers import unwrap_model
 from ratenet_plugin.utils.random_state import get_random_state, set_random_state
 
 
@@ -60,15 +59,9 @@ class StrictCheckpointLoadHook(Hook):
                 'optimizer): it cannot be resumed. To start a new run from '
                 'its weights, drop --resume and set load_from (--cfg-options '
                 f'load_from={source})')
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        state_dict = checkpoint.get('state_dict', checkpoint)
-        # MMEngine strips a DataParallel prefix on load; compare the same keys.
-        state_dict = {
-            re.sub(r'^module\.', '', key): value
-            for key, value in state_dict.items()
-        }
-        mismatch = compare_state_dicts(model.state_dict(), state_dict)
+        mismatch = compare_state_dicts(
+            unwrap_model(runner.model).state_dict(),
+            model_state_dict(checkpoint))
         if mismatch:
             config = runner.cfg.filename or 'the config'
             raise CheckpointMismatchError(

@@ -19,7 +19,7 @@ plugin (init_cfg pretrained parts, VGG19, the inferencer, ``tools/test.py``,
 import os.path as osp
 import pickle
 import re
-from typing import Any, List, Mapping, NamedTuple, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Tuple, Union
 
 import torch
 from torch import nn
@@ -145,6 +145,18 @@ def _unpickler_reason(error: BaseException) -> str:
 def _first_sentence(error: BaseException) -> str:
     text = ' '.join(str(error).split())
     return text.split('. ')[0].rstrip('.') or type(error).__name__
+
+
+def model_state_dict(checkpoint: Mapping[str, Any]
+                     ) -> Dict[str, torch.Tensor]:
+    """The model weights of a loaded checkpoint: its ``state_dict`` entry
+    (a bare state dict as it is), with the ``module.`` prefix of weights
+    saved from a wrapped model removed, as MMEngine's loader does."""
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    return {
+        re.sub(r'^module\.', '', key): value
+        for key, value in state_dict.items()
+    }
 
 
 class StateDictMismatch(NamedTuple):

@@ -8,6 +8,7 @@ from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                    compare_state_dicts,
                                                    load_state_dict_strictly,
                                                    mismatch_message,
+                                                   model_state_dict,
                                                    read_checkpoint)
 from ratenet_plugin.fileio.errors import UserInputError
 
@@ -82,3 +83,13 @@ def test_a_missing_path_or_a_folder_is_named(tmp_path):
         check_checkpoint_path(str(tmp_path / 'no.pth'))
     with pytest.raises(CheckpointError, match='is a folder, not a file'):
         read_checkpoint(str(tmp_path))
+
+
+def test_model_state_dict_takes_the_weights_and_drops_a_wrapper_prefix():
+    weight = torch.zeros(2)
+    saved_wrapped = dict(meta=dict(iter=3),
+                         state_dict={'module.generator.w': weight})
+    assert model_state_dict(saved_wrapped) == {'generator.w': weight}
+    # A bare state dict; 'module.' only counts as a leading prefix.
+    bare = {'generator.w': weight, 'generator.module.w': weight}
+    assert model_state_dict(bare) == bare
