@@ -60,4 +60,3 @@ def heavy_imports() -> Iterator[None]:
         gc.freeze()
         if was_enabled:
             gc.enable()
-

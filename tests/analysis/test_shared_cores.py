@@ -10,13 +10,7 @@ from ratenet_plugin.analysis.shared_cores import (StudySettings,
                                                   policy_environment,
                                                   run_study, start_load,
                                                   stop_load, study_table)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc."""
-    with open(f'/proc/{pid}/stat') as file:
-        fields = file.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+from ratenet_plugin.engine.cpu_threads_hook import own_cpu_seconds
 
 
 @pytest.mark.skipif(not os.path.exists('/proc/self/stat'),
@@ -27,10 +21,10 @@ def test_loads_take_their_share_of_a_core(load, low, high):
     process = start_load(load)
     try:
         time.sleep(0.5)  # interpreter start-up
-        before, start = cpu_seconds(process.pid), time.perf_counter()
+        before, start = own_cpu_seconds(process.pid), time.perf_counter()
         time.sleep(1.5)
-        share = (cpu_seconds(process.pid) - before) / (time.perf_counter() -
-                                                       start)
+        share = (own_cpu_seconds(process.pid) - before) / (
+            time.perf_counter() - start)
     finally:
         stop_load(process)
     assert low < share < high

@@ -2,7 +2,8 @@
 the file and what is wrong, exit code 2, nothing evaluated."""
 import pytest
 from tests.tools.tool_testing import (REPO_ROOT, run_tool,
-                                      save_other_architecture_checkpoint)
+                                      save_other_architecture_checkpoint,
+                                      user_error_line)
 
 TEST = REPO_ROOT / 'tools' / 'test.py'
 
@@ -19,15 +20,9 @@ def config(tiny_config_file, tmp_path) -> str:
 
 def error_line(result, out) -> str:
     """The one error line of a run that evaluated nothing."""
-    assert result.returncode == 2, result.stderr[-3000:]
-    assert 'Traceback' not in result.stderr
-    lines = [
-        line for line in result.stderr.splitlines()
-        if line.startswith('error: ')
-    ]
-    assert len(lines) == 1, result.stderr[-3000:]
+    line = user_error_line(result)
     assert not out.exists()
-    return lines[0]
+    return line
 
 
 def test_a_checkpoint_of_another_architecture(config, tmp_path):

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import torch
 from tests.tools.tool_testing import (REPO_ROOT, run_tool,
-                                      save_other_architecture_checkpoint)
+                                      save_other_architecture_checkpoint,
+                                      user_error_line)
 
 TRAIN = REPO_ROOT / 'tools' / 'train.py'
 
@@ -55,16 +56,10 @@ def test_resume_from_an_explicit_checkpoint_path(tiny_config_file, tmp_path):
 
 def assert_stopped_before_training(result, work_dir: Path) -> str:
     """The run failed as a user error, before any cycle; its error line."""
-    assert result.returncode == 2, result.stderr[-3000:]
-    assert 'Traceback' not in result.stderr
-    error_lines = [
-        line for line in result.stderr.splitlines()
-        if line.startswith('error: ')
-    ]
-    assert len(error_lines) == 1, result.stderr[-3000:]
+    line = user_error_line(result)
     assert not list(work_dir.glob('iter_*.pth'))
     assert 'loss_recon' not in result.stdout + result.stderr
-    return error_lines[0]
+    return line
 
 
 def test_resume_without_a_checkpoint_stops(tiny_config_file, tmp_path):

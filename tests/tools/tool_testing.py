@@ -22,6 +22,19 @@ def run_tool(*args, cwd) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
+def user_error_line(result: subprocess.CompletedProcess) -> str:
+    """The one ``error: ...`` line of a tool run that stopped on a user
+    error (exit code 2, no traceback)."""
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert 'Traceback' not in result.stderr
+    lines = [
+        line for line in result.stderr.splitlines()
+        if line.startswith('error: ')
+    ]
+    assert len(lines) == 1, result.stderr[-3000:]
+    return lines[0]
+
+
 def save_other_architecture_checkpoint(config_file: str, path: Path) -> None:
     """An MMEngine-style checkpoint of the config's model with 8 instead of
     4 pose-transfer base channels: same keys, other shapes."""
