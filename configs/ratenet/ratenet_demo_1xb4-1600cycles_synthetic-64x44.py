@@ -1,5 +1,7 @@
-# The main job's default: a small RATE-Net trained on 2 CPU cores in about 15
-# minutes on a synthetic DeepFashion-format data set (generated into
+# The previous demo recipe, now the base of the main job
+# (ratenet_demo_1xb8-1200cycles_synthetic-64x44.py), of the ablation and of the
+# tests' tiny configs: a small RATE-Net trained on 2 CPU cores in 8-15 minutes
+# (docs/training.md) on a synthetic DeepFashion-format data set (generated into
 # data/synthetic_deepfashion_64x44_200x6 on first use;
 # tools/generate_synthetic_deepfashion.py writes the same set by hand). Same
 # architecture, losses, 1-1-3 cycle and optimiser as
