@@ -10,7 +10,7 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
+import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP defaults)
 
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -104,6 +104,8 @@ def main(argv=None) -> None:
                          cfg.get('env_cfg', {}).get('dist_cfg', {}))
     with naming_config_keys(cfg):
         runner = Runner.from_cfg(cfg)
+        if __name__ == '__main__':  # the process's own script, not a test
+            _bootstrap.freeze_long_lived()
         runner.train()
 
 

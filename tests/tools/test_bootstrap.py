@@ -6,6 +6,7 @@ import ast
 import gc
 import importlib.util
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,56 @@ def test_tools_import_the_bootstrap_before_anything_that_loads_torch(tool):
 def test_a_distributed_rank_gets_passive_before_torch_loads():
     """The whole tool module run in a fresh interpreter (imports and all)."""
     assert policy_after_loading('train.py', WORLD_SIZE='2') == 'PASSIVE'
+
+
+def test_malloc_settings_leave_what_the_user_set():
+    bootstrap = load_bootstrap()
+    if platform.libc_ver()[0] != 'glibc':
+        pytest.skip('the malloc policy is glibc\'s')
+    everything = bootstrap.malloc_settings({})
+    assert set(everything) == set(bootstrap.GLIBC_MALLOC)
+    assert -3 not in bootstrap.malloc_settings(
+        {'MALLOC_MMAP_THRESHOLD_': '131072'})
+
+
+MMAPPED_BYTES_AFTER_16_MIB = '''
+import ctypes, sys
+sys.path.insert(0, sys.argv[1])
+if sys.argv[2] == 'bootstrap':
+    import _bootstrap
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        'arena', 'ordblks', 'smblks', 'hblks', 'hblkhd', 'usmblks',
+        'fsmblks', 'uordblks', 'fordblks', 'keepcost')]
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = MallInfo2
+libc.malloc.restype = ctypes.c_void_p
+before = libc.mallinfo2().hblkhd
+block = libc.malloc(16 * 2**20)
+print(libc.mallinfo2().hblkhd - before)
+'''
+
+
+def mmapped_growth(mode: str, **env_vars) -> int:
+    """Bytes of memory mapped by one 16 MiB malloc in a fresh interpreter,
+    with (``mode='bootstrap'``) or without the bootstrap imported first."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith('MALLOC_')}
+    env.update(env_vars)
+    result = subprocess.run(
+        [sys.executable, '-c', MMAPPED_BYTES_AFTER_16_MIB,
+         str(REPO_ROOT / 'tools'), mode],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return int(result.stdout.split()[-1])
+
+
+def test_a_tool_process_takes_blocks_below_32_mib_from_the_heap():
+    """glibc's default maps a 16 MiB block on its own (unmapped again when
+    freed); after the bootstrap it comes from the heap, which is kept. The
+    user's MALLOC_MMAP_THRESHOLD_ wins."""
+    if platform.libc_ver()[0] != 'glibc':
+        pytest.skip('the malloc policy is glibc\'s')
+    assert mmapped_growth('plain') >= 16 * 2**20
+    assert mmapped_growth('bootstrap') == 0
+    assert mmapped_growth(
+        'bootstrap', MALLOC_MMAP_THRESHOLD_='131072') >= 16 * 2**20

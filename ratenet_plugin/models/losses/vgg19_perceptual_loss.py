@@ -167,11 +167,20 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     """(N, C, H, W) -> (N, C, C) Gram matrix divided by C*H*W, in float32.
 
     Computed with autocast off: a float16 sum over H*W products overflows.
+    Channels_last features (VGG with channels_last weights) are read as
+    (N, H*W, C) without a copy; other layouts as (N, C, H*W).
     """
     n, c, h, w = features.shape
     with torch.autocast(features.device.type, enabled=False):
-        flat = features.float().reshape(n, c, h * w)
-        return flat @ flat.transpose(1, 2) / (c * h * w)
+        features = features.float()
+        if features.is_contiguous(memory_format=torch.channels_last) and \
+                not features.is_contiguous():
+            by_pixel = features.permute(0, 2, 3, 1).reshape(n, h * w, c)
+            gram = by_pixel.transpose(1, 2) @ by_pixel
+        else:
+            flat = features.reshape(n, c, h * w)
+            gram = flat @ flat.transpose(1, 2)
+        return gram / (c * h * w)
 
 
 @MODELS.register_module()

@@ -171,6 +171,20 @@ def test_gram_matrix_is_float32_under_autocast():
     assert torch.allclose(gram, flat @ flat.transpose(1, 2) / 256)
 
 
+
+def test_gram_matrix_of_channels_last_features_is_the_same():
+    """Channels_last features are read without a copy; same Gram matrix,
+    and the same gradient."""
+    features = torch.randn(2, 5, 6, 7, requires_grad=True)
+    channels_last = features.detach().to(
+        memory_format=torch.channels_last).requires_grad_()
+    gram, gram_cl = gram_matrix(features), gram_matrix(channels_last)
+    assert torch.allclose(gram, gram_cl, atol=1e-6)
+    weights = torch.randn_like(gram)
+    (gram * weights).sum().backward()
+    (gram_cl * weights).sum().backward()
+    assert torch.allclose(features.grad, channels_last.grad, atol=1e-5)
+
 def test_truncated_features_keep_torchvision_indices():
     full = tv_vgg.make_layers(tv_vgg.cfgs['E'])
     for num_layers in (2, 7, 12, 30):
