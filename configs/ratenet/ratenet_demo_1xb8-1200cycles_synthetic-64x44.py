@@ -1,4 +1,4 @@
-# The main job: RATE-Net trained on 2 CPU cores in about 10 minutes on the
+# The main job: RATE-Net trained on 2 CPU cores in about 9 minutes on the
 # synthetic DeepFashion-format set of ratenet_demo_1xb4-1600cycles_synthetic-64x44.py
 # (generated into data/synthetic_deepfashion_64x44_200x6 on first use), with
 # the same scaled-down architecture, losses, 1-1-3 cycle and optimiser. What

@@ -74,7 +74,9 @@ def test_paper_config_reads_like_section_4_2():
     assert [tuple(c) for c in cfg.train_cfg.cycle] == [
         ('pose_transfer', 1), ('joint', 1), ('discriminator', 3)]
     for key in ('generator', 'shape_discriminator', 'appearance_discriminator'):
-        assert cfg.optim_wrapper[key].optimizer == dict(type='RAdam', lr=1e-4)
+        # foreach: PyTorch's multi-tensor step (same arithmetic, faster).
+        assert cfg.optim_wrapper[key].optimizer == dict(
+            type='RAdam', lr=1e-4, foreach=True)
     constant, linear = cfg.param_scheduler
     assert (constant.type, constant.end) == ('ConstantLR', 10000)
     assert (linear.type, linear.begin, linear.end, linear.end_factor) == (
