@@ -16,15 +16,13 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP and malloc defaults)
 
-from ratenet_plugin.apis import (RATENetInferencer, animate,  # noqa: E402
-                                 write_animation)
-from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
-
-# Bad inputs (and a missing config or checkpoint), reported in one line
-# without a traceback (exit status 2).
-USER_ERRORS = (UserInputError, FileNotFoundError)
+with _bootstrap.heavy_imports():
+    from ratenet_plugin.apis import (RATENetInferencer, animate,
+                                     write_animation)
+    from ratenet_plugin.utils.cli import run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -85,13 +83,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        return run(args)
-    except USER_ERRORS as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
+    """Bad inputs (and a missing config or checkpoint) raise; run as a
+    script, they end in one ``error:`` line (``utils/cli.run_tool``)."""
+    return run(parse_args(argv))
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

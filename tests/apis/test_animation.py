@@ -14,6 +14,7 @@ from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.fileio.video import (VideoFileError, read_video,
                                          write_animation)
 from tests.apis.inference_testing import FRAME, OUT_SIZE, tiny_config
+from tests.tools.tool_testing import run_tool, user_error_line
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NUM_FRAMES = 6
@@ -199,8 +200,10 @@ def test_cli_writes_a_gif_and_reports_errors(checkpoint, source, json_folder,
 
     bad = tmp_path / 'clip.avi'
     bad.write_text('not a video')
-    assert tool.main(common + ['--poses', str(bad), '--out',
-                               str(tmp_path / 'x.gif')]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith('error: cannot read') and 'clip.avi' in err
-    assert len(err.strip().splitlines()) == 1
+    bad_call = common + ['--poses', str(bad), '--out', str(tmp_path / 'x.gif')]
+    with pytest.raises(VideoFileError, match='cannot read.*clip.avi'):
+        tool.main(bad_call)
+    # As a user runs it: one error line, exit code 2, no traceback.
+    line = user_error_line(
+        run_tool(osp.join(ROOT, 'tools', 'animate.py'), *bad_call, cwd=ROOT))
+    assert line.startswith('error: cannot read') and 'clip.avi' in line

@@ -80,7 +80,7 @@ def policy_after_loading(tool: str, **env_vars) -> str:
 
 
 @pytest.mark.parametrize('tool', ['train.py', 'test.py', 'benchmark.py',
-                                  'infer.py'])
+                                  'infer.py', 'animate.py'])
 def test_tools_import_the_bootstrap_before_anything_that_loads_torch(tool):
     """The first import that is not of the standard library is _bootstrap."""
     tree = ast.parse((REPO_ROOT / 'tools' / tool).read_text())
