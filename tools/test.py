@@ -11,21 +11,21 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
+import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP and malloc defaults)
 
-import cv2  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+with _bootstrap.heavy_imports():
+    import cv2
+    from mmengine.config import Config, DictAction
+    from mmengine.runner import Runner
 
-from ratenet_plugin.engine import init_cpu_distributed  # noqa: E402
-from ratenet_plugin.engine.visualization_hook import (  # noqa: E402
-    render_grid, select_batch)
-from ratenet_plugin.evaluation import run_test_with_report  # noqa: E402
-from ratenet_plugin.fileio.checkpoint_file import (  # noqa: E402
-    check_checkpoint_path)
-from ratenet_plugin.utils.cli import run_tool  # noqa: E402
-from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
-                                         load_config, naming_config_keys)
+    from ratenet_plugin.engine import init_cpu_distributed
+    from ratenet_plugin.engine.visualization_hook import (render_grid,
+                                                          select_batch)
+    from ratenet_plugin.evaluation import run_test_with_report
+    from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
+    from ratenet_plugin.utils.cli import run_tool
+    from ratenet_plugin.utils.config import (import_plugin, load_config,
+                                             naming_config_keys)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

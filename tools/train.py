@@ -10,17 +10,18 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP defaults)
+import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP and malloc defaults)
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+with _bootstrap.heavy_imports():
+    from mmengine.config import Config, DictAction
+    from mmengine.runner import Runner
 
-from ratenet_plugin.engine import init_cpu_distributed  # noqa: E402
-from ratenet_plugin.utils.cli import run_tool  # noqa: E402
-from ratenet_plugin.utils.config import (apply_fast_paths,  # noqa: E402
-                                         compile_option, enable_fast_paths,
-                                         import_plugin, load_config,
-                                         naming_config_keys, set_resume)
+    from ratenet_plugin.engine import init_cpu_distributed
+    from ratenet_plugin.utils.cli import run_tool
+    from ratenet_plugin.utils.config import (apply_fast_paths, compile_option,
+                                             enable_fast_paths, import_plugin,
+                                             load_config, naming_config_keys,
+                                             set_resume)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
