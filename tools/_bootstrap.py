@@ -116,8 +116,8 @@ def freeze_long_lived() -> None:
     them), the model and the data set are millions of objects that live for
     the whole run, and each full collection during training scans them
     again (about 0.13 s each, 11 in 300 main-job cycles on an Intel Xeon;
-    docs/benchmarks.md, "Start-up"). Objects created later are collected
-    as usual.
+    docs/benchmarks.md, "Overheads removed"). Objects created later are
+    collected as usual.
     """
     gc.collect()
     gc.freeze()
