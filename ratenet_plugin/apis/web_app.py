@@ -121,7 +121,7 @@ def no_checkpoint_message(work_dir: str, config: str,
                           train_command: str) -> str:
     """The page's explanation when there is no checkpoint to load."""
     return (f'**No checkpoint found** in `{work_dir}`, so there is no model '
-            f'to run yet. Train the demo model (about 9-15 minutes on 2 CPU '
+            f'to run yet. Train the demo model (about 8-15 minutes on 2 CPU '
             f'cores), then restart this app:\n\n`{train_command}`\n\n'
             f'or pass `--checkpoint PATH` (and `--config` if it was not '
             f'trained with `{config}`).')
