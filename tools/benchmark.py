@@ -21,7 +21,7 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
+import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP, malloc)
 
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402

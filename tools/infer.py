@@ -26,7 +26,7 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP defaults)
+import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP and malloc defaults)
 
 with _bootstrap.heavy_imports():
     from ratenet_plugin.apis.inferencer import RATENetInferencer

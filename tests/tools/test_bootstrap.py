@@ -1,7 +1,8 @@
 """tools/_bootstrap.py, which every tool imports before torch: the OpenMP
 defaults (libgomp's default wait on a machine of one's own, PASSIVE for
-ranks sharing a machine, WORLD_SIZE > 1; the user's choice always), the
-repository on sys.path, and imports without the garbage collector."""
+ranks sharing a machine, WORLD_SIZE > 1; the user's choice always), glibc's
+malloc policy, the repository on sys.path, and imports without the garbage
+collector."""
 import ast
 import ctypes
 import gc
@@ -16,6 +17,8 @@ import pytest
 import torch  # noqa: F401  (loaded, as in a test process or notebook)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+glibc_only = pytest.mark.skipif(platform.libc_ver()[0] != 'glibc',
+                                reason='the malloc policy is glibc\'s')
 
 
 def load_bootstrap():
@@ -99,10 +102,9 @@ def test_a_distributed_rank_gets_passive_before_torch_loads():
     assert policy_after_loading('train.py', WORLD_SIZE='2') == 'PASSIVE'
 
 
+@glibc_only
 def test_malloc_settings_leave_what_the_user_set():
     bootstrap = load_bootstrap()
-    if platform.libc_ver()[0] != 'glibc':
-        pytest.skip('the malloc policy is glibc\'s')
     everything = bootstrap.malloc_settings({})
     assert set(everything) == set(bootstrap.GLIBC_MALLOC)
     assert -3 not in bootstrap.malloc_settings(
@@ -140,12 +142,11 @@ def mmapped_growth(mode: str, **env_vars) -> int:
     return int(result.stdout.split()[-1])
 
 
+@glibc_only
 def test_a_tool_process_takes_blocks_below_32_mib_from_the_heap():
     """glibc's default maps a 16 MiB block on its own (unmapped again when
     freed); after the bootstrap it comes from the heap, which is kept. The
     user's MALLOC_MMAP_THRESHOLD_ wins."""
-    if platform.libc_ver()[0] != 'glibc':
-        pytest.skip('the malloc policy is glibc\'s')
     if not hasattr(ctypes.CDLL(None), 'mallinfo2'):
         pytest.skip('glibc < 2.33 has no mallinfo2 to read the mapped bytes')
     assert mmapped_growth('plain') >= 16 * 2**20

@@ -171,7 +171,6 @@ def test_gram_matrix_is_float32_under_autocast():
     assert torch.allclose(gram, flat @ flat.transpose(1, 2) / 256)
 
 
-
 def test_gram_matrix_of_channels_last_features_is_the_same():
     """Channels_last features are read without a copy; same Gram matrix,
     and the same gradient."""
@@ -184,6 +183,7 @@ def test_gram_matrix_of_channels_last_features_is_the_same():
     (gram * weights).sum().backward()
     (gram_cl * weights).sum().backward()
     assert torch.allclose(features.grad, channels_last.grad, atol=1e-5)
+
 
 def test_truncated_features_keep_torchvision_indices():
     full = tv_vgg.make_layers(tv_vgg.cfgs['E'])
