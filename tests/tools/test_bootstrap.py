@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,29 @@ def test_heavy_imports_pause_the_collector_and_freeze_what_they_built():
         assert gc.isenabled()
         assert gc.get_freeze_count() >= frozen + len(built)
     finally:
+        gc.unfreeze()
+
+
+def test_freeze_long_lived_collects_then_freezes_what_is_alive():
+    """Garbage in a reference cycle is freed, not frozen for good."""
+
+    class Node:
+        pass
+
+    bootstrap = load_bootstrap()
+    frozen = gc.get_freeze_count()
+    gc.disable()
+    try:
+        alive = [[] for _ in range(1000)]
+        node = Node()
+        node.self = node  # garbage only the cyclic collector frees
+        garbage = weakref.ref(node)
+        del node
+        bootstrap.freeze_long_lived()
+        assert garbage() is None
+        assert gc.get_freeze_count() >= frozen + len(alive)
+    finally:
+        gc.enable()
         gc.unfreeze()
 
 
