@@ -29,7 +29,8 @@ model = dict(
             dropout=0.5),
         # G_t: texture encoder over I_s (strided convs, residual blocks,
         # global average pooling) -> z_t of 128 dims; AdaIN decoder from F_t
-        # -> residual R_t. I_t = I_co + R_t.
+        # -> residual R_t. I_t = I_co + R_t. (pose_channels=18 would feed
+        # the source pose heatmaps to the encoder too; docs/model.md.)
         texture_enhancer=dict(
             type='TextureEnhancingModule',
             base_channels=64,

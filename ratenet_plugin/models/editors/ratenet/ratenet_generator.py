@@ -131,7 +131,8 @@ class RATEGenerator(BaseModule):
             texture_code=None,
             final=coarse if self.texture_enhancer is None else None)
         if self.texture_enhancer is not None and not coarse_only:
-            texture_out = self.texture_enhancer(src_img, feature)
+            texture_out = self.texture_enhancer(
+                src_img, feature, src_pose=src_pose)
             outputs.update(
                 residual=texture_out['residual'],
                 texture_code=texture_out['texture_code'],

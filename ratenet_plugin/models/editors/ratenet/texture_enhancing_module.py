@@ -23,7 +23,8 @@ class TextureEnhancingModule(BaseModule):
     decoder turns the pose-aligned content feature map F_t of G_P into the
     residual map, with every normalisation an AdaIN driven by z_t::
 
-        encoder: stem 7x7 -> num_downsamples x [3x3 stride 2, channels x2]
+        encoder: I_s (with ``pose_channels``: [I_s, P_s])
+                 -> stem 7x7 -> num_downsamples x [3x3 stride 2, channels x2]
                  -> num_res_blocks x ResBlock -> global average pool
                  -> linear -> z_t (texture_dim)
         decoder: F_t -> num_adain_blocks x AdaINResBlock(z_t)
@@ -46,6 +47,13 @@ class TextureEnhancingModule(BaseModule):
         feature_channels (int): Channels of F_t (``PoseTransferModule.
             feature_channels``). :class:`RATEGenerator` fills it in.
         image_channels (int): Channels of the source image. Defaults to 3.
+        pose_channels (int): Channels of the source pose heatmaps P_s fed to
+            the texture encoder beside the image (the paper's "we
+            incorporate the pose guidance into our appearance encoding
+            network", section 2): with 18 the encoder sees where each body
+            part of the source is, so that z_t can hold the colour of the
+            upper and of the lower garment apart. 0: the image alone.
+            Defaults to 0.
         out_channels (int): Channels of R_t. Defaults to 3.
         base_channels (int): Channels after the encoder stem; the decoder
             mirrors the encoder's widths. Defaults to 64.
@@ -71,6 +79,7 @@ class TextureEnhancingModule(BaseModule):
     def __init__(self,
                  feature_channels: int,
                  image_channels: int = 3,
+                 pose_channels: int = 0,
                  out_channels: int = 3,
                  base_channels: int = 64,
                  num_downsamples: int = 3,
@@ -93,6 +102,9 @@ class TextureEnhancingModule(BaseModule):
             check_positive_int(name, value)
         if max_channels is not None:
             check_positive_int('max_channels', max_channels)
+        #: Source-pose channels concatenated to the encoder's image input.
+        self.pose_channels = check_non_negative_int('pose_channels',
+                                                    pose_channels)
         check_non_negative_int('num_res_blocks', num_res_blocks)
         check_non_negative_int('num_adain_blocks', num_adain_blocks)
         self.num_downsamples = check_non_negative_int('num_downsamples',
@@ -107,8 +119,8 @@ class TextureEnhancingModule(BaseModule):
         ]
 
         layers = [
-            encoder_stem(image_channels, channels[0], encoder_norm_cfg,
-                         act_cfg)
+            encoder_stem(image_channels + pose_channels, channels[0],
+                         encoder_norm_cfg, act_cfg)
         ]
         layers += [
             conv3x3(c_in, c_out, encoder_norm_cfg, act_cfg, stride=2)
@@ -159,25 +171,44 @@ class TextureEnhancingModule(BaseModule):
         kaiming_init(self.to_code, mode='fan_in', nonlinearity='linear')
         self._is_init = True
 
-    def encode_texture(self, src_img: torch.Tensor) -> torch.Tensor:
-        """(N, 3, H, W) source image in [-1, 1] -> (N, texture_dim) z_t."""
+    def encode_texture(self,
+                       src_img: torch.Tensor,
+                       src_pose: Optional[torch.Tensor] = None
+                       ) -> torch.Tensor:
+        """Texture code z_t (N, texture_dim) of the source image I_s
+        (N, 3, H, W) in [-1, 1]; with ``pose_channels``, of I_s and its pose
+        heatmaps ``src_pose`` (N, pose_channels, H, W) in [0, 1]."""
+        if self.pose_channels:
+            if src_pose is None or src_pose.shape[1] != self.pose_channels:
+                got = None if src_pose is None else tuple(src_pose.shape)
+                raise ValueError(
+                    f'the texture encoder takes {self.pose_channels} source '
+                    f'pose channels beside the image (pose_channels); got '
+                    f'src_pose of shape {got}')
+            src_img = torch.cat([src_img, src_pose.to(src_img.dtype)], dim=1)
         features = self.texture_encoder(src_img)
         return self.to_code(self.pool(features).flatten(1))
 
-    def forward(self, src_img: torch.Tensor,
-                feature: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def forward(self,
+                src_img: torch.Tensor,
+                feature: torch.Tensor,
+                src_pose: Optional[torch.Tensor] = None
+                ) -> Dict[str, torch.Tensor]:
         """Synthesise the residual texture map.
 
         Args:
             src_img (Tensor): (N, 3, H, W) source image I_s in [-1, 1].
             feature (Tensor): (N, feature_channels, h, w) F_t from G_P, with
                 (h, w) the size after ``num_upsamples`` halvings of (H, W).
+            src_pose (Tensor, optional): (N, pose_channels, H, W) source pose
+                heatmaps P_s in [0, 1]; needed with ``pose_channels``,
+                ignored without.
 
         Returns:
             dict: ``residual`` (N, 3, H, W) R_t in [-1, 1] (with the default
             tanh); ``texture_code`` (N, texture_dim) z_t.
         """
-        z = self.encode_texture(src_img)
+        z = self.encode_texture(src_img, src_pose)
         sizes = downsampled_sizes(*src_img.shape[-2:], self.num_upsamples)
         if tuple(feature.shape[-2:]) != sizes[-1]:
             raise ValueError(

@@ -58,3 +58,27 @@ def test_feature_size_mismatch_raises():
     module = _module()
     with pytest.raises(ValueError, match='F_t has spatial size'):
         module(torch.rand(1, 3, 32, 22), torch.randn(1, 32, 8, 6))
+
+
+def test_source_pose_reaches_the_code_only_with_pose_channels():
+    feature = torch.randn(1, 32, 4, 3)
+    src = torch.rand(1, 3, 32, 22) * 2 - 1
+    pose_a, pose_b = torch.rand(2, 1, 18, 32, 22)
+    with_pose = _module(pose_channels=18)
+    assert with_pose.texture_encoder[0].conv.in_channels == 21
+    code_a = with_pose(src, feature, src_pose=pose_a)['texture_code']
+    code_b = with_pose(src, feature, src_pose=pose_b)['texture_code']
+    assert not torch.allclose(code_a, code_b)
+    # Without pose channels (the default) the pose is not read.
+    image_only = _module()
+    assert torch.equal(
+        image_only(src, feature, src_pose=pose_a)['texture_code'],
+        image_only(src, feature, src_pose=pose_b)['texture_code'])
+
+
+@pytest.mark.parametrize('pose', [None, torch.rand(1, 17, 32, 22)])
+def test_missing_or_wrong_source_pose_raises(pose):
+    module = _module(pose_channels=18)
+    with pytest.raises(ValueError, match='18 source pose channels'):
+        module(torch.rand(1, 3, 32, 22), torch.randn(1, 32, 4, 3),
+               src_pose=pose)
