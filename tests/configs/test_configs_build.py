@@ -86,7 +86,7 @@ def test_paper_config_reads_like_section_4_2():
     assert generator.pose_transfer.num_blocks == 9
     assert generator.texture_enhancer.num_downsamples == 3
     assert generator.texture_enhancer.texture_dim == 128
-    # Section 3.3: z_t from I_s alone (the main demo adds P_s).
+    # Section 3.3: z_t from I_s alone (pose_channels stays an option).
     assert generator.texture_enhancer.get('pose_channels', 0) == 0
     assert cfg.model.generator.pose_transfer.act_cfg == dict(
         type='LeakyReLU', negative_slope=0.2)
