@@ -1,5 +1,7 @@
 """tools/train.py as a user runs it: train, write a checkpoint, --resume,
 and the user's mistakes: each one `error:` line, exit code 2, no training."""
+import gc
+import importlib.util
 import json
 from pathlib import Path
 
@@ -113,3 +115,23 @@ def test_a_config_value_of_the_wrong_type_names_the_key(
     assert line == (f"error: config key train_cfg.max_iters='ten' (in "
                     f'{config}): expected a positive integer; fix the config '
                     'or --cfg-options')
+
+
+def test_main_called_in_process_trains_without_freezing_the_callers_objects(
+        tiny_config_file, tmp_path):
+    """gc.freeze() of the Runner's objects is for the tool's own process
+    (``__name__ == '__main__'``); a caller that imports the tool and calls
+    main() (a test, a notebook) keeps its collector as it was."""
+    spec = importlib.util.spec_from_file_location('train_in_process', TRAIN)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    gc.unfreeze()  # the import's heavy_imports() froze what it built
+    try:
+        tool.main([
+            tiny_config_file(max_iters=1), '--work-dir',
+            str(tmp_path / 'work')
+        ])
+        assert (tmp_path / 'work' / 'iter_1.pth').is_file()
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
