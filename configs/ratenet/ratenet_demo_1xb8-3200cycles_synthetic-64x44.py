@@ -3,8 +3,8 @@
 # on first use), with the scaled-down architecture, losses, 1-1-3 cycle and
 # optimiser of ratenet_demo_1xb4-1600cycles_synthetic-64x44.py. It is recipe F
 # (ratenet_demo_1xb8-1200cycles_synthetic-64x44.py: batches of 8, I_t squashed
-# by tanh, L_per/L_sty on relu1_1) trained for longer, chosen by measurement
-# (docs/training.md, recipe H): 3,200 cycles, the learning rate at 1e-3 for
+# by tanh, L_per/L_sty on relu1_1) trained for longer, measured in
+# docs/training.md (recipe H): 3,200 cycles, the learning rate at 1e-3 for
 # the first half, then linear to 0. The held-out garment colours need the
 # length: at 1,200 cycles (the main job) the lower garments were still mostly
 # wrong; this run takes about 2.7x the main job's time.
