@@ -200,7 +200,8 @@ class VGG19PerceptualLoss(nn.Module):
     updates of one cycle compare with the same ground-truth tensor, so its
     VGG pass runs once per batch. The cache holds the last ground truth's
     features and is reused only for the very same tensor object, unchanged
-    (same version counter) and under the same autocast state.
+    (same version counter), with unchanged VGG weights and under the same
+    autocast state.
 
     Args:
         layer_weights (Mapping[str, float]): Perceptual weight per layer,
@@ -282,18 +283,21 @@ class VGG19PerceptualLoss(nn.Module):
         return self.vgg(img)
 
     def _gt_features(self, gt: torch.Tensor) -> Dict[str, torch.Tensor]:
-        autocast_state = (torch.is_autocast_enabled(gt.device.type),
-                          torch.get_autocast_dtype(gt.device.type))
+        # What the features depend on besides the tensor's identity: its
+        # values and the VGG weights (version counters, bumped by every
+        # in-place change, load_state_dict included) and the autocast state.
+        state = (gt._version,
+                 tuple(p._version for p in self.vgg.parameters()),
+                 torch.is_autocast_enabled(gt.device.type),
+                 torch.get_autocast_dtype(gt.device.type))
         if self.cache_gt_features and self._gt_cache is not None:
-            gt_ref, version, state, features = self._gt_cache
-            if gt_ref() is gt and version == gt._version \
-                    and state == autocast_state:
+            gt_ref, cached_state, features = self._gt_cache
+            if gt_ref() is gt and cached_state == state:
                 return features
         with torch.no_grad():
             features = self._features(gt.detach())
         if self.cache_gt_features:
-            self._gt_cache = (weakref.ref(gt), gt._version, autocast_state,
-                              features)
+            self._gt_cache = (weakref.ref(gt), state, features)
         return features
 
     def forward(self,

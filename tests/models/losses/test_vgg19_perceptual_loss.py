@@ -160,6 +160,14 @@ def test_ground_truth_features_are_cached_per_tensor():
     # Another tensor with equal values is another ground truth.
     loss(pred, gt.clone())
     assert len(calls) == 7
+    # New VGG weights (loaded in place) after gt was cached: recomputed.
+    loss(pred, gt)
+    assert len(calls) == 9
+    other = VGG19PerceptualLoss(LAYERS, pretrained=None)
+    loss.load_state_dict(other.state_dict())
+    reference.load_state_dict(other.state_dict())
+    assert torch.equal(loss(pred, gt)[0], reference(pred, gt)[0])
+    assert len(calls) == 11
 
 
 def test_gram_matrix_is_float32_under_autocast():
