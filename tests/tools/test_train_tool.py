@@ -20,7 +20,8 @@ def scalars(work_dir: Path) -> list:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_train_then_resume_from_the_checkpoint_or_a_named_one(tiny_config_file, tmp_path):
+def test_train_then_resume_from_the_checkpoint_or_a_named_one(
+        tiny_config_file, tmp_path):
     config = tiny_config_file(max_iters=3, checkpoint_interval=2)
     work_dir = tmp_path / 'work'
 
