@@ -283,23 +283,23 @@ class VGG19PerceptualLoss(nn.Module):
         return self.vgg(img)
 
     def _gt_features(self, gt: torch.Tensor) -> Dict[str, torch.Tensor]:
-        if not self.cache_gt_features:
-            with torch.no_grad():
-                return self._features(gt.detach())
-        # What the features depend on besides the tensor's identity: its
-        # values and the VGG weights (version counters, bumped by every
-        # in-place change, load_state_dict included) and the autocast state.
-        state = (gt._version,
-                 tuple(p._version for p in self.vgg.parameters()),
-                 torch.is_autocast_enabled(gt.device.type),
-                 torch.get_autocast_dtype(gt.device.type))
-        if self._gt_cache is not None:
-            gt_ref, cached_state, features = self._gt_cache
-            if gt_ref() is gt and cached_state == state:
-                return features
+        if self.cache_gt_features:
+            # What the features depend on besides the tensor's identity: its
+            # values and the VGG weights (version counters, bumped by every
+            # in-place change, load_state_dict included) and the autocast
+            # state.
+            state = (gt._version,
+                     tuple(p._version for p in self.vgg.parameters()),
+                     torch.is_autocast_enabled(gt.device.type),
+                     torch.get_autocast_dtype(gt.device.type))
+            if self._gt_cache is not None:
+                gt_ref, cached_state, features = self._gt_cache
+                if gt_ref() is gt and cached_state == state:
+                    return features
         with torch.no_grad():
             features = self._features(gt.detach())
-        self._gt_cache = (weakref.ref(gt), state, features)
+        if self.cache_gt_features:
+            self._gt_cache = (weakref.ref(gt), state, features)
         return features
 
     def forward(self,
