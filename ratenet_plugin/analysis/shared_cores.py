@@ -197,8 +197,7 @@ def run_study(settings: StudySettings,
 
 def study_table(records: Sequence[dict]) -> str:
     """A Markdown table: one row per policy and option, one column per
-    load (s per cycle, and the slowdown against the same policy idle), and
-    the slowdown against the default policy idle."""
+    load (s per cycle, and the slowdown against the same policy idle)."""
     loads = list(dict.fromkeys(r['load'] for r in records))
     keys = list(dict.fromkeys((r['policy'], r['option']) for r in records))
     cell = {(r['policy'], r['option'], r['load']): r['cycle_s']

@@ -48,7 +48,7 @@ def test_training_beside_a_busy_process_uses_one_thread(tmp_path,
                                                          tiny_data_root):
     config = tmp_path / 'ratenet_tiny_threads.py'
     config.write_text(
-        tiny_config_text(tiny_data_root, max_iters=40) +
+        tiny_config_text(tiny_data_root, max_iters=12) +
         "custom_hooks = [dict(type='RandomStateHook'),\n"
         "                dict(type='AdaptiveCPUThreadsHook', "
         "interval_s=0.3)]\n")
