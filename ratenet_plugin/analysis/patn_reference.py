@@ -28,7 +28,10 @@ Layer lists (positions in ``nn.Sequential``, which name the keys)::
     stream1_up: n x [convT3x3/2, IN, ReLU] + [pad3, conv7x7, Tanh]
 
 Every convolution has a bias (PATN sets ``use_bias`` for InstanceNorm);
-InstanceNorm has no affine parameters and no running statistics.
+InstanceNorm has no affine parameters and no running statistics. The
+reflection pads are our ``ReflectionPad2dInInputDtype``, as in RATE-Net, so
+that bf16 timings compare like with like (outside autocast it is
+``nn.ReflectionPad2d``).
 """
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
@@ -36,6 +39,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ratenet_plugin.models.editors.ratenet.ratenet_modules import \
+    ReflectionPad2dInInputDtype
 from ratenet_plugin.models.losses.vgg19_perceptual_loss import \
     LocalPerceptualVGG
 
@@ -56,7 +61,7 @@ def _down_layers(in_channels: int, ngf: int,
     """One encoder stream: reflection-padded 7x7 stem, zero-padded stride-2
     3x3 convolutions doubling the channels."""
     layers = [
-        nn.ReflectionPad2d(3),
+        ReflectionPad2dInInputDtype(3),
         nn.Conv2d(in_channels, ngf, 7), _norm(ngf),
         nn.ReLU(True)
     ]
@@ -74,14 +79,14 @@ def _branch(in_channels: int, out_channels: int, dropout: bool,
             final_norm: bool) -> nn.Sequential:
     """One PAT-block branch: pad-conv-IN-ReLU-[dropout]-pad-conv[-IN]."""
     layers = [
-        nn.ReflectionPad2d(1),
+        ReflectionPad2dInInputDtype(1),
         nn.Conv2d(in_channels, in_channels, 3), _norm(in_channels),
         nn.ReLU(True)
     ]
     if dropout:
         layers.append(nn.Dropout(0.5))
     layers += [
-        nn.ReflectionPad2d(1),
+        ReflectionPad2dInInputDtype(1),
         nn.Conv2d(in_channels, out_channels, 3)
     ]
     if final_norm:
@@ -144,7 +149,7 @@ class PATNStreams(nn.Module):
                 _norm(c_in // 2),
                 nn.ReLU(True)
             ]
-        up += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, out_channels, 7),
+        up += [ReflectionPad2dInInputDtype(3), nn.Conv2d(ngf, out_channels, 7),
                nn.Tanh()]
         self.stream1_up = nn.Sequential(*up)
 

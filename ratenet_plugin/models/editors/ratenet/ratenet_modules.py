@@ -27,6 +27,37 @@ TANH = MappingProxyType({'type': 'Tanh'})
 PADDING_MODES = ('reflect', 'zeros')
 
 
+class ReflectionPad2dInInputDtype(nn.ReflectionPad2d):
+    """``nn.ReflectionPad2d`` that pads in its input's dtype under autocast.
+
+    CPU autocast lists ``reflection_pad2d`` among the float32 ops: a bf16
+    activation is copied to float32, padded, and copied back to bf16 by the
+    convolution that follows, two copies of every padded tensor in the
+    forward and two more in the backward. Padding only moves values, so it
+    is exact in any dtype: this layer pads with autocast off, and a bf16
+    input gives a bf16 output with the same values. Outside autocast it is
+    ``nn.ReflectionPad2d``. No parameters: state dicts are unchanged.
+    (docs/benchmarks.md, "Overheads removed".)
+
+    Shapes: (N, C, H, W) -> (N, C, H + top + bottom, W + left + right), in
+    the input's dtype and memory format.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(x.device.type, enabled=False):
+            return super().forward(x)
+
+
+#: The padding layer behind each explicit padding mode of our ConvModules
+#: (mmcv's ``build_padding_layer`` takes a class as the type).
+_PADDING_LAYERS = MappingProxyType({'reflect': ReflectionPad2dInInputDtype})
+
+
+def _conv_padding_mode(padding_mode: str) -> Union[str, type]:
+    """What to pass to ``ConvModule(padding_mode=...)`` for our mode."""
+    return _PADDING_LAYERS.get(padding_mode, padding_mode)
+
+
 def as_cfg(cfg: Optional[Mapping]) -> Optional[dict]:
     """Copy a (possibly read-only) config mapping into the dict mmcv wants."""
     return None if cfg is None else dict(cfg)
@@ -100,7 +131,7 @@ def conv3x3(in_channels: int,
         stride=stride,
         padding=1,
         bias=bias,
-        padding_mode=padding_mode,
+        padding_mode=_conv_padding_mode(padding_mode),
         norm_cfg=as_cfg(norm_cfg),
         act_cfg=as_cfg(act_cfg))
 
@@ -114,7 +145,7 @@ def encoder_stem(in_channels: int, out_channels: int,
         out_channels,
         7,
         padding=3,
-        padding_mode='reflect',
+        padding_mode=ReflectionPad2dInInputDtype,
         norm_cfg=as_cfg(norm_cfg),
         act_cfg=as_cfg(act_cfg))
 
@@ -127,7 +158,7 @@ def image_head(in_channels: int, out_channels: int,
         out_channels,
         7,
         padding=3,
-        padding_mode='reflect',
+        padding_mode=ReflectionPad2dInInputDtype,
         norm_cfg=None,
         act_cfg=as_cfg(act_cfg))
 

@@ -6,6 +6,8 @@ from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.models import PoseTransferModule
 from ratenet_plugin.models.editors.ratenet.pose_transfer_module import \
     PATN_DEEPFASHION_LAYOUT
+from ratenet_plugin.models.editors.ratenet.ratenet_modules import \
+    ReflectionPad2dInInputDtype
 
 
 def _inputs(num, height, width):
@@ -96,10 +98,11 @@ def test_downsample_padding_is_an_explicit_option(padding):
                 assert layer.conv.padding == (1, 1)
             else:  # a padding layer before it
                 assert isinstance(layer.padding_layer,
-                                  torch.nn.ReflectionPad2d)
+                                  ReflectionPad2dInInputDtype)
                 assert layer.conv.padding == (0, 0)
         # The 7x7 stem is reflection-padded either way (PATN).
-        assert isinstance(encoder[0].padding_layer, torch.nn.ReflectionPad2d)
+        assert isinstance(encoder[0].padding_layer,
+                          ReflectionPad2dInInputDtype)
     with pytest.raises(ValueError, match='downsample_padding'):
         PoseTransferModule(downsample_padding='replicate')
 

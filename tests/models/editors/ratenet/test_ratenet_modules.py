@@ -1,9 +1,80 @@
-"""Internal blocks: sizes, PAT block streams, AdaIN."""
+"""Internal blocks: sizes, padding, PAT block streams, AdaIN."""
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from ratenet_plugin.models.editors.ratenet.ratenet_modules import (
-    INSTANCE_NORM, LEAKY_RELU, AdaIN, AdaINUpBlock, PATBlock, UpBlock,
-    downsampled_sizes, level_channels)
+    INSTANCE_NORM, LEAKY_RELU, AdaIN, AdaINUpBlock, PATBlock,
+    ReflectionPad2dInInputDtype, UpBlock, conv3x3, downsampled_sizes,
+    encoder_stem, image_head, level_channels)
+
+
+class _OpNames(TorchDispatchMode):
+    """Records the ATen ops that run inside the ``with`` block."""
+
+    def __init__(self):
+        super().__init__()
+        self.names = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.names.append(func.__name__)
+        return func(*args, **(kwargs or {}))
+
+
+def _bf16_activation(channels=4):
+    torch.manual_seed(0)
+    x = torch.randn(2, channels, 9, 7).to(torch.bfloat16)
+    return x.to(memory_format=torch.channels_last)
+
+
+def test_reflection_pad_keeps_the_dtype_under_autocast():
+    """Under CPU autocast a bf16 activation is padded in bf16, without a
+    copy to float32 (nn.ReflectionPad2d casts it up); same values."""
+    x = _bf16_activation()
+    pad = ReflectionPad2dInInputDtype((1, 2, 3, 0))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        with _OpNames() as ops:
+            y = pad(x)
+        upcast = torch.nn.ReflectionPad2d((1, 2, 3, 0))(x)
+    assert y.dtype == torch.bfloat16 and upcast.dtype == torch.float32
+    assert y.shape == (2, 4, 12, 10)
+    assert y.is_contiguous(memory_format=torch.channels_last)
+    assert '_to_copy.default' not in ops.names
+    assert torch.equal(y.float(), upcast)
+    # Outside autocast it is nn.ReflectionPad2d.
+    x32 = x.float()
+    assert torch.equal(pad(x32), torch.nn.ReflectionPad2d((1, 2, 3, 0))(x32))
+
+
+def test_reflect_padded_conv_modules_use_it():
+    """Every reflection-padded ConvModule of ours pads in the input dtype;
+    a bf16 3x3 convolution gives the same output as with the up-casting
+    pad and gradients within bf16 rounding."""
+    layers = [
+        conv3x3(4, 4, INSTANCE_NORM, LEAKY_RELU),
+        encoder_stem(4, 4, INSTANCE_NORM, LEAKY_RELU),
+        image_head(4, 3, None)
+    ]
+    for layer in layers:
+        assert type(layer.padding_layer) is ReflectionPad2dInInputDtype
+    assert not conv3x3(4, 4, None, None, padding_mode='zeros') \
+        .with_explicit_padding
+
+    layer = conv3x3(4, 4, None, LEAKY_RELU)
+    results = []
+    for pad in (layer.padding_layer, torch.nn.ReflectionPad2d(1)):
+        layer.padding_layer = pad
+        x = _bf16_activation().requires_grad_()
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            y = layer(x)
+        y.float().square().sum().backward()
+        results.append((y.detach(), x.grad, layer.conv.weight.grad.clone()))
+        layer.zero_grad()
+    (y_new, gx_new, gw_new), (y_old, gx_old, gw_old) = results
+    assert y_new.dtype == torch.bfloat16
+    assert torch.equal(y_new, y_old.to(y_new.dtype))
+    torch.testing.assert_close(gx_new.float(), gx_old.float(),
+                               rtol=2e-2, atol=1e-2)
+    torch.testing.assert_close(gw_new, gw_old, rtol=2e-2, atol=1e-2)
 
 
 def test_downsampled_sizes_round_up():
