@@ -48,16 +48,6 @@ class ReflectionPad2dInInputDtype(nn.ReflectionPad2d):
             return super().forward(x)
 
 
-#: The padding layer behind each explicit padding mode of our ConvModules
-#: (mmcv's ``build_padding_layer`` takes a class as the type).
-_PADDING_LAYERS = MappingProxyType({'reflect': ReflectionPad2dInInputDtype})
-
-
-def _conv_padding_mode(padding_mode: str) -> Union[str, type]:
-    """What to pass to ``ConvModule(padding_mode=...)`` for our mode."""
-    return _PADDING_LAYERS.get(padding_mode, padding_mode)
-
-
 def as_cfg(cfg: Optional[Mapping]) -> Optional[dict]:
     """Copy a (possibly read-only) config mapping into the dict mmcv wants."""
     return None if cfg is None else dict(cfg)
@@ -131,7 +121,9 @@ def conv3x3(in_channels: int,
         stride=stride,
         padding=1,
         bias=bias,
-        padding_mode=_conv_padding_mode(padding_mode),
+        # mmcv's build_padding_layer takes a class as the padding type.
+        padding_mode=(ReflectionPad2dInInputDtype
+                      if padding_mode == 'reflect' else padding_mode),
         norm_cfg=as_cfg(norm_cfg),
         act_cfg=as_cfg(act_cfg))
 
