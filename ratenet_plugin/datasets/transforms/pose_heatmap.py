@@ -7,6 +7,9 @@ from mmcv.transforms import BaseTransform
 from ratenet_plugin.registry import TRANSFORMS
 from ..keypoints import missing_mask
 
+#: float32's smallest normal number; heatmap values below it are zeroed.
+SMALLEST_NORMAL = np.finfo(np.float32).tiny
+
 
 def keypoints_to_heatmaps(keypoints: np.ndarray, height: int, width: int,
                           sigma: float) -> np.ndarray:
@@ -23,7 +26,8 @@ def keypoints_to_heatmaps(keypoints: np.ndarray, height: int, width: int,
         sigma (float): Standard deviation in pixels.
 
     Returns:
-        np.ndarray: float32 ``(K, height, width)`` in [0, 1].
+        np.ndarray: float32 ``(K, height, width)`` in [0, 1]; values that
+        would be subnormal (below :data:`SMALLEST_NORMAL`) are 0.
     """
     if sigma <= 0:
         raise ValueError(f'sigma must be positive, got {sigma}')
@@ -34,7 +38,14 @@ def keypoints_to_heatmaps(keypoints: np.ndarray, height: int, width: int,
     row = np.exp((xs[None, :] - keypoints[:, :1])**2 * scale)  # (K, W)
     col = np.exp((ys[None, :] - keypoints[:, 1:])**2 * scale)  # (K, H)
     col[missing_mask(keypoints)] = 0
-    return col[:, :, None] * row[:, None, :]
+    heatmaps = col[:, :, None] * row[:, None, :]
+    # The Gaussian's far tail underflows into float32's subnormal range
+    # (below 1.2e-38; 5 % of the values of a 64x44 map with sigma 1.5).
+    # Convolutions over subnormal inputs run on a slow path on CPUs without
+    # flush-to-zero (a float32 demo cycle 1.5x slower on an Intel Xeon
+    # without AMX, docs/benchmarks.md): stored as exact zeros instead.
+    heatmaps[heatmaps < SMALLEST_NORMAL] = 0
+    return heatmaps
 
 
 def keypoints_to_patn_heatmaps(keypoints: np.ndarray, height: int,

@@ -32,6 +32,24 @@ def test_heatmaps_are_gaussians_with_zero_maps_for_missing_joints():
     assert heatmaps[0, 20, 12] == pytest.approx(np.exp(-0.5), rel=1e-5)
 
 
+def test_heatmaps_hold_no_subnormal_values():
+    """The tail far from a joint is 0, not a subnormal float (slow for
+    convolutions on CPUs); normal values are the Gaussian's."""
+    keypoints = _keypoints()
+    heatmaps = keypoints_to_heatmaps(keypoints, 64, 44, sigma=1.5)
+    tiny = np.finfo(np.float32).tiny
+    assert not ((heatmaps > 0) & (heatmaps < tiny)).any()
+    # The formula in float64: where it is below float32's normal range the
+    # map is 0; where it is above, the map is the Gaussian.
+    ys, xs = np.mgrid[0:64, 0:44]
+    expected = np.exp(-((xs - 10)**2 + (ys - 20)**2) / (2 * 1.5**2))
+    underflow = expected < tiny
+    assert underflow.any() and (expected[underflow] > 1e-45).any()
+    assert (heatmaps[0][underflow] == 0).all()
+    np.testing.assert_allclose(heatmaps[0][~underflow],
+                               expected[~underflow], rtol=1e-4)
+
+
 def test_sigma_scales_with_image_height_by_default():
     transform = TRANSFORMS.build(dict(type='GeneratePoseHeatmap'))
     assert isinstance(transform, GeneratePoseHeatmap)
