@@ -41,9 +41,9 @@ def keypoints_to_heatmaps(keypoints: np.ndarray, height: int, width: int,
     heatmaps = col[:, :, None] * row[:, None, :]
     # The Gaussian's far tail underflows into float32's subnormal range
     # (below 1.2e-38; 5 % of the values of a 64x44 map with sigma 1.5).
-    # Convolutions over subnormal inputs run on a slow path on CPUs without
-    # flush-to-zero (a float32 demo cycle 1.5x slower on an Intel Xeon
-    # without AMX, docs/benchmarks.md): stored as exact zeros instead.
+    # Convolutions over subnormal inputs run on a slow path on some CPUs (a
+    # float32 main-job cycle 1.45x slower on an Intel Xeon without AMX,
+    # docs/benchmarks.md): stored as exact zeros instead.
     heatmaps[heatmaps < SMALLEST_NORMAL] = 0
     return heatmaps
 
