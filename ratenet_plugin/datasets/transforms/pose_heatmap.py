@@ -7,8 +7,10 @@ from mmcv.transforms import BaseTransform
 from ratenet_plugin.registry import TRANSFORMS
 from ..keypoints import missing_mask
 
-#: float32's smallest normal number; heatmap values below it are zeroed.
-SMALLEST_NORMAL = np.finfo(np.float32).tiny
+#: Heatmap values below this are stored as 0: 2^-24, half a unit in the
+#: last place of the peak value 1.0 in float32 (the Gaussian falls below it
+#: 5.8 sigma from the joint).
+HEATMAP_FLOOR = np.float32(2.0**-24)
 
 
 def keypoints_to_heatmaps(keypoints: np.ndarray, height: int, width: int,
@@ -26,8 +28,8 @@ def keypoints_to_heatmaps(keypoints: np.ndarray, height: int, width: int,
         sigma (float): Standard deviation in pixels.
 
     Returns:
-        np.ndarray: float32 ``(K, height, width)`` in [0, 1]; values that
-        would be subnormal (below :data:`SMALLEST_NORMAL`) are 0.
+        np.ndarray: float32 ``(K, height, width)`` in [0, 1]; the tail
+        below :data:`HEATMAP_FLOOR` (beyond 5.8 sigma) is 0.
     """
     if sigma <= 0:
         raise ValueError(f'sigma must be positive, got {sigma}')
@@ -39,12 +41,14 @@ def keypoints_to_heatmaps(keypoints: np.ndarray, height: int, width: int,
     col = np.exp((ys[None, :] - keypoints[:, 1:])**2 * scale)  # (K, H)
     col[missing_mask(keypoints)] = 0
     heatmaps = col[:, :, None] * row[:, None, :]
-    # The Gaussian's far tail underflows into float32's subnormal range
-    # (below 1.2e-38; 5 % of the values of a 64x44 map with sigma 1.5).
-    # Convolutions over subnormal inputs run on a slow path on some CPUs (a
-    # float32 main-job cycle 1.45x slower on an Intel Xeon without AMX,
-    # docs/benchmarks.md): stored as exact zeros instead.
-    heatmaps[heatmaps < SMALLEST_NORMAL] = 0
+    # The Gaussian's far tail is tiny (down to float32's subnormal range,
+    # below 1.2e-38), and its products with a layer's weights or gradients
+    # are subnormal: x86 CPUs compute those on a slow path (the first
+    # convolutions' weight gradients 6x slower on an Intel Xeon without AMX,
+    # a float32 main-job cycle 1.45x slower when the map itself held
+    # subnormals; docs/benchmarks.md). Values that small carry nothing the
+    # peak's own float32 precision keeps: stored as exact zeros instead.
+    heatmaps[heatmaps < HEATMAP_FLOOR] = 0
     return heatmaps
 
 

@@ -5,6 +5,7 @@ from mmagic.registry import TRANSFORMS
 from ratenet_plugin.datasets import (GeneratePoseHeatmap,
                                     keypoints_to_heatmaps,
                                     keypoints_to_patn_heatmaps)
+from ratenet_plugin.datasets.transforms.pose_heatmap import HEATMAP_FLOOR
 
 
 def _keypoints():
@@ -32,22 +33,29 @@ def test_heatmaps_are_gaussians_with_zero_maps_for_missing_joints():
     assert heatmaps[0, 20, 12] == pytest.approx(np.exp(-0.5), rel=1e-5)
 
 
-def test_heatmaps_hold_no_subnormal_values():
-    """The tail far from a joint is 0, not a subnormal float (slow for
-    convolutions on CPUs); normal values are the Gaussian's."""
+def test_heatmaps_tail_below_the_floor_is_zero():
+    """The tail far from a joint is exactly 0, neither a subnormal float nor
+    a tiny normal one (their products with weights and gradients are
+    subnormal, slow for convolutions on CPUs); the values above the floor
+    are the Gaussian's."""
     keypoints = _keypoints()
     heatmaps = keypoints_to_heatmaps(keypoints, 64, 44, sigma=1.5)
-    tiny = np.finfo(np.float32).tiny
-    assert not ((heatmaps > 0) & (heatmaps < tiny)).any()
-    # The formula in float64: where it is below float32's normal range the
-    # map is 0; where it is above, the map is the Gaussian.
+    floor = 2.0**-24
+    assert HEATMAP_FLOOR == np.float32(floor)
+    assert not ((heatmaps > 0) & (heatmaps < floor)).any()
+    # The formula in float64: below the floor the map is 0 (the formula
+    # there spans tiny normal and subnormal float32 values); above it the
+    # map is the Gaussian.
     ys, xs = np.mgrid[0:64, 0:44]
     expected = np.exp(-((xs - 10)**2 + (ys - 20)**2) / (2 * 1.5**2))
-    underflow = expected < tiny
-    assert underflow.any() and (expected[underflow] > 1e-45).any()
-    assert (heatmaps[0][underflow] == 0).all()
-    np.testing.assert_allclose(heatmaps[0][~underflow],
-                               expected[~underflow], rtol=1e-4)
+    tail = expected < floor
+    tiny = np.finfo(np.float32).tiny
+    assert (expected[tail] > 1e-30).any() and (expected[tail] < tiny).any()
+    assert (heatmaps[0][tail] == 0).all()
+    np.testing.assert_allclose(heatmaps[0][~tail], expected[~tail], rtol=1e-4)
+    # The floor lies 5.8 sigma from the joint: (10, 28) is 8 px = 5.33
+    # sigma away (kept), (10, 29) 9 px = 6 sigma away (zero).
+    assert heatmaps[0, 28, 10] > 0 and heatmaps[0, 29, 10] == 0
 
 
 def test_sigma_scales_with_image_height_by_default():
