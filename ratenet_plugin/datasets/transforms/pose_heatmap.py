@@ -42,12 +42,12 @@ def keypoints_to_heatmaps(keypoints: np.ndarray, height: int, width: int,
     col[missing_mask(keypoints)] = 0
     heatmaps = col[:, :, None] * row[:, None, :]
     # The Gaussian's far tail is tiny (down to float32's subnormal range,
-    # below 1.2e-38), and its products with a layer's weights or gradients
-    # are subnormal: x86 CPUs compute those on a slow path (the first
-    # convolutions' weight gradients 6x slower on an Intel Xeon without AMX,
-    # a float32 main-job cycle 1.45x slower when the map itself held
-    # subnormals; docs/benchmarks.md). Values that small carry nothing the
-    # peak's own float32 precision keeps: stored as exact zeros instead.
+    # below 1.2e-38), and its products with gradients are subnormal, which
+    # an Intel Xeon without AMX computes on a slow path (the stems' weight
+    # gradients 4-6x slower under channels_last; a float32 main-job cycle
+    # 1.45x slower when the map itself held subnormals; docs/benchmarks.md).
+    # Values that small carry nothing the peak's own float32 precision
+    # keeps: stored as exact zeros instead.
     heatmaps[heatmaps < HEATMAP_FLOOR] = 0
     return heatmaps
 
