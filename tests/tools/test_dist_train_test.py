@@ -103,9 +103,13 @@ def test_two_ranks_train_like_one_process_with_the_combined_batch(
     ranks' gradients, which DDP computes, is the combined batch's gradient.
     The runs differ only in float32 rounding (summation order), so the
     parameters match to a relative error (||theta_ddp - theta_single|| /
-    ||theta_single - theta_0||) of about 1e-5 measured, asserted < 1e-4. A
-    gradient that is not all-reduced gives errors of order 1, and ranks that
-    differ, which is asserted against bit for bit.
+    ||theta_single - theta_0||) of about 1e-5 for most model seeds and
+    inputs, but RAdam's first adaptive steps amplify rounding for some:
+    measured (Intel Xeon, 2026-12-04) up to 5e-4 here and 1.4e-3 and
+    4.3e-3 with other seeds, and two single-process runs differing only in
+    the thread count 1.1e-3 with one of them. Asserted < 1e-2. A gradient
+    that is not all-reduced (a single process on a rank's batch of 2) gives
+    0.44-0.98, and ranks that differ, which is asserted against bit for bit.
 
     Learning rate 1e-4 (the paper's): with the demo's 1e-3 this tiny random
     GAN becomes so ill-conditioned after one cycle that two single-process
@@ -149,7 +153,7 @@ def test_two_ranks_train_like_one_process_with_the_combined_batch(
             theta_single = flat(single['params'][net])
             error = (theta[0] - theta_single).norm() / (theta_single -
                                                         theta_0).norm()
-            assert error < 1e-4, (net, cycle, float(error))
+            assert error < 1e-2, (net, cycle, float(error))
         previous = dict(enumerate(ranks))
 
     # The checkpoint written under DDP has the single-process keys (no
