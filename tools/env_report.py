@@ -5,11 +5,13 @@
 Reports the interpreter, torch (version, CUDA/cuDNN, devices, bf16 support,
 the CPU's SIMD level), numpy, and for each pinned OpenMMLab package whether it
 is installed in our locked version (requirements/constraints.txt) and whether
-it imports: mmcv with its compiled ops (``mmcv._ext``), mmengine, mmagic
-(whose model zoo imports mmcv's ops) and ratenet_plugin. Needs only the
+it imports: mmcv with its compiled ops (``mmcv._ext``), mmengine, mmagic and
+its model zoo (``mmagic.models``, which imports mmcv's ops, diffusers and
+transformers) and ratenet_plugin. Needs only the
 standard library and torch, so it runs on a machine whose Python, torch or
 numpy differ from our lock (tools/gpu_check.sh runs it first). Exit status 0
-when everything training needs imports, 1 otherwise.
+when everything training needs imports (``mmcv._ext`` possibly as the
+stand-in of tools/run_unpinned.py, when run through it), 1 otherwise.
 """
 import argparse
 import importlib
@@ -24,7 +26,10 @@ from typing import Dict, Optional
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: Modules the training and benchmark tools need, in import order.
 NEEDED = ('torch', 'numpy', 'mmengine', 'mmcv', 'mmcv._ext', 'mmagic',
+          'mmagic.models', 'mmagic.datasets', 'mmagic.evaluation',
           'ratenet_plugin')
+#: The import status of ``mmcv._ext`` replaced by tools/run_unpinned.py.
+STANDIN = 'stand-in (tools/run_unpinned.py): compiled ops not built'
 
 
 def locked_versions(path: str) -> Dict[str, str]:
@@ -47,12 +52,13 @@ def installed_version(name: str) -> Optional[str]:
 
 
 def import_status(module: str) -> str:
-    """'ok' or the first line of the error importing ``module``."""
+    """'ok', :data:`STANDIN` or the first line of the error importing
+    ``module``."""
     try:
-        importlib.import_module(module)
+        imported = importlib.import_module(module)
     except Exception as error:  # noqa: BLE001: any failure is the report
         return f'{type(error).__name__}: {str(error).splitlines()[0]}'[:300]
-    return 'ok'
+    return STANDIN if getattr(imported, 'IS_STANDIN', False) else 'ok'
 
 
 def torch_report() -> dict:
@@ -85,7 +91,8 @@ def collect() -> dict:
         osp.join(REPO_ROOT, 'requirements', 'constraints.txt'))
     packages = {}
     for name in ('torch', 'torchvision', 'numpy', 'mmengine', 'mmcv',
-                 'mmagic', 'diffusers', 'transformers', 'opencv-python'):
+                 'mmcv-lite', 'mmagic', 'diffusers', 'transformers',
+                 'huggingface-hub', 'tokenizers', 'opencv-python'):
         packages[name] = dict(
             installed=installed_version(name), locked=pins.get(name))
     return dict(
@@ -118,7 +125,8 @@ def main(argv=None) -> int:
     if args.out:
         with open(args.out, 'w') as f:
             f.write(text + '\n')
-    return 0 if all(v == 'ok' for v in report['imports'].values()) else 1
+    usable = ('ok', STANDIN)
+    return 0 if all(v in usable for v in report['imports'].values()) else 1
 
 
 if __name__ == '__main__':

@@ -1,0 +1,95 @@
+"""tools/run_unpinned.py: the stand-in for mmcv's compiled ops and NumPy 2's
+missing ``numpy.bool8``, with which tools/gpu_check.sh runs on a machine
+outside our lock (it ran so on an H200 with Python 3.12, torch 2.11, NumPy 2
+and mmcv-lite: docs/benchmarks.md)."""
+import importlib
+import importlib.util
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LAUNCHER = REPO_ROOT / 'tools' / 'run_unpinned.py'
+
+
+def load_launcher():
+    spec = importlib.util.spec_from_file_location('run_unpinned', LAUNCHER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def launch(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(LAUNCHER), *args],
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO_ROOT,
+                          timeout=300)
+
+
+def test_zoo_imports_with_the_standin_and_env_report_says_so(tmp_path):
+    result = launch('--force-standin', 'tools/env_report.py', '--out',
+                    str(tmp_path / 'env.json'))
+    assert result.returncode == 0, result.stderr[-2000:]
+    imports = json.loads((tmp_path / 'env.json').read_text())['imports']
+    assert imports['mmcv._ext'].startswith('stand-in')
+    assert imports['mmagic.models'] == 'ok'
+    assert imports['ratenet_plugin'] == 'ok'
+
+
+def test_a_compiled_op_called_through_the_standin_names_itself(tmp_path):
+    script = tmp_path / 'call_op.py'
+    script.write_text('import sys\n'
+                      'import mmcv.ops\n'
+                      "assert sys.argv[1:] == ['--flag', 'x']\n"
+                      "ext = sys.modules['mmcv._ext']\n"
+                      'ext.nms()\n')
+    result = launch('--force-standin', str(script), '--flag', 'x')
+    assert result.returncode == 1
+    assert "RuntimeError: mmcv's compiled op 'nms' is not built" in \
+        result.stderr
+
+
+def test_the_real_extension_wins_where_it_is_installed(monkeypatch):
+    tool = load_launcher()
+    monkeypatch.delitem(sys.modules, 'mmcv._ext', raising=False)
+    monkeypatch.setattr(sys, 'meta_path', list(sys.meta_path))
+    tool.install_mmcv_ops_standin()
+    assert isinstance(sys.meta_path[-1], tool.MMCVOpsStandinFinder)
+    extension = importlib.import_module('mmcv._ext')
+    assert not getattr(extension, 'IS_STANDIN', False)
+    assert extension.__file__.endswith('.so')
+
+
+def test_standin_module_passes_mmcv_load_ext_checks():
+    tool = load_launcher()
+    module = tool.MMCVOpsStandin('mmcv._ext')
+    assert hasattr(module, 'modulated_deform_conv_forward')
+    assert not hasattr(module, '__file__')
+    with pytest.raises(RuntimeError, match="'upfirdn2d' is not built"):
+        module.upfirdn2d(1, 2)
+
+
+def test_numpy_bool8_is_restored_only_where_missing(monkeypatch):
+    tool = load_launcher()
+    numpy2 = types.ModuleType('numpy')
+    numpy2.bool_ = numpy.bool_
+    monkeypatch.setitem(sys.modules, 'numpy', numpy2)
+    tool.restore_numpy_bool8()
+    assert numpy2.bool8 is numpy.bool_
+    numpy1 = types.ModuleType('numpy')
+    numpy1.bool_, numpy1.bool8 = numpy.bool_, 'kept'
+    monkeypatch.setitem(sys.modules, 'numpy', numpy1)
+    tool.restore_numpy_bool8()
+    assert numpy1.bool8 == 'kept'
+
+
+def test_usage_error_without_a_script():
+    result = launch('--force-standin')
+    assert result.returncode == 1
+    assert 'usage:' in result.stderr
