@@ -228,8 +228,9 @@ def apply_fast_paths(cfg: Config,
         amp (bool, optional): ``--amp``/``--no-amp``.
         channels_last (bool, optional): ``--channels-last``/
             ``--no-channels-last``.
-        amp_dtype (str, optional): ``--amp-dtype``; None: float16 on a GPU,
-            bfloat16 on CPU.
+        amp_dtype (str, optional): ``--amp-dtype``; None: bfloat16 where
+            ``'auto'`` chose autocast, else float16 on a GPU (MMEngine's
+            ``--amp``) and bfloat16 on CPU.
         machine (MachineInfo, optional): The machine; None detects it.
 
     Returns:
@@ -252,6 +253,8 @@ def apply_fast_paths(cfg: Config,
     machine = machine or detect_machine()
     paths = resolve_fast_paths(setting, machine)
     if paths.amp:
+        if amp_dtype is None and setting['amp'] == AUTO:
+            amp_dtype = 'bfloat16'  # the rule's choice, on a GPU too
         enable_amp(cfg, dtype=amp_dtype)
     if paths.channels_last or 'channels_last' in cfg.model:
         cfg.model.channels_last = paths.channels_last

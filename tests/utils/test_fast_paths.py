@@ -8,6 +8,7 @@ from mmengine.config import Config
 from ratenet_plugin.utils.config import apply_fast_paths
 from ratenet_plugin.utils.fast_paths import (FastPaths, MachineInfo,
                                              choose_fast_paths,
+                                             describe_fast_paths,
                                              detect_machine,
                                              resolve_fast_paths)
 
@@ -18,14 +19,18 @@ INTEL_AMX = MachineInfo('cpu', 'Intel Xeon', frozenset({'avx512f',
                                                         'amx_bf16'}),
                         'AVX512')
 OLD_CPU = MachineInfo('cpu', 'old', frozenset({'avx2'}), 'AVX2')
-GPU = MachineInfo('cuda', 'host', frozenset({'avx512_bf16'}), 'AVX512')
+GPU = MachineInfo('cuda', 'host', frozenset({'avx512_bf16'}), 'AVX512',
+                  'NVIDIA H200', gpu_bf16=True)
+OLD_GPU = MachineInfo('cuda', 'host', frozenset({'avx512_bf16'}), 'AVX512',
+                      'Tesla V100', gpu_bf16=False)
 
 
 @pytest.mark.parametrize('machine, expected', [
     (AMD_EPYC, FastPaths(amp=True, channels_last=True)),
     (INTEL_AMX, FastPaths(amp=True, channels_last=True)),
     (OLD_CPU, FastPaths(amp=False, channels_last=True)),
-    (GPU, FastPaths(amp=False, channels_last=False)),
+    (GPU, FastPaths(amp=True, channels_last=False)),
+    (OLD_GPU, FastPaths(amp=False, channels_last=False)),
 ])
 def test_rule(machine, expected):
     assert choose_fast_paths(machine) == expected
@@ -78,12 +83,35 @@ def test_auto_config_follows_the_machine():
     assert amp_types(cfg) == {'OptimWrapper'}
 
     cfg = ratenet_cfg(fast_paths=dict(amp='auto', channels_last='auto'))
-    assert apply_fast_paths(cfg, machine=GPU) == FastPaths(False, False)
+    assert apply_fast_paths(cfg, machine=OLD_GPU) == FastPaths(False, False)
     assert cfg.model.channels_last is False
+    assert amp_types(cfg) == {'OptimWrapper'}
 
     cfg = ratenet_cfg(fast_paths=dict(amp=False, channels_last='auto'))
     assert apply_fast_paths(cfg, machine=AMD_EPYC) == FastPaths(False, True)
     assert amp_types(cfg) == {'OptimWrapper'}
+
+
+def test_auto_autocast_on_a_gpu_is_bfloat16_and_amp_flag_float16():
+    cfg = ratenet_cfg(fast_paths=dict(amp='auto', channels_last='auto'))
+    assert apply_fast_paths(cfg, machine=GPU) == FastPaths(True, False)
+    assert cfg.model.channels_last is False
+    assert amp_types(cfg) == {'AnyDeviceAmpOptimWrapper'}
+    assert {w.dtype for w in cfg.optim_wrapper.values()} == {'bfloat16'}
+    # --amp alone keeps MMEngine's meaning on a GPU: float16, loss scaling.
+    cfg = ratenet_cfg(fast_paths=dict(amp='auto', channels_last='auto'))
+    apply_fast_paths(cfg, amp=True, machine=GPU)
+    assert all('dtype' not in w for w in cfg.optim_wrapper.values())
+    cfg = ratenet_cfg(fast_paths=dict(amp='auto', channels_last='auto'))
+    apply_fast_paths(cfg, amp_dtype='float16', machine=GPU)
+    assert {w.dtype for w in cfg.optim_wrapper.values()} == {'float16'}
+
+
+def test_the_log_line_names_the_gpu():
+    setting = dict(amp='auto', channels_last='auto')
+    line = describe_fast_paths(resolve_fast_paths(setting, GPU), setting, GPU)
+    assert line.startswith('Fast paths on cuda (NVIDIA H200, bf16): bf16 '
+                           'autocast on (auto), channels_last off (auto)')
 
 
 def test_flags_override_the_config():
