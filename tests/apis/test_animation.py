@@ -1,4 +1,3 @@
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -14,7 +13,7 @@ from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.fileio.video import (VideoFileError, read_video,
                                          write_animation)
 from tests.apis.inference_testing import FRAME, OUT_SIZE, tiny_config
-from tests.tools.tool_testing import run_tool, user_error_line
+from tests.tools.tool_testing import load_tool, run_tool, user_error_line
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NUM_FRAMES = 6
@@ -170,14 +169,6 @@ def test_unusable_sequences_are_clear_errors(inferencer, source, tmp_path):
     assert issubclass(VideoFileError, UserInputError)
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'animate_tool', osp.join(ROOT, 'tools', 'animate.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_cli_writes_a_gif_and_reports_errors(checkpoint, source, json_folder,
                                              tmp_path, capsys):
     config = tmp_path / 'tiny_config.py'
@@ -186,7 +177,7 @@ def test_cli_writes_a_gif_and_reports_errors(checkpoint, source, json_folder,
     photo, pose = tmp_path / 'person.png', tmp_path / 'person.json'
     cv2.imwrite(str(photo), image[..., ::-1])
     write_keypoint_json(str(pose), source_pose.keypoints, FRAME)
-    tool = _load_tool()
+    tool = load_tool('animate')
     common = ['--config', str(config), '--checkpoint', checkpoint,
               '--source', str(photo), '--source-pose', str(pose)]
     out = tmp_path / 'out' / 'anim.gif'

@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -21,6 +20,7 @@ from ratenet_plugin.fileio.checkpoint_file import CheckpointMismatchError
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 from ratenet_plugin.registry import MODELS
 from tests.apis.inference_testing import FRAME, OUT_SIZE, tiny_config
+from tests.tools.tool_testing import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -284,18 +284,10 @@ def test_missing_or_wrong_checkpoint(tmp_path, checkpoint):
         RATENetInferencer(tiny_config(), partial)
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'infer_tool', osp.join(ROOT, 'tools', 'infer.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_cli_single_pair_and_clear_errors(checkpoint, photos, tmp_path):
     config = tmp_path / 'tiny_config.py'
     tiny_config().dump(str(config))
-    tool = _load_tool()
+    tool = load_tool('infer')
     common = ['--config', str(config), '--checkpoint', checkpoint]
     out, panel = tmp_path / 'r' / 'result.png', tmp_path / 'panel.png'
     assert tool.main(common + [

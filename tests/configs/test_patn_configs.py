@@ -3,7 +3,6 @@ PATN-initialised RATE-Net and the ``patn`` test/inference config, run with
 a converted, randomly initialised PATN file on the tiny synthetic set."""
 import copy
 import csv
-import importlib.util
 import json
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from ratenet_plugin.models.editors.ratenet.patn_conversion import (
 from ratenet_plugin.models.editors.ratenet.pose_transfer_module import \
     PATN_DEEPFASHION_LAYOUT
 from ratenet_plugin.registry import MODELS
+from tests.tools.tool_testing import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / 'configs'
@@ -197,15 +197,6 @@ test_evaluator = dict(type='Evaluator', metrics=[
     for p, k in (('final', 'pred_img'), ('coarse', 'coarse_img'))])
 ''')
     return path
-
-
-def load_tool(name: str):
-    """``tools/<name>.py`` as a module: its ``main(argv)`` is the CLI."""
-    spec = importlib.util.spec_from_file_location(
-        f'tools_{name}', ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_test_and_infer_tools_run_the_patn_config(tiny_data_root, converted,

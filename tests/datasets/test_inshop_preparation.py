@@ -1,6 +1,4 @@
-import importlib.util
 import json
-import os.path as osp
 
 import cv2
 import numpy as np
@@ -13,8 +11,8 @@ from ratenet_plugin.fileio.patn_csv import read_annotation_csv, read_pairs_csv
 from tests.datasets.deepfashion_testing import (keypoint_rows,
                                                 standing_keypoints,
                                                 write_image)
+from tests.tools.tool_testing import load_tool
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # Raw images are 64x64 like In-shop's 256x256 img; the annotation frame is
 # 64x44 like PATN's 256x176 crop (10 columns cut each side).
 TRAIN = ['WOMEN/Dresses/id_00000001/01_1_front.jpg',
@@ -176,18 +174,8 @@ def test_bad_input(raw, tmp_path):
         _prepare(raw, tmp_path / 'o')
 
 
-def _tool():
-    """tools/prepare_deepfashion.py as a module (tools/ is no package)."""
-    path = osp.join(ROOT, 'tools', 'prepare_deepfashion.py')
-    spec = importlib.util.spec_from_file_location('prepare_deepfashion_tool',
-                                                  path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_command_line(raw, tmp_path, capsys):
-    tool = _tool()
+    tool = load_tool('prepare_deepfashion')
     code = tool.main([
         str(raw['root']), str(tmp_path / 'out'), '--annotations',
         str(raw['ann']), '--annotation-frame', '64', '44', '--size', '64',

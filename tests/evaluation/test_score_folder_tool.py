@@ -1,7 +1,5 @@
 """tools/score_folder.py end to end on a folder of PATN-style strips."""
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,17 +7,12 @@ from PIL import Image
 
 from ratenet_plugin.evaluation import MissingWeightsError
 from tests.evaluation.evaluation_testing import random_images
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.tools.tool_testing import load_tool
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'score_folder', ROOT / 'tools' / 'score_folder.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('score_folder')
 
 
 def _hwc(image) -> np.ndarray:

@@ -1,20 +1,10 @@
 """tools/test.py on a tiny trained checkpoint prints and writes all four
 numbers (SSIM, IS, FID, LPIPS) for the final and the coarse image."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(
-        f'tools_{name}', ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.tools.tool_testing import load_tool
 
 
 # The tiny synthetic images are 32x22, below AlexNet's 31 px minimum per side

@@ -4,7 +4,6 @@ Both tests launch the real ``tools/dist_train.sh`` / ``tools/dist_test.sh``
 (torchrun -> ``tools/train.py`` / ``tools/test.py`` -> Runner -> RATELoop) and
 compare with a single-process run of the same tool.
 """
-import importlib.util
 import json
 import os
 import socket
@@ -16,19 +15,12 @@ import pytest
 import torch
 
 from tests.tools.distributed_testing import NETWORKS, plain_name
+from tests.tools.tool_testing import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 WORLD_SIZE = 2
 CYCLES = 3
 BATCH_PER_RANK = 2
-
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(
-        f'tools_{name}', ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def free_port() -> int:

@@ -1,6 +1,5 @@
 """tools/train.py with the fast-path flags: --amp (bfloat16 on CPU),
 --channels-last, --compile."""
-import importlib.util
 import json
 import os
 import subprocess
@@ -10,19 +9,14 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.tools.tool_testing import load_tool
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRAIN = REPO_ROOT / 'tools' / 'train.py'
 
 
-def load_train_tool():
-    spec = importlib.util.spec_from_file_location('train_tool', TRAIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_flags_set_the_config(tiny_config_file, tmp_path):
-    tool = load_train_tool()
+    tool = load_tool('train')
     args = tool.parse_args([
         tiny_config_file(), '--work-dir',
         str(tmp_path), '--amp', '--amp-dtype', 'bfloat16', '--channels-last',

@@ -1,11 +1,12 @@
 """tools/gpu_check.sh's command line (the GPU run itself needs a GPU) and
 tools/env_report.py, which it runs first."""
-import importlib.util
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.tools.tool_testing import load_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / 'tools' / 'gpu_check.sh'
@@ -46,16 +47,8 @@ def test_usage_errors(args):
     assert 'usage:' in result.stderr
 
 
-def load_env_report():
-    spec = importlib.util.spec_from_file_location(
-        'env_report', REPO_ROOT / 'tools' / 'env_report.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_env_report_names_versions_and_imports(tmp_path):
-    tool = load_env_report()
+    tool = load_tool('env_report')
     assert tool.main(['--out', str(tmp_path / 'env.json')]) == 0
     report = json.loads((tmp_path / 'env.json').read_text())
     assert report['imports']['ratenet_plugin'] == 'ok'

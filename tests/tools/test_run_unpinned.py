@@ -3,33 +3,19 @@ missing ``numpy.bool8``, with which tools/gpu_check.sh runs on a machine
 outside our lock (it ran so on an H200 with Python 3.12, torch 2.11, NumPy 2
 and mmcv-lite: docs/benchmarks.md)."""
 import importlib
-import importlib.util
 import json
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import numpy
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LAUNCHER = REPO_ROOT / 'tools' / 'run_unpinned.py'
-
-
-def load_launcher():
-    spec = importlib.util.spec_from_file_location('run_unpinned', LAUNCHER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.tools.tool_testing import REPO_ROOT, load_tool, run_tool
 
 
 def launch(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(LAUNCHER), *args],
-                          capture_output=True,
-                          text=True,
-                          cwd=REPO_ROOT,
-                          timeout=300)
+    return run_tool('tools/run_unpinned.py', *args, cwd=REPO_ROOT)
 
 
 def test_zoo_imports_with_the_standin_and_env_report_says_so(tmp_path):
@@ -56,7 +42,7 @@ def test_a_compiled_op_called_through_the_standin_names_itself(tmp_path):
 
 
 def test_the_real_extension_wins_where_it_is_installed(monkeypatch):
-    tool = load_launcher()
+    tool = load_tool('run_unpinned')
     monkeypatch.delitem(sys.modules, 'mmcv._ext', raising=False)
     monkeypatch.setattr(sys, 'meta_path', list(sys.meta_path))
     tool.install_mmcv_ops_standin()
@@ -67,7 +53,7 @@ def test_the_real_extension_wins_where_it_is_installed(monkeypatch):
 
 
 def test_standin_module_passes_mmcv_load_ext_checks():
-    tool = load_launcher()
+    tool = load_tool('run_unpinned')
     module = tool.MMCVOpsStandin('mmcv._ext')
     assert hasattr(module, 'modulated_deform_conv_forward')
     assert not hasattr(module, '__file__')
@@ -76,7 +62,7 @@ def test_standin_module_passes_mmcv_load_ext_checks():
 
 
 def test_numpy_bool8_is_restored_only_where_missing(monkeypatch):
-    tool = load_launcher()
+    tool = load_tool('run_unpinned')
     numpy2 = types.ModuleType('numpy')
     numpy2.bool_ = numpy.bool_
     monkeypatch.setitem(sys.modules, 'numpy', numpy2)

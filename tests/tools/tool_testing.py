@@ -1,7 +1,10 @@
-"""Helpers for tests that run tools/*.py as a user does: as a process."""
+"""Helpers for tests of tools/*.py: run one as a user does (a process), or
+load it as a module."""
+import importlib.util
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import torch
@@ -9,6 +12,17 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_tool(name: str) -> types.ModuleType:
+    """``tools/<name>.py`` as a module (tools/ is no package): its functions
+    and its ``main(argv)`` run in the test's process. Each call executes the
+    file afresh."""
+    path = REPO_ROOT / 'tools' / f'{name}.py'
+    spec = importlib.util.spec_from_file_location(f'tools_{name}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_tool(*args, cwd) -> subprocess.CompletedProcess:

@@ -1,6 +1,4 @@
 """PATN's generator weights -> our G_P: key mapping, equivalence, refusals."""
-import importlib.util
-from pathlib import Path
 
 import pytest
 import torch
@@ -14,8 +12,8 @@ from ratenet_plugin.models.editors.ratenet.patn_conversion import (
     convert_patn_state_dict)
 from ratenet_plugin.models.editors.ratenet.pose_transfer_module import \
     PATN_DEEPFASHION_LAYOUT
+from tests.tools.tool_testing import load_tool
 
-ROOT = Path(__file__).resolve().parents[4]
 #: Tiny sizes shared by PATN's reference and our module.
 TINY = dict(base_channels=8, num_blocks=2)
 
@@ -184,22 +182,13 @@ def test_files_that_are_not_state_dicts(tmp_path):
         convert_patn_checkpoint(str(ours), str(tmp_path / 'o.pth'))
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'convert_patn_checkpoint',
-        ROOT / 'tools' / 'convert_patn_checkpoint.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_cli_converts_a_full_size_file_and_refuses_a_discriminator(
         tmp_path, capsys):
     torch.manual_seed(0)
     src = tmp_path / 'latest_net_netG.pth'
     torch.save(PATNGenerator().state_dict(), src)
     out = tmp_path / 'converted.pth'
-    tool = load_tool()
+    tool = load_tool('convert_patn_checkpoint')
     capsys.readouterr()
     assert tool.main([str(src), str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
