@@ -5,13 +5,13 @@
 Reports the interpreter, torch (version, CUDA/cuDNN, devices, bf16 support,
 the CPU's SIMD level), numpy, and for each pinned OpenMMLab package whether it
 is installed in our locked version (requirements/constraints.txt) and whether
-it imports: mmcv with its compiled ops (``mmcv._ext``), mmengine, mmagic and
-its model zoo (``mmagic.models``, which imports mmcv's ops, diffusers and
-transformers) and ratenet_plugin. Needs only the
-standard library and torch, so it runs on a machine whose Python, torch or
-numpy differ from our lock (tools/gpu_check.sh runs it first). Exit status 0
-when everything training needs imports (``mmcv._ext`` possibly as the
-stand-in of tools/run_unpinned.py, when run through it), 1 otherwise.
+it imports: mmcv with its compiled ops (``mmcv._ext``), mmengine, mmagic with
+its model zoo, datasets and metrics (``mmagic.models`` imports mmcv's ops,
+diffusers and transformers) and ratenet_plugin. Needs only the standard
+library and torch, so it runs on a machine whose Python, torch or numpy
+differ from our lock (tools/gpu_check.sh runs it first). Exit status 0 when
+everything training needs imports (``mmcv._ext`` possibly as the stand-in of
+tools/run_unpinned.py, when run through it), 1 otherwise.
 """
 import argparse
 import importlib

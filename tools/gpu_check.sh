@@ -66,7 +66,7 @@ else
     SYNTHETIC="dict(num_identities=16, poses_per_identity=4, num_test_identities=2, seed=0, image_format='png')"
 fi
 
-STANDIN=$REPO/tools/run_unpinned.py
+UNPINNED=$REPO/tools/run_unpinned.py
 ENV_CMD=("$PYTHON" "$REPO/tools/env_report.py" --out "$OUT/env.json")
 # shellcheck disable=SC2206  # OPTIONS is a space-separated list
 BENCH_CMD=("$PYTHON" "$REPO/tools/benchmark.py" "$CONFIG" --device "$DEVICE"
@@ -105,7 +105,7 @@ fi
 if ! step environment "$OUT/env.txt" "${ENV_CMD[@]}"; then
     # mmcv without its compiled ops (mmcv-lite) and NumPy 2 are enough for
     # RATE-Net through the launcher that bridges both.
-    ENV_CMD=("$PYTHON" "$STANDIN" "$REPO/tools/env_report.py"
+    ENV_CMD=("$PYTHON" "$UNPINNED" "$REPO/tools/env_report.py"
              --out "$OUT/env_unpinned.json")
     if ! step environment_unpinned "$OUT/env_unpinned.txt" \
             "${ENV_CMD[@]}"; then
@@ -116,8 +116,8 @@ if ! step environment "$OUT/env.txt" "${ENV_CMD[@]}"; then
     fi
     echo "   the next steps run through tools/run_unpinned.py" \
         | tee -a "$SUMMARY"
-    BENCH_CMD=("${BENCH_CMD[0]}" "$STANDIN" "${BENCH_CMD[@]:1}")
-    TRAIN_CMD=("${TRAIN_CMD[0]}" "$STANDIN" "${TRAIN_CMD[@]:1}")
+    BENCH_CMD=("${BENCH_CMD[0]}" "$UNPINNED" "${BENCH_CMD[@]:1}")
+    TRAIN_CMD=("${TRAIN_CMD[0]}" "$UNPINNED" "${TRAIN_CMD[@]:1}")
 fi
 
 FAILED=
