@@ -21,8 +21,10 @@ compiled or downloaded in the time at hand (docs/benchmarks.md, "GPU check"):
 Both stay in effect in processes forked from the tool (data loader workers);
 processes started afresh (spawn) do not see them.
 """
+import argparse
 import importlib.abc
 import importlib.machinery
+import os
 import runpy
 import sys
 import types
@@ -97,18 +99,34 @@ def restore_numpy_bool8() -> None:
     numpy.bool8 = numpy.bool_
 
 
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog='tools/run_unpinned.py',
+        description='Run a tool in an environment other than our lock: a '
+        "stand-in for mmcv's compiled ops where they are missing, and "
+        'numpy.bool8 where NumPy 2 removed it.')
+    parser.add_argument(
+        '--force-standin',
+        action='store_true',
+        help="use the stand-in even where mmcv's compiled ops are installed")
+    parser.add_argument('script', metavar='SCRIPT', help='the tool to run')
+    parser.add_argument(
+        'args', nargs=argparse.REMAINDER, metavar='ARGS',
+        help="the tool's own arguments")
+    return parser.parse_args(argv)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    force = bool(argv) and argv[0] == '--force-standin'
-    if force:
-        argv.pop(0)
-    if not argv or argv[0].startswith('-'):
-        sys.exit(f'usage: python {sys.argv[0]} [--force-standin] SCRIPT '
-                 '[ARGS...]')
-    install_mmcv_ops_standin(force)
+    args = parse_args(argv)
+    if not os.path.isfile(args.script):
+        # The tools' one rule for a user error (ratenet_plugin.utils.cli),
+        # written out: the launcher imports nothing of ours before the tool.
+        print(f'error: no such tool script: {args.script}', file=sys.stderr)
+        sys.exit(2)
+    install_mmcv_ops_standin(args.force_standin)
     restore_numpy_bool8()
-    sys.argv = argv
-    runpy.run_path(argv[0], run_name='__main__')
+    sys.argv = [args.script, *args.args]
+    runpy.run_path(args.script, run_name='__main__')
 
 
 if __name__ == '__main__':

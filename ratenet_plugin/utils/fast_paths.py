@@ -86,9 +86,9 @@ class FastPaths:
     """A choice of fast paths.
 
     Args:
-        amp (bool): bfloat16 autocast (``AnyDeviceAmpOptimWrapper``; on a
-            GPU bfloat16 where the choice is ``'auto'``, else ``--amp``'s
-            float16 unless ``--amp-dtype`` says otherwise).
+        amp (bool): Autocast through ``AnyDeviceAmpOptimWrapper``: bfloat16
+            where ``'auto'`` chose it and on CPU; ``--amp`` alone on a GPU
+            keeps MMEngine's float16 (``--amp-dtype`` picks either).
         channels_last (bool): channels_last weights (``model.channels_last``).
     """
     amp: bool

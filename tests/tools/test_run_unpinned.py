@@ -11,7 +11,8 @@ import types
 import numpy
 import pytest
 
-from tests.tools.tool_testing import REPO_ROOT, load_tool, run_tool
+from tests.tools.tool_testing import (REPO_ROOT, load_tool, run_tool,
+                                      user_error_line)
 
 
 def launch(*args: str) -> subprocess.CompletedProcess:
@@ -77,5 +78,12 @@ def test_numpy_bool8_is_restored_only_where_missing(monkeypatch):
 
 def test_usage_error_without_a_script():
     result = launch('--force-standin')
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert 'usage:' in result.stderr
+    assert 'SCRIPT' in result.stderr
+
+
+def test_a_missing_script_is_one_error_line(tmp_path):
+    missing = tmp_path / 'no_such_tool.py'
+    assert user_error_line(launch(str(missing))) == \
+        f'error: no such tool script: {missing}'
