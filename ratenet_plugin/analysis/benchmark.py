@@ -35,8 +35,9 @@ from mmengine.config import Config
 from .data_pipeline import measure_data_pipeline
 from .flops import (count_cycle_flops, count_inference_flops,
                     fake_model_and_batch, shapes_only)
-from .options import (DEFAULT_OPTIONS, GPU_ONLY, amp_dtype, build_for,
-                      cudnn_benchmark, image_size, parse_option)
+from .options import (DEFAULT_OPTIONS, GPU_ONLY, INFERENCE_ONLY, amp_dtype,
+                      build_for, cudnn_benchmark, image_size,
+                      parse_option)
 from .peaks import ESTIMATE_DEVICES, Peaks
 from .timing import (generated_images, measure_inference, measure_training,
                      pinned, synthetic_raw_batch)
@@ -438,8 +439,9 @@ def run_benchmark(cfg: Config,
 
     peaks(None)  # measured before the options (CPU), once
     for option in settings.options:
-        train = settings.train_options is None \
-            or option in settings.train_options
+        train = (settings.train_options is None
+                 or option in settings.train_options) and not any(
+                     part in INFERENCE_ONLY for part in parse_option(option))
         try:
             result = run_option(cfg, option, settings, raw, cycle,
                                 (height, width), peaks, train)

@@ -5,6 +5,9 @@ An *option* is a ``+``-joined set of fast paths (``'bf16+compile'``);
 ``AnyDeviceAmpOptimWrapper`` (as ``tools/train.py --amp``; fp16 needs a GPU);
 ``channels_last``/``compile``: ``RATENet(channels_last=...,
 torch_compile=...)`` (as ``--channels-last``/``--compile``);
+``winograd``: ``RATENet(winograd=True)``, the generator's large 3x3
+convolutions by Winograd's F(2x2, 3x3) in float32 CPU inference (training
+is that of the option without it, so it is timed for inference only);
 ``cudnn_benchmark`` (GPU only).
 """
 import logging
@@ -17,13 +20,17 @@ from mmengine.optim import build_optim_wrapper
 
 from ratenet_plugin.utils.config import enable_amp
 
-FAST_PATHS = ('bf16', 'fp16', 'channels_last', 'compile', 'cudnn_benchmark')
+FAST_PATHS = ('bf16', 'fp16', 'channels_last', 'compile', 'winograd',
+              'cudnn_benchmark')
+#: Fast paths that change inference only: not timed in training.
+INFERENCE_ONLY = ('winograd', )
 GPU_ONLY = ('fp16', 'cudnn_benchmark')
 DEFAULT_OPTIONS = {
     'cuda': ('fp32', 'bf16', 'fp16', 'channels_last', 'compile',
              'cudnn_benchmark', 'bf16+channels_last+cudnn_benchmark',
              'bf16+compile', 'bf16+channels_last+compile+cudnn_benchmark'),
-    'cpu': ('fp32', 'bf16', 'channels_last', 'compile'),
+    'cpu': ('fp32', 'bf16', 'channels_last', 'channels_last+winograd',
+            'compile'),
 }
 
 
@@ -36,6 +43,8 @@ def parse_option(option: str) -> Tuple[str, ...]:
                          f'known: fp32, {", ".join(FAST_PATHS)}')
     if 'bf16' in parts and 'fp16' in parts:
         raise ValueError(f'{option!r}: choose bf16 or fp16')
+    if 'winograd' in parts and 'compile' in parts:
+        raise ValueError(f'{option!r}: winograd and compile do not combine')
     return parts
 
 
@@ -74,6 +83,7 @@ def benchmark_model_cfg(cfg: Config, parts: Sequence[str],
         model_cfg['perceptual_loss'], pretrained=None)
     if 'channels_last' in parts:
         model_cfg['channels_last'] = True
+    model_cfg['winograd'] = 'winograd' in parts
     if 'compile' in parts:
         # Static shapes: every batch size of the inference sweep gets its
         # own graph, as a training run with one batch size does.

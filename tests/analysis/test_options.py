@@ -18,6 +18,10 @@ def test_option_names():
         parse_option('bf16+fast')
     with pytest.raises(ValueError, match='bf16 or fp16'):
         parse_option('bf16+fp16')
+    assert parse_option('channels_last+winograd') == ('channels_last',
+                                                      'winograd')
+    with pytest.raises(ValueError, match='do not combine'):
+        parse_option('winograd+compile')
 
 
 def test_each_option_builds_its_fast_path(tiny_config_file):
@@ -28,3 +32,10 @@ def test_each_option_builds_its_fast_path(tiny_config_file):
     assert type(wrappers['generator']).__name__ == 'AnyDeviceAmpOptimWrapper'
     # No weight file is read: the VGG19 is random.
     assert model.perceptual_loss.pretrained is None
+    assert model.winograd_layers == 0
+    model, _ = build_for(cfg, ('winograd', ), 'cpu', None)
+    # The tiny config's layers have fewer channels than the default 256.
+    assert model.winograd_layers == 0
+    cfg.model.winograd_min_channels = 1
+    model, _ = build_for(cfg, ('winograd', ), 'cpu', None)
+    assert model.winograd_layers > 0

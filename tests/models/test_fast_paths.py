@@ -10,9 +10,10 @@ parameters. Inference: the final image of ``model(inputs)`` in eval mode.
 
 Tolerances (stated in docs/benchmarks.md):
 
-- channels_last and torch.compile in float32: the same arithmetic in
-  another order, so losses within 1e-5 relative, gradients within 1e-4,
-  images within 1e-5 absolute (in [-2, 2]);
+- channels_last, torch.compile and Winograd convolutions (inference) in
+  float32: the same arithmetic in another order, so losses within 1e-5
+  relative, gradients within 1e-4, images within 1e-5 absolute (in
+  [-2, 2]);
 - bfloat16 autocast (8 mantissa bits, ~0.4 % per rounding): losses within
   0.5 %, gradients within 30 % relative error with cosine > 0.97, images
   within 0.05 absolute. Measured: losses 0.1 %, gradients 6-19 % (cosine
@@ -165,6 +166,25 @@ def test_channels_last_agrees_with_fp32(reference):
     assert is_channels_last(model.generator)
     image = generate(model)
     assert (image - reference[1]).abs().max() < FP32_TOL['image']
+
+
+def test_winograd_agrees_with_fp32(reference):
+    """Training takes the ordinary path (the same numbers); inference the
+    Winograd one, within float32's tolerance."""
+    model = build(winograd=True, winograd_min_channels=1)
+    assert model.winograd_layers > 0
+    assert model.state_dict().keys() == build().state_dict().keys()
+    cycle = run_cycle(model, recording_wrappers(model))
+    assert cycle['joint'][0] == reference[0]['joint'][0]
+    assert_agree(cycle, reference[0], FP32_TOL)
+    image = generate(model)
+    assert not torch.equal(image, reference[1])
+    assert (image - reference[1]).abs().max() < FP32_TOL['image']
+
+
+def test_winograd_and_compile_are_refused_together():
+    with pytest.raises(ValueError, match='winograd and torch_compile'):
+        build(winograd=True, torch_compile=TEST_COMPILE)
 
 
 def test_bf16_autocast_agrees_with_fp32_within_bf16_tolerance(reference):

@@ -8,6 +8,7 @@ from mmagic.structures import DataSample
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 
+from ratenet_plugin.models.winograd_conv2d import use_winograd
 from ratenet_plugin.registry import MODELS
 from ratenet_plugin.utils.arguments import check_weight
 from ratenet_plugin.utils.fast_paths import (CompileOption, compile_in_place,
@@ -87,6 +88,14 @@ class RATENet(BaseModel):
             discriminators and the VGG in place (state dicts unchanged):
             True for PyTorch's defaults or a dict of ``torch.compile``
             arguments. Defaults to False (eager).
+        winograd (bool): Compute the generator's large 3x3 convolutions
+            (at least ``winograd_min_channels`` in and out) by Winograd's
+            F(2x2, 3x3) where they run in float32 on CPU without gradients
+            (inference, validation; see
+            ``ratenet_plugin/models/winograd_conv2d.py``). Training, GPUs
+            and autocast are unaffected; not combined with
+            ``torch_compile``. Defaults to False.
+        winograd_min_channels (int): See ``winograd``. Defaults to 256.
         init_cfg (dict, optional): MMEngine init config. Defaults to None.
     """
 
@@ -106,6 +115,8 @@ class RATENet(BaseModel):
                  data_preprocessor: Optional[dict] = None,
                  channels_last: bool = False,
                  torch_compile: CompileOption = False,
+                 winograd: bool = False,
+                 winograd_min_channels: int = 256,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(
             data_preprocessor=MODELS.build(
@@ -145,6 +156,13 @@ class RATENet(BaseModel):
         self.channels_last = channels_last
         if channels_last:
             convert_to_channels_last(self)
+        if winograd and torch_compile:
+            raise ValueError(
+                'winograd and torch_compile do not combine: the compiled '
+                'graph computes the convolutions itself; set one of them')
+        #: Layers of the generator computed by Winograd's F(2x2, 3x3).
+        self.winograd_layers = use_winograd(
+            self.generator, winograd_min_channels) if winograd else 0
         if torch_compile:
             compile_in_place([self.generator] + ([
                 self.shape_discriminator, self.appearance_discriminator,
