@@ -193,7 +193,9 @@ def enable_fast_paths(cfg: Config,
         cfg (Config): A config whose ``model`` is a ``RATENet``.
         channels_last (bool): Set ``model.channels_last=True``.
         torch_compile (bool | dict): Set ``model.torch_compile`` (True or
-            ``torch.compile`` arguments); False leaves the config as is.
+            ``torch.compile`` arguments) and ``model.winograd=False`` (the
+            compiled graph computes the convolutions itself); False leaves
+            the config as is.
         cudnn_benchmark (bool, optional): Set
             ``env_cfg.cudnn_benchmark``; None leaves it as is.
     """
@@ -201,6 +203,7 @@ def enable_fast_paths(cfg: Config,
         cfg.model.channels_last = True
     if torch_compile:
         cfg.model.torch_compile = torch_compile
+        cfg.model.winograd = False
     if cudnn_benchmark is not None:
         cfg.setdefault('env_cfg', {})
         cfg.env_cfg.cudnn_benchmark = cudnn_benchmark

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from mmengine.registry import init_default_scope
 
+from ratenet_plugin.registry import MODELS
 from tests.tools.tool_testing import load_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +27,11 @@ def test_flags_set_the_config(tiny_config_file, tmp_path):
     cfg = tool.build_config(args)
     assert cfg.model.channels_last is True
     assert cfg.model.torch_compile == dict(mode='max-autotune-no-cudagraphs')
+    # The configs' Winograd inference gives way to the compiled graph, and
+    # the model builds (the two together are refused).
+    assert cfg.model.winograd is False
+    init_default_scope('mmagic')
+    assert MODELS.build(cfg.model).winograd_layers == 0
     for key in ('generator', 'shape_discriminator',
                 'appearance_discriminator'):
         assert cfg.optim_wrapper[key].type == 'AnyDeviceAmpOptimWrapper'

@@ -74,5 +74,6 @@ model = dict(
     # convolutions with >= 256 channels by Winograd's F(2x2, 3x3): the same
     # function, 2.25x fewer FLOPs (the paper generator's forward 1.7x faster
     # on a 2-core Xeon, docs/benchmarks.md). Training, GPUs and autocast are
-    # unaffected.
+    # unaffected; tools/train.py --compile turns it off (compiled graphs
+    # compute the convolutions themselves).
     winograd=True)
