@@ -11,7 +11,7 @@ function (float32 error about 1e-6 relative, as the direct convolution's).
 Why it is here: the paper's generator spends most of its inference time in
 3x3 convolutions with 512 and 1024 channels on 32x22 maps (the PAT blocks
 and G_t's decoder at 256x176), which oneDNN runs at 60-70 % of this CPU's
-float32 matrix-product speed; computed this way they take 0.5-0.7 of the
+float32 matrix-product speed; computed this way they take 0.4-0.7 of the
 time (docs/benchmarks.md, "Winograd convolutions"). Convolutions with fewer
 channels or larger maps gain nothing (the transforms cost more than they
 save), hence ``min_channels``.
@@ -22,7 +22,7 @@ hooks). Such a layer takes the Winograd path only where nothing needs its
 gradient and it runs in float32 on CPU outside autocast (inference,
 validation); training, GPUs and bf16 autocast run the layer as before.
 """
-from typing import Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -57,33 +57,38 @@ def winograd_filters(weight: torch.Tensor) -> torch.Tensor:
     return tiles.view(16, out_channels, in_channels)
 
 
+def _taps(t: torch.Tensor, dim: int, tiles: int) -> List[torch.Tensor]:
+    """The k-th entry (k = 0..3) of every 4-wide tile at stride 2 along
+    ``dim``: four strided views."""
+    index = (slice(None), ) * dim + (slice(None, None, 2), )
+    return [t.narrow(dim, k, 2 * tiles - 1)[index] for k in range(4)]
+
+
+def _input_transform(d: List[torch.Tensor],
+                     out: Sequence[Optional[torch.Tensor]] = (None, ) * 4
+                     ) -> List[torch.Tensor]:
+    """B^T d along one dimension, B^T = [[1, 0, -1, 0], [0, 1, 1, 0],
+    [0, -1, 1, 0], [0, 1, 0, -1]]; written into ``out`` where given."""
+    return [
+        torch.sub(d[0], d[2], out=out[0]),
+        torch.add(d[1], d[2], out=out[1]),
+        torch.sub(d[2], d[1], out=out[2]),
+        torch.sub(d[1], d[3], out=out[3])
+    ]
+
+
 def _input_tiles(x: torch.Tensor) -> torch.Tensor:
     """B^T d B of every 4x4 tile of ``x`` (N, C, 2h + 2, 2w + 2) at stride
-    2 -> (16, N * h * w, C); B^T = [[1, 0, -1, 0], [0, 1, 1, 0],
-    [0, -1, 1, 0], [0, 1, 0, -1]], applied to rows, then to columns."""
+    2 -> (16, N * h * w, C): rows, then columns."""
     num, channels, height, width = x.shape
     rows, cols = (height - 2) // 2, (width - 2) // 2
     x = x.contiguous(memory_format=torch.channels_last)
     tiles = x.new_empty(16, num, rows, cols, channels)
-
-    def taps(t: torch.Tensor, dim: int, length: int):
-        # The k-th entry of every tile along ``dim``, k = 0..3.
-        return [t.narrow(dim, k, 2 * length - 1)[(slice(None), ) * dim +
-                                                 (slice(None, None, 2), )]
-                for k in range(4)]
-
-    def transform(d, outs):
-        torch.sub(d[0], d[2], out=outs[0])
-        torch.add(d[1], d[2], out=outs[1])
-        torch.sub(d[2], d[1], out=outs[2])
-        torch.sub(d[1], d[3], out=outs[3])
-
-    d = taps(x, 2, rows)
-    row_tiles = [d[0] - d[2], d[1] + d[2], d[2] - d[1], d[1] - d[3]]
-    for a, row_tile in enumerate(row_tiles):
+    for a, row_tile in enumerate(_input_transform(_taps(x, 2, rows))):
         # Written straight into the (N, h, w, C) slices the product reads.
-        transform(taps(row_tile, 3, cols),
-                  [tiles[4 * a + b].permute(0, 3, 1, 2) for b in range(4)])
+        _input_transform(
+            _taps(row_tile, 3, cols),
+            [tiles[4 * a + b].permute(0, 3, 1, 2) for b in range(4)])
     return tiles.view(16, num * rows * cols, channels)
 
 

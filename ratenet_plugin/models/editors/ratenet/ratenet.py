@@ -158,8 +158,9 @@ class RATENet(BaseModel):
             convert_to_channels_last(self)
         if winograd and torch_compile:
             raise ValueError(
-                'winograd and torch_compile do not combine: the compiled '
-                'graph computes the convolutions itself; set one of them')
+                'winograd and torch_compile do not combine (the compiled '
+                'graph computes the convolutions itself): set '
+                'model.winograd=False, as tools/train.py --compile does')
         #: Layers of the generator computed by Winograd's F(2x2, 3x3).
         self.winograd_layers = use_winograd(
             self.generator, winograd_min_channels) if winograd else 0
