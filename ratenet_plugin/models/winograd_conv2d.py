@@ -18,9 +18,11 @@ save), hence ``min_channels``.
 
 :func:`use_winograd` turns the qualifying ``nn.Conv2d`` layers of a module
 into :class:`WinogradConv2d` in place (same parameters, state dict and
-hooks). Such a layer takes the Winograd path only where nothing needs its
-gradient and it runs in float32 on CPU outside autocast (inference,
-validation); training, GPUs and bf16 autocast run the layer as before.
+hooks). Such a layer takes the Winograd path only in eval mode, where
+nothing needs its gradient and it runs in float32 on CPU outside autocast
+(inference, validation, and a frozen network kept in eval mode while others
+train, PB Fixed's G_P); training mode, GPUs and bf16 autocast run the layer
+as before.
 """
 from typing import List, Optional, Sequence, Tuple
 
@@ -130,9 +132,9 @@ def winograd_conv3x3(x: torch.Tensor,
 
 class WinogradConv2d(nn.Conv2d):
     """An ``nn.Conv2d`` (3x3, stride 1, no dilation or groups, zero or no
-    padding) that computes float32 CPU inference by
-    :func:`winograd_conv3x3`; made by :func:`use_winograd` from an existing
-    layer, never built directly.
+    padding) that computes float32 CPU inference (eval mode, no gradient
+    needed, no autocast) by :func:`winograd_conv3x3`; made by
+    :func:`use_winograd` from an existing layer, never built directly.
 
     The transformed filters are kept between inference calls (16/9 of the
     weights' memory: 1.2 GiB for the paper's generator), recomputed when
@@ -147,8 +149,8 @@ class WinogradConv2d(nn.Conv2d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self._takes_winograd_path(x):
-            # Training: the filters would be stale after the next step;
-            # free their memory until inference needs them again.
+            # Training or another device: the filters would be stale after
+            # the next step; free their memory until inference needs them.
             self._winograd_key = self._winograd_filters = None
             return super().forward(x)
         pad = self.padding[0]
@@ -164,7 +166,8 @@ class WinogradConv2d(nn.Conv2d):
     def _takes_winograd_path(self, x: torch.Tensor) -> bool:
         needs_grad = torch.is_grad_enabled() and (
             x.requires_grad or self.weight.requires_grad)
-        return (not needs_grad and x.device.type == 'cpu'
+        return (not self.training and not needs_grad
+                and x.device.type == 'cpu'
                 and x.dtype == torch.float32
                 and self.weight.dtype == torch.float32
                 and not torch.is_autocast_enabled('cpu'))

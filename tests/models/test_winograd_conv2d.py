@@ -41,6 +41,7 @@ def test_winograd_layer_computes_the_convolution(height, width, padding,
     ref = reference(conv, x)
     assert use_winograd(conv, min_channels=1) == 1
     assert type(conv) is WinogradConv2d
+    conv.eval()
     with torch.no_grad():
         for memory_format in (torch.contiguous_format, torch.channels_last):
             out = conv(x.contiguous(memory_format=memory_format))
@@ -90,24 +91,29 @@ def test_only_qualifying_layers_are_converted():
 
 
 def test_training_autocast_and_gradients_take_the_ordinary_path():
-    """With gradients needed, or under autocast, the layer is nn.Conv2d's:
-    bit for bit the same output, and gradients flow."""
+    """In training mode, with gradients needed, or under autocast, the layer
+    is nn.Conv2d's: bit for bit the same output, and gradients flow."""
     torch.manual_seed(0)
     plain = nn.Conv2d(4, 4, 3, padding=1)
     conv = nn.Conv2d(4, 4, 3, padding=1)
     conv.load_state_dict(plain.state_dict())
     use_winograd(conv, min_channels=1)
     x = torch.randn(2, 4, 6, 6)
+    conv.eval()
     with torch.no_grad():
         conv(x)  # the Winograd path, which keeps the filters
     assert conv._winograd_filters is not None
     out = conv(x)  # the weight requires grad
     assert torch.equal(out, plain(x))
-    assert conv._winograd_filters is None  # freed while training
+    assert conv._winograd_filters is None  # freed until inference
     out.sum().backward()
     assert conv.weight.grad is not None
     with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
         assert torch.equal(conv(x), plain(x))
+    conv.train()
+    with torch.no_grad():  # e.g. the fakes of a discriminator update
+        assert torch.equal(conv(x), plain(x))
+    conv.eval()
     with torch.no_grad():
         # The Winograd path: close to, not bitwise, the direct result.
         winograd = conv(x)
@@ -120,6 +126,7 @@ def test_filters_follow_the_weights():
     torch.manual_seed(0)
     conv = nn.Conv2d(4, 4, 3, padding=1)
     use_winograd(conv, min_channels=1)
+    conv.eval()
     x = torch.randn(1, 4, 6, 6)
     with torch.no_grad():
         conv(x)

@@ -70,10 +70,10 @@ model = dict(
     lambda_per=5.0,
     lambda_sty=5.0,
     lambda_gan=5.0,
-    # Inference and validation on CPU (float32, no gradients) compute the 3x3
-    # convolutions with >= 256 channels by Winograd's F(2x2, 3x3): the same
-    # function, 2.25x fewer FLOPs (the paper generator's forward 1.7x faster
-    # on a 2-core Xeon, docs/benchmarks.md). Training, GPUs and autocast are
-    # unaffected; tools/train.py --compile turns it off (compiled graphs
-    # compute the convolutions themselves).
+    # Inference and validation on CPU (eval mode, float32, no gradients)
+    # compute the 3x3 convolutions with >= 256 channels by Winograd's
+    # F(2x2, 3x3): the same function, 2.25x fewer FLOPs (the paper
+    # generator's forward 1.7x faster on a 2-core Xeon, docs/benchmarks.md).
+    # Training mode, GPUs and autocast are unaffected; tools/train.py
+    # --compile turns it off (compiled graphs compute the convolutions).
     winograd=True)

@@ -90,10 +90,10 @@ class RATENet(BaseModel):
             arguments. Defaults to False (eager).
         winograd (bool): Compute the generator's large 3x3 convolutions
             (at least ``winograd_min_channels`` in and out) by Winograd's
-            F(2x2, 3x3) where they run in float32 on CPU without gradients
-            (inference, validation; see
-            ``ratenet_plugin/models/winograd_conv2d.py``). Training, GPUs
-            and autocast are unaffected; not combined with
+            F(2x2, 3x3) where they run in eval mode in float32 on CPU
+            without gradients (inference, validation, a frozen G_P; see
+            ``ratenet_plugin/models/winograd_conv2d.py``). Training mode,
+            GPUs and autocast are unaffected; not combined with
             ``torch_compile``. Defaults to False.
         winograd_min_channels (int): See ``winograd``. Defaults to 256.
         init_cfg (dict, optional): MMEngine init config. Defaults to None.
