@@ -334,6 +334,8 @@ def run_option(cfg: Config, option: str, settings: BenchmarkSettings, raw,
     parts = parse_option(option)
     if device != 'cuda' and any(p in GPU_ONLY for p in parts):
         return dict(error=f'skipped: {"/".join(GPU_ONLY)} need a GPU')
+    # Training is that of the option without its inference-only paths.
+    train = train and not any(p in INFERENCE_ONLY for p in parts)
     dtype = amp_dtype(parts)
     torch._dynamo.reset()
     bench_ctx = cudnn_benchmark('cudnn_benchmark' in parts) \
@@ -439,9 +441,8 @@ def run_benchmark(cfg: Config,
 
     peaks(None)  # measured before the options (CPU), once
     for option in settings.options:
-        train = (settings.train_options is None
-                 or option in settings.train_options) and not any(
-                     part in INFERENCE_ONLY for part in parse_option(option))
+        train = settings.train_options is None \
+            or option in settings.train_options
         try:
             result = run_option(cfg, option, settings, raw, cycle,
                                 (height, width), peaks, train)

@@ -30,6 +30,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+#: Fewest input and output channels of a converted layer: on a 2-core Xeon
+#: F(2x2, 3x3) was 1.2-2x faster than oneDNN from 256 channels up and slower
+#: at 128 and below (docs/benchmarks.md).
+MIN_CHANNELS = 256
 #: The filter transform G of F(2x2, 3x3): a 3x3 filter g -> G g G^T (4x4).
 _FILTER_TRANSFORM = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5),
                      (0.0, 0.0, 1.0))
@@ -192,7 +196,7 @@ def winograd_applies(conv: nn.Module, min_channels: int) -> bool:
             and min(conv.in_channels, conv.out_channels) >= min_channels)
 
 
-def use_winograd(module: nn.Module, min_channels: int = 256) -> int:
+def use_winograd(module: nn.Module, min_channels: int = MIN_CHANNELS) -> int:
     """Turn every qualifying convolution of ``module`` (see
     :func:`winograd_applies`) into a :class:`WinogradConv2d`, in place.
 
@@ -203,9 +207,7 @@ def use_winograd(module: nn.Module, min_channels: int = 256) -> int:
     Args:
         module (nn.Module): The network, e.g. a RATE-Net generator.
         min_channels (int): Fewest input and output channels of a layer
-            that is converted. Defaults to 256: on a 2-core Xeon F(2x2, 3x3)
-            was 1.2-2x faster than oneDNN from 256 channels up and slower at
-            128 and below (docs/benchmarks.md).
+            that is converted. Defaults to :data:`MIN_CHANNELS` (256).
 
     Returns:
         int: The number of layers converted.

@@ -34,7 +34,7 @@ def test_cpu_run_reports_every_figure(tiny_config_file, tmp_path, capsys):
     reference = FixedTimes()
     settings = BenchmarkSettings(
         device='cpu',
-        options=['bf16', 'channels_last', 'fp16'],
+        options=['bf16', 'channels_last', 'winograd', 'fp16'],
         train_warmup=1,
         train_repeats=1,
         infer_batch_sizes=[1, 2],
@@ -55,8 +55,13 @@ def test_cpu_run_reports_every_figure(tiny_config_file, tmp_path, capsys):
     assert 'ASSUMED MFU' in printed and 'RATE-Net fp32 vs fixed' in printed
 
     options = report['options']
-    assert list(options) == ['fp32', 'bf16', 'channels_last', 'fp16']
+    assert list(options) == [
+        'fp32', 'bf16', 'channels_last', 'winograd', 'fp16'
+    ]
     assert 'need a GPU' in options['fp16']['error']
+    # Inference-only fast paths are not timed in training.
+    assert options['winograd']['train'] is None
+    assert set(options['winograd']['inference']) == {'1', '2'}
     setup = report['train_setup']
     batch = setup['batch_size']
     assert batch == 2 and (setup['height'], setup['width']) == (32, 22)
@@ -123,7 +128,14 @@ def test_cpu_run_reports_every_figure(tiny_config_file, tmp_path, capsys):
     # against the reference in its own precision and in float32.
     assert reference.dtypes == [None, torch.bfloat16]
     assert set(ratios['by_dtype']) == {'float32', 'bfloat16'}
-    assert set(ratios['by_option']) == {'fp32', 'bf16', 'channels_last'}
+    assert set(ratios['by_option']) == {
+        'fp32', 'bf16', 'channels_last', 'winograd'
+    }
+    # An option timed for inference only has no cycle ratio.
+    winograd = ratios['by_option']['winograd']['versus_fp32']
+    assert winograd['cycle_time_ratio'] is None
+    assert winograd['inference_time_ratio'] == pytest.approx(
+        options['winograd']['inference']['2']['latency_s'] / 0.5)
     bf16 = ratios['by_option']['bf16']
     assert bf16['same_precision']['cycle_time_ratio'] == pytest.approx(
         options['bf16']['train']['cycle_s'] / 1.0)

@@ -8,7 +8,7 @@ from mmagic.structures import DataSample
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 
-from ratenet_plugin.models.winograd_conv2d import use_winograd
+from ratenet_plugin.models.winograd_conv2d import MIN_CHANNELS, use_winograd
 from ratenet_plugin.registry import MODELS
 from ratenet_plugin.utils.arguments import check_weight
 from ratenet_plugin.utils.fast_paths import (CompileOption, compile_in_place,
@@ -116,7 +116,7 @@ class RATENet(BaseModel):
                  channels_last: bool = False,
                  torch_compile: CompileOption = False,
                  winograd: bool = False,
-                 winograd_min_channels: int = 256,
+                 winograd_min_channels: int = MIN_CHANNELS,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(
             data_preprocessor=MODELS.build(
