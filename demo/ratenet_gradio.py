@@ -2,7 +2,7 @@
 that pose.
 
     python demo/ratenet_gradio.py   # demo config, newest checkpoint in
-        # work_dirs/ratenet_demo_1xb8-1200cycles_synthetic-64x44/
+        # work_dirs/ratenet_demo_1xb4-1800cycles_synthetic-64x44/
     python demo/ratenet_gradio.py --config CONFIG --checkpoint CKPT \
         [--device cuda] [--host 127.0.0.1] [--port 7860]
 
@@ -40,8 +40,8 @@ from ratenet_plugin.apis.web_app import (  # noqa: E402
     SEQUENCE_FROM_UPLOAD, PoseTransferApp, newest_checkpoint,
     no_checkpoint_message)
 
-CONFIG = 'configs/ratenet/ratenet_demo_1xb8-1200cycles_synthetic-64x44.py'
-WORK_DIR = 'work_dirs/ratenet_demo_1xb8-1200cycles_synthetic-64x44'
+CONFIG = 'configs/ratenet/ratenet_demo_1xb4-1800cycles_synthetic-64x44.py'
+WORK_DIR = 'work_dirs/ratenet_demo_1xb4-1800cycles_synthetic-64x44'
 TRAIN_COMMAND = f'.venv/bin/python tools/train.py {CONFIG}'
 EXAMPLES_DIR = osp.join(ROOT, 'demo', 'examples')
 # Everything from the app itself; inline scripts and styles are Gradio's.

@@ -1,5 +1,5 @@
-# The previous demo recipe, now the base of the main job
-# (ratenet_demo_1xb8-1200cycles_synthetic-64x44.py), of the ablation and of the
+# The previous demo recipe, now the base of the main job (through recipe K,
+# ratenet_demo_1xb8-1200cycles_synthetic-64x44.py), of the ablation and of the
 # tests' tiny configs: a small RATE-Net trained on 2 CPU cores in 8-15 minutes
 # (docs/training.md) on a synthetic DeepFashion-format data set (generated into
 # data/synthetic_deepfashion_64x44_200x6 on first use;

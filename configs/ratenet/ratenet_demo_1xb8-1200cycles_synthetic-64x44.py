@@ -1,5 +1,7 @@
-# The main job: RATE-Net trained on 2 CPU cores (13-14 minutes measured on
-# the slower of this project's Intel Xeons; docs/training.md, recipe K) on the
+# Recipe K, the main job until 2026-12-04 and the base of today's
+# (ratenet_demo_1xb4-1800cycles_synthetic-64x44.py: batches of 4 for 1,800
+# cycles): RATE-Net trained on 2 CPU cores (13-14 minutes measured on the
+# slower of this project's Intel Xeons; docs/training.md, recipe K) on the
 # synthetic DeepFashion-format set of ratenet_demo_1xb4-1600cycles_synthetic-64x44.py
 # (generated into data/synthetic_deepfashion_64x44_200x6 on first use), with
 # the same scaled-down architecture, losses, 1-1-3 cycle and optimiser. What

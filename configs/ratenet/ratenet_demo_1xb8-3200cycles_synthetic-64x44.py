@@ -1,14 +1,14 @@
 # Recipe J: RATE-Net trained on 2 CPU cores on the synthetic
 # DeepFashion-format set (generated into data/synthetic_deepfashion_64x44_200x6
 # on first use), with the scaled-down architecture, losses, 1-1-3 cycle and
-# optimiser of ratenet_demo_1xb4-1600cycles_synthetic-64x44.py. It is the main
-# job's model (ratenet_demo_1xb8-1200cycles_synthetic-64x44.py: batches of 8,
-# I_t squashed by tanh, L_per/L_sty on relu1_1, 2 down-samplings) with the
-# paper's adversarial weight (recipe I) trained for longer, measured in
-# docs/training.md (recipe J): 3,200 cycles, the learning rate at 1e-3 for
-# the first half, then linear to 0. The held-out
-# garment colours need the length: at 1,200 cycles (the main job) the lower
-# garments are still mostly wrong; this run takes about 2.5x the main job's
+# optimiser of ratenet_demo_1xb4-1600cycles_synthetic-64x44.py. It is recipe
+# K's model (ratenet_demo_1xb8-1200cycles_synthetic-64x44.py, the base of the
+# main job: batches of 8, I_t squashed by tanh, L_per/L_sty on relu1_1,
+# 2 down-samplings) with the paper's adversarial weight (recipe I) trained
+# for longer, measured in docs/training.md (recipe J): 3,200 cycles, the
+# learning rate at 1e-3 for the first half, then linear to 0. The held-out
+# garment colours need the length: at 1,200 cycles (recipe K) the lower
+# garments are still mostly wrong; this run takes about 2.5x recipe K's
 # time (36 minutes on the slower of this project's Intel Xeons).
 _base_ = ['ratenet_demo_1xb8-1200cycles_synthetic-64x44.py']
 

@@ -34,9 +34,9 @@ or source. What a plugin can do, and this module does:
 Example:
     >>> editor = RATENetMMagicInferencer(
     ...     model_config='configs/ratenet/'
-    ...     'ratenet_demo_1xb8-1200cycles_synthetic-64x44.py',
-    ...     model_ckpt='work_dirs/ratenet_demo_1xb8-1200cycles_synthetic-64x44/'
-    ...     'iter_1200.pth', device='cpu')
+    ...     'ratenet_demo_1xb4-1800cycles_synthetic-64x44.py',
+    ...     model_ckpt='work_dirs/ratenet_demo_1xb4-1800cycles_synthetic-64x44/'
+    ...     'iter_1800.pth', device='cpu')
     >>> result, image = editor.infer(img='person.jpg', target_pose='pose.json',
     ...                              result_out_dir='out/result.png')
     >>> result['result'].shape   # (H, W, 3) uint8 RGB

@@ -120,15 +120,15 @@ def test_bad_input_becomes_a_message_naming_the_upload(
 
 def test_without_checkpoint_every_click_says_how_to_get_one(tmp_path):
     message = no_checkpoint_message(
-        str(tmp_path), 'configs/ratenet/ratenet_demo_1xb8-1200cycles_synthetic-64x44.py',
+        str(tmp_path), 'configs/ratenet/ratenet_demo_1xb4-1800cycles_synthetic-64x44.py',
         '.venv/bin/python tools/train.py configs/ratenet/'
-        'ratenet_demo_1xb8-1200cycles_synthetic-64x44.py')
+        'ratenet_demo_1xb4-1800cycles_synthetic-64x44.py')
     app = PoseTransferApp(None, str(EXAMPLES), message)
     assert not app.ready
     answer = app.generate(app.example_photos[0], POSE_FROM_GALLERY, 0)
     assert answer.result is None and answer.message == message
     assert ('tools/train.py configs/ratenet/'
-            'ratenet_demo_1xb8-1200cycles_synthetic-64x44.py') in message
+            'ratenet_demo_1xb4-1800cycles_synthetic-64x44.py') in message
     with pytest.raises(ValueError, match='setup_message'):
         PoseTransferApp(None, str(EXAMPLES))
 

@@ -109,6 +109,29 @@ def test_demo_configs_weight_the_losses_as_documented():
     assert longer.model.perceptual_loss == main.model.perceptual_loss
 
 
+def test_main_job_is_recipe_k_with_more_steps_on_smaller_batches():
+    """Recipe M (docs/training.md): K's model, losses and data with batches
+    of 4 for 1,800 cycles; the rate constant for the first half, then
+    linear to 0 at the last cycle; metrics, grid and checkpoint together,
+    the last ones at the last cycle."""
+    main, k = (Config.fromfile(str(CONFIG_ROOT / 'ratenet' / name))
+               for name in ('ratenet_demo_1xb4-1800cycles_synthetic-64x44.py',
+                            'ratenet_demo_1xb8-1200cycles_synthetic-64x44.py'))
+    assert main.model == k.model
+    assert main.train_dataloader.dataset == k.train_dataloader.dataset
+    assert (main.train_dataloader.batch_size, main.train_cfg.max_iters) == (
+        4, 1800)
+    constant, linear = main.param_scheduler
+    assert (constant.type, constant.end) == ('ConstantLR', 900)
+    assert (linear.type, linear.begin, linear.end,
+            linear.end_factor) == ('LinearLR', 900, 1800, 0.0)
+    interval = main.train_cfg.val_interval
+    assert main.default_hooks.checkpoint.interval == interval
+    assert [h.interval for h in main.custom_hooks
+            if h.type == 'PoseTransferVisualizationHook'] == [interval]
+    assert main.train_cfg.max_iters % interval == 0
+
+
 def test_paper_config_copies_batches_to_the_gpu_without_waiting(
         tiny_data_root):
     """Page-locked batches (pin_memory) and non-blocking host-to-device
