@@ -23,6 +23,7 @@ with _bootstrap.heavy_imports():
     from ratenet_plugin.apis import (RATENetInferencer, animate,
                                      write_animation)
     from ratenet_plugin.utils.cli import run_tool
+    from ratenet_plugin.utils.fast_paths import add_inference_fast_path_flags
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -58,12 +59,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--crop', choices=['person', 'full'], default='person',
         help='crop around the source person (default) or letterbox the '
         'whole photo')
+    add_inference_fast_path_flags(parser)
     return parser.parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> int:
     inferencer = RATENetInferencer(
-        args.config, args.checkpoint, args.device, crop=args.crop)
+        args.config, args.checkpoint, args.device, crop=args.crop,
+        amp=args.amp, channels_last=args.channels_last)
     try:
         animation = animate(
             inferencer, args.source, args.poses,

@@ -33,6 +33,7 @@ with _bootstrap.heavy_imports():
     from ratenet_plugin.fileio.errors import UserInputError
     from ratenet_plugin.fileio.image_file import write_image
     from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool
+    from ratenet_plugin.utils.fast_paths import add_inference_fast_path_flags
 
 DEFAULT_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',
@@ -51,6 +52,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--crop', choices=['person', 'full'], default='person',
         help='crop around the person (default) or letterbox the whole image')
+    add_inference_fast_path_flags(parser)
     single = parser.add_argument_group('one pair')
     single.add_argument('--source', help='source image')
     single.add_argument(
@@ -116,10 +118,18 @@ def run(args: argparse.Namespace, inferencer: RATENetInferencer) -> int:
     return 0
 
 
+def make_inferencer(args: argparse.Namespace) -> RATENetInferencer:
+    """The inferencer the flags ask for (fast paths: the config's
+    ``fast_paths`` unless ``--amp``/``--channels-last`` or their ``--no-``
+    forms are given)."""
+    return RATENetInferencer(
+        args.config, args.checkpoint, args.device, crop=args.crop,
+        amp=args.amp, channels_last=args.channels_last)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
-    inferencer = RATENetInferencer(
-        args.config, args.checkpoint, args.device, crop=args.crop)
+    inferencer = make_inferencer(args)
     try:
         return run(args, inferencer)
     finally:

@@ -45,6 +45,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import Compose
 from mmengine.infer import BaseInferencer
+from mmengine.logging import print_log
 from mmengine.registry import FUNCTIONS, init_default_scope
 
 from ratenet_plugin.fileio.checkpoint_file import (load_state_dict_strictly,
@@ -60,7 +61,10 @@ from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
                                             read_pairs_csv)
 from ratenet_plugin.models.editors.ratenet.ratenet import RATENet
 from ratenet_plugin.registry import build_from_registered
-from ratenet_plugin.utils.config import import_plugin
+from ratenet_plugin.utils.config import (import_plugin,
+                                         resolve_config_fast_paths)
+from ratenet_plugin.utils.fast_paths import (describe_fast_paths,
+                                             detect_machine)
 from .person_crop import FrameCrop, full_crop, person_crop
 from .pose_drawing import draw_pose, make_panel
 from .pose_extraction import NoPersonError, PoseExtractor, has_person
@@ -107,6 +111,14 @@ class RATENetInferencer(BaseInferencer):
             (letterbox the whole image). Defaults to ``'person'``.
         min_visibility (float): MediaPipe visibility below which a joint is
             missing. Defaults to 0.5.
+        amp (bool, optional): Generate under bfloat16 autocast. None (the
+            default) follows the config's ``fast_paths`` for ``device``, as
+            training does (``'auto'``: on where the CPU has native
+            bfloat16, AVX512-BF16 or AMX, or the GPU has bfloat16; a config
+            without ``fast_paths``: float32). The images then differ from
+            float32's by a few 8-bit levels (docs/benchmarks.md).
+        channels_last (bool, optional): channels_last weights; None follows
+            the config's ``fast_paths`` (``'auto'``: on for CPU).
 
     Example:
         >>> inferencer = RATENetInferencer(
@@ -128,7 +140,9 @@ class RATENetInferencer(BaseInferencer):
                  device: str = 'cpu',
                  *,
                  crop: str = 'person',
-                 min_visibility: float = 0.5) -> None:
+                 min_visibility: float = 0.5,
+                 amp: Optional[bool] = None,
+                 channels_last: Optional[bool] = None) -> None:
         if crop not in CROP_MODES:
             raise ValueError(f'crop must be one of {CROP_MODES}, got {crop!r}')
         if isinstance(config, str):
@@ -143,6 +157,9 @@ class RATENetInferencer(BaseInferencer):
                 'tools/train.py, or pass checkpoint=None for random weights)')
         init_default_scope(cfg.get('default_scope', 'mmagic'))
         import_plugin(cfg)
+        #: The autocast dtype of generation (None: the weights' float32).
+        self.autocast_dtype = self._apply_fast_paths(cfg, device, amp,
+                                                     channels_last)
         self.crop = crop
         self.min_visibility = min_visibility
         self._extractor: Optional[PoseExtractor] = None
@@ -151,6 +168,32 @@ class RATENetInferencer(BaseInferencer):
             cfg, checkpoint, device, scope='mmagic', show_progress=False)
 
     # ------------------------------------------------------------ set-up
+    @staticmethod
+    def _apply_fast_paths(cfg: Config, device: str, amp: Optional[bool],
+                          channels_last: Optional[bool]
+                          ) -> Optional[torch.dtype]:
+        """The config's ``fast_paths`` resolved for ``device`` as training
+        resolves them (:func:`resolve_config_fast_paths`, logged in one
+        line): channels_last set on ``cfg.model`` in place, the autocast
+        dtype returned (bfloat16, or float16 on a GPU without bfloat16;
+        None for float32)."""
+        device_type = torch.device(device).type
+        machine = detect_machine(device_type)
+        resolved = resolve_config_fast_paths(
+            cfg, amp=amp, channels_last=channels_last, machine=machine)
+        if resolved is None:
+            return None
+        paths, setting, machine = resolved
+        if paths.channels_last or 'channels_last' in cfg.model:
+            cfg.model.channels_last = paths.channels_last
+        print_log(describe_fast_paths(paths, setting, machine),
+                  logger='current')
+        if not paths.amp:
+            return None
+        if device_type == 'cuda' and not machine.gpu_bf16:
+            return torch.float16
+        return torch.bfloat16
+
     def _init_model(self, cfg: ConfigDict, weights: Optional[str],
                     device: str) -> torch.nn.Module:
         """Build the model and load ``weights``; a RATENet without the
@@ -424,6 +467,15 @@ class RATENetInferencer(BaseInferencer):
         return self._run(
             self._to_requests(source, target_pose, source_pose), batch_size,
             return_datasamples, visualize_kwargs)
+
+    def forward(self, inputs: Union[dict, tuple], **kwargs) -> Any:
+        """MMEngine's forward (``test_step`` without gradients), under
+        :attr:`autocast_dtype`'s autocast where one was chosen."""
+        if self.autocast_dtype is None:
+            return super().forward(inputs, **kwargs)
+        device_type = next(self.model.parameters()).device.type
+        with torch.autocast(device_type, dtype=self.autocast_dtype):
+            return super().forward(inputs, **kwargs)
 
     def _run(self, requests: List[PairInput], batch_size: int,
              return_datasamples: bool,

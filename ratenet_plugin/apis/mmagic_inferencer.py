@@ -86,8 +86,9 @@ class PoseTransferInferencer(BaseMMagicInferencer):
         ckpt (str, optional): Checkpoint (loaded strictly).
         device (str, optional): Defaults to CUDA when available, else CPU.
         extra_parameters (dict, optional): ``crop`` (``'person'`` or
-            ``'full'``) and ``min_visibility`` of
-            :class:`RATENetInferencer`.
+            ``'full'``), ``min_visibility``, ``amp`` and ``channels_last``
+            of :class:`RATENetInferencer` (the last two None: the config's
+            ``fast_paths``).
         seed (int): MMagic seeds its random generators with it. Defaults to
             2022.
     """
@@ -96,7 +97,8 @@ class PoseTransferInferencer(BaseMMagicInferencer):
         forward=[],
         visualize=['result_out_dir'],
         postprocess=['get_datasample'])
-    extra_parameters = dict(crop='person', min_visibility=0.5)
+    extra_parameters = dict(
+        crop='person', min_visibility=0.5, amp=None, channels_last=None)
 
     def __init__(self,
                  config: Union[str, Config],
@@ -117,8 +119,7 @@ class PoseTransferInferencer(BaseMMagicInferencer):
         # Built first: the hooks below hand its parts to MMagic's __init__.
         self.ratenet = RATENetInferencer(
             config, ckpt, device,
-            crop=self.extra_parameters['crop'],
-            min_visibility=self.extra_parameters['min_visibility'])
+            **self.extra_parameters)
         super().__init__(self.ratenet.cfg, ckpt, device, extra_parameters,
                          seed, **kwargs)
 

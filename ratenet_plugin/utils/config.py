@@ -2,7 +2,7 @@
 import importlib
 import os.path as osp
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Optional, Union
+from typing import Any, Iterator, List, Optional, Tuple, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -209,6 +209,44 @@ def enable_fast_paths(cfg: Config,
         cfg.env_cfg.cudnn_benchmark = cudnn_benchmark
 
 
+def resolve_config_fast_paths(
+    cfg: Config,
+    *,
+    amp: Optional[bool] = None,
+    channels_last: Optional[bool] = None,
+    machine: Optional[MachineInfo] = None
+) -> Optional[Tuple[FastPaths, dict, MachineInfo]]:
+    """The config's ``fast_paths`` with the flags given, resolved for
+    ``machine``: ``(choice, setting, machine)``, where ``setting`` holds
+    each entry as given (True, False or ``'auto'``); None when neither the
+    config nor the flags say anything.
+
+    ``cfg.fast_paths = dict(amp=..., channels_last=...)`` (True, False or
+    ``'auto'``; missing entries are ``'auto'``); the ``amp``/
+    ``channels_last`` arguments (command-line flags; None = not given)
+    replace its entries. ``'auto'`` follows
+    :func:`~ratenet_plugin.utils.fast_paths.choose_fast_paths`. A config
+    without ``fast_paths`` keeps its own settings (its AMP wrappers, its
+    ``model.channels_last``) apart from the flags given. Shared by training
+    (:func:`apply_fast_paths`) and the inferencer.
+    """
+    setting = dict(cfg.get('fast_paths') or {})
+    for key, flag in (('amp', amp), ('channels_last', channels_last)):
+        if flag is not None:
+            setting[key] = flag
+    if not setting:
+        return None
+    if 'fast_paths' in cfg:
+        setting.setdefault('amp', AUTO)
+        setting.setdefault('channels_last', AUTO)
+    else:  # the config's own settings stand where no flag is given
+        setting.setdefault('amp', 'optim_wrapper' in cfg and uses_amp(cfg))
+        setting.setdefault('channels_last',
+                           bool(cfg.model.get('channels_last', False)))
+    machine = machine or detect_machine()
+    return resolve_fast_paths(setting, machine), setting, machine
+
+
 def apply_fast_paths(cfg: Config,
                      *,
                      amp: Optional[bool] = None,
@@ -216,15 +254,11 @@ def apply_fast_paths(cfg: Config,
                      amp_dtype: Optional[str] = None,
                      machine: Optional[MachineInfo] = None
                      ) -> Optional[FastPaths]:
-    """Resolve the config's ``fast_paths`` for this machine and apply it.
-
-    ``cfg.fast_paths = dict(amp=..., channels_last=...)`` (True, False or
-    ``'auto'``) chooses bf16 autocast (:func:`enable_amp`) and channels_last
-    weights (``model.channels_last``); the ``amp``/``channels_last``
-    arguments (command-line flags; None = not given) replace its entries.
-    ``'auto'`` follows :func:`~ratenet_plugin.utils.fast_paths.choose_fast_paths`.
-    The choice is logged in one line. A config without ``fast_paths`` keeps
-    its own settings apart from the flags given.
+    """Resolve the config's ``fast_paths`` for this machine
+    (:func:`resolve_config_fast_paths`) and apply it for training: bf16
+    autocast in the optimiser wrappers (:func:`enable_amp`) and
+    channels_last weights (``model.channels_last``). The choice is logged
+    in one line.
 
     Args:
         cfg (Config): Config to change in place.
@@ -240,21 +274,11 @@ def apply_fast_paths(cfg: Config,
         FastPaths | None: The choice; None when neither the config nor the
         flags say anything.
     """
-    setting = dict(cfg.get('fast_paths') or {})
-    for key, flag in (('amp', amp), ('channels_last', channels_last)):
-        if flag is not None:
-            setting[key] = flag
-    if not setting:
+    resolved = resolve_config_fast_paths(
+        cfg, amp=amp, channels_last=channels_last, machine=machine)
+    if resolved is None:
         return None
-    if 'fast_paths' in cfg:
-        setting.setdefault('amp', AUTO)
-        setting.setdefault('channels_last', AUTO)
-    else:  # the config's own settings stand where no flag is given
-        setting.setdefault('amp', uses_amp(cfg))
-        setting.setdefault('channels_last',
-                           bool(cfg.model.get('channels_last', False)))
-    machine = machine or detect_machine()
-    paths = resolve_fast_paths(setting, machine)
+    paths, setting, machine = resolved
     if paths.amp:
         if amp_dtype is None and setting['amp'] == AUTO:
             amp_dtype = 'bfloat16'  # the rule's choice, on a GPU too

@@ -110,6 +110,53 @@ def test_inference_model_generates_what_the_whole_model_does(
                                expected.output.pred_img, rtol=0, atol=0)
 
 
+def generator_convs(inferencer: RATENetInferencer) -> list:
+    return [
+        m for m in inferencer.model.generator.modules()
+        if isinstance(m, torch.nn.Conv2d)
+    ]
+
+
+def test_fast_paths_of_the_config_apply_to_generation(inferencer, checkpoint,
+                                                      photos):
+    """fast_paths=dict(amp=True, channels_last=True): the generator runs in
+    bfloat16 on channels_last weights, and its image stays within bf16's
+    tolerance of float32's (0.05 in [-2, 2]: 7 levels of 8 bits); a flag
+    beats the config; tiny_config has no fast_paths: float32."""
+    assert inferencer.autocast_dtype is None
+    config = tiny_config()
+    config.fast_paths = dict(amp=True, channels_last=True)
+    fast = RATENetInferencer(config, checkpoint)
+    assert fast.autocast_dtype == torch.bfloat16
+    convs = generator_convs(fast)
+    assert all(
+        conv.weight.is_contiguous(memory_format=torch.channels_last)
+        for conv in convs)
+    dtypes = []
+    handle = convs[-1].register_forward_hook(
+        lambda module, args, output: dtypes.append(output.dtype))
+    result = fast(photos['astronaut'], photos['mirrored'])
+    handle.remove()
+    assert dtypes and set(dtypes) == {torch.bfloat16}
+    expected = inferencer(photos['astronaut'], photos['mirrored'])
+    difference = np.abs(
+        result['predictions'][0]['result'].astype(int) -
+        expected['predictions'][0]['result'].astype(int))
+    assert difference.max() <= 7
+    fast.close()
+
+    plain = RATENetInferencer(config, checkpoint, amp=False,
+                              channels_last=False)
+    assert plain.autocast_dtype is None
+    assert not generator_convs(plain)[0].weight.is_contiguous(
+        memory_format=torch.channels_last)
+    np.testing.assert_array_equal(
+        plain(photos['astronaut'],
+              photos['mirrored'])['predictions'][0]['result'],
+        expected['predictions'][0]['result'])
+    plain.close()
+
+
 def test_bgr_evaluation_outputs_give_the_same_rgb_result(
         inferencer, checkpoint, photos):
     bgr_config = tiny_config()
@@ -296,6 +343,14 @@ def test_cli_single_pair_and_clear_errors(checkpoint, photos, tmp_path):
     ]) == 0
     assert cv2.imread(str(out)).shape == OUT_SIZE + (3, )
     assert cv2.imread(str(panel)).shape[0] == OUT_SIZE[0]
+    pair = ['--source', photos['astronaut'], '--target-pose',
+            photos['mirrored'], '--out', str(out)]
+    flagged = tool.make_inferencer(
+        tool.parse_args(common + pair + ['--amp', '--channels-last']))
+    assert flagged.autocast_dtype == torch.bfloat16
+    assert generator_convs(flagged)[0].weight.is_contiguous(
+        memory_format=torch.channels_last)
+    flagged.close()
 
     ann = tmp_path / 'ann.csv'
     ann.write_text('name:keypoints_y:keypoints_x\n'

@@ -2,6 +2,7 @@
 import cv2
 import numpy as np
 import pytest
+import torch
 from mmagic.apis import MMagicInferencer
 from mmagic.apis.inferencers.base_mmagic_inferencer import \
     BaseMMagicInferencer
@@ -54,9 +55,12 @@ def test_mmagic_entry_point_infers_like_our_inferencer(checkpoint, inputs,
 def test_batches_and_extra_parameters(checkpoint, inputs, tmp_path):
     inferencer = PoseTransferInferencer(
         tiny_config(), checkpoint, device='cpu',
-        extra_parameters=dict(crop='full'))
-    assert inferencer.get_extra_parameters() == ['crop', 'min_visibility']
+        extra_parameters=dict(crop='full', amp=True))
+    assert inferencer.get_extra_parameters() == [
+        'crop', 'min_visibility', 'amp', 'channels_last'
+    ]
     assert inferencer.ratenet.crop == 'full'
+    assert inferencer.ratenet.autocast_dtype == torch.bfloat16
     # The class default is untouched (MMagic updates the dict in place).
     assert PoseTransferInferencer.extra_parameters['crop'] == 'person'
     out_file = tmp_path / 'two.png'
