@@ -18,7 +18,7 @@ with _bootstrap.heavy_imports():
     from mmengine.config import Config, DictAction
     from mmengine.runner import Runner
 
-    from ratenet_plugin.engine import init_cpu_distributed
+    from ratenet_plugin.engine import distributed_run
     from ratenet_plugin.engine.visualization_hook import (render_grid,
                                                           select_batch)
     from ratenet_plugin.evaluation import run_test_with_report
@@ -73,21 +73,23 @@ def build_config(args: argparse.Namespace) -> Config:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     cfg = build_config(args)
-    # MMEngine's init_dist needs CUDA: on the CPU start the gloo group here.
-    init_cpu_distributed(cfg.launcher,
-                         cfg.get('env_cfg', {}).get('dist_cfg', {}))
-    with naming_config_keys(cfg):
+    # MMEngine's init_dist needs CUDA: on the CPU start the gloo group here;
+    # every rank ends it once testing is over.
+    with distributed_run(cfg.launcher,
+                         cfg.get('env_cfg', {}).get('dist_cfg', {})), \
+            naming_config_keys(cfg):
         runner = Runner.from_cfg(cfg)
         # MultiTestLoop returns no metrics; a hook logs the table and writes
         # JSON.
         metrics = run_test_with_report(
             runner, args.out, config=args.config, checkpoint=args.checkpoint)
-    if args.grid:
-        grid = render_grid(runner.model,
-                           select_batch(runner.test_dataloader, args.grid_rows))
-        os.makedirs(osp.dirname(osp.abspath(args.grid)), exist_ok=True)
-        cv2.imwrite(args.grid, cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
-        print(f'grid written to {args.grid}')
+        if args.grid:
+            grid = render_grid(
+                runner.model,
+                select_batch(runner.test_dataloader, args.grid_rows))
+            os.makedirs(osp.dirname(osp.abspath(args.grid)), exist_ok=True)
+            cv2.imwrite(args.grid, cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+            print(f'grid written to {args.grid}')
     return metrics
 
 

@@ -16,7 +16,7 @@ with _bootstrap.heavy_imports():
     from mmengine.config import Config, DictAction
     from mmengine.runner import Runner
 
-    from ratenet_plugin.engine import init_cpu_distributed
+    from ratenet_plugin.engine import distributed_run
     from ratenet_plugin.utils.cli import run_tool
     from ratenet_plugin.utils.config import (apply_fast_paths, compile_option,
                                              enable_fast_paths, import_plugin,
@@ -100,10 +100,11 @@ def build_config(args: argparse.Namespace) -> Config:
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = build_config(args)
-    # MMEngine's init_dist needs CUDA: on the CPU start the gloo group here.
-    init_cpu_distributed(cfg.launcher,
-                         cfg.get('env_cfg', {}).get('dist_cfg', {}))
-    with naming_config_keys(cfg):
+    # MMEngine's init_dist needs CUDA: on the CPU start the gloo group here;
+    # every rank ends it once training is over.
+    with distributed_run(cfg.launcher,
+                         cfg.get('env_cfg', {}).get('dist_cfg', {})), \
+            naming_config_keys(cfg):
         runner = Runner.from_cfg(cfg)
         if __name__ == '__main__':  # the process's own script, not a test
             _bootstrap.freeze_long_lived()

@@ -1,5 +1,5 @@
 from .distributed import (RATESeparateDistributedDataParallel,
-                          init_cpu_distributed)
+                          distributed_run, init_cpu_distributed)
 from .cpu_threads_hook import AdaptiveCPUThreadsHook
 from .curves_hook import TrainingCurvesHook, plot_curves
 from .hooks import RandomStateHook, StrictCheckpointLoadHook
@@ -11,6 +11,6 @@ __all__ = [
     'AdaptiveCPUThreadsHook', 'AnyDeviceAmpOptimWrapper', 'PAPER_CYCLE',
     'PoseTransferVisualizationHook', 'RATELoop',
     'RATESeparateDistributedDataParallel', 'RandomStateHook',
-    'StrictCheckpointLoadHook', 'TrainingCurvesHook', 'init_cpu_distributed',
-    'plot_curves'
+    'StrictCheckpointLoadHook', 'TrainingCurvesHook', 'distributed_run',
+    'init_cpu_distributed', 'plot_curves'
 ]

@@ -231,3 +231,24 @@ def init_cpu_distributed(launcher: str, dist_cfg: dict) -> bool:
         kwargs['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
     dist.init_process_group(backend='gloo', **kwargs)
     return True
+
+
+@contextmanager
+def distributed_run(launcher: str, dist_cfg: dict) -> Iterator[None]:
+    """The process group of a tool's run: :func:`init_cpu_distributed` on
+    entry; when the run ends without an error, every rank waits for the
+    others and the group is destroyed (whoever started it, MMEngine on a GPU
+    or us on the CPU).
+
+    A process that exits with the group alive leaves its teardown to the
+    interpreter's exit, while gloo's threads (and rank 0's TCP store, which
+    the other ranks still talk to) run: a two-rank ``tools/dist_test.sh`` run
+    once aborted rank 0 after writing its results ("terminate called
+    without an active exception"). After an error nothing waits: a barrier
+    would hang the ranks that did not fail.
+    """
+    init_cpu_distributed(launcher, dist_cfg)
+    yield
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

@@ -13,7 +13,8 @@ from mmengine.registry import MODEL_WRAPPERS, DefaultScope
 from mmengine.runner.checkpoint import load_state_dict
 
 import ratenet_plugin  # noqa: F401
-from ratenet_plugin.engine import RATESeparateDistributedDataParallel
+from ratenet_plugin.engine import (RATESeparateDistributedDataParallel,
+                                   distributed_run)
 from ratenet_plugin.engine.distributed import NetworkDistributedDataParallel
 from ratenet_plugin.registry import MODELS
 
@@ -145,3 +146,29 @@ def test_entries_of_module_dicts_get_a_ddp_each(process_group):
         'generators.person.weight', 'generators.person.bias',
         'discriminators.person.weight', 'discriminators.person.bias'
     ]
+
+
+def test_a_tool_run_ends_its_process_group_only_after_success(monkeypatch):
+    """distributed_run starts the gloo group from torchrun's environment,
+    destroys it when the run ends (no group left for the interpreter's
+    exit), and leaves it alone after an error (no barrier that would hang
+    the ranks that did not fail)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    for key, value in dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+                           MASTER_ADDR='127.0.0.1',
+                           MASTER_PORT=str(port)).items():
+        monkeypatch.setenv(key, value)
+    with distributed_run('pytorch', dict(backend='gloo')):
+        assert dist.is_initialized() and dist.get_world_size() == 1
+    assert not dist.is_initialized()
+
+    with pytest.raises(RuntimeError, match='a rank failed'):
+        with distributed_run('none', {}):
+            dist.init_process_group(
+                'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=0,
+                world_size=1)
+            raise RuntimeError('a rank failed')
+    assert dist.is_initialized()
+    dist.destroy_process_group()
