@@ -11,7 +11,9 @@ wrappers' business (:class:`AnyDeviceAmpOptimWrapper`, ``--amp``).
 A config's ``fast_paths = dict(amp=..., channels_last=...)`` says which of
 the two to use, ``'auto'`` meaning :func:`choose_fast_paths`' rule for the
 machine the run starts on (docs/benchmarks.md has the measurements behind
-it); ``tools/train.py`` resolves it and logs the choice in one line.
+it); ``tools/train.py`` resolves it and logs the choice in one line, and so
+does :class:`~ratenet_plugin.apis.RATENetInferencer` for generation (bf16
+autocast around its forward instead of in the optimiser wrappers).
 """
 import argparse
 import platform
