@@ -5,7 +5,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from skimage import data
+
+from tests.network_testing import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which('chromium')
@@ -41,18 +42,12 @@ WAIT = 60  # seconds for the page to load or answer a click (busy CPUs)
 FINAL_MESSAGES = ('Done', 'Error:', 'Unexpected error', 'No checkpoint')
 
 
-def free_loopback_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope='module')
 def server(tiny_model_files, tmp_path_factory):
     """The app, started with its README command line plus our model."""
     config, checkpoint = tiny_model_files
     folder = tmp_path_factory.mktemp('app')
-    port = free_loopback_port()
+    port = free_port()
     log = open(folder / 'app.log', 'w')
     env = dict(os.environ, GRADIO_TEMP_DIR=str(folder / 'uploads'))
     process = subprocess.Popen(

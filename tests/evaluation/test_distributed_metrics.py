@@ -5,7 +5,6 @@ Five samples over two ranks: MMEngine's DefaultSampler gives rank 0 samples
 """
 import json
 import os
-import socket
 
 import pytest
 import torch
@@ -14,6 +13,7 @@ import torch.multiprocessing as mp
 
 from ratenet_plugin.evaluation import LPIPS, collect_in_order, lpips_distance
 from tests.evaluation.evaluation_testing import as_samples, random_images
+from tests.network_testing import free_port
 
 NUM_SAMPLES = 5
 WORLD_SIZE = 2
@@ -55,17 +55,11 @@ def _worker(rank: int, port: int, backbone: str, out_dir: str) -> None:
         dist.destroy_process_group()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.timeout(300)
 def test_two_ranks_count_each_sample_once(tmp_path, alexnet_file):
     mp.spawn(
         _worker,
-        args=(_free_port(), str(alexnet_file), str(tmp_path)),
+        args=(free_port(), str(alexnet_file), str(tmp_path)),
         nprocs=WORLD_SIZE)
     result = json.loads((tmp_path / 'result.json').read_text())
     assert result['rank0_indices'] == [0, 2, 4]

@@ -6,7 +6,6 @@ compare with a single-process run of the same tool.
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.network_testing import free_port
 from tests.tools.distributed_testing import NETWORKS, plain_name
 from tests.tools.tool_testing import load_tool
 
@@ -21,12 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 WORLD_SIZE = 2
 CYCLES = 3
 BATCH_PER_RANK = 2
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def launch(script: str, args, cwd: Path) -> None:
