@@ -75,9 +75,7 @@ def main(argv=None) -> dict:
     cfg = build_config(args)
     # MMEngine's init_dist needs CUDA: on the CPU start the gloo group here;
     # every rank ends it once testing is over.
-    with distributed_run(cfg.launcher,
-                         cfg.get('env_cfg', {}).get('dist_cfg', {})), \
-            naming_config_keys(cfg):
+    with distributed_run(cfg), naming_config_keys(cfg):
         runner = Runner.from_cfg(cfg)
         # MultiTestLoop returns no metrics; a hook logs the table and writes
         # JSON.

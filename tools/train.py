@@ -102,9 +102,7 @@ def main(argv=None) -> None:
     cfg = build_config(args)
     # MMEngine's init_dist needs CUDA: on the CPU start the gloo group here;
     # every rank ends it once training is over.
-    with distributed_run(cfg.launcher,
-                         cfg.get('env_cfg', {}).get('dist_cfg', {})), \
-            naming_config_keys(cfg):
+    with distributed_run(cfg), naming_config_keys(cfg):
         runner = Runner.from_cfg(cfg)
         if __name__ == '__main__':  # the process's own script, not a test
             _bootstrap.freeze_long_lived()

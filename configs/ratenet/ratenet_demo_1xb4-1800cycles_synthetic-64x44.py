@@ -11,24 +11,33 @@
 _base_ = ['ratenet_demo_1xb8-1200cycles_synthetic-64x44.py']
 
 num_cycles = 1800
-train_cfg = dict(max_iters=num_cycles, val_interval=600)
+val_interval = 600  # held-out metrics, grid and checkpoint together
+train_cfg = dict(max_iters=num_cycles, val_interval=val_interval)
 param_scheduler = [
-    dict(type='ConstantLR', factor=1.0, begin=0, end=900, by_epoch=False),
+    dict(
+        type='ConstantLR',
+        factor=1.0,
+        begin=0,
+        end=num_cycles // 2,
+        by_epoch=False),
     dict(
         type='LinearLR',
         start_factor=1.0,
         end_factor=0.0,
-        begin=900,
+        begin=num_cycles // 2,
         end=num_cycles,
         by_epoch=False),
 ]
 train_dataloader = dict(batch_size=4)
 
-default_hooks = dict(checkpoint=dict(interval=600, max_keep_ckpts=2))
+default_hooks = dict(checkpoint=dict(interval=val_interval, max_keep_ckpts=2))
 custom_hooks = [
     dict(type='RandomStateHook'),
     dict(type='AdaptiveCPUThreadsHook'),
-    dict(type='PoseTransferVisualizationHook', interval=600, num_samples=6),
+    dict(
+        type='PoseTransferVisualizationHook',
+        interval=val_interval,
+        num_samples=6),
     # Next to the last grid: losses and held-out metrics over the cycles.
     dict(
         type='TrainingCurvesHook',

@@ -45,7 +45,6 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import Compose
 from mmengine.infer import BaseInferencer
-from mmengine.logging import print_log
 from mmengine.registry import FUNCTIONS, init_default_scope
 
 from ratenet_plugin.fileio.checkpoint_file import (load_state_dict_strictly,
@@ -61,10 +60,9 @@ from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
                                             read_pairs_csv)
 from ratenet_plugin.models.editors.ratenet.ratenet import RATENet
 from ratenet_plugin.registry import build_from_registered
-from ratenet_plugin.utils.config import (import_plugin,
-                                         resolve_config_fast_paths)
-from ratenet_plugin.utils.fast_paths import (describe_fast_paths,
-                                             detect_machine)
+from ratenet_plugin.utils.config import (apply_model_fast_paths,
+                                         import_plugin)
+from ratenet_plugin.utils.fast_paths import detect_machine
 from .person_crop import FrameCrop, full_crop, person_crop
 from .pose_drawing import draw_pose, make_panel
 from .pose_extraction import NoPersonError, PoseExtractor, has_person
@@ -173,22 +171,15 @@ class RATENetInferencer(BaseInferencer):
                           channels_last: Optional[bool]
                           ) -> Optional[torch.dtype]:
         """The config's ``fast_paths`` resolved for ``device`` as training
-        resolves them (:func:`resolve_config_fast_paths`, logged in one
-        line): channels_last set on ``cfg.model`` in place, the autocast
-        dtype returned (bfloat16, or float16 on a GPU without bfloat16;
+        resolves them (:func:`apply_model_fast_paths`: the layout set on
+        ``cfg.model`` in place, the choice logged in one line); returns the
+        autocast dtype (bfloat16, or float16 on a GPU without bfloat16;
         None for float32)."""
         device_type = torch.device(device).type
         machine = detect_machine(device_type)
-        resolved = resolve_config_fast_paths(
+        resolved = apply_model_fast_paths(
             cfg, amp=amp, channels_last=channels_last, machine=machine)
-        if resolved is None:
-            return None
-        paths, setting, machine = resolved
-        if paths.channels_last or 'channels_last' in cfg.model:
-            cfg.model.channels_last = paths.channels_last
-        print_log(describe_fast_paths(paths, setting, machine),
-                  logger='current')
-        if not paths.amp:
+        if resolved is None or not resolved[0].amp:
             return None
         if device_type == 'cuda' and not machine.gpu_bf16:
             return torch.float16

@@ -17,6 +17,7 @@ from typing import Iterator, List, Tuple
 import torch
 import torch.distributed as dist
 import torch.nn as nn
+from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.logging import print_log
 from mmengine.model import (MMDistributedDataParallel,
@@ -234,11 +235,12 @@ def init_cpu_distributed(launcher: str, dist_cfg: dict) -> bool:
 
 
 @contextmanager
-def distributed_run(launcher: str, dist_cfg: dict) -> Iterator[None]:
-    """The process group of a tool's run: :func:`init_cpu_distributed` on
-    entry; when the run ends without an error, every rank waits for the
-    others and the group is destroyed (whoever started it, MMEngine on a GPU
-    or us on the CPU).
+def distributed_run(cfg: Config) -> Iterator[None]:
+    """The process group of a tool's run with ``cfg`` (its ``launcher`` and
+    ``env_cfg.dist_cfg``): :func:`init_cpu_distributed` on entry; when the
+    run ends without an error, every rank waits for the others and the
+    group is destroyed (whoever started it, MMEngine on a GPU or us on the
+    CPU).
 
     A process that exits with the group alive leaves its teardown to the
     interpreter's exit, while gloo's threads (and rank 0's TCP store, which
@@ -247,7 +249,8 @@ def distributed_run(launcher: str, dist_cfg: dict) -> Iterator[None]:
     without an active exception"). After an error nothing waits: a barrier
     would hang the ranks that did not fail.
     """
-    init_cpu_distributed(launcher, dist_cfg)
+    init_cpu_distributed(cfg.launcher,
+                         cfg.get('env_cfg', {}).get('dist_cfg', {}))
     yield
     if dist.is_available() and dist.is_initialized():
         dist.barrier()

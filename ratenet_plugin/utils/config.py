@@ -209,17 +209,18 @@ def enable_fast_paths(cfg: Config,
         cfg.env_cfg.cudnn_benchmark = cudnn_benchmark
 
 
-def resolve_config_fast_paths(
+def apply_model_fast_paths(
     cfg: Config,
     *,
     amp: Optional[bool] = None,
     channels_last: Optional[bool] = None,
     machine: Optional[MachineInfo] = None
-) -> Optional[Tuple[FastPaths, dict, MachineInfo]]:
-    """The config's ``fast_paths`` with the flags given, resolved for
-    ``machine``: ``(choice, setting, machine)``, where ``setting`` holds
-    each entry as given (True, False or ``'auto'``); None when neither the
-    config nor the flags say anything.
+) -> Optional[Tuple[FastPaths, dict]]:
+    """Resolve the config's ``fast_paths`` with the flags given for
+    ``machine``, set the model's layout (``model.channels_last``) and log
+    the choice in one line; the caller applies ``amp`` its way (training in
+    the optimiser wrappers, :func:`apply_fast_paths`; generation around the
+    forward, :class:`~ratenet_plugin.apis.RATENetInferencer`).
 
     ``cfg.fast_paths = dict(amp=..., channels_last=...)`` (True, False or
     ``'auto'``; missing entries are ``'auto'``); the ``amp``/
@@ -227,8 +228,12 @@ def resolve_config_fast_paths(
     replace its entries. ``'auto'`` follows
     :func:`~ratenet_plugin.utils.fast_paths.choose_fast_paths`. A config
     without ``fast_paths`` keeps its own settings (its AMP wrappers, its
-    ``model.channels_last``) apart from the flags given. Shared by training
-    (:func:`apply_fast_paths`) and the inferencer.
+    ``model.channels_last``) apart from the flags given.
+
+    Returns:
+        tuple | None: ``(choice, setting)``, where ``setting`` holds each
+        entry as given (True, False or ``'auto'``); None (nothing changed,
+        nothing logged) when neither the config nor the flags say anything.
     """
     setting = dict(cfg.get('fast_paths') or {})
     for key, flag in (('amp', amp), ('channels_last', channels_last)):
@@ -244,7 +249,11 @@ def resolve_config_fast_paths(
         setting.setdefault('channels_last',
                            bool(cfg.model.get('channels_last', False)))
     machine = machine or detect_machine()
-    return resolve_fast_paths(setting, machine), setting, machine
+    paths = resolve_fast_paths(setting, machine)
+    if paths.channels_last or 'channels_last' in cfg.model:
+        cfg.model.channels_last = paths.channels_last
+    print_log(describe_fast_paths(paths, setting, machine), logger='current')
+    return paths, setting
 
 
 def apply_fast_paths(cfg: Config,
@@ -254,11 +263,10 @@ def apply_fast_paths(cfg: Config,
                      amp_dtype: Optional[str] = None,
                      machine: Optional[MachineInfo] = None
                      ) -> Optional[FastPaths]:
-    """Resolve the config's ``fast_paths`` for this machine
-    (:func:`resolve_config_fast_paths`) and apply it for training: bf16
-    autocast in the optimiser wrappers (:func:`enable_amp`) and
-    channels_last weights (``model.channels_last``). The choice is logged
-    in one line.
+    """Resolve the config's ``fast_paths`` for this machine and apply it
+    for training: channels_last weights and the log line
+    (:func:`apply_model_fast_paths`), bf16 autocast in the optimiser
+    wrappers (:func:`enable_amp`).
 
     Args:
         cfg (Config): Config to change in place.
@@ -274,16 +282,13 @@ def apply_fast_paths(cfg: Config,
         FastPaths | None: The choice; None when neither the config nor the
         flags say anything.
     """
-    resolved = resolve_config_fast_paths(
+    resolved = apply_model_fast_paths(
         cfg, amp=amp, channels_last=channels_last, machine=machine)
     if resolved is None:
         return None
-    paths, setting, machine = resolved
+    paths, setting = resolved
     if paths.amp:
         if amp_dtype is None and setting['amp'] == AUTO:
             amp_dtype = 'bfloat16'  # the rule's choice, on a GPU too
         enable_amp(cfg, dtype=amp_dtype)
-    if paths.channels_last or 'channels_last' in cfg.model:
-        cfg.model.channels_last = paths.channels_last
-    print_log(describe_fast_paths(paths, setting, machine), logger='current')
     return paths

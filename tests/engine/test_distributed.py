@@ -1,7 +1,6 @@
 """RATESeparateDistributedDataParallel in one process (a gloo group of one):
 which modules get a DDP, and checkpoint keys. Gradient synchronisation
 across ranks is tested in tests/tools/test_dist_train_test.py."""
-import socket
 
 import pytest
 import torch
@@ -17,6 +16,7 @@ from ratenet_plugin.engine import (RATESeparateDistributedDataParallel,
                                    distributed_run)
 from ratenet_plugin.engine.distributed import NetworkDistributedDataParallel
 from ratenet_plugin.registry import MODELS
+from tests.network_testing import free_port
 
 CYCLE_NETWORKS = [
     'generator.pose_transfer', 'generator.texture_enhancer',
@@ -26,12 +26,9 @@ CYCLE_NETWORKS = [
 
 @pytest.fixture
 def process_group():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
     dist.init_process_group(
         'gloo',
-        init_method=f'tcp://127.0.0.1:{port}',
+        init_method=f'tcp://127.0.0.1:{free_port()}',
         rank=0,
         world_size=1)
     yield
@@ -153,19 +150,19 @@ def test_a_tool_run_ends_its_process_group_only_after_success(monkeypatch):
     destroys it when the run ends (no group left for the interpreter's
     exit), and leaves it alone after an error (no barrier that would hang
     the ranks that did not fail)."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     for key, value in dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
                            MASTER_ADDR='127.0.0.1',
                            MASTER_PORT=str(port)).items():
         monkeypatch.setenv(key, value)
-    with distributed_run('pytorch', dict(backend='gloo')):
+    with distributed_run(
+            Config(dict(launcher='pytorch',
+                        env_cfg=dict(dist_cfg=dict(backend='gloo'))))):
         assert dist.is_initialized() and dist.get_world_size() == 1
     assert not dist.is_initialized()
 
     with pytest.raises(RuntimeError, match='a rank failed'):
-        with distributed_run('none', {}):
+        with distributed_run(Config(dict(launcher='none'))):
             dist.init_process_group(
                 'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=0,
                 world_size=1)
