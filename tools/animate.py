@@ -10,7 +10,9 @@ MediaPipe) or a folder of keypoint JSONs (ours or OpenPose's per-frame
 files). The driving poses are smoothed over time (One-Euro filter) and
 retargeted onto the source person (``--no-retarget``, ``--no-smooth`` turn
 that off). ``--out`` ends in ``.gif`` or ``.mp4``. Frames without a person
-are skipped and reported. See docs/inference.md.
+are skipped and reported. Precision and layout follow the config's
+``fast_paths`` for the machine, as in tools/infer.py (``--amp/--no-amp``,
+``--channels-last/--no-channels-last``). See docs/inference.md.
 """
 import argparse
 import os.path as osp

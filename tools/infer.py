@@ -18,7 +18,9 @@ JSONs or extracted from the target images):
 
 Source photos may have any size: the person is cropped to the model's frame
 (``--crop person``, default) or the whole photo is letterboxed
-(``--crop full``). Runs on ``--device cpu`` (default) or ``cuda``.
+(``--crop full``). Runs on ``--device cpu`` (default) or ``cuda``, in
+bfloat16 where the config's ``fast_paths`` choose it for the machine (CPUs
+with native bf16; ``--no-amp`` for float32, docs/inference.md).
 """
 import argparse
 import os
