@@ -34,13 +34,12 @@ from starlette.middleware import Middleware  # noqa: E402
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from ratenet_plugin.apis.inferencer import RATENetInferencer  # noqa: E402
+from ratenet_plugin.apis.inferencer import (  # noqa: E402
+    RATENetInferencer, add_inferencer_arguments)
 from ratenet_plugin.apis.web_app import (  # noqa: E402
     POSE_FROM_GALLERY, POSE_FROM_JSON, POSE_FROM_PHOTO, SEQUENCE_FROM_EXAMPLE,
     SEQUENCE_FROM_UPLOAD, PoseTransferApp, newest_checkpoint,
     no_checkpoint_message)
-from ratenet_plugin.utils.fast_paths import \
-    add_inference_fast_path_flags  # noqa: E402
 
 CONFIG = 'configs/ratenet/ratenet_demo_1xb4-1800cycles_synthetic-64x44.py'
 WORK_DIR = 'work_dirs/ratenet_demo_1xb4-1800cycles_synthetic-64x44'
@@ -230,10 +229,8 @@ def build_app(args: argparse.Namespace) -> PoseTransferApp:
         return PoseTransferApp(
             None, EXAMPLES_DIR,
             no_checkpoint_message(args.work_dir, args.config, TRAIN_COMMAND))
-    inferencer = RATENetInferencer(
-        args.config, checkpoint, args.device, crop=args.crop, amp=args.amp,
-        channels_last=args.channels_last)
-    return PoseTransferApp(inferencer, EXAMPLES_DIR)
+    return PoseTransferApp(
+        RATENetInferencer.from_args(args, checkpoint), EXAMPLES_DIR)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -248,11 +245,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--work-dir', default=osp.join(ROOT, WORK_DIR),
                         help=f'where to look for checkpoints (default: '
                         f'{WORK_DIR})')
-    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
-    parser.add_argument(
-        '--crop', choices=['person', 'full'], default='person',
-        help='crop around the person (default) or letterbox the whole image')
-    add_inference_fast_path_flags(parser)
+    add_inferencer_arguments(parser)
     parser.add_argument(
         '--host', default='127.0.0.1',
         help='address to serve on (default: 127.0.0.1, this machine only)')

@@ -24,8 +24,8 @@ import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP and malloc defaults)
 with _bootstrap.heavy_imports():
     from ratenet_plugin.apis import (RATENetInferencer, animate,
                                      write_animation)
+    from ratenet_plugin.apis.inferencer import add_inferencer_arguments
     from ratenet_plugin.utils.cli import run_tool
-    from ratenet_plugin.utils.fast_paths import add_inference_fast_path_flags
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -56,19 +56,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='use the driving skeletons as they are')
     parser.add_argument('--no-smooth', action='store_true',
                         help='no temporal smoothing of the keypoints')
-    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
-    parser.add_argument(
-        '--crop', choices=['person', 'full'], default='person',
-        help='crop around the source person (default) or letterbox the '
-        'whole photo')
-    add_inference_fast_path_flags(parser)
+    add_inferencer_arguments(parser)
     return parser.parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> int:
-    inferencer = RATENetInferencer(
-        args.config, args.checkpoint, args.device, crop=args.crop,
-        amp=args.amp, channels_last=args.channels_last)
+    inferencer = RATENetInferencer.from_args(args)
     try:
         animation = animate(
             inferencer, args.source, args.poses,

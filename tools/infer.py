@@ -31,11 +31,11 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP and malloc defaults)
 
 with _bootstrap.heavy_imports():
-    from ratenet_plugin.apis.inferencer import RATENetInferencer
+    from ratenet_plugin.apis.inferencer import (RATENetInferencer,
+                                                add_inferencer_arguments)
     from ratenet_plugin.fileio.errors import UserInputError
     from ratenet_plugin.fileio.image_file import write_image
     from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool
-    from ratenet_plugin.utils.fast_paths import add_inference_fast_path_flags
 
 DEFAULT_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',
@@ -50,11 +50,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='model config (default: configs/ratenet/'
         'ratenet_full_1xb7-40kcycles_deepfashion-256x176.py)')
     parser.add_argument('--checkpoint', required=True, help='checkpoint file')
-    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
-    parser.add_argument(
-        '--crop', choices=['person', 'full'], default='person',
-        help='crop around the person (default) or letterbox the whole image')
-    add_inference_fast_path_flags(parser)
+    add_inferencer_arguments(parser)
     single = parser.add_argument_group('one pair')
     single.add_argument('--source', help='source image')
     single.add_argument(
@@ -120,18 +116,9 @@ def run(args: argparse.Namespace, inferencer: RATENetInferencer) -> int:
     return 0
 
 
-def make_inferencer(args: argparse.Namespace) -> RATENetInferencer:
-    """The inferencer the flags ask for (fast paths: the config's
-    ``fast_paths`` unless ``--amp``/``--channels-last`` or their ``--no-``
-    forms are given)."""
-    return RATENetInferencer(
-        args.config, args.checkpoint, args.device, crop=args.crop,
-        amp=args.amp, channels_last=args.channels_last)
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    inferencer = make_inferencer(args)
+    inferencer = RATENetInferencer.from_args(args)
     try:
         return run(args, inferencer)
     finally:

@@ -32,6 +32,7 @@ VGG): its generator and preprocessor, and the pipeline, are built from what
 ``import ratenet_plugin`` registers, without importing MMagic's model zoo or
 metrics, so a single call starts in seconds (docs/benchmarks.md, "Start-up").
 """
+import argparse
 import copy
 import os
 import os.path as osp
@@ -549,8 +550,52 @@ class RATENetInferencer(BaseInferencer):
         ]
         return written, failed
 
+    @classmethod
+    def from_args(cls,
+                  args: argparse.Namespace,
+                  checkpoint: Optional[str] = None) -> 'RATENetInferencer':
+        """The inferencer a tool's command line asks for.
+
+        Args:
+            args (argparse.Namespace): Parsed arguments with ``config``,
+                ``checkpoint`` and those of :func:`add_inferencer_arguments`.
+            checkpoint (str, optional): Overrides ``args.checkpoint`` (the
+                web app finds the newest one in its work dir).
+        """
+        return cls(
+            args.config,
+            checkpoint if checkpoint is not None else args.checkpoint,
+            args.device,
+            crop=args.crop,
+            amp=args.amp,
+            channels_last=args.channels_last)
+
     def close(self) -> None:
         """Release the MediaPipe graph, if one was created."""
         if self._extractor is not None:
             self._extractor.close()
             self._extractor = None
+
+
+def add_inferencer_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command-line arguments of every tool that generates
+    (``tools/infer.py``, ``tools/animate.py``, the web app) besides the
+    config and the checkpoint, whose defaults differ per tool: ``--device``,
+    ``--crop``, ``--amp/--no-amp`` and ``--channels-last/--no-channels-last``
+    (None when not given: the config's ``fast_paths`` decide). Read back by
+    :meth:`RATENetInferencer.from_args`."""
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    parser.add_argument(
+        '--crop', choices=CROP_MODES, default='person',
+        help='crop around the source person (default) or letterbox the '
+        'whole photo')
+    parser.add_argument(
+        '--amp', action=argparse.BooleanOptionalAction, default=None,
+        help='generate under bfloat16 autocast; --no-amp: float32. Default: '
+        "the config's fast_paths (auto: bf16 where the CPU has native bf16, "
+        'docs/benchmarks.md)')
+    parser.add_argument(
+        '--channels-last', action=argparse.BooleanOptionalAction,
+        default=None,
+        help="channels_last weights. Default: the config's fast_paths (auto: "
+        'on for CPU)')

@@ -15,7 +15,6 @@ it); ``tools/train.py`` resolves it and logs the choice in one line, and so
 does :class:`~ratenet_plugin.apis.RATENetInferencer` for generation (bf16
 autocast around its forward instead of in the optimiser wrappers).
 """
-import argparse
 import platform
 from dataclasses import dataclass
 from typing import FrozenSet, Iterable, Optional, Union
@@ -160,24 +159,6 @@ def describe_fast_paths(paths: FastPaths, setting: dict,
             'override with --amp/--no-amp, --channels-last/'
             '--no-channels-last or fast_paths=dict(amp=..., '
             'channels_last=...) in the config.')
-
-
-def add_inference_fast_path_flags(parser: argparse.ArgumentParser) -> None:
-    """``--amp/--no-amp`` and ``--channels-last/--no-channels-last`` of the
-    tools that generate (``tools/infer.py``, ``tools/animate.py``): None
-    when not given, i.e. the config's ``fast_paths`` decide
-    (:class:`~ratenet_plugin.apis.RATENetInferencer`'s ``amp`` and
-    ``channels_last``)."""
-    parser.add_argument(
-        '--amp', action=argparse.BooleanOptionalAction, default=None,
-        help='generate under bfloat16 autocast; --no-amp: float32. Default: '
-        "the config's fast_paths (auto: bf16 where the CPU has native bf16, "
-        'docs/benchmarks.md)')
-    parser.add_argument(
-        '--channels-last', action=argparse.BooleanOptionalAction,
-        default=None,
-        help="channels_last weights. Default: the config's fast_paths (auto: "
-        'on for CPU)')
 
 
 def convert_to_channels_last(module: nn.Module) -> nn.Module:

@@ -1,3 +1,4 @@
+import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -331,6 +332,55 @@ def test_missing_or_wrong_checkpoint(tmp_path, checkpoint):
         RATENetInferencer(tiny_config(), partial)
 
 
+def _web_app_module():
+    """demo/ratenet_gradio.py as a module (its parse_args and build_app)."""
+    path = osp.join(osp.dirname(osp.dirname(osp.dirname(__file__))), 'demo',
+                    'ratenet_gradio.py')
+    spec = importlib.util.spec_from_file_location('ratenet_gradio', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The arguments each generating tool requires besides the shared ones.
+TOOL_ARGS = {
+    'infer': ['--source', 's.png', '--target-pose', 'p.json', '--out', 'o'],
+    'animate': ['--source', 's.png', '--poses', 'seq', '--out', 'o.gif'],
+    'web_app': [],
+}
+
+
+@pytest.mark.parametrize('tool_name', sorted(TOOL_ARGS))
+def test_generating_tools_pass_their_flags_to_the_inferencer(
+        tool_name, checkpoint, tmp_path):
+    config = tmp_path / 'tiny_config.py'
+    tiny_config().dump(str(config))
+    module = _web_app_module() if tool_name == 'web_app' else load_tool(
+        tool_name)
+    common = ['--config', str(config), '--checkpoint', checkpoint
+              ] + TOOL_ARGS[tool_name]
+
+    def built(flags):
+        args = module.parse_args(common + flags)
+        if tool_name == 'web_app':
+            return module.build_app(args).inferencer
+        return RATENetInferencer.from_args(args)
+
+    # The tiny config has no fast_paths: float32, contiguous weights, unless
+    # the flags say otherwise.
+    plain = built([])
+    assert plain.autocast_dtype is None and plain.crop == 'person'
+    assert not generator_convs(plain)[0].weight.is_contiguous(
+        memory_format=torch.channels_last)
+    plain.close()
+    flagged = built(['--amp', '--channels-last', '--crop', 'full'])
+    assert flagged.autocast_dtype == torch.bfloat16
+    assert generator_convs(flagged)[0].weight.is_contiguous(
+        memory_format=torch.channels_last)
+    assert flagged.crop == 'full'
+    flagged.close()
+
+
 def test_cli_single_pair_and_clear_errors(checkpoint, photos, tmp_path):
     config = tmp_path / 'tiny_config.py'
     tiny_config().dump(str(config))
@@ -343,14 +393,6 @@ def test_cli_single_pair_and_clear_errors(checkpoint, photos, tmp_path):
     ]) == 0
     assert cv2.imread(str(out)).shape == OUT_SIZE + (3, )
     assert cv2.imread(str(panel)).shape[0] == OUT_SIZE[0]
-    pair = ['--source', photos['astronaut'], '--target-pose',
-            photos['mirrored'], '--out', str(out)]
-    flagged = tool.make_inferencer(
-        tool.parse_args(common + pair + ['--amp', '--channels-last']))
-    assert flagged.autocast_dtype == torch.bfloat16
-    assert generator_convs(flagged)[0].weight.is_contiguous(
-        memory_format=torch.channels_last)
-    flagged.close()
 
     ann = tmp_path / 'ann.csv'
     ann.write_text('name:keypoints_y:keypoints_x\n'
