@@ -1,0 +1,166 @@
+"""Colour transfer gain: does a generated garment take the source's colour?
+
+The garment colour error (:mod:`ratenet_plugin.evaluation.garment_fidelity`)
+says how far the generated garments' colours are from the ground truth's;
+this probe says what the generator does with the source's colours. On pairs
+of the synthetic set, whose garment labels say which pixels are the upper and
+the lower garment:
+
+1. the source's garment (its label pixels) is painted in each of a few flat
+   probe colours (:data:`PROBE_COLOURS`), one generation per colour;
+2. the generated image's mean colour is taken inside the target's garment
+   (the ground truth's labels; its interior, as the garment colour error
+   takes it), for the final image I_t and the coarse I_co;
+3. the **gain** is the least-squares slope of that mean colour against the
+   probe colour, per RGB channel and pair, averaged: 1 when the generated
+   garment takes whatever colour the source garment has, 0 when it ignores
+   it (a fixed colour), in between when the colours are pulled towards a
+   fixed one (washed out).
+
+The slope ignores the offset, so a gain of 1 with a constant tint is
+possible; the garment colour error sees that, the gain does not.
+"""
+from typing import Callable, Dict, Iterable, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ratenet_plugin.evaluation.garment_fidelity import interior
+from ratenet_plugin.fileio.garment_labels import LOWER, UPPER, read_labels
+
+# Saturated red, green and blue and a mid grey, 8-bit RGB: far apart in
+# every channel, so the slope is well determined.
+PROBE_COLOURS = ((220, 40, 40), (40, 200, 60), (40, 60, 220), (128, 128, 128))
+GARMENTS = {'upper': UPPER, 'lower': LOWER}
+# Target garments with fewer pixels are skipped (as GarmentFidelity does).
+MIN_PIXELS = 8
+
+# (src_img, src_pose, tgt_pose) -> {'final': ..., 'coarse': ...}, images
+# (N, 3, H, W) in [-1, 1]; RATEGenerator.forward is one.
+Generate = Callable[[Tensor, Tensor, Tensor], Dict[str, Tensor]]
+# One batch: inputs dict (src_img, src_pose, tgt_pose, as the data
+# preprocessor gives them), source and target labels (N, H, W) int arrays.
+LabelledBatch = Tuple[Dict[str, Tensor], np.ndarray, np.ndarray]
+
+
+def labelled_batches(model: torch.nn.Module,
+                     dataloader: Iterable) -> Iterable[LabelledBatch]:
+    """The batches of ``dataloader`` through ``model``'s data preprocessor,
+    with the garment labels of each pair's source and target (read beside
+    the images: :func:`~ratenet_plugin.fileio.garment_labels.read_labels`,
+    so the synthetic set only)."""
+    for data in dataloader:
+        data = model.data_preprocessor(data, False)
+        samples = data['data_samples']
+        if hasattr(samples, 'split'):  # one stacked DataSample
+            samples = samples.split()
+        labels = [(read_labels(s.metainfo['src_img_path']),
+                   read_labels(s.metainfo['tgt_img_path'])) for s in samples]
+        yield (data['inputs'], np.stack([src for src, _ in labels]),
+               np.stack([tgt for _, tgt in labels]))
+
+
+def colour_gain(outputs: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """Least-squares slope of output colours against probe colours.
+
+    Args:
+        outputs (np.ndarray): (P, K, 3) mean output colour of P pairs for K
+            probe colours, 8-bit units.
+        colours (np.ndarray): (K, 3) probe colours, 8-bit units; each
+            channel must vary over the K colours.
+
+    Returns:
+        np.ndarray: (P, 3) slope per pair and channel.
+    """
+    colours = np.asarray(colours, np.float64)
+    centred = colours - colours.mean(axis=0)
+    spread = (centred**2).sum(axis=0)
+    if np.any(spread == 0):
+        raise ValueError('each channel of the probe colours must vary')
+    out = np.asarray(outputs, np.float64)
+    out = out - out.mean(axis=1, keepdims=True)
+    return (out * centred[None]).sum(axis=1) / spread[None]
+
+
+def paint(images: Tensor, masks: Tensor, colour: Sequence[int]) -> Tensor:
+    """``images`` (N, 3, H, W) in [-1, 1] with the pixels of ``masks``
+    (N, H, W) bool set to ``colour`` (8-bit RGB)."""
+    value = torch.tensor(colour, dtype=images.dtype, device=images.device)
+    value = (value / 127.5 - 1).view(1, 3, 1, 1)
+    return torch.where(masks[:, None], value, images)
+
+
+@torch.no_grad()
+def probe_colour_transfer(
+    generate: Generate,
+    batches: Iterable[LabelledBatch],
+    colours: Sequence[Sequence[int]] = PROBE_COLOURS,
+    output_keys: Sequence[str] = ('final', 'coarse')
+) -> Dict[str, Dict[str, np.ndarray]]:
+    """Mean colours of the generated garments for each probe colour.
+
+    Args:
+        generate (Generate): The generator.
+        batches (Iterable[LabelledBatch]): Pairs with garment labels.
+        colours: Probe colours (K of them), 8-bit RGB.
+        output_keys: Outputs of ``generate`` to measure.
+
+    Returns:
+        dict: ``{output_key: {garment: (P, K, 3) array}}``, the mean colour
+        in 8-bit units of each output inside the target's garment (its
+        interior, :func:`~ratenet_plugin.evaluation.garment_fidelity.
+        interior`), for the
+        P pairs whose target shows that garment (``upper``, ``lower``).
+    """
+    found = {key: {name: [] for name in GARMENTS} for key in output_keys}
+    for inputs, src_labels, tgt_labels in batches:
+        src_img = inputs['src_img']
+        for name, value in GARMENTS.items():
+            src_masks = torch.from_numpy(src_labels == value).to(
+                src_img.device)
+            tgt_masks = torch.from_numpy(tgt_labels == value)
+            shown = [i for i, m in enumerate(tgt_masks)
+                     if int(m.sum()) >= MIN_PIXELS]
+            tgt_masks = [interior(m, MIN_PIXELS) for m in tgt_masks]
+            means = {key: [] for key in output_keys}
+            for colour in colours:
+                out = generate(
+                    paint(src_img, src_masks, colour), inputs['src_pose'],
+                    inputs['tgt_pose'])
+                for key in output_keys:
+                    images = (out[key].float().clamp(-1, 1) + 1) * 127.5
+                    means[key].append(
+                        np.stack([
+                            images[i][:, tgt_masks[i].to(images.device)]
+                            .mean(dim=1).cpu().numpy() for i in shown
+                        ]) if shown else np.zeros((0, 3)))
+            for key in output_keys:
+                found[key][name].append(np.stack(means[key], axis=1))
+    return {
+        key: {name: np.concatenate(parts) for name, parts in by_name.items()}
+        for key, by_name in found.items()
+    }
+
+
+def summarise(measured: Dict[str, Dict[str, np.ndarray]],
+              colours: Sequence[Sequence[int]] = PROBE_COLOURS
+              ) -> Dict[str, Dict[str, dict]]:
+    """Gain (mean over pairs and channels, and per channel) and the mean
+    output colour per probe colour, for each output and garment of
+    :func:`probe_colour_transfer`'s result."""
+    summary: Dict[str, Dict[str, dict]] = {}
+    for key, by_name in measured.items():
+        for name, outputs in by_name.items():
+            if not len(outputs):
+                continue
+            gains = colour_gain(outputs, np.asarray(colours))
+            summary.setdefault(key, {})[name] = dict(
+                gain=float(gains.mean()),
+                gain_rgb=[float(g) for g in gains.mean(axis=0)],
+                pairs=int(len(outputs)),
+                mean_output={
+                    str(tuple(colour)): [float(v) for v in mean]
+                    for colour, mean in zip(colours, outputs.mean(axis=0))
+                })
+    return summary

@@ -1,0 +1,131 @@
+"""Colour transfer gain: the slope, the probe on real synthetic pairs with
+known answers (a generator that copies its source: gain 1; one that ignores
+it: gain 0), and tools/analysis/colour_transfer_probe.py end to end."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+
+from ratenet_plugin.analysis.colour_transfer import (PROBE_COLOURS,
+                                                     colour_gain,
+                                                     labelled_batches,
+                                                     probe_colour_transfer,
+                                                     summarise)
+from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
+from ratenet_plugin.fileio.patn_csv import (read_annotation_csv,
+                                            write_annotation_csv,
+                                            write_pairs_csv)
+from ratenet_plugin.registry import MODELS
+from tests.apis.inference_testing import save_random_checkpoint, tiny_config
+from tests.tools.tool_testing import load_tool
+
+FRAME = (64, 44)
+
+
+def test_colour_gain_is_the_slope_per_channel():
+    colours = np.array(PROBE_COLOURS, float)
+    rng = np.random.default_rng(0)
+    slopes = np.array([[0.3, 0.5, 1.0], [0.0, 0.9, 0.2]])
+    offsets = rng.uniform(0, 100, (2, 1, 3))
+    outputs = offsets + slopes[:, None] * colours[None]
+    np.testing.assert_allclose(colour_gain(outputs, colours), slopes,
+                               atol=1e-9)
+    with pytest.raises(ValueError, match='must vary'):
+        colour_gain(outputs, np.array([[10, 20, 30]] * 4))
+
+
+@pytest.fixture(scope='module')
+def synthetic_set(tmp_path_factory):
+    """A 64x44 synthetic set whose test pairs are each image and an exact
+    copy of it under another name (image, labels and keypoints), so that
+    the target's garments are the source's."""
+    root = tmp_path_factory.mktemp('colour_probe')
+    generate_synthetic_deepfashion(
+        str(root), num_identities=3, poses_per_identity=3,
+        num_test_identities=2, height=FRAME[0], width=FRAME[1],
+        image_format='png')
+    ann_file = str(root / 'fasion-resize-annotation-test.csv')
+    rows, pairs = [], []
+    for row in read_annotation_csv(ann_file):
+        copy = row.name.replace('.png', 'copy.png')
+        for folder in ('test', 'test_labels'):
+            shutil.copy(root / folder / row.name, root / folder / copy)
+        rows += [(row.name, row.keypoints), (copy, row.keypoints)]
+        pairs.append((row.name, copy))
+    write_annotation_csv(ann_file, rows)
+    write_pairs_csv(str(root / 'fasion-resize-pairs-test.csv'), pairs)
+    return root, len(pairs)
+
+
+def probe_config(root):
+    cfg = tiny_config()
+    cfg.test_dataloader = dict(
+        batch_size=4,
+        num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        dataset=dict(
+            type='DeepFashionPoseDataset',
+            data_root=str(root),
+            ann_file='fasion-resize-annotation-test.csv',
+            pairs_file='fasion-resize-pairs-test.csv',
+            data_prefix=dict(img='test'),
+            keypoint_frame=FRAME,
+            test_mode=True,
+            pipeline=[
+                dict(type='LoadPosePairFromFile'),
+                dict(type='GeneratePoseHeatmap'),
+                dict(type='PackPoseInputs'),
+            ]))
+    return cfg
+
+
+def test_probe_gives_one_for_a_copy_and_zero_for_a_fixed_image(
+        synthetic_set):
+    root, num_pairs = synthetic_set
+    cfg = probe_config(root)
+    init_default_scope('mmagic')
+    model = MODELS.build(cfg.model)
+    loader = Runner.build_dataloader(cfg.test_dataloader)
+
+    def copy(src_img, src_pose, tgt_pose):
+        return dict(final=src_img)
+
+    def fixed(src_img, src_pose, tgt_pose):
+        return dict(final=torch.zeros_like(src_img))
+
+    for generate, gain in ((copy, 1.0), (fixed, 0.0)):
+        summary = summarise(
+            probe_colour_transfer(generate, labelled_batches(model, loader),
+                                  output_keys=('final', )))
+        for garment in ('upper', 'lower'):
+            found = summary['final'][garment]
+            assert found['gain'] == pytest.approx(gain, abs=1e-4)
+            assert 0 < found['pairs'] <= num_pairs
+    # The copy's mean colour in the target garment is the painted colour.
+    colour = str(tuple(PROBE_COLOURS[0]))
+    np.testing.assert_allclose(
+        summarise(probe_colour_transfer(
+            copy, labelled_batches(model, loader),
+            output_keys=('final', )))['final']['upper']['mean_output'][colour],
+        PROBE_COLOURS[0], atol=0.5)
+
+
+def test_tool_measures_a_checkpoint(synthetic_set, tmp_path):
+    root, _ = synthetic_set
+    config = tmp_path / 'probe_config.py'
+    probe_config(root).dump(str(config))
+    checkpoint = save_random_checkpoint(tiny_config(),
+                                        str(tmp_path / 'tiny.pth'))
+    out = tmp_path / 'gains.json'
+    summary = load_tool('analysis/colour_transfer_probe').main(
+        [str(config), checkpoint, '--max-pairs', '3', '--out', str(out)])
+    written = json.loads(out.read_text())['gains']
+    assert written == json.loads(json.dumps(summary))
+    for key in ('final', 'coarse'):
+        for garment in ('upper', 'lower'):
+            assert written[key][garment]['pairs'] <= 3
+            assert np.isfinite(written[key][garment]['gain'])
