@@ -19,8 +19,13 @@ the lower garment:
 
 The slope ignores the offset, so a gain of 1 with a constant tint is
 possible; the garment colour error sees that, the gain does not.
+
+The same generations measured in the *other* garment give the **leak**
+(``'upper->lower'``: how far the generated lower garment follows the colour
+painted on the source's upper one; 0 for a generator that keeps the garments
+apart).
 """
-from typing import Callable, Dict, Iterable, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -91,6 +96,20 @@ def paint(images: Tensor, masks: Tensor, colour: Sequence[int]) -> Tensor:
     return torch.where(masks[:, None], value, images)
 
 
+def garment_pairs() -> List[Tuple[str, str]]:
+    """(painted, measured) garment names: each garment with itself (the
+    gain), then with the other (the leak)."""
+    names = list(GARMENTS)
+    return [(a, a) for a in names] + [(a, b) for a in names for b in names
+                                      if a != b]
+
+
+def pair_key(painted: str, measured: str) -> str:
+    """``'upper'`` for a garment with itself, ``'upper->lower'`` for the
+    leak of the painted upper garment into the generated lower one."""
+    return painted if painted == measured else f'{painted}->{measured}'
+
+
 @torch.no_grad()
 def probe_colour_transfer(
     generate: Generate,
@@ -107,39 +126,54 @@ def probe_colour_transfer(
         output_keys: Outputs of ``generate`` to measure.
 
     Returns:
-        dict: ``{output_key: {garment: (P, K, 3) array}}``, the mean colour
-        in 8-bit units of each output inside the target's garment (its
+        dict: ``{output_key: {pair_key: (P, K, 3) array}}``: the mean colour
+        in 8-bit units of the output inside the target's garment (its
         interior, :func:`~ratenet_plugin.evaluation.garment_fidelity.
-        interior`), for the
-        P pairs whose target shows that garment (``upper``, ``lower``).
+        interior`) when the source's garment is painted, for the P pairs
+        whose source and target show those garments. ``pair_key``
+        (:func:`pair_key`): ``'upper'``, ``'lower'`` (painted and measured
+        the same), ``'upper->lower'``, ``'lower->upper'`` (painted one,
+        measured the other).
     """
-    found = {key: {name: [] for name in GARMENTS} for key in output_keys}
+    found = {
+        key: {pair_key(*pair): [] for pair in garment_pairs()}
+        for key in output_keys
+    }
     for inputs, src_labels, tgt_labels in batches:
         src_img = inputs['src_img']
-        for name, value in GARMENTS.items():
-            src_masks = torch.from_numpy(src_labels == value).to(
-                src_img.device)
-            tgt_masks = torch.from_numpy(tgt_labels == value)
-            shown = [i for i, m in enumerate(tgt_masks)
-                     if int(m.sum()) >= MIN_PIXELS]
-            tgt_masks = [interior(m, MIN_PIXELS) for m in tgt_masks]
-            means = {key: [] for key in output_keys}
-            for colour in colours:
-                out = generate(
+        shown = {
+            name: (src_labels == value, tgt_labels == value)
+            for name, value in GARMENTS.items()
+        }
+        interiors = {
+            name: [interior(torch.from_numpy(m), MIN_PIXELS) for m in tgt]
+            for name, (_, tgt) in shown.items()
+        }
+        for painted in GARMENTS:
+            src_masks = torch.from_numpy(shown[painted][0]).to(src_img.device)
+            outputs = [
+                generate(
                     paint(src_img, src_masks, colour), inputs['src_pose'],
-                    inputs['tgt_pose'])
+                    inputs['tgt_pose']) for colour in colours
+            ]
+            for measured in GARMENTS:
+                rows = [
+                    i for i in range(len(src_img))
+                    if shown[painted][0][i].sum() >= MIN_PIXELS
+                    and shown[measured][1][i].sum() >= MIN_PIXELS
+                ]
                 for key in output_keys:
-                    images = (out[key].float().clamp(-1, 1) + 1) * 127.5
-                    means[key].append(
-                        np.stack([
-                            images[i][:, tgt_masks[i].to(images.device)]
-                            .mean(dim=1).cpu().numpy() for i in shown
-                        ]) if shown else np.zeros((0, 3)))
-            for key in output_keys:
-                found[key][name].append(np.stack(means[key], axis=1))
+                    means = np.zeros((len(rows), len(colours), 3))
+                    for k, out in enumerate(outputs):
+                        images = (out[key].float().clamp(-1, 1) + 1) * 127.5
+                        for r, i in enumerate(rows):
+                            mask = interiors[measured][i].to(images.device)
+                            means[r, k] = images[i][:, mask].mean(
+                                dim=1).cpu().numpy()
+                    found[key][pair_key(painted, measured)].append(means)
     return {
-        key: {name: np.concatenate(parts) for name, parts in by_name.items()}
-        for key, by_name in found.items()
+        key: {name: np.concatenate(parts) for name, parts in by_pair.items()}
+        for key, by_pair in found.items()
     }
 
 
@@ -147,8 +181,8 @@ def summarise(measured: Dict[str, Dict[str, np.ndarray]],
               colours: Sequence[Sequence[int]] = PROBE_COLOURS
               ) -> Dict[str, Dict[str, dict]]:
     """Gain (mean over pairs and channels, and per channel) and the mean
-    output colour per probe colour, for each output and garment of
-    :func:`probe_colour_transfer`'s result."""
+    output colour per probe colour, for each output and garment pair of
+    :func:`probe_colour_transfer`'s result (same keys)."""
     summary: Dict[str, Dict[str, dict]] = {}
     for key, by_name in measured.items():
         for name, outputs in by_name.items():

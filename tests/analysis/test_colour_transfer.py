@@ -100,10 +100,13 @@ def test_probe_gives_one_for_a_copy_and_zero_for_a_fixed_image(
     for generate, gain in ((copy, 1.0), (fixed, 0.0)):
         summary = summarise(
             probe_colour_transfer(generate, labelled_batches(model, loader),
-                                  output_keys=('final', )))
-        for garment in ('upper', 'lower'):
-            found = summary['final'][garment]
-            assert found['gain'] == pytest.approx(gain, abs=1e-4)
+                                  output_keys=('final', )))['final']
+        assert sorted(summary) == sorted(
+            ['upper', 'lower', 'upper->lower', 'lower->upper'])
+        for pair, found in summary.items():
+            # A copy keeps each garment's colour in that garment only.
+            expected = 0.0 if '->' in pair else gain
+            assert found['gain'] == pytest.approx(expected, abs=1e-4)
             assert 0 < found['pairs'] <= num_pairs
     # The copy's mean colour in the target garment is the painted colour.
     colour = str(tuple(PROBE_COLOURS[0]))
@@ -126,6 +129,6 @@ def test_tool_measures_a_checkpoint(synthetic_set, tmp_path):
     written = json.loads(out.read_text())['gains']
     assert written == json.loads(json.dumps(summary))
     for key in ('final', 'coarse'):
-        for garment in ('upper', 'lower'):
-            assert written[key][garment]['pairs'] <= 3
-            assert np.isfinite(written[key][garment]['gain'])
+        for pair in ('upper', 'lower', 'upper->lower', 'lower->upper'):
+            assert written[key][pair]['pairs'] <= 3
+            assert np.isfinite(written[key][pair]['gain'])

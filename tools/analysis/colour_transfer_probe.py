@@ -7,7 +7,8 @@ Paints each pair's source garment in a few flat colours, generates, and
 measures how far the generated garment follows (docs/evaluation.md, "Colour
 transfer gain"; the logic is ratenet_plugin/analysis/colour_transfer.py).
 Float32, whatever the config's fast paths. Prints one line per output and
-garment; ``--out`` writes the summary as JSON.
+garment (the gain) and per output and pair of garments (the leak of one
+into the other); ``--out`` writes the summary as JSON.
 """
 import argparse
 import json
@@ -52,10 +53,11 @@ def main(argv=None) -> dict:
     summary = summarise(
         probe_colour_transfer(model.generator,
                               labelled_batches(model, loader)))
-    for key, by_garment in summary.items():
-        for garment, found in by_garment.items():
+    for key, by_pair in summary.items():
+        for pair, found in by_pair.items():
+            what = 'leak' if '->' in pair else 'gain'
             rgb = ', '.join(f'{g:.3f}' for g in found['gain_rgb'])
-            print(f'{key:6s} {garment:5s} gain {found["gain"]:.3f} '
+            print(f'{key:6s} {pair:12s} {what} {found["gain"]:.3f} '
                   f'(R, G, B: {rgb}; {found["pairs"]} pairs)')
     if args.out:
         with open(args.out, 'w') as f:
