@@ -31,13 +31,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ratenet_plugin.evaluation.garment_fidelity import interior
-from ratenet_plugin.fileio.garment_labels import LOWER, UPPER, read_labels
+from ratenet_plugin.evaluation.garment_fidelity import GARMENTS, interior
+from ratenet_plugin.fileio.garment_labels import read_labels
 
 # Saturated red, green and blue and a mid grey, 8-bit RGB: far apart in
 # every channel, so the slope is well determined.
 PROBE_COLOURS = ((220, 40, 40), (40, 200, 60), (40, 60, 220), (128, 128, 128))
-GARMENTS = {'upper': UPPER, 'lower': LOWER}
 # Target garments with fewer pixels are skipped (as GarmentFidelity does).
 MIN_PIXELS = 8
 
