@@ -20,6 +20,11 @@ the lower garment:
 The slope ignores the offset, so a gain of 1 with a constant tint is
 possible; the garment colour error sees that, the gain does not.
 
+Read along opponent colour axes instead of R, G, B (:func:`opponent_gains`:
+luminance, red-blue, green-magenta), the same measurements say which colour
+directions the generator carries: a generator that passes luminance and
+red-blue but not green-magenta has gains of about 0 on the last only.
+
 The same generations measured in the *other* garment give the **leak**
 (``'upper->lower'``: how far the generated lower garment follows the colour
 painted on the source's upper one; 0 for a generator that keeps the garments
@@ -37,6 +42,12 @@ from ratenet_plugin.fileio.garment_labels import read_labels
 # Saturated red, green and blue and a mid grey, 8-bit RGB: far apart in
 # every channel, so the slope is well determined.
 PROBE_COLOURS = ((220, 40, 40), (40, 200, 60), (40, 60, 220), (128, 128, 128))
+# Opponent colour axes in RGB (normalised to unit length where used).
+OPPONENT_AXES = {
+    'luminance': (1., 1., 1.),
+    'red-blue': (1., 0., -1.),
+    'green-magenta': (-0.5, 1., -0.5),
+}
 # Target garments with fewer pixels are skipped (as GarmentFidelity does).
 MIN_PIXELS = 8
 
@@ -85,6 +96,39 @@ def colour_gain(outputs: np.ndarray, colours: np.ndarray) -> np.ndarray:
     out = np.asarray(outputs, np.float64)
     out = out - out.mean(axis=1, keepdims=True)
     return (out * centred[None]).sum(axis=1) / spread[None]
+
+
+def opponent_gains(mean_outputs: np.ndarray,
+                   colours: np.ndarray) -> Dict[str, float]:
+    """Gains along the opponent axes (:data:`OPPONENT_AXES`).
+
+    Fits the mean output colour as an affine map of the probe colour,
+    ``out = A @ colour + b`` (least squares; exact for 4 colours), and
+    returns the diagonal of ``A`` in the (orthonormal) opponent basis: 1
+    where a colour difference along that axis is carried over, 0 where it is
+    dropped. The fit is linear in the outputs, so fitting the mean over
+    pairs equals averaging the pairs' fits.
+
+    Args:
+        mean_outputs (np.ndarray): (K, 3) output colours, 8-bit units.
+        colours (np.ndarray): (K, 3) probe colours, K >= 4, not all on one
+            plane of RGB space.
+
+    Returns:
+        dict: ``{axis name: gain}``.
+    """
+    colours = np.asarray(colours, np.float64)
+    design = np.hstack([colours, np.ones((len(colours), 1))])
+    if np.linalg.matrix_rank(design) < 4:
+        raise ValueError('the probe colours must span RGB space (at least 4 '
+                         'colours, not all on one plane)')
+    fit = np.linalg.lstsq(design, np.asarray(mean_outputs, np.float64),
+                          rcond=None)[0]
+    matrix = fit[:3].T  # out = matrix @ colour + offset
+    basis = np.array(list(OPPONENT_AXES.values()))
+    basis /= np.linalg.norm(basis, axis=1, keepdims=True)
+    gains = np.diag(basis @ matrix @ basis.T)
+    return {name: float(g) for name, g in zip(OPPONENT_AXES, gains)}
 
 
 def paint(images: Tensor, masks: Tensor, colour: Sequence[int]) -> Tensor:
@@ -179,9 +223,10 @@ def probe_colour_transfer(
 def summarise(measured: Dict[str, Dict[str, np.ndarray]],
               colours: Sequence[Sequence[int]] = PROBE_COLOURS
               ) -> Dict[str, Dict[str, dict]]:
-    """Gain (mean over pairs and channels, and per channel) and the mean
-    output colour per probe colour, for each output and garment pair of
-    :func:`probe_colour_transfer`'s result (same keys)."""
+    """Gain (mean over pairs and channels, per channel, and along the
+    opponent axes) and the mean output colour per probe colour, for each
+    output and garment pair of :func:`probe_colour_transfer`'s result (same
+    keys)."""
     summary: Dict[str, Dict[str, dict]] = {}
     for key, by_name in measured.items():
         for name, outputs in by_name.items():
@@ -191,6 +236,7 @@ def summarise(measured: Dict[str, Dict[str, np.ndarray]],
             summary.setdefault(key, {})[name] = dict(
                 gain=float(gains.mean()),
                 gain_rgb=[float(g) for g in gains.mean(axis=0)],
+                gain_opponent=opponent_gains(outputs.mean(axis=0), colours),
                 pairs=int(len(outputs)),
                 mean_output={
                     str(tuple(colour)): [float(v) for v in mean]

@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 from ratenet_plugin.analysis.colour_transfer import (PROBE_COLOURS,
                                                      colour_gain,
                                                      labelled_batches,
+                                                     opponent_gains,
                                                      probe_colour_transfer,
                                                      summarise)
 from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
@@ -36,6 +37,21 @@ def test_colour_gain_is_the_slope_per_channel():
                                atol=1e-9)
     with pytest.raises(ValueError, match='must vary'):
         colour_gain(outputs, np.array([[10, 20, 30]] * 4))
+
+
+def test_opponent_gains_read_which_colour_directions_pass():
+    colours = np.array(PROBE_COLOURS, float)
+    axis = np.array([-0.5, 1., -0.5]) / np.linalg.norm([-0.5, 1., -0.5])
+    # Everything passes but the green-magenta component, which is dropped.
+    drop_green_magenta = np.eye(3) - np.outer(axis, axis)
+    outputs = colours @ drop_green_magenta.T + 17.0
+    gains = opponent_gains(outputs, colours)
+    assert gains == pytest.approx(
+        {'luminance': 1.0, 'red-blue': 1.0, 'green-magenta': 0.0}, abs=1e-9)
+    assert opponent_gains(colours * 0.5, colours) == pytest.approx(
+        dict.fromkeys(gains, 0.5))
+    with pytest.raises(ValueError, match='span RGB space'):
+        opponent_gains(outputs[:3], colours[:3])
 
 
 @pytest.fixture(scope='module')
@@ -107,6 +123,8 @@ def test_probe_gives_one_for_a_copy_and_zero_for_a_fixed_image(
             # A copy keeps each garment's colour in that garment only.
             expected = 0.0 if '->' in pair else gain
             assert found['gain'] == pytest.approx(expected, abs=1e-4)
+            assert found['gain_opponent'] == pytest.approx(
+                dict.fromkeys(found['gain_opponent'], expected), abs=1e-4)
             assert 0 < found['pairs'] <= num_pairs
     # The copy's mean colour in the target garment is the painted colour.
     colour = str(tuple(PROBE_COLOURS[0]))

@@ -56,9 +56,12 @@ def main(argv=None) -> dict:
     for key, by_pair in summary.items():
         for pair, found in by_pair.items():
             what = 'leak' if '->' in pair else 'gain'
-            rgb = ', '.join(f'{g:.3f}' for g in found['gain_rgb'])
+            rgb = ', '.join(f'{g:.2f}' for g in found['gain_rgb'])
+            opponent = ', '.join(
+                f'{g:.2f}' for g in found['gain_opponent'].values())
             print(f'{key:6s} {pair:12s} {what} {found["gain"]:.3f} '
-                  f'(R, G, B: {rgb}; {found["pairs"]} pairs)')
+                  f'(R, G, B: {rgb}; luminance, red-blue, green-magenta: '
+                  f'{opponent}; {found["pairs"]} pairs)')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(
