@@ -194,11 +194,15 @@ def probe_colour_transfer(
         }
         for painted in GARMENTS:
             src_masks = torch.from_numpy(shown[painted][0]).to(src_img.device)
-            outputs = [
-                generate(
+            # {key: per colour, (N, 3, H, W) in [0, 255]}
+            images = {key: [] for key in output_keys}
+            for colour in colours:
+                out = generate(
                     paint(src_img, src_masks, colour), inputs['src_pose'],
-                    inputs['tgt_pose']) for colour in colours
-            ]
+                    inputs['tgt_pose'])
+                for key in output_keys:
+                    images[key].append(
+                        (out[key].float().clamp(-1, 1) + 1) * 127.5)
             for measured in GARMENTS:
                 rows = [
                     i for i in range(len(src_img))
@@ -207,11 +211,10 @@ def probe_colour_transfer(
                 ]
                 for key in output_keys:
                     means = np.zeros((len(rows), len(colours), 3))
-                    for k, out in enumerate(outputs):
-                        images = (out[key].float().clamp(-1, 1) + 1) * 127.5
+                    for k, batch in enumerate(images[key]):
                         for r, i in enumerate(rows):
-                            mask = interiors[measured][i].to(images.device)
-                            means[r, k] = images[i][:, mask].mean(
+                            mask = interiors[measured][i].to(batch.device)
+                            means[r, k] = batch[i][:, mask].mean(
                                 dim=1).cpu().numpy()
                     found[key][pair_key(painted, measured)].append(means)
     return {
