@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -21,7 +20,7 @@ from ratenet_plugin.fileio.checkpoint_file import CheckpointMismatchError
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 from ratenet_plugin.registry import MODELS
 from tests.apis.inference_testing import FRAME, OUT_SIZE, tiny_config
-from tests.tools.tool_testing import load_tool
+from tests.tools.tool_testing import load_script, load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -332,16 +331,6 @@ def test_missing_or_wrong_checkpoint(tmp_path, checkpoint):
         RATENetInferencer(tiny_config(), partial)
 
 
-def _web_app_module():
-    """demo/ratenet_gradio.py as a module (its parse_args and build_app)."""
-    path = osp.join(osp.dirname(osp.dirname(osp.dirname(__file__))), 'demo',
-                    'ratenet_gradio.py')
-    spec = importlib.util.spec_from_file_location('ratenet_gradio', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # The arguments each generating tool requires besides the shared ones.
 TOOL_ARGS = {
     'infer': ['--source', 's.png', '--target-pose', 'p.json', '--out', 'o'],
@@ -355,8 +344,8 @@ def test_generating_tools_pass_their_flags_to_the_inferencer(
         tool_name, checkpoint, tmp_path):
     config = tmp_path / 'tiny_config.py'
     tiny_config().dump(str(config))
-    module = _web_app_module() if tool_name == 'web_app' else load_tool(
-        tool_name)
+    module = load_script('demo/ratenet_gradio.py') if tool_name == 'web_app' \
+        else load_tool(tool_name)
     common = ['--config', str(config), '--checkpoint', checkpoint
               ] + TOOL_ARGS[tool_name]
 

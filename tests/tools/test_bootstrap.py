@@ -6,7 +6,6 @@ collector."""
 import ast
 import ctypes
 import gc
-import importlib.util
 import os
 import platform
 import subprocess
@@ -17,17 +16,15 @@ from pathlib import Path
 import pytest
 import torch  # noqa: F401  (loaded, as in a test process or notebook)
 
+from tests.tools.tool_testing import load_tool
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 glibc_only = pytest.mark.skipif(platform.libc_ver()[0] != 'glibc',
                                 reason='the malloc policy is glibc\'s')
 
 
 def load_bootstrap():
-    spec = importlib.util.spec_from_file_location(
-        'bootstrap_under_test', REPO_ROOT / 'tools' / '_bootstrap.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('_bootstrap')
 
 
 @pytest.mark.parametrize('environ, expected', [

@@ -1,21 +1,15 @@
 """tools/generate_synthetic_motion.py writes frames and matching poses."""
-import importlib.util
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ratenet_plugin.apis import read_keypoint_json
 from ratenet_plugin.datasets.synthetic import render_synthetic_motion
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.tools.tool_testing import load_tool
 
 
 def test_frames_and_poses_of_the_synthetic_motion(tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        'motion_tool', REPO_ROOT / 'tools' / 'generate_synthetic_motion.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('generate_synthetic_motion')
     assert tool.main([str(tmp_path), '--frames', '3', '--identity', '2',
                       '--size', '32', '22']) == 0
     frames, keypoints = render_synthetic_motion(3, identity=2, height=32,

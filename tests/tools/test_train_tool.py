@@ -1,12 +1,11 @@
 """tools/train.py as a user runs it: train, write a checkpoint, --resume,
 and the user's mistakes: each one `error:` line, exit code 2, no training."""
 import gc
-import importlib.util
 import json
 from pathlib import Path
 
 import torch
-from tests.tools.tool_testing import (REPO_ROOT, run_tool,
+from tests.tools.tool_testing import (REPO_ROOT, load_tool, run_tool,
                                       save_other_architecture_checkpoint,
                                       user_error_line)
 
@@ -120,9 +119,7 @@ def test_main_called_in_process_trains_without_freezing_the_callers_objects(
     """gc.freeze() of the Runner's objects is for the tool's own process
     (``__name__ == '__main__'``); a caller that imports the tool and calls
     main() (a test, a notebook) keeps its collector as it was."""
-    spec = importlib.util.spec_from_file_location('train_in_process', TRAIN)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('train')
     gc.unfreeze()  # the import's heavy_imports() froze what it built
     try:
         tool.main([

@@ -14,15 +14,23 @@ from mmengine.registry import init_default_scope
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def load_tool(name: str) -> types.ModuleType:
-    """``tools/<name>.py`` as a module (tools/ is no package): its functions
-    and its ``main(argv)`` run in the test's process. Each call executes the
-    file afresh."""
-    path = REPO_ROOT / 'tools' / f'{name}.py'
-    spec = importlib.util.spec_from_file_location(f'tools_{name}', path)
+def load_script(path: str) -> types.ModuleType:
+    """The script at ``path`` (relative to the repository, e.g.
+    ``'demo/ratenet_gradio.py'``) as a module, for folders that are no
+    package: its functions run in the test's process, ``__name__`` is not
+    ``'__main__'``, and nothing is added to ``sys.modules``. Each call
+    executes the file afresh."""
+    name = path[:-len('.py')].replace('/', '_')
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_tool(name: str) -> types.ModuleType:
+    """``tools/<name>.py`` as a module (:func:`load_script`): its functions
+    and its ``main(argv)`` run in the test's process."""
+    return load_script(f'tools/{name}.py')
 
 
 def run_tool(*args, cwd) -> subprocess.CompletedProcess:
