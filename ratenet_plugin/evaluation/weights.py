@@ -233,6 +233,13 @@ def _check_style(inception_style: str) -> None:
                          f'got {inception_style!r}')
 
 
+def _stylegan_inception(inception_path: Optional[str]) -> nn.Module:
+    """Tero Karras' TorchScript Inception-v3, frozen (FID and IS alike)."""
+    path = find_pretrained(STYLEGAN_INCEPTION, inception_path,
+                           'inception_path')
+    return _freeze(torch.jit.load(path, map_location='cpu'))
+
+
 def build_fid_inception(
         inception_style: str = 'PyTorch',
         inception_path: Optional[str] = None) -> Tuple[nn.Module, str]:
@@ -247,9 +254,7 @@ def build_fid_inception(
     """
     _check_style(inception_style)
     if inception_style == 'StyleGAN':
-        path = find_pretrained(STYLEGAN_INCEPTION, inception_path,
-                               'inception_path')
-        return _freeze(torch.jit.load(path, map_location='cpu')), 'StyleGAN'
+        return _stylegan_inception(inception_path), 'StyleGAN'
     path = find_pretrained(FID_INCEPTION, inception_path, 'inception_path')
     state = load_state_dict_file(path)
     mapped = {}
@@ -283,9 +288,7 @@ def build_is_inception(
     """
     _check_style(inception_style)
     if inception_style == 'StyleGAN':
-        path = find_pretrained(STYLEGAN_INCEPTION, inception_path,
-                               'inception_path')
-        return _freeze(torch.jit.load(path, map_location='cpu')), 'StyleGAN'
+        return _stylegan_inception(inception_path), 'StyleGAN'
     path = find_pretrained(IS_INCEPTION, inception_path, 'inception_path')
     model = torchvision.models.inception_v3(
         weights=None,
