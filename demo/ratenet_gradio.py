@@ -2,7 +2,7 @@
 that pose.
 
     python demo/ratenet_gradio.py   # demo config, newest checkpoint in
-        # work_dirs/ratenet_demo_1xb4-1800cycles_synthetic-64x44/
+        # work_dirs/ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44/
     python demo/ratenet_gradio.py --config CONFIG --checkpoint CKPT \
         [--device cuda] [--host 127.0.0.1] [--port 7860]
 
@@ -41,8 +41,9 @@ from ratenet_plugin.apis.web_app import (  # noqa: E402
     SEQUENCE_FROM_UPLOAD, PoseTransferApp, newest_checkpoint,
     no_checkpoint_message)
 
-CONFIG = 'configs/ratenet/ratenet_demo_1xb4-1800cycles_synthetic-64x44.py'
-WORK_DIR = 'work_dirs/ratenet_demo_1xb4-1800cycles_synthetic-64x44'
+MAIN_JOB = 'ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44'
+CONFIG = f'configs/ratenet/{MAIN_JOB}.py'
+WORK_DIR = f'work_dirs/{MAIN_JOB}'
 TRAIN_COMMAND = f'.venv/bin/python tools/train.py {CONFIG}'
 EXAMPLES_DIR = osp.join(ROOT, 'demo', 'examples')
 # Everything from the app itself; inline scripts and styles are Gradio's.

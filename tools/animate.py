@@ -1,7 +1,7 @@
 """Animate a person along a pose sequence with a trained RATE-Net.
 
-    python tools/animate.py --config configs/ratenet/ratenet_demo_1xb4-1800cycles_synthetic-64x44.py \
-        --checkpoint work_dirs/ratenet_demo_1xb4-1800cycles_synthetic-64x44/iter_1800.pth \
+    python tools/animate.py --config configs/ratenet/ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44.py \
+        --checkpoint work_dirs/ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44/iter_1800.pth \
         --source person.jpg --poses dance.mp4 --out dance.gif \
         [--side-by-side] [--batch-size 8] [--fps 12]
 

@@ -1,6 +1,6 @@
 """Train a model with MMEngine's Runner; the flags follow MMagic's tools/train.py.
 
-    python tools/train.py configs/ratenet/ratenet_demo_1xb4-1800cycles_synthetic-64x44.py
+    python tools/train.py configs/ratenet/ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44.py
     python tools/train.py CONFIG --work-dir work_dirs/x --resume [CHECKPOINT]
     bash tools/dist_train.sh CONFIG 8           # --launcher pytorch
 """

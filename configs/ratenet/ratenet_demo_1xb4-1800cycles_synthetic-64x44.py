@@ -1,7 +1,9 @@
-# The main job (recipe M, docs/training.md): recipe K
+# Recipe M (docs/training.md), the main job until 2026-12-05 and the base of
+# today's (ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44.py: G_P
+# with one down-sampling instead of two): recipe K
 # (ratenet_demo_1xb8-1200cycles_synthetic-64x44.py: the same model, losses,
 # 1-1-3 cycle, optimiser and data) with batches of 4 for 1,800 cycles
-# instead of 8 for 1,200. The networks underfit at the end of the main job,
+# instead of 8 for 1,200. The networks underfit at the end of K,
 # and what they lack is optimiser steps more than pairs seen: 1,800 steps on
 # 7,200 pairs end level with K's 1,200 steps on 9,600 pairs on every
 # held-out metric (two seeds each), in about 13 % less time (a batch of 4

@@ -34,8 +34,8 @@ or source. What a plugin can do, and this module does:
 Example:
     >>> editor = RATENetMMagicInferencer(
     ...     model_config='configs/ratenet/'
-    ...     'ratenet_demo_1xb4-1800cycles_synthetic-64x44.py',
-    ...     model_ckpt='work_dirs/ratenet_demo_1xb4-1800cycles_synthetic-64x44/'
+    ...     'ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44.py',
+    ...     model_ckpt='work_dirs/ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44/'
     ...     'iter_1800.pth', device='cpu')
     >>> result, image = editor.infer(img='person.jpg', target_pose='pose.json',
     ...                              result_out_dir='out/result.png')

@@ -119,16 +119,15 @@ def test_bad_input_becomes_a_message_naming_the_upload(
 
 
 def test_without_checkpoint_every_click_says_how_to_get_one(tmp_path):
+    config = ('configs/ratenet/'
+              'ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44.py')
     message = no_checkpoint_message(
-        str(tmp_path), 'configs/ratenet/ratenet_demo_1xb4-1800cycles_synthetic-64x44.py',
-        '.venv/bin/python tools/train.py configs/ratenet/'
-        'ratenet_demo_1xb4-1800cycles_synthetic-64x44.py')
+        str(tmp_path), config, f'.venv/bin/python tools/train.py {config}')
     app = PoseTransferApp(None, str(EXAMPLES), message)
     assert not app.ready
     answer = app.generate(app.example_photos[0], POSE_FROM_GALLERY, 0)
     assert answer.result is None and answer.message == message
-    assert ('tools/train.py configs/ratenet/'
-            'ratenet_demo_1xb4-1800cycles_synthetic-64x44.py') in message
+    assert f'tools/train.py {config}' in message
     with pytest.raises(ValueError, match='setup_message'):
         PoseTransferApp(None, str(EXAMPLES))
 

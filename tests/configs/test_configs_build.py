@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -130,6 +131,33 @@ def test_main_job_is_recipe_k_with_more_steps_on_smaller_batches():
     assert [h.interval for h in main.custom_hooks
             if h.type == 'PoseTransferVisualizationHook'] == [interval]
     assert main.train_cfg.max_iters % interval == 0
+
+
+def test_main_job_is_recipe_m_with_pat_blocks_on_32x22_positions():
+    """Recipe N (docs/training.md): M with one down-sampling in G_P, so
+    that its PAT blocks work on 32x22 positions of the 64x44 image (the
+    paper's on 256x176 with three); G_t's decoder up-samples once to match,
+    its texture encoder keeps two; everything else is M's."""
+    main, m = (Config.fromfile(str(CONFIG_ROOT / 'ratenet' / name))
+               for name in (
+                   'ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44.py',
+                   'ratenet_demo_1xb4-1800cycles_synthetic-64x44.py'))
+    init_default_scope('mmagic')
+    h, w = main.image_size
+    out = MODELS.build(main.model.generator).eval()(
+        torch.zeros(1, 3, h, w), torch.zeros(1, 18, h, w),
+        torch.zeros(1, 18, h, w))
+    assert out['feature'].shape[-2:] == (32, 22)
+    assert out['final'].shape == (1, 3, h, w)
+
+    texture = main.model.generator.texture_enhancer
+    assert (texture.num_downsamples, texture.pop('num_upsamples')) == (2, 1)
+    main.model.generator.pose_transfer.num_downsamples = 2
+    assert main.model == m.model
+    for key in ('train_dataloader', 'train_cfg', 'param_scheduler',
+                'optim_wrapper', 'custom_hooks', 'default_hooks',
+                'val_evaluator', 'randomness'):
+        assert main[key] == m[key], key
 
 
 def test_paper_config_copies_batches_to_the_gpu_without_waiting(
