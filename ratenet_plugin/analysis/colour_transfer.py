@@ -29,7 +29,17 @@ The same generations measured in the *other* garment give the **leak**
 (``'upper->lower'``: how far the generated lower garment follows the colour
 painted on the source's upper one; 0 for a generator that keeps the garments
 apart).
+
+Taken per pixel, the same slope says **where** the generator draws the
+source's garment (:func:`garment_placement`): the pixels that follow its
+painted colour with a gain of at least :data:`DRAWN_GAIN`. Against the
+target's garment that gives the *coverage* (the share of its interior
+drawn), the *spill* (the share of the drawn pixels outside it) and the gain
+where drawn, which tell a garment drawn in the wrong place from one drawn in
+the right place with washed-out colour.
 """
+import warnings
+from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
@@ -50,6 +60,9 @@ OPPONENT_AXES = {
 }
 # Target garments with fewer pixels are skipped (as GarmentFidelity does).
 MIN_PIXELS = 8
+# A generated pixel draws the source's garment when it follows the colour
+# painted on it with at least this gain (a quarter of the way).
+DRAWN_GAIN = 0.25
 
 # (src_img, src_pose, tgt_pose) -> {'final': ..., 'coarse': ...}, images
 # (N, 3, H, W) in [-1, 1]; RATEGenerator.forward is one.
@@ -131,6 +144,62 @@ def opponent_gains(mean_outputs: np.ndarray,
     return {name: float(g) for name, g in zip(OPPONENT_AXES, gains)}
 
 
+def pixel_gains(images: Sequence[Tensor],
+                colours: Sequence[Sequence[int]]) -> np.ndarray:
+    """Gain of every pixel: the slope of its colour against the probe
+    colours (:func:`colour_gain`), mean over the channels.
+
+    Args:
+        images (Sequence[Tensor]): One (N, 3, H, W) image batch in 8-bit
+            units per probe colour, in the order of ``colours``.
+        colours: The K probe colours, 8-bit RGB.
+
+    Returns:
+        np.ndarray: (N, H, W) gains.
+    """
+    stack = torch.stack([image.float() for image in images], dim=1)
+    n, k, c, h, w = stack.shape
+    outputs = stack.permute(0, 3, 4, 1, 2).reshape(-1, k, c).cpu().numpy()
+    return colour_gain(outputs, np.asarray(colours)).mean(axis=1).reshape(
+        n, h, w)
+
+
+def garment_placement(gains: np.ndarray, target: np.ndarray,
+                      target_interior: np.ndarray) -> np.ndarray:
+    """Where a generated image draws the source's garment, against the
+    target's garment.
+
+    Args:
+        gains (np.ndarray): (H, W) per-pixel gains (:func:`pixel_gains`) of
+            the colour painted on the source's garment.
+        target (np.ndarray): (H, W) bool, the target's garment.
+        target_interior (np.ndarray): (H, W) bool, its interior.
+
+    Returns:
+        np.ndarray: (3,) coverage (share of the interior whose gain is at
+        least :data:`DRAWN_GAIN`), spill (share of all such pixels that lie
+        outside the target's garment; NaN if there are none) and the mean
+        gain over the drawn pixels of the interior (NaN if none).
+    """
+    drawn = gains >= DRAWN_GAIN
+    inside = drawn & target_interior
+    coverage = inside.sum() / target_interior.sum()
+    spill = (drawn & ~target).sum() / drawn.sum() if drawn.any() else np.nan
+    strength = gains[inside].mean() if inside.any() else np.nan
+    return np.array([coverage, spill, strength], np.float64)
+
+
+@dataclass
+class ColourProbe:
+    """What :func:`probe_colour_transfer` measured, per output key."""
+    #: ``{output: {pair_key: (P, K, 3)}}``: the mean colour (8-bit) inside
+    #: the target's garment for each of the K probe colours, P pairs.
+    means: Dict[str, Dict[str, np.ndarray]]
+    #: ``{output: {garment: (P, 3)}}``: coverage, spill and gain where
+    #: drawn of each pair (:func:`garment_placement`).
+    placement: Dict[str, Dict[str, np.ndarray]]
+
+
 def paint(images: Tensor, masks: Tensor, colour: Sequence[int]) -> Tensor:
     """``images`` (N, 3, H, W) in [-1, 1] with the pixels of ``masks``
     (N, H, W) bool set to ``colour`` (8-bit RGB)."""
@@ -155,12 +224,12 @@ def pair_key(painted: str, measured: str) -> str:
 
 @torch.no_grad()
 def probe_colour_transfer(
-    generate: Generate,
-    batches: Iterable[LabelledBatch],
-    colours: Sequence[Sequence[int]] = PROBE_COLOURS,
-    output_keys: Sequence[str] = ('final', 'coarse')
-) -> Dict[str, Dict[str, np.ndarray]]:
-    """Mean colours of the generated garments for each probe colour.
+        generate: Generate,
+        batches: Iterable[LabelledBatch],
+        colours: Sequence[Sequence[int]] = PROBE_COLOURS,
+        output_keys: Sequence[str] = ('final', 'coarse')) -> ColourProbe:
+    """Mean colours of the generated garments for each probe colour, and
+    where the generated images draw them.
 
     Args:
         generate (Generate): The generator.
@@ -169,19 +238,22 @@ def probe_colour_transfer(
         output_keys: Outputs of ``generate`` to measure.
 
     Returns:
-        dict: ``{output_key: {pair_key: (P, K, 3) array}}``: the mean colour
-        in 8-bit units of the output inside the target's garment (its
+        ColourProbe: ``means[output_key][pair_key]``, (P, K, 3): the mean
+        colour in 8-bit units of the output inside the target's garment (its
         interior, :func:`~ratenet_plugin.evaluation.garment_fidelity.
         interior`) when the source's garment is painted, for the P pairs
         whose source and target show those garments. ``pair_key``
         (:func:`pair_key`): ``'upper'``, ``'lower'`` (painted and measured
         the same), ``'upper->lower'``, ``'lower->upper'`` (painted one,
-        measured the other).
+        measured the other). ``placement[output_key][garment]``, (P, 3):
+        :func:`garment_placement` of the same pairs as ``means``'s
+        ``garment`` key.
     """
-    found = {
+    means = {
         key: {pair_key(*pair): [] for pair in garment_pairs()}
         for key in output_keys
     }
+    placement = {key: {name: [] for name in GARMENTS} for key in output_keys}
     for inputs, src_labels, tgt_labels in batches:
         src_img = inputs['src_img']
         shown = {
@@ -210,33 +282,51 @@ def probe_colour_transfer(
                     and shown[measured][1][i].sum() >= MIN_PIXELS
                 ]
                 for key in output_keys:
-                    means = np.zeros((len(rows), len(colours), 3))
+                    found = np.zeros((len(rows), len(colours), 3))
                     for k, batch in enumerate(images[key]):
                         for r, i in enumerate(rows):
                             mask = interiors[measured][i].to(batch.device)
-                            means[r, k] = batch[i][:, mask].mean(
+                            found[r, k] = batch[i][:, mask].mean(
                                 dim=1).cpu().numpy()
-                    found[key][pair_key(painted, measured)].append(means)
-    return {
-        key: {name: np.concatenate(parts) for name, parts in by_pair.items()}
-        for key, by_pair in found.items()
-    }
+                    means[key][pair_key(painted, measured)].append(found)
+                    if measured == painted:
+                        gains = pixel_gains(images[key], colours)
+                        placement[key][painted].append(
+                            np.stack([
+                                garment_placement(
+                                    gains[i], shown[painted][1][i],
+                                    interiors[painted][i].numpy())
+                                for i in rows
+                            ]).reshape(len(rows), 3))
+    return ColourProbe(
+        means={
+            key: {name: np.concatenate(parts)
+                  for name, parts in by_pair.items()}
+            for key, by_pair in means.items()
+        },
+        placement={
+            key: {name: np.concatenate(parts)
+                  for name, parts in by_name.items()}
+            for key, by_name in placement.items()
+        })
 
 
-def summarise(measured: Dict[str, Dict[str, np.ndarray]],
+def summarise(measured: ColourProbe,
               colours: Sequence[Sequence[int]] = PROBE_COLOURS
               ) -> Dict[str, Dict[str, dict]]:
     """Gain (mean over pairs and channels, per channel, and along the
     opponent axes) and the mean output colour per probe colour, for each
     output and garment pair of :func:`probe_colour_transfer`'s result (same
-    keys)."""
+    keys); for a garment with itself also its placement (``coverage``,
+    ``spill``, ``gain_where_drawn``: means over the pairs, NaN where no
+    pair has a value)."""
     summary: Dict[str, Dict[str, dict]] = {}
-    for key, by_name in measured.items():
+    for key, by_name in measured.means.items():
         for name, outputs in by_name.items():
             if not len(outputs):
                 continue
             gains = colour_gain(outputs, np.asarray(colours))
-            summary.setdefault(key, {})[name] = dict(
+            found = summary.setdefault(key, {})[name] = dict(
                 gain=float(gains.mean()),
                 gain_rgb=[float(g) for g in gains.mean(axis=0)],
                 gain_opponent=opponent_gains(outputs.mean(axis=0), colours),
@@ -245,4 +335,12 @@ def summarise(measured: Dict[str, Dict[str, np.ndarray]],
                     str(tuple(colour)): [float(v) for v in mean]
                     for colour, mean in zip(colours, outputs.mean(axis=0))
                 })
+            if name in measured.placement[key]:
+                with warnings.catch_warnings():
+                    # A column without any value (no pixel drawn): NaN.
+                    warnings.simplefilter('ignore', RuntimeWarning)
+                    where = np.nanmean(measured.placement[key][name], axis=0)
+                found.update(
+                    zip(('coverage', 'spill', 'gain_where_drawn'),
+                        map(float, where)))
     return summary

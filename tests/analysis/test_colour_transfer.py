@@ -1,6 +1,8 @@
-"""Colour transfer gain: the slope, the probe on real synthetic pairs with
-known answers (a generator that copies its source: gain 1; one that ignores
-it: gain 0), and tools/analysis/colour_transfer_probe.py end to end."""
+"""Colour transfer gain: the slope, per pixel too, where a garment is
+drawn, the probe on real synthetic pairs with known answers (a generator
+that copies its source: gain 1, drawn exactly on the target's garment; one
+that ignores it: gain 0, drawn nowhere), and
+tools/analysis/colour_transfer_probe.py end to end."""
 import json
 import shutil
 
@@ -10,10 +12,13 @@ import torch
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from ratenet_plugin.analysis.colour_transfer import (PROBE_COLOURS,
+from ratenet_plugin.analysis.colour_transfer import (DRAWN_GAIN,
+                                                     PROBE_COLOURS,
                                                      colour_gain,
+                                                     garment_placement,
                                                      labelled_batches,
                                                      opponent_gains,
+                                                     pixel_gains,
                                                      probe_colour_transfer,
                                                      summarise)
 from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
@@ -52,6 +57,36 @@ def test_opponent_gains_read_which_colour_directions_pass():
         dict.fromkeys(gains, 0.5))
     with pytest.raises(ValueError, match='span RGB space'):
         opponent_gains(outputs[:3], colours[:3])
+
+
+def test_pixel_gains_are_the_slope_of_each_pixel():
+    colours = torch.tensor(PROBE_COLOURS, dtype=torch.float32)
+    images = []
+    for colour in colours:
+        image = torch.full((1, 3, 2, 2), 77.)
+        image[0, :, 0, 0] = colour  # follows the colour: 1
+        image[0, :, 0, 1] = 0.5 * colour + 10  # half way: 0.5
+        image[0, 0, 1, 0] = colour[0]  # red channel only: 1/3
+        images.append(image)
+    np.testing.assert_allclose(
+        pixel_gains(images, PROBE_COLOURS), [[[1.0, 0.5], [1 / 3, 0.0]]],
+        atol=1e-6)
+
+
+def test_garment_placement_counts_coverage_spill_and_strength():
+    target = np.zeros((6, 6), bool)
+    target[1:5, 1:5] = True
+    inner = np.zeros((6, 6), bool)
+    inner[2:4, 2:4] = True
+    gains = np.zeros((6, 6))
+    gains[2:4, 3:6] = 0.8  # drawn one column to the right: 6 pixels
+    gains[2, 2] = DRAWN_GAIN / 2  # follows, too weakly to count as drawn
+    coverage, spill, strength = garment_placement(gains, target, inner)
+    assert coverage == pytest.approx(2 / 4)  # (2, 3), (3, 3) of the interior
+    assert spill == pytest.approx(2 / 6)  # column 5 lies outside the garment
+    assert strength == pytest.approx(0.8)
+    nothing = garment_placement(np.zeros((6, 6)), target, inner)
+    assert nothing[0] == 0 and np.isnan(nothing[1:]).all()
 
 
 @pytest.fixture(scope='module')
@@ -113,7 +148,11 @@ def test_probe_gives_one_for_a_copy_and_zero_for_a_fixed_image(
     def fixed(src_img, src_pose, tgt_pose):
         return dict(final=torch.zeros_like(src_img))
 
-    for generate, gain in ((copy, 1.0), (fixed, 0.0)):
+    # The copy draws each garment exactly where the target has it, at
+    # gain 1; the fixed image draws nothing (spill and strength undefined).
+    nan = float('nan')
+    for generate, gain, placement in ((copy, 1.0, (1.0, 0.0, 1.0)),
+                                      (fixed, 0.0, (0.0, nan, nan))):
         summary = summarise(
             probe_colour_transfer(generate, labelled_batches(model, loader),
                                   output_keys=('final', )))['final']
@@ -126,6 +165,12 @@ def test_probe_gives_one_for_a_copy_and_zero_for_a_fixed_image(
             assert found['gain_opponent'] == pytest.approx(
                 dict.fromkeys(found['gain_opponent'], expected), abs=1e-4)
             assert 0 < found['pairs'] <= num_pairs
+            if '->' in pair:
+                assert 'coverage' not in found
+            else:
+                assert [found['coverage'], found['spill'],
+                        found['gain_where_drawn']] == pytest.approx(
+                            list(placement), abs=1e-4, nan_ok=True)
     # The copy's mean colour in the target garment is the painted colour.
     colour = str(tuple(PROBE_COLOURS[0]))
     np.testing.assert_allclose(
@@ -150,3 +195,5 @@ def test_tool_measures_a_checkpoint(synthetic_set, tmp_path):
         for pair in ('upper', 'lower', 'upper->lower', 'lower->upper'):
             assert written[key][pair]['pairs'] <= 3
             assert np.isfinite(written[key][pair]['gain'])
+        for garment in ('upper', 'lower'):
+            assert 0 <= written[key][garment]['coverage'] <= 1

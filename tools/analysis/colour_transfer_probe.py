@@ -7,8 +7,10 @@ Paints each pair's source garment in a few flat colours, generates, and
 measures how far the generated garment follows (docs/evaluation.md, "Colour
 transfer gain"; the logic is ratenet_plugin/analysis/colour_transfer.py).
 Float32, whatever the config's fast paths. Prints one line per output and
-garment (the gain) and per output and pair of garments (the leak of one
-into the other); ``--out`` writes the summary as JSON.
+garment (the gain) and one on where the output draws it (coverage of the
+target's garment, spill outside it, gain where drawn), and one per output
+and pair of garments (the leak of one into the other); ``--out`` writes the
+summary as JSON.
 """
 import argparse
 import json
@@ -62,6 +64,10 @@ def main(argv=None) -> dict:
             print(f'{key:6s} {pair:12s} {what} {found["gain"]:.3f} '
                   f'(R, G, B: {rgb}; luminance, red-blue, green-magenta: '
                   f'{opponent}; {found["pairs"]} pairs)')
+            if 'coverage' in found:
+                print(f'{key:6s} {pair:12s} drawn: coverage '
+                      f'{found["coverage"]:.2f}, spill {found["spill"]:.2f}, '
+                      f'gain where drawn {found["gain_where_drawn"]:.2f}')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(
