@@ -292,12 +292,12 @@ def probe_colour_transfer(
                     if measured == painted:
                         gains = pixel_gains(images[key], colours)
                         placement[key][painted].append(
-                            np.stack([
+                            np.array([
                                 garment_placement(
                                     gains[i], shown[painted][1][i],
                                     interiors[painted][i].numpy())
                                 for i in rows
-                            ]).reshape(len(rows), 3))
+                            ]).reshape(len(rows), 3))  # (0, 3) if none
     return ColourProbe(
         means={
             key: {name: np.concatenate(parts)

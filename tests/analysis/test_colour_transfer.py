@@ -22,6 +22,7 @@ from ratenet_plugin.analysis.colour_transfer import (DRAWN_GAIN,
                                                      probe_colour_transfer,
                                                      summarise)
 from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
+from ratenet_plugin.evaluation.garment_fidelity import GARMENTS
 from ratenet_plugin.fileio.patn_csv import (read_annotation_csv,
                                             write_annotation_csv,
                                             write_pairs_csv)
@@ -87,6 +88,29 @@ def test_garment_placement_counts_coverage_spill_and_strength():
     assert strength == pytest.approx(0.8)
     nothing = garment_placement(np.zeros((6, 6)), target, inner)
     assert nothing[0] == 0 and np.isnan(nothing[1:]).all()
+
+
+def test_probe_skips_a_garment_that_no_target_of_a_batch_shows():
+    """Hand-made batch: every target shows its upper garment, none its
+    lower one (e.g. a back view cut at the waist)."""
+    labels = np.zeros((2, 12, 8), np.uint8)
+    labels[:, 2:6, 2:6] = GARMENTS['upper']
+    src_labels = labels.copy()
+    src_labels[:, 7:11, 2:6] = GARMENTS['lower']
+    inputs = dict(src_img=torch.zeros(2, 3, 12, 8),
+                  src_pose=torch.zeros(2, 18, 12, 8),
+                  tgt_pose=torch.zeros(2, 18, 12, 8))
+
+    def copy(src_img, src_pose, tgt_pose):
+        return dict(final=src_img)
+
+    probe = probe_colour_transfer(copy, [(inputs, src_labels, labels)],
+                                  output_keys=('final', ))
+    assert probe.placement['final']['lower'].shape == (0, 3)
+    assert probe.placement['final']['upper'] == pytest.approx(
+        np.array([[1., 0., 1.]] * 2))
+    summary = summarise(probe)['final']
+    assert 'lower' not in summary and summary['upper']['pairs'] == 2
 
 
 @pytest.fixture(scope='module')
