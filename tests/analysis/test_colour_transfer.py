@@ -4,7 +4,6 @@ that copies its source: gain 1, drawn exactly on the target's garment; one
 that ignores it: gain 0, drawn nowhere), and
 tools/analysis/colour_transfer_probe.py end to end."""
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -21,16 +20,11 @@ from ratenet_plugin.analysis.colour_transfer import (DRAWN_GAIN,
                                                      pixel_gains,
                                                      probe_colour_transfer,
                                                      summarise)
-from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
 from ratenet_plugin.evaluation.garment_fidelity import GARMENTS
-from ratenet_plugin.fileio.patn_csv import (read_annotation_csv,
-                                            write_annotation_csv,
-                                            write_pairs_csv)
 from ratenet_plugin.registry import MODELS
+from tests.analysis.synthetic_pairs_testing import synthetic_pairs_config
 from tests.apis.inference_testing import save_random_checkpoint, tiny_config
 from tests.tools.tool_testing import load_tool
-
-FRAME = (64, 44)
 
 
 def test_colour_gain_is_the_slope_per_channel():
@@ -113,55 +107,10 @@ def test_probe_skips_a_garment_that_no_target_of_a_batch_shows():
     assert 'lower' not in summary and summary['upper']['pairs'] == 2
 
 
-@pytest.fixture(scope='module')
-def synthetic_set(tmp_path_factory):
-    """A 64x44 synthetic set whose test pairs are each image and an exact
-    copy of it under another name (image, labels and keypoints), so that
-    the target's garments are the source's."""
-    root = tmp_path_factory.mktemp('colour_probe')
-    generate_synthetic_deepfashion(
-        str(root), num_identities=3, poses_per_identity=3,
-        num_test_identities=2, height=FRAME[0], width=FRAME[1],
-        image_format='png')
-    ann_file = str(root / 'fasion-resize-annotation-test.csv')
-    rows, pairs = [], []
-    for row in read_annotation_csv(ann_file):
-        copy = row.name.replace('.png', 'copy.png')
-        for folder in ('test', 'test_labels'):
-            shutil.copy(root / folder / row.name, root / folder / copy)
-        rows += [(row.name, row.keypoints), (copy, row.keypoints)]
-        pairs.append((row.name, copy))
-    write_annotation_csv(ann_file, rows)
-    write_pairs_csv(str(root / 'fasion-resize-pairs-test.csv'), pairs)
-    return root, len(pairs)
-
-
-def probe_config(root):
-    cfg = tiny_config()
-    cfg.test_dataloader = dict(
-        batch_size=4,
-        num_workers=0,
-        sampler=dict(type='DefaultSampler', shuffle=False),
-        dataset=dict(
-            type='DeepFashionPoseDataset',
-            data_root=str(root),
-            ann_file='fasion-resize-annotation-test.csv',
-            pairs_file='fasion-resize-pairs-test.csv',
-            data_prefix=dict(img='test'),
-            keypoint_frame=FRAME,
-            test_mode=True,
-            pipeline=[
-                dict(type='LoadPosePairFromFile'),
-                dict(type='GeneratePoseHeatmap'),
-                dict(type='PackPoseInputs'),
-            ]))
-    return cfg
-
-
 def test_probe_gives_one_for_a_copy_and_zero_for_a_fixed_image(
         synthetic_set):
     root, num_pairs = synthetic_set
-    cfg = probe_config(root)
+    cfg = synthetic_pairs_config(root)
     init_default_scope('mmagic')
     model = MODELS.build(cfg.model)
     loader = Runner.build_dataloader(cfg.test_dataloader)
@@ -207,7 +156,7 @@ def test_probe_gives_one_for_a_copy_and_zero_for_a_fixed_image(
 def test_tool_measures_a_checkpoint(synthetic_set, tmp_path):
     root, _ = synthetic_set
     config = tmp_path / 'probe_config.py'
-    probe_config(root).dump(str(config))
+    synthetic_pairs_config(root).dump(str(config))
     checkpoint = save_random_checkpoint(tiny_config(),
                                         str(tmp_path / 'tiny.pth'))
     out = tmp_path / 'gains.json'
