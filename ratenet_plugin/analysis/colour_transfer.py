@@ -40,7 +40,8 @@ the right place with washed-out colour.
 """
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 import torch
@@ -87,6 +88,48 @@ def labelled_batches(model: torch.nn.Module,
                    read_labels(s.metainfo['tgt_img_path'])) for s in samples]
         yield (data['inputs'], np.stack([src for src, _ in labels]),
                np.stack([tgt for _, tgt in labels]))
+
+
+def add_checkpoint_pairs_arguments(parser) -> None:
+    """The command-line arguments of :func:`checkpoint_pairs` (``config``,
+    ``checkpoint``, ``--max-pairs``, ``--device``) on an argparse parser."""
+    parser.add_argument('config', help='the config the checkpoint was '
+                        'trained with (its test set must be synthetic)')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--max-pairs', type=int, default=None,
+        help='the first N test pairs only (default: all)')
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+
+
+def checkpoint_pairs(config: str,
+                     checkpoint: str,
+                     device: str = 'cpu',
+                     max_pairs: Optional[int] = None
+                     ) -> Tuple[torch.nn.Module, Iterable[LabelledBatch]]:
+    """A checkpoint's generator (float32, whatever the config's fast paths)
+    and its config's test pairs with their garment labels
+    (:func:`labelled_batches`): what the synthetic-set analyses read.
+
+    Args:
+        config (str): The config the checkpoint was trained with; its test
+            set must be synthetic (garment labels beside the images).
+        checkpoint (str): Checkpoint file.
+        device (str): ``'cpu'`` or ``'cuda'``.
+        max_pairs (int, optional): The first N test pairs only.
+    """
+    from mmengine.runner import Runner
+
+    from ratenet_plugin.apis.inferencer import RATENetInferencer
+
+    inferencer = RATENetInferencer(
+        config, checkpoint, device, amp=False, channels_last=False)
+    loader_cfg = inferencer.cfg.test_dataloader
+    if max_pairs is not None:
+        loader_cfg.dataset.indices = max_pairs
+    model = inferencer.model
+    return model.generator, labelled_batches(
+        model, Runner.build_dataloader(loader_cfg))
 
 
 def colour_gain(outputs: np.ndarray, colours: np.ndarray) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Shared fixtures for tests/analysis: a synthetic set whose test pairs
-have known answers (its config: ``synthetic_pairs_testing``)."""
+have known answers (its config: ``synthetic_pairs_testing``), and a config
+file and a randomly initialised tiny checkpoint that read it."""
 import shutil
 
 import pytest
@@ -8,7 +9,9 @@ from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
 from ratenet_plugin.fileio.patn_csv import (read_annotation_csv,
                                             write_annotation_csv,
                                             write_pairs_csv)
-from tests.analysis.synthetic_pairs_testing import FRAME
+from tests.analysis.synthetic_pairs_testing import (FRAME,
+                                                    synthetic_pairs_config)
+from tests.apis.inference_testing import save_random_checkpoint, tiny_config
 
 
 @pytest.fixture(scope='module')
@@ -32,3 +35,15 @@ def synthetic_set(tmp_path_factory):
     write_annotation_csv(ann_file, rows)
     write_pairs_csv(str(root / 'fasion-resize-pairs-test.csv'), pairs)
     return root, len(pairs)
+
+
+@pytest.fixture
+def synthetic_checkpoint(synthetic_set, tmp_path):
+    """(config file, checkpoint file): a tiny model's config whose test set
+    is ``synthetic_set``, and a randomly initialised checkpoint of it."""
+    root, _ = synthetic_set
+    config = tmp_path / 'synthetic_pairs_config.py'
+    synthetic_pairs_config(root).dump(str(config))
+    checkpoint = save_random_checkpoint(tiny_config(),
+                                        str(tmp_path / 'tiny.pth'))
+    return str(config), checkpoint

@@ -1,4 +1,12 @@
 """Helpers for tests on synthetic pairs (the fixture is in conftest.py)."""
+from typing import Callable, Iterable
+
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+
+from ratenet_plugin.analysis.colour_transfer import (LabelledBatch,
+                                                     labelled_batches)
+from ratenet_plugin.registry import MODELS
 from tests.apis.inference_testing import tiny_config
 
 FRAME = (64, 44)
@@ -28,3 +36,15 @@ def synthetic_pairs_config(root):
     return cfg
 
 
+
+
+def synthetic_labelled_batches(
+        root) -> Callable[[], Iterable[LabelledBatch]]:
+    """A callable that gives the test pairs of the synthetic set at ``root``
+    through a tiny model's data preprocessor, with their garment labels
+    (a new pass over the pairs per call)."""
+    cfg = synthetic_pairs_config(root)
+    init_default_scope('mmagic')
+    model = MODELS.build(cfg.model)
+    loader = Runner.build_dataloader(cfg.test_dataloader)
+    return lambda: labelled_batches(model, loader)

@@ -8,22 +8,18 @@ import json
 import numpy as np
 import pytest
 import torch
-from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 
 from ratenet_plugin.analysis.colour_transfer import (DRAWN_GAIN,
                                                      PROBE_COLOURS,
                                                      colour_gain,
                                                      garment_placement,
-                                                     labelled_batches,
                                                      opponent_gains,
                                                      pixel_gains,
                                                      probe_colour_transfer,
                                                      summarise)
 from ratenet_plugin.evaluation.garment_fidelity import GARMENTS
-from ratenet_plugin.registry import MODELS
-from tests.analysis.synthetic_pairs_testing import synthetic_pairs_config
-from tests.apis.inference_testing import save_random_checkpoint, tiny_config
+from tests.analysis.synthetic_pairs_testing import \
+    synthetic_labelled_batches
 from tests.tools.tool_testing import load_tool
 
 
@@ -110,10 +106,7 @@ def test_probe_skips_a_garment_that_no_target_of_a_batch_shows():
 def test_probe_gives_one_for_a_copy_and_zero_for_a_fixed_image(
         synthetic_set):
     root, num_pairs = synthetic_set
-    cfg = synthetic_pairs_config(root)
-    init_default_scope('mmagic')
-    model = MODELS.build(cfg.model)
-    loader = Runner.build_dataloader(cfg.test_dataloader)
+    batches = synthetic_labelled_batches(root)
 
     def copy(src_img, src_pose, tgt_pose):
         return dict(final=src_img)
@@ -127,7 +120,7 @@ def test_probe_gives_one_for_a_copy_and_zero_for_a_fixed_image(
     for generate, gain, placement in ((copy, 1.0, (1.0, 0.0, 1.0)),
                                       (fixed, 0.0, (0.0, nan, nan))):
         summary = summarise(
-            probe_colour_transfer(generate, labelled_batches(model, loader),
+            probe_colour_transfer(generate, batches(),
                                   output_keys=('final', )))['final']
         assert sorted(summary) == sorted(
             ['upper', 'lower', 'upper->lower', 'lower->upper'])
@@ -148,20 +141,16 @@ def test_probe_gives_one_for_a_copy_and_zero_for_a_fixed_image(
     colour = str(tuple(PROBE_COLOURS[0]))
     np.testing.assert_allclose(
         summarise(probe_colour_transfer(
-            copy, labelled_batches(model, loader),
+            copy, batches(),
             output_keys=('final', )))['final']['upper']['mean_output'][colour],
         PROBE_COLOURS[0], atol=0.5)
 
 
-def test_tool_measures_a_checkpoint(synthetic_set, tmp_path):
-    root, _ = synthetic_set
-    config = tmp_path / 'probe_config.py'
-    synthetic_pairs_config(root).dump(str(config))
-    checkpoint = save_random_checkpoint(tiny_config(),
-                                        str(tmp_path / 'tiny.pth'))
+def test_tool_measures_a_checkpoint(synthetic_checkpoint, tmp_path):
+    config, checkpoint = synthetic_checkpoint
     out = tmp_path / 'gains.json'
     summary = load_tool('analysis/colour_transfer_probe').main(
-        [str(config), checkpoint, '--max-pairs', '3', '--out', str(out)])
+        [config, checkpoint, '--max-pairs', '3', '--out', str(out)])
     written = json.loads(out.read_text())['gains']
     assert written == json.loads(json.dumps(summary))
     for key in ('final', 'coarse'):

@@ -9,18 +9,14 @@ import math
 import numpy as np
 import pytest
 import torch
-from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 
-from ratenet_plugin.analysis.colour_transfer import labelled_batches
 from ratenet_plugin.analysis.garment_error_breakdown import (colour_slope,
                                                              pair_errors,
                                                              scale_change,
                                                              summarise)
 from ratenet_plugin.evaluation.garment_fidelity import GARMENTS
-from ratenet_plugin.registry import MODELS
-from tests.analysis.synthetic_pairs_testing import synthetic_pairs_config
-from tests.apis.inference_testing import save_random_checkpoint, tiny_config
+from tests.analysis.synthetic_pairs_testing import \
+    synthetic_labelled_batches
 from tests.tools.tool_testing import load_tool
 
 GREY = 0.2  # in [-1, 1]: 153 in 8-bit units
@@ -52,10 +48,7 @@ def test_colour_slope_reads_washed_out_colours():
 
 def test_breakdown_of_a_copy_and_of_a_grey_image(synthetic_set):
     root, num_pairs = synthetic_set
-    cfg = synthetic_pairs_config(root)
-    init_default_scope('mmagic')
-    model = MODELS.build(cfg.model)
-    loader = Runner.build_dataloader(cfg.test_dataloader)
+    batches = synthetic_labelled_batches(root)
 
     def copy(src_img, src_pose, tgt_pose):
         return dict(final=src_img, coarse=src_img)
@@ -65,7 +58,7 @@ def test_breakdown_of_a_copy_and_of_a_grey_image(synthetic_set):
         return dict(final=image, coarse=image)
 
     # Each target is its source under another name: the copy is exact.
-    rows = pair_errors(copy, labelled_batches(model, loader))
+    rows = pair_errors(copy, batches())
     assert len(rows) == num_pairs
     summary = summarise(rows)
     assert sorted(summary) == ['lower', 'upper']
@@ -78,7 +71,7 @@ def test_breakdown_of_a_copy_and_of_a_grey_image(synthetic_set):
             for key in ('final', 'coarse', 'floor'):
                 assert means[key] == pytest.approx(0.0, abs=1e-3)
 
-    rows = pair_errors(grey, labelled_batches(model, loader))
+    rows = pair_errors(grey, batches())
     grey_8bit = (GREY + 1) * 127.5
     for name, found in summarise(rows).items():
         assert found['slope'] == pytest.approx(0.0, abs=1e-4)
@@ -92,15 +85,11 @@ def test_breakdown_of_a_copy_and_of_a_grey_image(synthetic_set):
         assert found['all']['floor'] == pytest.approx(0.0, abs=1e-3)
 
 
-def test_tool_breaks_a_checkpoint_down(synthetic_set, tmp_path):
-    root, _ = synthetic_set
-    config = tmp_path / 'breakdown_config.py'
-    synthetic_pairs_config(root).dump(str(config))
-    checkpoint = save_random_checkpoint(tiny_config(),
-                                        str(tmp_path / 'tiny.pth'))
+def test_tool_breaks_a_checkpoint_down(synthetic_checkpoint, tmp_path):
+    config, checkpoint = synthetic_checkpoint
     out = tmp_path / 'breakdown.json'
     summary = load_tool('analysis/garment_error_breakdown').main(
-        [str(config), checkpoint, '--max-pairs', '3', '--out', str(out)])
+        [config, checkpoint, '--max-pairs', '3', '--out', str(out)])
     written = json.loads(out.read_text())
     assert written['summary'] == json.loads(json.dumps(summary))
     assert len(written['pairs']) == 3

@@ -24,37 +24,23 @@ from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    from ratenet_plugin.analysis.colour_transfer import \
+        add_checkpoint_pairs_arguments
+
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='the config the checkpoint was '
-                        'trained with (its test set must be synthetic)')
-    parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--max-pairs', type=int, default=None,
-        help='the first N test pairs only (default: all)')
-    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    add_checkpoint_pairs_arguments(parser)
     parser.add_argument('--out', help='JSON file for the summary')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    from mmengine.runner import Runner
-
     from ratenet_plugin.analysis.colour_transfer import (
-        labelled_batches, probe_colour_transfer, summarise)
-    from ratenet_plugin.apis.inferencer import RATENetInferencer
+        checkpoint_pairs, probe_colour_transfer, summarise)
 
-    inferencer = RATENetInferencer(
-        args.config, args.checkpoint, args.device, amp=False,
-        channels_last=False)
-    loader_cfg = inferencer.cfg.test_dataloader
-    if args.max_pairs is not None:
-        loader_cfg.dataset.indices = args.max_pairs
-    loader = Runner.build_dataloader(loader_cfg)
-    model = inferencer.model
     summary = summarise(
-        probe_colour_transfer(model.generator,
-                              labelled_batches(model, loader)))
+        probe_colour_transfer(*checkpoint_pairs(
+            args.config, args.checkpoint, args.device, args.max_pairs)))
     for key, by_pair in summary.items():
         for pair, found in by_pair.items():
             what = 'leak' if '->' in pair else 'gain'
