@@ -86,8 +86,18 @@ if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
 
+#: Optional packages that MMEngine imports only to register optimisers a
+#: process that only generates never builds: ZeRO
+#: (``torch.distributed.optim``, which brings FSDP, DTensor and sympy) and
+#: transformers' Adafactor. MMEngine imports each inside ``try: ... except
+#: ImportError`` and goes on without it, as in an environment that lacks
+#: them. About 0.8 s of a 2.5 s one-image ``tools/infer.py`` call
+#: (docs/benchmarks.md, "Start-up").
+TRAINING_ONLY_IMPORTS = ('torch.distributed.optim', 'transformers')
+
+
 @contextmanager
-def heavy_imports() -> Iterator[None]:
+def heavy_imports(skip_training_only: bool = False) -> Iterator[None]:
     """Import torch, MMEngine, MMCV and the plugin inside this.
 
     Their imports build millions of objects and almost no garbage, yet
@@ -97,12 +107,29 @@ def heavy_imports() -> Iterator[None]:
     is paused inside, and what the imports built is then frozen
     (``gc.freeze``: never scanned again; what the tool creates later is
     collected as usual).
+
+    Args:
+        skip_training_only (bool): Inside, make :data:`TRAINING_ONLY_IMPORTS`
+            that are not imported yet fail as if not installed (so MMEngine
+            registers no ZeRO or Adafactor in this process); after, they
+            import normally again. For a tool run as a script that only
+            generates (not when imported into a running process, e.g. by a
+            test, whose MMEngine would then lack them).
     """
+    skipped = [
+        name for name in TRAINING_ONLY_IMPORTS
+        if skip_training_only and name not in sys.modules
+    ]
+    # A None entry makes ``import name`` raise ImportError.
+    sys.modules.update(dict.fromkeys(skipped))
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        for name in skipped:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
         gc.freeze()
         if was_enabled:
             gc.enable()

@@ -21,7 +21,9 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP and malloc defaults)
 
-with _bootstrap.heavy_imports():
+# Run as a script, it only generates: MMEngine's training-only optional
+# imports are skipped (_bootstrap.TRAINING_ONLY_IMPORTS).
+with _bootstrap.heavy_imports(skip_training_only=__name__ == '__main__'):
     from ratenet_plugin.apis import (RATENetInferencer, animate,
                                      write_animation)
     from ratenet_plugin.apis.inferencer import add_inferencer_arguments

@@ -143,30 +143,34 @@ def colour_slope(rows: List[dict], garment: str) -> Tuple[float, float]:
     return slope, float(residual.mean())
 
 
+def _mean_errors(found: List[dict]) -> dict:
+    """The number of pairs and the mean ``final``, ``coarse`` and ``floor``
+    errors of one garment's entries of :func:`pair_errors`."""
+    return dict(
+        pairs=len(found),
+        **{
+            key: float(np.mean([f[key] for f in found]))
+            for key in OUTPUT_KEYS + ('floor', )
+        })
+
+
 def summarise(rows: List[dict]) -> Dict[str, dict]:
     """Per garment: mean errors (``final``, ``coarse``, ``floor``) over all
     pairs and per scale group (with the number of pairs; groups without a
-    pair are left out), and the :func:`colour_slope` and residual."""
+    pair are left out, and so are pairs whose scale change is NaN), and the
+    :func:`colour_slope` and residual."""
     summary = {}
     for name in GARMENTS:
         found = [(row['scale'], row[name]) for row in rows if name in row]
         if not found:
             continue
-
-        def means(selected):
-            return dict(
-                pairs=len(selected),
-                **{
-                    key: float(np.mean([f[key] for _, f in selected]))
-                    for key in OUTPUT_KEYS + ('floor', )
-                })
-
         groups = {}
         for group, (low, high) in SCALE_GROUPS.items():
-            selected = [(s, f) for s, f in found if low <= s < high]
+            selected = [f for scale, f in found if low <= scale < high]
             if selected:
-                groups[group] = means(selected)
-        summary[name] = dict(all=means(found), by_scale=groups)
+                groups[group] = _mean_errors(selected)
+        summary[name] = dict(
+            all=_mean_errors([f for _, f in found]), by_scale=groups)
         try:
             slope, residual = colour_slope(rows, name)
         except ValueError:

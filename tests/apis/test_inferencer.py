@@ -498,14 +498,15 @@ def test_tool_damaged_or_unsafe_checkpoint_is_one_error_line(
 
 #: What one inference must not import (docs/benchmarks.md, "Start-up"):
 #: MMagic's model zoo, metrics, data transforms, inferencers and what they
-#: pull in, our modules that subclass them, and MediaPipe when keypoints
-#: are given.
+#: pull in, our modules that subclass them, MediaPipe when keypoints are
+#: given, and MMEngine's training-only optional imports (ZeRO, Adafactor).
 NOT_IMPORTED_BY_INFERENCE = (
     'mmagic.models', 'mmagic.evaluation', 'mmagic.datasets', 'mmagic.apis',
     'mmagic.engine', 'mmagic.visualization', 'diffusers', 'albumentations',
     'sklearn', 'scipy', 'pandas', 'numba', 'matplotlib', 'mediapipe',
     'ratenet_plugin.evaluation', 'ratenet_plugin.models.losses',
-    'ratenet_plugin.models.editors.pose_pix2pix')
+    'ratenet_plugin.models.editors.pose_pix2pix', 'transformers',
+    'torch.distributed.optim')
 
 # Runs a tool as `python tool args...` does and writes the names of the
 # modules it imported to the file named by the first argument.

@@ -6,6 +6,7 @@ collector."""
 import ast
 import ctypes
 import gc
+import json
 import os
 import platform
 import subprocess
@@ -56,6 +57,53 @@ def test_heavy_imports_pause_the_collector_and_freeze_what_they_built():
         assert gc.get_freeze_count() >= frozen + len(built)
     finally:
         gc.unfreeze()
+
+
+# In a fresh interpreter: MMEngine's optimisers imported with its
+# training-only optional imports skipped, then those imported after.
+SKIP_DRIVER = '''
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import _bootstrap
+with _bootstrap.heavy_imports(skip_training_only=True):
+    import mmengine.optim
+    inside = {name: name in sys.modules and sys.modules[name] is not None
+              for name in _bootstrap.TRAINING_ONLY_IMPORTS}
+from mmengine.registry import OPTIMIZERS
+from mmengine.optim.optimizer import zero_optimizer
+registered = 'Adafactor' in OPTIMIZERS, zero_optimizer.ZeroRedundancyOptimizer
+import transformers, torch.distributed.optim  # import as usual again
+print(json.dumps(dict(inside=inside, adafactor=registered[0],
+                      zero_base=registered[1].__bases__[0].__name__,
+                      after=[transformers.__name__,
+                             torch.distributed.optim.__name__])))
+'''
+
+
+def test_heavy_imports_can_skip_training_only_optional_imports():
+    """MMEngine goes on without ZeRO and Adafactor; both import normally
+    once the block is left."""
+    result = subprocess.run(
+        [sys.executable, '-c', SKIP_DRIVER,
+         str(REPO_ROOT / 'tools')],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found == dict(
+        inside={'torch.distributed.optim': False, 'transformers': False},
+        adafactor=False, zero_base='object',
+        after=['transformers', 'torch.distributed.optim'])
+
+
+def test_heavy_imports_skip_nothing_already_imported(monkeypatch):
+    """A package already imported stays as it is (and in sys.modules)."""
+    bootstrap = load_bootstrap()
+    present = sys.modules[__name__]
+    monkeypatch.setattr(bootstrap, 'TRAINING_ONLY_IMPORTS', (__name__, ))
+    with bootstrap.heavy_imports(skip_training_only=True):
+        assert sys.modules[__name__] is present
+    assert sys.modules[__name__] is present
+    gc.unfreeze()
 
 
 def test_freeze_long_lived_collects_then_freezes_what_is_alive():
