@@ -88,11 +88,11 @@ if REPO_ROOT not in sys.path:
 
 #: Optional packages that MMEngine imports only to register optimisers a
 #: process that only generates never builds: ZeRO
-#: (``torch.distributed.optim``, which brings FSDP, DTensor and sympy) and
+#: (``torch.distributed.optim``, which brings FSDP and DTensor) and
 #: transformers' Adafactor. MMEngine imports each inside ``try: ... except
 #: ImportError`` and goes on without it, as in an environment that lacks
-#: them. About 0.8 s of a 2.5 s one-image ``tools/infer.py`` call
-#: (docs/benchmarks.md, "Start-up").
+#: them. Skipping them took a one-image ``tools/infer.py`` call from 2.7 to
+#: 2.2 s (docs/benchmarks.md, "Start-up").
 TRAINING_ONLY_IMPORTS = ('torch.distributed.optim', 'transformers')
 
 
