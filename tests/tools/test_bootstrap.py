@@ -80,6 +80,38 @@ print(json.dumps(dict(inside=inside, adafactor=registered[0],
 '''
 
 
+# In a fresh interpreter: how many of 2^22 subnormal floats, multiplied by
+# 1 on two OpenMP threads (each takes half), stay subnormal.
+SUBNORMALS_DRIVER = '''
+import sys
+sys.path.insert(0, sys.argv[1])
+import _bootstrap
+import torch
+torch.set_num_threads(2)
+x = torch.full((1 << 22, ), 1e-39)
+print(int(((x * 1.0) != 0).sum()))
+'''
+
+
+@pytest.mark.parametrize('variable, left', [(None, 0), ('1', 0),
+                                            ('0', 1 << 22)])
+def test_subnormals_are_flushed_in_every_thread(variable, left):
+    """Flushed before torch's threads exist, so on both threads (set later,
+    the second thread kept them); RATENET_FLUSH_SUBNORMALS=0 keeps them."""
+    env = {
+        k: v
+        for k, v in os.environ.items() if k != 'RATENET_FLUSH_SUBNORMALS'
+    }
+    if variable is not None:
+        env['RATENET_FLUSH_SUBNORMALS'] = variable
+    result = subprocess.run(
+        [sys.executable, '-c', SUBNORMALS_DRIVER,
+         str(REPO_ROOT / 'tools')],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout.strip().splitlines()[-1]) == left
+
+
 def test_heavy_imports_can_skip_training_only_optional_imports():
     """MMEngine goes on without ZeRO and Adafactor; both import normally
     once the block is left."""
@@ -202,6 +234,10 @@ def mmapped_growth(mode: str, **env_vars) -> int:
     """Bytes of memory mapped by one 16 MiB malloc in a fresh interpreter,
     with (``mode='bootstrap'``) or without the bootstrap imported first."""
     env = {k: v for k, v in os.environ.items() if not k.startswith('MALLOC_')}
+    # Without importing torch (which the flush of subnormals does): its
+    # import leaves free heap chunks that could serve the block, whatever
+    # the policy.
+    env['RATENET_FLUSH_SUBNORMALS'] = '0'
     env.update(env_vars)
     result = subprocess.run(
         [sys.executable, '-c', MMAPPED_BYTES_AFTER_16_MIB,
