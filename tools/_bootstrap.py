@@ -103,21 +103,6 @@ def flush_subnormals(environ: Mapping[str, str]) -> bool:
     return bool(torch.set_flush_denormal(True))
 
 
-# Once torch is loaded (a tool imported into a running Python, e.g. by a
-# test) the settings would not apply here and only leak into subprocesses;
-# the process's memory policy and float modes are then left as they are.
-if 'torch' not in sys.modules:
-    os.environ.update(openmp_defaults(os.environ))
-    tune_malloc(os.environ)
-    _collector_was_enabled = gc.isenabled()
-    gc.disable()  # torch's import builds objects, not garbage
-    flush_subnormals(os.environ)
-    if _collector_was_enabled:
-        gc.enable()
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
-
-
 #: Optional packages that MMEngine imports only to register optimisers a
 #: process that only generates never builds: ZeRO
 #: (``torch.distributed.optim``, which brings FSDP and DTensor) and
@@ -180,3 +165,15 @@ def freeze_long_lived() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+# Once torch is loaded (a tool imported into a running Python, e.g. by a
+# test) the settings would not apply here and only leak into subprocesses;
+# the process's memory policy and float modes are then left as they are.
+if 'torch' not in sys.modules:
+    os.environ.update(openmp_defaults(os.environ))
+    tune_malloc(os.environ)
+    with heavy_imports():  # flushing imports torch
+        flush_subnormals(os.environ)
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)

@@ -90,6 +90,12 @@ def labelled_batches(model: torch.nn.Module,
                np.stack([tgt for _, tgt in labels]))
 
 
+def to_8bit(images: Tensor) -> Tensor:
+    """Generated or input images in [-1, 1] to float RGB in [0, 255]
+    (clamped), the units of the garment colour error."""
+    return (images.float().clamp(-1, 1) + 1) * 127.5
+
+
 def add_checkpoint_pairs_arguments(parser) -> None:
     """The command-line arguments of :func:`checkpoint_pairs` (``config``,
     ``checkpoint``, ``--max-pairs``, ``--device``) on an argparse parser."""
@@ -316,8 +322,7 @@ def probe_colour_transfer(
                     paint(src_img, src_masks, colour), inputs['src_pose'],
                     inputs['tgt_pose'])
                 for key in output_keys:
-                    images[key].append(
-                        (out[key].float().clamp(-1, 1) + 1) * 127.5)
+                    images[key].append(to_8bit(out[key]))
             for measured in GARMENTS:
                 rows = [
                     i for i in range(len(src_img))

@@ -35,7 +35,7 @@ from torch import Tensor
 from ratenet_plugin.evaluation.garment_fidelity import (GARMENTS,
                                                         garment_errors,
                                                         interior)
-from .colour_transfer import MIN_PIXELS, Generate, LabelledBatch
+from .colour_transfer import MIN_PIXELS, Generate, LabelledBatch, to_8bit
 
 # Scale change intervals [low, high): the target at most 1.4 times larger
 # or smaller in linear size than the source counts as the same scale.
@@ -55,11 +55,6 @@ def scale_change(src_labels: np.ndarray, tgt_labels: np.ndarray) -> float:
     if min(src, tgt) < MIN_PIXELS:
         return math.nan
     return math.sqrt(tgt / src)
-
-
-def _to_8bit(images: Tensor) -> Tensor:
-    """(N, 3, H, W) in [-1, 1] to [0, 255] float."""
-    return (images.float().clamp(-1, 1) + 1) * 127.5
 
 
 def _mean_colour(image: Tensor, labels: np.ndarray, value: int) -> List[float]:
@@ -90,9 +85,9 @@ def pair_errors(generate: Generate,
         for inputs, src_labels, tgt_labels in batches:
             out = generate(inputs['src_img'], inputs['src_pose'],
                            inputs['tgt_pose'])
-            images = {key: _to_8bit(out[key]) for key in OUTPUT_KEYS}
-            truth, source = (_to_8bit(inputs['tgt_img']),
-                             _to_8bit(inputs['src_img']))
+            images = {key: to_8bit(out[key]) for key in OUTPUT_KEYS}
+            truth, source = (to_8bit(inputs['tgt_img']),
+                             to_8bit(inputs['src_img']))
             for i in range(len(truth)):
                 row = dict(scale=scale_change(src_labels[i], tgt_labels[i]))
                 errors = {
