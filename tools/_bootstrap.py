@@ -14,6 +14,7 @@ import gc
 import os
 import os.path as osp
 import sys
+import warnings
 from contextlib import contextmanager
 from typing import Dict, Iterator, Mapping
 
@@ -100,7 +101,14 @@ def flush_subnormals(environ: Mapping[str, str]) -> bool:
     if environ.get(FLUSH_SUBNORMALS_VARIABLE, '1') == '0':
         return False
     import torch
-    return bool(torch.set_flush_denormal(True))
+    flushed = bool(torch.set_flush_denormal(True))
+    if flushed:
+        # NumPy says so whenever it reads float limits (np.finfo, which
+        # MMagic's and SciPy's imports do): expected here, not a fault.
+        warnings.filterwarnings(
+            'ignore', message='The value of the smallest subnormal for',
+            category=UserWarning)
+    return flushed
 
 
 #: Optional packages that MMEngine imports only to register optimisers a
