@@ -7,9 +7,8 @@ garbage collector.
 OpenMP (libgomp, which torch's CPU kernels run on) reads its settings once,
 when torch loads it, so they can only be chosen before ``import torch``; this
 module is that one place (standard library only until torch is imported at its
-end). The rule and the
-measurements behind it: docs/environment.md. A variable already set in the
-environment always wins.
+end). The rule and the measurements behind it: docs/environment.md. A variable
+already set in the environment always wins.
 """
 import gc
 import os
