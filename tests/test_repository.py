@@ -38,3 +38,25 @@ def test_every_requirement_is_pinned_in_the_lock_file():
             requirement = re.split(r'[<>=;#\[ ]', line.strip())[0]
             if requirement:
                 assert requirement.lower().replace('_', '-') in pinned, requirement
+
+
+#: Tools that keep their own exit: env_report.py runs before our packages
+#: are installed, run_unpinned.py hands the process to another script.
+OWN_EXIT_TOOLS = ('env_report.py', 'run_unpinned.py')
+
+
+def test_every_tool_ends_by_the_one_exit_rule():
+    """docs/bad_inputs.md: a user's mistake is one ``error:`` line, exit 2."""
+    scripts = sorted((ROOT / 'tools').glob('*.py')) + sorted(
+        (ROOT / 'tools' / 'analysis').glob('*.py'))
+    checked = []
+    for script in scripts:
+        text = script.read_text()
+        if "if __name__ == '__main__':" not in text \
+                or script.name in OWN_EXIT_TOOLS:
+            continue
+        main_block = text.split("if __name__ == '__main__':")[-1]
+        assert main_block.strip() == 'run_tool(main)', script
+        checked.append(script.name)
+    assert {'train.py', 'benchmark.py', 'count_flops.py',
+            'generate_synthetic_motion.py'} <= set(checked)

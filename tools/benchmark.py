@@ -23,15 +23,19 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP, malloc)
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from ratenet_plugin.analysis import (BenchmarkSettings,  # noqa: E402
                                      print_report, run_benchmark)
-from ratenet_plugin.analysis.options import image_size  # noqa: E402
+from ratenet_plugin.analysis.options import (image_size,  # noqa: E402
+                                             option_argument)
 from ratenet_plugin.analysis.patn_timing import (PATNReference,  # noqa: E402
                                                  patn_fits)
-from ratenet_plugin.utils.config import import_plugin  # noqa: E402
+from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
+from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
+                                         naming_config_keys, read_config)
 
 #: Flags that are not benchmark settings.
 NOT_SETTINGS = ('config', 'out', 'cfg_options', 'no_patn')
@@ -44,6 +48,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--options',
         nargs='+',
+        type=option_argument,
         default=None,
         help='options to measure, fast paths joined by "+" (fp32, bf16, '
         'fp16, channels_last, compile, cudnn_benchmark); fp32 is always '
@@ -51,21 +56,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--train-options',
         nargs='+',
+        type=option_argument,
         default=None,
         help='measure training only for these of --options (default: all; '
         'fp32 always); the others get inference figures only')
     parser.add_argument('--device', choices=['cuda', 'cpu'], default=None)
     parser.add_argument(
         '--batch-size',
-        type=int,
+        type=int_at_least(1),
         default=None,
         help='training batch (default: the config\'s)')
-    parser.add_argument('--train-warmup', type=int, default=None)
-    parser.add_argument('--train-repeats', type=int, default=None)
+    parser.add_argument('--train-warmup', type=int_at_least(0), default=None)
     parser.add_argument(
-        '--infer-batch-sizes', type=int, nargs='+', default=None)
-    parser.add_argument('--infer-warmup', type=int, default=None)
-    parser.add_argument('--infer-repeats', type=int, default=None)
+        '--train-repeats', type=int_at_least(1), default=None)
+    parser.add_argument(
+        '--infer-batch-sizes', type=int_at_least(1), nargs='+', default=None)
+    parser.add_argument('--infer-warmup', type=int_at_least(0), default=None)
+    parser.add_argument(
+        '--infer-repeats', type=int_at_least(1), default=None)
     parser.add_argument(
         '--compile-mode',
         default=None,
@@ -73,12 +81,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         'PyTorch\'s)')
     parser.add_argument(
         '--data-samples',
-        type=int,
+        type=int_at_least(0),
         default=64,
         help='samples timed through the pipeline (0: skip the data part)')
     parser.add_argument(
         '--loader-batches',
-        type=int,
+        type=int_at_least(0),
         default=20,
         help='batches drawn through a DataLoader with the config\'s '
         'workers (0: skip)')
@@ -118,9 +126,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     import_plugin(cfg)
     init_default_scope(cfg.get('default_scope', 'mmagic'))
     settings = BenchmarkSettings(**{
@@ -129,8 +135,9 @@ def main(argv=None) -> dict:
     })
     references = [] if args.no_patn or not patn_fits(*image_size(cfg)) \
         else [PATNReference()]
-    report = run_benchmark(
-        cfg, settings, config_name=args.config, references=references)
+    with naming_config_keys(cfg):
+        report = run_benchmark(
+            cfg, settings, config_name=args.config, references=references)
     print_report(report)
     device = report['environment']['device']
     out = args.out or osp.join(
@@ -144,4 +151,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -16,41 +16,46 @@ import os
 import os.path as osp
 import sys
 
-import cv2
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from ratenet_plugin.apis import write_keypoint_json  # noqa: E402
 from ratenet_plugin.datasets.synthetic import \
     render_synthetic_motion  # noqa: E402
+from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
+from ratenet_plugin.fileio.image_file import write_image  # noqa: E402
+from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write a synthetic movement as PNG frames and JSON poses')
     parser.add_argument('out_dir', help='output folder')
-    parser.add_argument('--frames', type=int, default=24,
+    parser.add_argument('--frames', type=int_at_least(2), default=24,
                         help='number of frames (default 24)')
-    parser.add_argument('--identity', type=int, default=0,
+    parser.add_argument('--identity', type=int_at_least(0), default=0,
                         help='identity of the synthetic set (default 0)')
-    parser.add_argument('--size', type=int, nargs=2, default=(256, 176),
+    parser.add_argument('--size', type=int_at_least(1), nargs=2,
+                        default=(256, 176),
                         metavar=('H', 'W'),
                         help='frame size (default 256 176)')
-    parser.add_argument('--seed', type=int, default=0,
+    parser.add_argument('--seed', type=int_at_least(0), default=0,
                         help='seed of the synthetic set (default 0)')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if osp.exists(args.out_dir) and not osp.isdir(args.out_dir):
+        raise UserInputError(f'{args.out_dir} is a file; give the folder to '
+                             'write frames/ and poses/ into')
     frames, keypoints = render_synthetic_motion(
         args.frames, identity=args.identity, height=args.size[0],
         width=args.size[1], seed=args.seed)
     for sub in ('frames', 'poses'):
         os.makedirs(osp.join(args.out_dir, sub), exist_ok=True)
     for t, (frame, kpts) in enumerate(zip(frames, keypoints)):
-        cv2.imwrite(osp.join(args.out_dir, 'frames', f'{t:04d}.png'),
-                    frame[..., ::-1])
+        write_image(osp.join(args.out_dir, 'frames', f'{t:04d}.png'), frame)
         write_keypoint_json(
             osp.join(args.out_dir, 'poses', f'{t:04d}.json'), kpts,
             tuple(args.size))
@@ -59,4 +64,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

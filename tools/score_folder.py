@@ -22,7 +22,6 @@ import sys
 import tempfile
 from typing import List, Optional
 
-from mmengine.config import Config
 from mmengine.logging import print_log
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -38,6 +37,7 @@ from ratenet_plugin.evaluation import (  # noqa: E402
 from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
+from ratenet_plugin.utils.config import read_config  # noqa: E402
 
 DEFAULT_EVAL_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',
@@ -105,7 +105,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def metric_configs(args: argparse.Namespace) -> List[dict]:
     """The config's ``final_metrics`` with the command line's choices."""
-    cfg = Config.fromfile(args.eval_config)
+    cfg = read_config(args.eval_config)
     if 'final_metrics' not in cfg:
         raise UserInputError(
             f'{args.eval_config} defines no `final_metrics`')

@@ -10,6 +10,7 @@ convolutions by Winograd's F(2x2, 3x3) in float32 CPU inference (training
 is that of the option without it, so it is timed for inference only);
 ``cudnn_benchmark`` (GPU only).
 """
+import argparse
 import logging
 from contextlib import contextmanager
 from typing import Optional, Sequence, Tuple
@@ -46,6 +47,17 @@ def parse_option(option: str) -> Tuple[str, ...]:
     if 'winograd' in parts and 'compile' in parts:
         raise ValueError(f'{option!r}: winograd and compile do not combine')
     return parts
+
+
+def option_argument(text: str) -> str:
+    """An argparse ``type`` for an option: ``text`` if :func:`parse_option`
+    accepts it, else argparse's usage error with the reason, so that a typo
+    stops the benchmark at once, not after minutes of float32 timing."""
+    try:
+        parse_option(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def amp_dtype(parts: Sequence[str]) -> Optional[torch.dtype]:

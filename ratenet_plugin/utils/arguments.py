@@ -8,9 +8,10 @@ train on nonsense. Constructors call these checks;
 tools can name the config key (:func:`ratenet_plugin.utils.config.
 naming_config_keys`).
 """
+import argparse
 import math
 import numbers
-from typing import Any, Sequence, Tuple
+from typing import Any, Callable, Sequence, Tuple
 
 from ratenet_plugin.fileio.errors import UserInputError
 
@@ -48,6 +49,29 @@ def check_non_negative_int(argument: str, value: Any) -> int:
     if not _is_int(value) or value < 0:
         raise ConfigValueError(argument, value, 'an integer >= 0')
     return int(value)
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a command-line count: an int >= ``minimum``.
+
+    ``parser.add_argument('--frames', type=int_at_least(2))``: ``--frames 0``
+    or ``--frames two`` stop with argparse's usage line and ``error:
+    argument --frames: expected an integer >= 2, got '0'`` (exit code 2),
+    before the tool does any work.
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(
+                f'expected an integer >= {minimum}, got {text!r}')
+        return value
+
+    parse.__name__ = f'integer >= {minimum}'
+    return parse
 
 
 def check_weight(argument: str, value: Any) -> float:

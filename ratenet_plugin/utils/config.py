@@ -20,6 +20,23 @@ from ratenet_plugin.utils.fast_paths import (AUTO, FastPaths, MachineInfo,
 STRICT_CHECKPOINT_HOOK = 'StrictCheckpointLoadHook'
 
 
+def read_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """The config file at ``path`` with ``cfg_options`` (``--cfg-options``)
+    merged in: what a tool that builds parts of a model reads
+    (tools/benchmark.py, tools/analysis/); :func:`load_config` adds what a
+    Runner needs.
+
+    Raises:
+        UserInputError: No file at ``path``.
+    """
+    if not osp.isfile(path):
+        raise UserInputError(f'config file not found: {path}')
+    cfg = Config.fromfile(path)
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
 def load_config(path: str,
                 cfg_options: Optional[dict] = None,
                 work_dir: Optional[str] = None,
@@ -32,12 +49,8 @@ def load_config(path: str,
     that ``load_from`` and ``--resume`` stop on a checkpoint that does not
     fit the model.
     """
-    if not osp.isfile(path):
-        raise UserInputError(f'config file not found: {path}')
-    cfg = Config.fromfile(path)
+    cfg = read_config(path, cfg_options)
     cfg.launcher = launcher
-    if cfg_options is not None:
-        cfg.merge_from_dict(cfg_options)
     if work_dir:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:

@@ -1,10 +1,13 @@
 """Typed checks of constructor arguments name the argument and the value."""
+import argparse
+
 import pytest
 
 from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.arguments import (ConfigValueError, check_cycle,
                                             check_non_negative_int,
-                                            check_positive_int, check_weight)
+                                            check_positive_int, check_weight,
+                                            int_at_least)
 
 
 def test_positive_int():
@@ -43,3 +46,21 @@ def test_bad_cycle_specs_are_rejected(cycle):
 def test_cycle_lists_become_tuples():
     assert check_cycle('cycle', [['pose_transfer', 1], ('discriminator', 3)]
                        ) == (('pose_transfer', 1), ('discriminator', 3))
+
+
+def test_int_at_least_is_an_argparse_type(capsys):
+    parser = argparse.ArgumentParser(prog='tool')
+    parser.add_argument('--frames', type=int_at_least(2))
+    parser.add_argument('--size', type=int_at_least(1), nargs=2)
+    args = parser.parse_args(['--frames', '2', '--size', '64', '44'])
+    assert (args.frames, args.size) == (2, [64, 44])
+    for argv, shown in ((['--frames', '1'], "'1'"),
+                        (['--frames', 'two'], "'two'"),
+                        (['--frames', '2.5'], "'2.5'"),
+                        (['--size', '64', '0'], "'0'")):
+        with pytest.raises(SystemExit) as info:
+            parser.parse_args(argv)
+        assert info.value.code == 2
+        name, minimum = argv[0], 2 if argv[0] == '--frames' else 1
+        assert (f'tool: error: argument {name}: expected an integer >= '
+                f'{minimum}, got {shown}') in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""load_config, --resume and config keys named in errors."""
+"""read_config, load_config, --resume and config keys named in errors."""
 import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -6,7 +6,8 @@ from mmengine.runner import Runner
 from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.arguments import ConfigValueError
 from ratenet_plugin.utils.config import (config_keys, load_config,
-                                         naming_config_keys, set_resume)
+                                         naming_config_keys, read_config,
+                                         set_resume)
 
 
 def test_config_keys_finds_nested_and_listed_values():
@@ -29,6 +30,17 @@ def test_naming_config_keys_reraises_with_the_key(tmp_path):
     assert str(info.value) == (
         f"config key train_cfg.max_iters='ten' (in {path}): expected a "
         'positive integer; fix the config or --cfg-options')
+
+
+def test_read_config_merges_the_options_and_names_a_missing_file(tmp_path):
+    path = tmp_path / 'c.py'
+    path.write_text('model = dict(lambda_recon=10.0, lambda_gan=5.0)\n')
+    cfg = read_config(str(path), {'model.lambda_gan': 1.0})
+    assert cfg.model == dict(lambda_recon=10.0, lambda_gan=1.0)
+    assert 'custom_hooks' not in cfg and 'work_dir' not in cfg
+    with pytest.raises(UserInputError) as info:
+        read_config(str(tmp_path / 'none.py'))
+    assert str(info.value) == f'config file not found: {tmp_path}/none.py'
 
 
 def test_load_config_adds_the_strict_checkpoint_hook_once(tmp_path):

@@ -25,7 +25,10 @@ from mmengine.registry import init_default_scope  # noqa: E402
 
 from ratenet_plugin.analysis import count_params, generator_flops  # noqa: E402
 from ratenet_plugin.analysis.options import image_size  # noqa: E402
-from ratenet_plugin.utils.config import import_plugin  # noqa: E402
+from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
+from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
+                                         naming_config_keys, read_config)
 
 PAPER_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
@@ -40,19 +43,19 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=PAPER_CONFIG,
         help='RATE-Net config (default: the paper\'s model)')
     parser.add_argument(
-        '--height', type=int, default=None,
+        '--height', type=int_at_least(1), default=None,
         help='image height (default: the config\'s)')
     parser.add_argument(
-        '--width', type=int, default=None,
+        '--width', type=int_at_least(1), default=None,
         help='image width (default: the config\'s)')
     parser.add_argument(
         '--texture-dim',
-        type=int,
+        type=int_at_least(1),
         default=None,
         help='shorthand for model.generator.texture_enhancer.texture_dim')
     parser.add_argument(
         '--max-channels',
-        type=int,
+        type=int_at_least(1),
         default=None,
         help='shorthand for max_channels of G_P and G_t (256 keeps PATN\'s '
         'bottleneck width)')
@@ -67,9 +70,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def model_cfg(args: argparse.Namespace) -> Config:
     """The config with the command line's overrides."""
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     generator = cfg.model.generator
     if args.max_channels is not None:
         generator.pose_transfer.max_channels = args.max_channels
@@ -89,7 +90,8 @@ def main(argv=None) -> dict:
     import_plugin(cfg)
     init_default_scope(cfg.get('default_scope', 'mmagic'))
     from ratenet_plugin.registry import MODELS
-    model = MODELS.build(cfg.model)
+    with naming_config_keys(cfg):
+        model = MODELS.build(cfg.model)
     generator = model.generator
     rows = [('generator (G_P + G_t)', generator),
             ('  pose_transfer (G_P)', generator.pose_transfer)]
@@ -115,4 +117,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

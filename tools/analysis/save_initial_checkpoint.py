@@ -7,6 +7,7 @@ initialises the model exactly as ``tools/train.py`` does (same seed), and
     python tools/analysis/save_initial_checkpoint.py configs/ratenet/ratenet_demo_1xb4-1600cycles_synthetic-64x44.py init.pth
 """
 import argparse
+import os
 import os.path as osp
 import sys
 import tempfile
@@ -14,10 +15,11 @@ import tempfile
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from ratenet_plugin.utils.config import import_plugin  # noqa: E402
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
+from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
+                                         naming_config_keys, read_config)
 
 
 def main(argv=None) -> None:
@@ -25,15 +27,17 @@ def main(argv=None) -> None:
     parser.add_argument('config')
     parser.add_argument('out', help='checkpoint file to write')
     args = parser.parse_args(argv)
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config)
     cfg.work_dir = tempfile.mkdtemp(prefix='initial_checkpoint_')
     import_plugin(cfg)
-    runner = Runner.from_cfg(cfg)
-    runner._init_model_weights()
+    with naming_config_keys(cfg):
+        runner = Runner.from_cfg(cfg)
+        runner._init_model_weights()
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     torch.save(dict(meta=dict(iter=0), state_dict=runner.model.state_dict()),
                args.out)
     print(f'initial weights of {args.config} saved to {args.out}')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

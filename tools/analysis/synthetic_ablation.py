@@ -27,8 +27,11 @@ from ratenet_plugin.analysis.ablation import (VARIANTS, RunSpec,  # noqa: E402
                                               comparison_grid,
                                               markdown_table,
                                               plot_metric_history, train_run)
+from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (apply_fast_paths,  # noqa: E402
-                                         import_plugin, load_config)
+                                         import_plugin, load_config,
+                                         naming_config_keys)
 
 DEFAULT_VARIANTS = ('full', 'pb-only', 'pb-fixed', 'texture-half',
                     'joint-only')
@@ -39,21 +42,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--config', default='configs/ratenet/ratenet_demo_1xb4-1600cycles_synthetic-64x44.py')
     parser.add_argument('--variants', nargs='+', default=DEFAULT_VARIANTS,
                         choices=sorted(VARIANTS))
-    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1])
-    parser.add_argument('--cycles', type=int, default=500)
-    parser.add_argument('--val-points', type=int, default=4,
+    parser.add_argument('--seeds', nargs='+', type=int_at_least(0),
+                        default=[0, 1])
+    parser.add_argument('--cycles', type=int_at_least(1), default=500)
+    parser.add_argument('--val-points', type=int_at_least(1), default=4,
                         help='held-out evaluations per run (for the plot)')
     parser.add_argument('--name', default='ablation',
                         help='prefix of the written images')
     parser.add_argument('--work-dir', default='work_dirs/synthetic_ablation')
     parser.add_argument('--images-dir', default='docs/images')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if 'pb-fixed' in args.variants and 'pb-only' not in args.variants:
+        parser.error('pb-fixed needs pb-only in --variants (its frozen G_P)')
+    return args
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if 'pb-fixed' in args.variants and 'pb-only' not in args.variants:
-        raise SystemExit('error: pb-fixed needs pb-only in --variants')
     base = load_config(args.config)
     # The machine's fast paths, as tools/train.py chooses them (one log line).
     apply_fast_paths(base)
@@ -77,7 +82,8 @@ def main(argv=None) -> None:
                     if (r['variant'], r['seed']) == (variant, seed)):
                 continue
             spec = RunSpec(variant, seed, args.cycles, work_dir, dict(done))
-            record = train_run(base, spec, args.val_points)
+            with naming_config_keys(base):
+                record = train_run(base, spec, args.val_points)
             record['work_dir'] = work_dir
             records.append(record)
             done[(variant, seed)] = work_dir
@@ -116,4 +122,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)
