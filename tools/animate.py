@@ -27,6 +27,8 @@ with _bootstrap.heavy_imports(skip_training_only=__name__ == '__main__'):
     from ratenet_plugin.apis import (RATENetInferencer, animate,
                                      write_animation)
     from ratenet_plugin.apis.inferencer import add_inferencer_arguments
+    from ratenet_plugin.fileio.video import ANIMATION_EXTENSIONS
+    from ratenet_plugin.utils.arguments import int_at_least, number_in
     from ratenet_plugin.utils.cli import run_tool
 
 
@@ -49,17 +51,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--side-by-side', action='store_true',
         help='show the driving frame (or skeleton) left of each result')
-    parser.add_argument('--batch-size', type=int, default=8,
+    parser.add_argument('--batch-size', type=int_at_least(1), default=8,
                         help='frames per forward pass (default 8)')
     parser.add_argument(
-        '--fps', type=float, help='frame rate of the sequence and the result '
-        '(default: the video\'s; 25 for folders)')
+        '--fps', type=number_in(0, low_open=True),
+        help='frame rate of the sequence and the result (default: the '
+        'video\'s; 25 for folders)')
     parser.add_argument('--no-retarget', action='store_true',
                         help='use the driving skeletons as they are')
     parser.add_argument('--no-smooth', action='store_true',
                         help='no temporal smoothing of the keypoints')
     add_inferencer_arguments(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # Before the model loads and every frame is generated.
+    if osp.splitext(args.out)[1].lower() not in ANIMATION_EXTENSIONS:
+        parser.error(f'--out {args.out}: use one of '
+                     f'{", ".join(ANIMATION_EXTENSIONS)}')
+    return args
 
 
 def run(args: argparse.Namespace) -> int:

@@ -32,7 +32,8 @@ from ratenet_plugin.analysis.options import (image_size,  # noqa: E402
                                              option_argument)
 from ratenet_plugin.analysis.patn_timing import (PATNReference,  # noqa: E402
                                                  patn_fits)
-from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
+from ratenet_plugin.utils.arguments import (int_at_least,  # noqa: E402
+                                            number_in)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
                                          naming_config_keys, read_config)
@@ -92,24 +93,24 @@ def parse_args(argv=None) -> argparse.Namespace:
         'workers (0: skip)')
     parser.add_argument(
         '--peak-tflops',
-        type=float,
+        type=number_in(0, low_open=True),
         default=None,
         help='override the device peak used for MFU')
     parser.add_argument(
         '--gpu-hour-price',
-        type=float,
+        type=number_in(0),
         default=3.0,
         help='price of one GPU-hour for the cost figures (default 3.0, an '
         'assumed on-demand H100 price)')
     parser.add_argument(
         '--assumed-mfu',
-        type=float,
+        type=number_in(0, 1, low_open=True),
         nargs='+',
         default=[0.3, 0.4],
         help='MFUs assumed for the FLOP-based estimates on unmeasured GPUs')
     parser.add_argument(
         '--scaling-efficiency',
-        type=float,
+        type=number_in(0, 1, low_open=True),
         default=0.9,
         help='assumed data-parallel efficiency for the 8-GPU estimate')
     parser.add_argument(

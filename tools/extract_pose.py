@@ -29,6 +29,7 @@ from ratenet_plugin.apis.pose_annotation import annotate_images  # noqa
 from ratenet_plugin.apis.pose_extraction import PoseExtractor  # noqa: E402
 from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
+from ratenet_plugin.utils.arguments import int_at_least, number_in  # noqa
 from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool  # noqa: E402
 
 
@@ -39,14 +40,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('images', help='folder with .jpg/.png/... images')
     parser.add_argument('--out', required=True, help='annotation CSV to write')
     parser.add_argument(
-        '--crop-size', type=int, nargs=2, metavar=('H', 'W'),
+        '--crop-size', type=int_at_least(1), nargs=2, metavar=('H', 'W'),
         help='crop each person to this frame and write the crops to '
         '--image-out; keypoints then refer to the crops')
     parser.add_argument('--image-out', help='folder for the cropped images')
     parser.add_argument(
         '--json-dir', help='also write one coco18 keypoint JSON per image')
     parser.add_argument(
-        '--min-visibility', type=float, default=0.5,
+        '--min-visibility', type=number_in(0, 1), default=0.5,
         help='joints MediaPipe sees with less visibility are -1 (default 0.5)')
     args = parser.parse_args(argv)
     if args.crop_size and not args.image_out:

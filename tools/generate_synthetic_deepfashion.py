@@ -17,6 +17,7 @@ import time
 
 from ratenet_plugin.datasets.synthetic import ensure_synthetic_deepfashion
 from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.utils.arguments import int_at_least
 from ratenet_plugin.utils.cli import run_tool
 
 
@@ -24,18 +25,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write a synthetic PATN-format DeepFashion data set')
     parser.add_argument('out_dir', help='output folder (absent or empty)')
-    parser.add_argument('--num-identities', type=int, default=10)
-    parser.add_argument('--poses-per-identity', type=int, default=6)
+    parser.add_argument('--num-identities', type=int_at_least(1),
+                        default=10)
+    parser.add_argument('--poses-per-identity', type=int_at_least(2),
+                        default=6, help='at least 2, to form pairs')
     parser.add_argument(
-        '--num-test-identities', type=int, default=2,
+        '--num-test-identities', type=int_at_least(0), default=2,
         help='the last this-many identities form the test split')
-    parser.add_argument('--size', type=int, nargs=2, default=(256, 176),
+    parser.add_argument('--size', type=int_at_least(16), nargs=2,
+                        default=(256, 176),
                         metavar=('H', 'W'),
                         help='image size (default 256 176)')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=int_at_least(0), default=0)
     parser.add_argument('--image-format', choices=('jpg', 'png'),
                         default='jpg')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.num_test_identities > args.num_identities:
+        parser.error(f'--num-test-identities {args.num_test_identities} is '
+                     f'more than --num-identities {args.num_identities}')
+    return args
 
 
 def main(argv=None) -> int:

@@ -20,6 +20,7 @@ import json
 
 from ratenet_plugin.datasets.inshop_preparation import (PAIR_RULES,
                                                         prepare_deepfashion)
+from ratenet_plugin.utils.arguments import int_at_least, number_in
 from ratenet_plugin.utils.cli import run_tool
 
 
@@ -33,8 +34,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='PATN annotation CSV(s) name:keypoints_y:'
                         'keypoints_x')
     parser.add_argument(
-        '--annotation-frame', type=int, nargs=2, default=(256, 176),
-        metavar=('H', 'W'),
+        '--annotation-frame', type=int_at_least(1), nargs=2,
+        default=(256, 176), metavar=('H', 'W'),
         help='frame of the annotation keypoints (default 256 176, PATN)')
     parser.add_argument('--images', choices=('img', 'img_highres'),
                         help='raw image folder (default: img_highres if '
@@ -49,7 +50,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--split-by-annotation', action='store_true',
         help='images of the first --annotations file are train, of the '
         'second test (PATN)')
-    parser.add_argument('--size', type=int, nargs=2, default=(256, 176),
+    parser.add_argument('--size', type=int_at_least(1), nargs=2,
+                        default=(256, 176),
                         metavar=('H', 'W'),
                         help='output size (default 256 176; or 256 256)')
     parser.add_argument('--train-pairs', help='keep these train pairs '
@@ -60,10 +62,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--pair-rule', choices=PAIR_RULES, default='patn',
         help='for formed pairs: patn = both images show both shoulders and '
         'hips (default); any = at least one joint')
-    parser.add_argument('--outside-tolerance', type=float, default=10.0,
+    parser.add_argument('--outside-tolerance', type=number_in(0),
+                        default=10.0,
                         help='clip joints this many px outside the output '
                         'frame; mark farther ones missing (default 10)')
-    parser.add_argument('--workers', type=int, default=1)
+    parser.add_argument('--workers', type=int_at_least(1), default=1)
     return parser.parse_args(argv)
 
 

@@ -36,6 +36,7 @@ from ratenet_plugin.evaluation import (  # noqa: E402
     score_pairs)
 from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
+from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import read_config  # noqa: E402
 
@@ -62,7 +63,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='how generated images are stored (default: auto)')
     parser.add_argument(
         '--panel',
-        type=int,
+        type=int_at_least(0),
         help='index of the generated panel in a strip '
         '(default: the last)')
     parser.add_argument(
@@ -85,7 +86,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--is-inception',
         help='IS Inception weights (inception_v3_google-0cc3c7bd.pth)')
-    parser.add_argument('--is-splits', type=int, help='IS splits')
+    parser.add_argument('--is-splits', type=int_at_least(1), help='IS splits')
     reference = parser.add_mutually_exclusive_group()
     reference.add_argument(
         '--fid-real-stats', help='FID reference statistics (.npz, mu/sigma)')
@@ -93,8 +94,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--fid-real-dir', help='FID reference: all images in this folder')
     parser.add_argument(
         '--save-fid-stats', help='save the --fid-real-dir statistics (.npz)')
-    parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--num-workers', type=int, default=0)
+    parser.add_argument('--batch-size', type=int_at_least(1), default=8)
+    parser.add_argument('--num-workers', type=int_at_least(0), default=0)
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
     parser.add_argument('--out', help='JSON file for the results')
     args = parser.parse_args(argv)

@@ -23,6 +23,7 @@ with _bootstrap.heavy_imports():
                                                           select_batch)
     from ratenet_plugin.evaluation import run_test_with_report
     from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
+    from ratenet_plugin.utils.arguments import int_at_least
     from ratenet_plugin.utils.cli import run_tool
     from ratenet_plugin.utils.config import (import_plugin, load_config,
                                              naming_config_keys)
@@ -43,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'coarse | residual | final | ground truth) of test samples spread '
         'over the test set to this PNG')
     parser.add_argument(
-        '--grid-rows', type=int, default=6, help='rows of --grid')
+        '--grid-rows', type=int_at_least(1), default=6, help='rows of --grid')
     parser.add_argument(
         '--cfg-options',
         nargs='+',

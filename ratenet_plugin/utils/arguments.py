@@ -74,6 +74,35 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def number_in(low: float,
+              high: float = math.inf,
+              *,
+              low_open: bool = False) -> Callable[[str], float]:
+    """An argparse ``type`` for a finite command-line number in ``[low,
+    high]`` (``(low, high]`` with ``low_open``): ``--fps 0`` with
+    ``number_in(0, low_open=True)`` stops with ``argument --fps: expected a
+    number > 0, got '0'``, as :func:`int_at_least` does."""
+    if high == math.inf:
+        expected = f'a number {">" if low_open else ">="} {low:g}'
+    else:
+        expected = f'a number in {"(" if low_open else "["}{low:g}, ' \
+            f'{high:g}]'
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value > high \
+                or not (value > low if low_open else value >= low):
+            raise argparse.ArgumentTypeError(
+                f'expected {expected}, got {text!r}')
+        return value
+
+    parse.__name__ = expected
+    return parse
+
+
 def check_weight(argument: str, value: Any) -> float:
     """``value`` as a finite float >= 0 (loss weights)."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool) \

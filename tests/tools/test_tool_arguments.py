@@ -87,3 +87,48 @@ def test_synthetic_motion_arguments(tmp_path, capsys):
     with pytest.raises(UserInputError, match=f'{a_file} is a file'):
         main([str(a_file), '--frames', '2', '--size', '8', '6'])
     assert sorted(p.name for p in tmp_path.iterdir()) == ['motion']
+
+
+#: (tool, argv before the bad argument, the bad argument, what is said):
+#: each stops in argparse (exit code 2) before any file is read or written.
+BAD_ARGUMENTS = [
+    ('animate', ['--config', 'c.py', '--checkpoint', 'k.pth', '--source',
+                 's.png', '--poses', 'p', '--out', 'a.gif'],
+     ['--fps', '0'], "argument --fps: expected a number > 0, got '0'"),
+    ('animate', ['--config', 'c.py', '--checkpoint', 'k.pth', '--source',
+                 's.png', '--poses', 'p', '--out', 'a.gif'],
+     ['--batch-size', '0'], 'argument --batch-size: expected an integer >= 1'),
+    ('animate', ['--config', 'c.py', '--checkpoint', 'k.pth', '--source',
+                 's.png', '--poses', 'p'],
+     ['--out', 'a.txt'], '--out a.txt: use one of .gif, .mp4'),
+    ('test', ['c.py', 'k.pth', '--grid', 'g.png'], ['--grid-rows', '0'],
+     'argument --grid-rows: expected an integer >= 1'),
+    ('extract_pose', ['images', '--out', 'a.csv'],
+     ['--min-visibility', '1.5'],
+     "argument --min-visibility: expected a number in [0, 1], got '1.5'"),
+    ('generate_synthetic_deepfashion', ['out'], ['--size', '8', '8'],
+     "argument --size: expected an integer >= 16, got '8'"),
+    ('generate_synthetic_deepfashion', ['out', '--num-identities', '4'],
+     ['--num-test-identities', '5'],
+     '--num-test-identities 5 is more than --num-identities 4'),
+    ('prepare_deepfashion', ['raw', 'out', '--annotations', 'a.csv'],
+     ['--workers', '0'], 'argument --workers: expected an integer >= 1'),
+    ('score_folder', ['generated', 'real'], ['--batch-size', '-1'],
+     'argument --batch-size: expected an integer >= 1'),
+    ('benchmark', ['c.py'], ['--assumed-mfu', '0.3', '40'],
+     "argument --assumed-mfu: expected a number in (0, 1], got '40'"),
+]
+
+
+@pytest.mark.parametrize('tool,argv,bad,message', BAD_ARGUMENTS,
+                         ids=[f'{t}{b[0]}' for t, _, b, _ in BAD_ARGUMENTS])
+def test_bad_numbers_stop_in_argparse(tool, argv, bad, message, tmp_path,
+                                      monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    module = load_tool(tool)
+    parse = getattr(module, 'parse_args', module.main)
+    with pytest.raises(SystemExit) as info:
+        parse([*argv, *bad])
+    assert info.value.code == 2
+    assert f'error: {message}' in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -7,7 +7,7 @@ from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.arguments import (ConfigValueError, check_cycle,
                                             check_non_negative_int,
                                             check_positive_int, check_weight,
-                                            int_at_least)
+                                            int_at_least, number_in)
 
 
 def test_positive_int():
@@ -64,3 +64,20 @@ def test_int_at_least_is_an_argparse_type(capsys):
         name, minimum = argv[0], 2 if argv[0] == '--frames' else 1
         assert (f'tool: error: argument {name}: expected an integer >= '
                 f'{minimum}, got {shown}') in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('kind,good,bad,expected', [
+    (number_in(0, low_open=True), ['0.5', '25'], ['0', '-1', 'inf', 'nan',
+                                                  'fast'], 'a number > 0'),
+    (number_in(0, 1), ['0', '1', '0.5'], ['-0.1', '1.5'],
+     'a number in [0, 1]'),
+    (number_in(0, 1, low_open=True), ['1'], ['0'], 'a number in (0, 1]'),
+    (number_in(0), ['0', '10'], ['-1'], 'a number >= 0'),
+])
+def test_number_in_is_an_argparse_type(kind, good, bad, expected):
+    for text in good:
+        assert kind(text) == float(text)
+    for text in bad:
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            kind(text)
+        assert str(info.value) == f'expected {expected}, got {text!r}'
