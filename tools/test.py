@@ -14,7 +14,6 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP and malloc defaults)
 
 with _bootstrap.heavy_imports():
-    import cv2
     from mmengine.config import Config, DictAction
     from mmengine.runner import Runner
 
@@ -23,6 +22,7 @@ with _bootstrap.heavy_imports():
                                                           select_batch)
     from ratenet_plugin.evaluation import run_test_with_report
     from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
+    from ratenet_plugin.fileio.image_file import IMAGE_EXTENSIONS, write_image
     from ratenet_plugin.utils.arguments import int_at_least
     from ratenet_plugin.utils.cli import run_tool
     from ratenet_plugin.utils.config import (import_plugin, load_config,
@@ -57,6 +57,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    # Before the evaluation, not after it.
+    if args.grid and osp.splitext(args.grid)[1].lower() not in \
+            IMAGE_EXTENSIONS:
+        parser.error(f'--grid {args.grid}: use an image extension, one of '
+                     f'{", ".join(IMAGE_EXTENSIONS)}')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -87,7 +92,7 @@ def main(argv=None) -> dict:
                 runner.model,
                 select_batch(runner.test_dataloader, args.grid_rows))
             os.makedirs(osp.dirname(osp.abspath(args.grid)), exist_ok=True)
-            cv2.imwrite(args.grid, cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+            write_image(args.grid, grid)
             print(f'grid written to {args.grid}')
     return metrics
 

@@ -33,6 +33,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.config import Config
 
+from ratenet_plugin.fileio.image_file import read_image
+
 Overrides = Callable[[Config, 'RunSpec'], None]
 
 
@@ -262,14 +264,11 @@ def comparison_grid(records: Sequence[dict], seed: int,
         np.ndarray | None: (rows * H, (2 + variants) * W, 3) uint8 RGB, or
         None if no run of ``seed`` has a grid.
     """
-    import cv2
     height, width = image_size
     runs = [r for r in records if r['seed'] == seed and r.get('grid')]
     if not runs:
         return None
-    grids = [
-        cv2.cvtColor(cv2.imread(r['grid']), cv2.COLOR_BGR2RGB) for r in runs
-    ]
+    grids = [read_image(r['grid']) for r in runs]
 
     def panel(grid, index):
         return grid[:, index * width:(index + 1) * width]

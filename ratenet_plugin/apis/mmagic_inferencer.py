@@ -45,7 +45,6 @@ import os
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-import cv2
 import numpy as np
 import torch
 from mmengine.config import Config
@@ -55,6 +54,7 @@ from mmagic.apis import MMagicInferencer
 from mmagic.apis.inferencers.base_mmagic_inferencer import \
     BaseMMagicInferencer
 
+from ..fileio.image_file import write_image
 from .inferencer import (ImageInput, PairInput, PoseInput,
                          RATENetInferencer)
 from .pose_drawing import make_panel
@@ -181,9 +181,7 @@ class PoseTransferInferencer(BaseMMagicInferencer):
             os.makedirs(osp.dirname(osp.abspath(result_out_dir)),
                         exist_ok=True)
             picture = images[0] if len(images) == 1 else make_panel(images)
-            if not cv2.imwrite(result_out_dir, picture[..., ::-1]):
-                raise ValueError(f'cannot write {result_out_dir} (unknown '
-                                 'image extension?)')
+            write_image(result_out_dir, picture)
         return images
 
     def postprocess(self,

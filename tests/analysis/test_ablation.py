@@ -1,11 +1,14 @@
 """The synthetic ablation's variants and its report."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 from mmengine.config import Config
 
 from ratenet_plugin.analysis.ablation import (VARIANTS, RunSpec,
-                                              markdown_table, run_config)
+                                              comparison_grid, markdown_table,
+                                              run_config)
+from ratenet_plugin.fileio.image_file import write_image
 from ratenet_plugin.registry import MODELS
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / 'configs' / 'ratenet' / \
@@ -66,3 +69,23 @@ def test_table_gives_mean_and_std_over_seeds_and_marks_the_best():
     table = markdown_table(records).splitlines()
     assert table[2].startswith('| full | 0,1 | **0.700 ± 0.100** |')
     assert table[3].startswith('| pb-only | 0 | 0.500 ± 0.000 |')
+
+
+def test_comparison_grid_takes_each_runs_final_panel(tmp_path):
+    """Source and ground truth from the first run's grid, then every run's
+    final panel (the fifth of six), from the grid files the runs wrote."""
+    height, width, rng = 4, 3, np.random.default_rng(0)
+    records = [dict(seed=0, grid=None)]  # a run without a grid is left out
+    grids = []
+    for k in range(2):
+        grid = rng.integers(0, 256, (2 * height, 6 * width, 3), np.uint8)
+        write_image(str(tmp_path / f'{k}.png'), grid)
+        records.append(dict(seed=0, grid=str(tmp_path / f'{k}.png')))
+        grids.append(grid)
+    records.append(dict(seed=1, grid=str(tmp_path / '0.png')))
+    columns = comparison_grid(records, 0, (height, width))
+    panel = [grid[:, i * width:(i + 1) * width]
+             for grid, i in ((grids[0], 0), (grids[0], 4), (grids[1], 4),
+                             (grids[0], 5))]
+    np.testing.assert_array_equal(columns, np.concatenate(panel, axis=1))
+    assert comparison_grid(records, 2, (height, width)) is None

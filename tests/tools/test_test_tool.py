@@ -1,5 +1,6 @@
 """tools/test.py given a checkpoint it cannot use: one `error:` line naming
 the file and what is wrong, exit code 2, nothing evaluated."""
+import numpy as np
 import pytest
 from tests.tools.tool_testing import (REPO_ROOT, run_tool,
                                       save_other_architecture_checkpoint,
@@ -47,3 +48,28 @@ def test_an_unsafe_file(config, tmp_path, bad_checkpoints):
                            'posix.system while loading, so it was refused for '
                            'safety')
     assert not bad_checkpoints['marker'].exists()
+
+
+def test_grid_of_test_samples(config, tiny_model_files, tmp_path):
+    """--grid writes RGB rows of samples spread over the test set: the
+    first row is the first pair, its first panel that pair's source."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from ratenet_plugin.fileio.image_file import read_image
+    from ratenet_plugin.registry import DATASETS
+
+    grid_file = tmp_path / 'grids' / 'grid.png'
+    result = run_tool(TEST, config, tiny_model_files[1], '--out',
+                      tmp_path / 'results.json', '--grid', grid_file,
+                      '--grid-rows', 2, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    grid = read_image(str(grid_file))
+    height, width = 32, 22
+    assert grid.shape == (2 * height, 6 * width, 3)
+    init_default_scope('mmagic')
+    dataset = DATASETS.build(Config.fromfile(config).test_dataloader.dataset)
+    source = read_image(dataset.get_data_info(0)['src_img_path'])
+    assert source.shape == (height, width, 3)
+    difference = np.abs(grid[:height, :width].astype(int) - source)
+    assert difference.max() <= 1

@@ -103,6 +103,8 @@ BAD_ARGUMENTS = [
      ['--out', 'a.txt'], '--out a.txt: use one of .gif, .mp4'),
     ('test', ['c.py', 'k.pth', '--grid', 'g.png'], ['--grid-rows', '0'],
      'argument --grid-rows: expected an integer >= 1'),
+    ('test', ['c.py', 'k.pth'], ['--grid', 'grid.txt'],
+     '--grid grid.txt: use an image extension, one of .jpg, .jpeg, .png'),
     ('extract_pose', ['images', '--out', 'a.csv'],
      ['--min-visibility', '1.5'],
      "argument --min-visibility: expected a number in [0, 1], got '1.5'"),

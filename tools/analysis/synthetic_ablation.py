@@ -21,12 +21,11 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import cv2  # noqa: E402
-
 from ratenet_plugin.analysis.ablation import (VARIANTS, RunSpec,  # noqa: E402
                                               comparison_grid,
                                               markdown_table,
                                               plot_metric_history, train_run)
+from ratenet_plugin.fileio.image_file import write_image  # noqa: E402
 from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (apply_fast_paths,  # noqa: E402
@@ -114,8 +113,7 @@ def main(argv=None) -> None:
     grid = comparison_grid(records, args.seeds[0],
                            base.get('image_size', (64, 44)))
     if grid is not None:
-        cv2.imwrite(osp.join(args.images_dir, f'{args.name}_grid.png'),
-                    cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+        write_image(osp.join(args.images_dir, f'{args.name}_grid.png'), grid)
         print('grid columns: source | ' + ' | '.join(
             r['variant'] for r in records if r['seed'] == args.seeds[0]) +
             ' | ground truth')
