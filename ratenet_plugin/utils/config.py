@@ -49,8 +49,10 @@ def load_config(path: str,
     that ``load_from`` and ``--resume`` stop on a checkpoint that does not
     fit the model.
     """
-    cfg = read_config(path, cfg_options)
-    cfg.launcher = launcher
+    cfg = read_config(path)
+    cfg.launcher = launcher  # before the options, as MMagic's train.py
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
     if work_dir:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
