@@ -49,6 +49,7 @@ from torch import Tensor
 
 from ratenet_plugin.evaluation.garment_fidelity import GARMENTS, interior
 from ratenet_plugin.fileio.garment_labels import read_labels
+from ratenet_plugin.utils.arguments import int_at_least
 
 # Saturated red, green and blue and a mid grey, 8-bit RGB: far apart in
 # every channel, so the slope is well determined.
@@ -103,7 +104,7 @@ def add_checkpoint_pairs_arguments(parser) -> None:
                         'trained with (its test set must be synthetic)')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--max-pairs', type=int, default=None,
+        '--max-pairs', type=int_at_least(1), default=None,
         help='the first N test pairs only (default: all)')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
 

@@ -13,6 +13,9 @@ CONFIG_TOOLS = {
     'tools/analysis/count_flops.py': ['{config}'],
     'tools/analysis/save_initial_checkpoint.py': ['{config}', 'out.pth'],
     'tools/analysis/synthetic_ablation.py': ['--config', '{config}'],
+    'tools/analysis/shared_core_study.py': ['--config', '{config}'],
+    'tools/analysis/colour_transfer_probe.py': ['{config}', 'k.pth'],
+    'tools/analysis/garment_error_breakdown.py': ['{config}', 'k.pth'],
 }
 
 
@@ -119,11 +122,16 @@ BAD_ARGUMENTS = [
      'argument --batch-size: expected an integer >= 1'),
     ('benchmark', ['c.py'], ['--assumed-mfu', '0.3', '40'],
      "argument --assumed-mfu: expected a number in (0, 1], got '40'"),
+    ('analysis/shared_core_study', [], ['--options', 'bf16+fp16'],
+     "argument --options: 'bf16+fp16': choose bf16 or fp16"),
+    ('analysis/garment_error_breakdown', ['c.py', 'k.pth'],
+     ['--max-pairs', '0'], 'argument --max-pairs: expected an integer >= 1'),
 ]
 
 
 @pytest.mark.parametrize('tool,argv,bad,message', BAD_ARGUMENTS,
-                         ids=[f'{t}{b[0]}' for t, _, b, _ in BAD_ARGUMENTS])
+                         ids=[f'{t.split("/")[-1]}{b[0]}'
+                              for t, _, b, _ in BAD_ARGUMENTS])
 def test_bad_numbers_stop_in_argparse(tool, argv, bad, message, tmp_path,
                                       monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

@@ -22,7 +22,10 @@ import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 
 from ratenet_plugin.analysis.shared_cores import (  # noqa: E402
     LOADS, WAIT_POLICIES, StudySettings, run_study, study_table)
+from ratenet_plugin.analysis.options import option_argument  # noqa: E402
+from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
+from ratenet_plugin.utils.config import read_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -32,19 +35,21 @@ def parse_args(argv=None) -> argparse.Namespace:
         default='configs/ratenet/'
         'ratenet_demo_1xb4-1600cycles_synthetic-64x44.py')
     parser.add_argument('--options', nargs='+', default=['fp32'],
+                        type=option_argument,
                         help='benchmark options (fp32, bf16, ...)')
     parser.add_argument('--policies', nargs='+', default=list(WAIT_POLICIES),
                         choices=list(WAIT_POLICIES))
     parser.add_argument('--loads', nargs='+', default=list(LOADS),
                         choices=list(LOADS))
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--repeats', type=int, default=10)
+    parser.add_argument('--warmup', type=int_at_least(0), default=2)
+    parser.add_argument('--repeats', type=int_at_least(1), default=10)
     parser.add_argument('--out', default='work_dirs/shared_cores')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    read_config(args.config)  # a missing config stops here, not in each run
     settings = StudySettings(
         config=args.config, options=args.options, policies=args.policies,
         loads=args.loads, warmup=args.warmup, repeats=args.repeats)
