@@ -59,8 +59,8 @@ def main(argv=None) -> int:
         num_test_identities=args.num_test_identities, height=args.size[0],
         width=args.size[1], seed=args.seed, image_format=args.image_format)
     if not osp.exists(marker):
-        raise UserInputError(
-            f'{args.out_dir} is not empty; choose an empty or new folder')
+        raise UserInputError(f'{args.out_dir} is not empty: give a new or '
+                             'empty output folder')
     with open(marker) as f:
         summary = f.read()
     print(f'wrote {args.out_dir} in {time.perf_counter() - start:.1f} s:\n'

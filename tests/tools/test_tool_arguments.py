@@ -142,3 +142,15 @@ def test_bad_numbers_stop_in_argparse(tool, argv, bad, message, tmp_path,
     assert info.value.code == 2
     assert f'error: {message}' in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_synthetic_set_into_a_folder_with_other_files(tmp_path):
+    """The same words as prepare_deepfashion.py's for the same mistake."""
+    (tmp_path / 'notes.txt').write_text('mine')
+    main = load_tool('generate_synthetic_deepfashion').main
+    with pytest.raises(UserInputError) as info:
+        main([str(tmp_path), '--num-identities', '2', '--num-test-identities',
+              '1', '--poses-per-identity', '2', '--size', '16', '16'])
+    assert str(info.value) == (f'{tmp_path} is not empty: give a new or '
+                               'empty output folder')
+    assert [p.name for p in tmp_path.iterdir()] == ['notes.txt']
