@@ -48,7 +48,8 @@ from mmengine.dataset import Compose
 from mmengine.infer import BaseInferencer
 from mmengine.registry import FUNCTIONS, init_default_scope
 
-from ratenet_plugin.fileio.checkpoint_file import (load_state_dict_strictly,
+from ratenet_plugin.fileio.checkpoint_file import (check_checkpoint_path,
+                                                   load_state_dict_strictly,
                                                    model_state_dict)
 from ratenet_plugin.fileio.errors import USER_ERRORS
 from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS, read_image,
@@ -62,7 +63,7 @@ from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
 from ratenet_plugin.models.editors.ratenet.ratenet import RATENet
 from ratenet_plugin.registry import build_from_registered
 from ratenet_plugin.utils.config import (apply_model_fast_paths,
-                                         import_plugin)
+                                         import_plugin, read_config)
 from ratenet_plugin.utils.fast_paths import detect_machine
 from .person_crop import FrameCrop, full_crop, person_crop
 from .pose_drawing import draw_pose, make_panel
@@ -119,6 +120,12 @@ class RATENetInferencer(BaseInferencer):
         channels_last (bool, optional): channels_last weights; None follows
             the config's ``fast_paths`` (``'auto'``: on for CPU).
 
+    Raises:
+        UserInputError: No config file at ``config`` (``read_config``);
+            ``CheckpointError`` (a ``UserInputError``): no checkpoint file
+            at ``checkpoint``, or one that cannot be read or does not fit
+            the model.
+
     Example:
         >>> inferencer = RATENetInferencer(
         ...     'configs/ratenet/'
@@ -144,16 +151,10 @@ class RATENetInferencer(BaseInferencer):
                  channels_last: Optional[bool] = None) -> None:
         if crop not in CROP_MODES:
             raise ValueError(f'crop must be one of {CROP_MODES}, got {crop!r}')
-        if isinstance(config, str):
-            if not osp.isfile(config):
-                raise FileNotFoundError(f'config file not found: {config}')
-            cfg = Config.fromfile(config)
-        else:
-            cfg = copy.deepcopy(config)
-        if checkpoint is not None and not osp.isfile(checkpoint):
-            raise FileNotFoundError(
-                f'checkpoint file not found: {checkpoint} (train one with '
-                'tools/train.py, or pass checkpoint=None for random weights)')
+        cfg = read_config(config) if isinstance(config, str) else \
+            copy.deepcopy(config)
+        if checkpoint is not None:
+            checkpoint = check_checkpoint_path(checkpoint)
         init_default_scope(cfg.get('default_scope', 'mmagic'))
         import_plugin(cfg)
         #: The autocast dtype of generation (None: the weights' float32).

@@ -16,7 +16,9 @@ from ratenet_plugin.apis import (EmptyPoseError, FrameCrop, ImageFileError,
                                  write_keypoint_json)
 from ratenet_plugin.datasets import DeepFashionPoseDataset
 from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
-from ratenet_plugin.fileio.checkpoint_file import CheckpointMismatchError
+from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
+                                                   CheckpointMismatchError)
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv
 from ratenet_plugin.registry import MODELS
 from tests.apis.inference_testing import FRAME, OUT_SIZE, tiny_config
@@ -309,10 +311,14 @@ def test_patn_row_gives_inference_the_dataset_keypoints(checkpoint,
 
 
 def test_missing_or_wrong_checkpoint(tmp_path, checkpoint):
-    with pytest.raises(FileNotFoundError, match='checkpoint file not found: '
-                       '.*nothing.pth'):
+    with pytest.raises(CheckpointError) as info:
         RATENetInferencer(tiny_config(), str(tmp_path / 'nothing.pth'))
-    with pytest.raises(FileNotFoundError, match='config file not found'):
+    assert str(info.value).startswith(
+        f'checkpoint not found: {tmp_path / "nothing.pth"}; pass the path of '
+        'a .pth file written by tools/train.py')
+    with pytest.raises(CheckpointError, match='checkpoint is a folder'):
+        RATENetInferencer(tiny_config(), str(tmp_path))
+    with pytest.raises(UserInputError, match='config file not found'):
         RATENetInferencer(str(tmp_path / 'nothing.py'), checkpoint)
     wider = tiny_config()
     wider.model.generator.pose_transfer.base_channels = 16
@@ -400,7 +406,7 @@ def test_cli_single_pair_and_clear_errors(checkpoint, photos, tmp_path):
             '--source', photos['empty'], '--target-pose',
             photos['astronaut'], '--out', str(tmp_path / 'x.png')
         ])
-    with pytest.raises(FileNotFoundError, match='checkpoint file not found'):
+    with pytest.raises(CheckpointError, match='checkpoint not found'):
         tool.main(common[:2] + [
             '--checkpoint', str(tmp_path / 'none.pth'), '--source',
             photos['astronaut'], '--target-pose', photos['astronaut'],
