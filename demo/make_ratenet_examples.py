@@ -35,6 +35,7 @@ from ratenet_plugin.datasets.synthetic import (  # noqa: E402
 from ratenet_plugin.fileio.keypoint_json import \
     write_keypoint_json  # noqa: E402
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv  # noqa: E402
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
 SIZE = (256, 176)  # (H, W): DeepFashion's frame
 # The demo config's synthetic set
@@ -95,14 +96,14 @@ def write_examples(out_dir: str) -> None:
         write_keypoint_json(osp.join(motion, f'{t:04d}.json'), kpts, SIZE)
 
 
-def main() -> None:
+def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--out-dir',
         default=osp.join(osp.dirname(osp.abspath(__file__)), 'examples'),
         help='default: demo/examples next to this script')
-    write_examples(parser.parse_args().out_dir)
+    write_examples(parser.parse_args(argv).out_dir)
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -40,6 +40,8 @@ from ratenet_plugin.apis.web_app import (  # noqa: E402
     POSE_FROM_GALLERY, POSE_FROM_JSON, POSE_FROM_PHOTO, SEQUENCE_FROM_EXAMPLE,
     SEQUENCE_FROM_UPLOAD, PoseTransferApp, newest_checkpoint,
     no_checkpoint_message)
+from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
+from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
 MAIN_JOB = 'ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44'
 CONFIG = f'configs/ratenet/{MAIN_JOB}.py'
@@ -250,18 +252,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--host', default='127.0.0.1',
         help='address to serve on (default: 127.0.0.1, this machine only)')
-    parser.add_argument('--port', type=int, default=7860,
+    parser.add_argument('--port', type=int_at_least(1), default=7860,
                         help='port (default: 7860)')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> None:
+    """A missing or unusable config or checkpoint raises; run as a script,
+    it ends in one ``error:`` line (``utils/cli.run_tool``)."""
     args = parse_args(argv)
-    try:
-        app = build_app(args)
-    except (FileNotFoundError, ValueError) as err:  # config or checkpoint
-        print(f'error: {err}', file=sys.stderr)
-        sys.exit(2)
+    app = build_app(args)
     # Gradio checks that it can reach itself; never through a proxy.
     os.environ['NO_PROXY'] = os.environ['no_proxy'] = ','.join(
         filter(None, [os.environ.get('NO_PROXY'), '127.0.0.1', 'localhost']))
@@ -273,4 +273,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

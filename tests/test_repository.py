@@ -47,8 +47,10 @@ OWN_EXIT_TOOLS = ('env_report.py', 'run_unpinned.py')
 
 def test_every_tool_ends_by_the_one_exit_rule():
     """docs/bad_inputs.md: a user's mistake is one ``error:`` line, exit 2."""
-    scripts = sorted((ROOT / 'tools').glob('*.py')) + sorted(
-        (ROOT / 'tools' / 'analysis').glob('*.py'))
+    scripts = [
+        script for folder in ('tools', 'tools/analysis', 'demo')
+        for script in sorted((ROOT / folder).glob('*.py'))
+    ]
     checked = []
     for script in scripts:
         text = script.read_text()
@@ -59,4 +61,5 @@ def test_every_tool_ends_by_the_one_exit_rule():
         assert main_block.strip() == 'run_tool(main)', script
         checked.append(script.name)
     assert {'train.py', 'benchmark.py', 'count_flops.py',
-            'generate_synthetic_motion.py'} <= set(checked)
+            'generate_synthetic_motion.py',
+            'ratenet_gradio.py'} <= set(checked)

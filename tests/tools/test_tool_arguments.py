@@ -154,3 +154,13 @@ def test_synthetic_set_into_a_folder_with_other_files(tmp_path):
     assert str(info.value) == (f'{tmp_path} is not empty: give a new or '
                                'empty output folder')
     assert [p.name for p in tmp_path.iterdir()] == ['notes.txt']
+
+
+def test_the_web_app_without_a_usable_checkpoint_is_one_error_line(tmp_path):
+    """demo/ratenet_gradio.py ends by the tools' rule too: no server starts."""
+    missing = tmp_path / 'none.pth'
+    result = run_tool(REPO_ROOT / 'demo' / 'ratenet_gradio.py',
+                      '--checkpoint', missing, '--port', 9, cwd=tmp_path)
+    assert user_error_line(result) == (
+        f'error: checkpoint not found: {missing}; pass the path of a .pth '
+        'file written by tools/train.py (e.g. work_dirs/<config>/iter_N.pth)')
