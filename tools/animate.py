@@ -28,7 +28,8 @@ with _bootstrap.heavy_imports(skip_training_only=__name__ == '__main__'):
                                      write_animation)
     from ratenet_plugin.apis.inferencer import add_inferencer_arguments
     from ratenet_plugin.fileio.video import ANIMATION_EXTENSIONS
-    from ratenet_plugin.utils.arguments import int_at_least, number_in
+    from ratenet_plugin.utils.arguments import (int_at_least, number_in,
+                                                path_ending_in)
     from ratenet_plugin.utils.cli import run_tool
 
 
@@ -47,6 +48,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--poses', required=True, help='driving sequence: a video, a folder '
         'of frames or a folder of keypoint JSONs')
     parser.add_argument('--out', required=True,
+                        type=path_ending_in(ANIMATION_EXTENSIONS),
                         help='animation to write (.gif or .mp4)')
     parser.add_argument(
         '--side-by-side', action='store_true',
@@ -62,12 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--no-smooth', action='store_true',
                         help='no temporal smoothing of the keypoints')
     add_inferencer_arguments(parser)
-    args = parser.parse_args(argv)
-    # Before the model loads and every frame is generated.
-    if osp.splitext(args.out)[1].lower() not in ANIMATION_EXTENSIONS:
-        parser.error(f'--out {args.out}: use one of '
-                     f'{", ".join(ANIMATION_EXTENSIONS)}')
-    return args
+    return parser.parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -36,7 +36,8 @@ with _bootstrap.heavy_imports(skip_training_only=__name__ == '__main__'):
     from ratenet_plugin.apis.inferencer import (RATENetInferencer,
                                                 add_inferencer_arguments)
     from ratenet_plugin.fileio.errors import UserInputError
-    from ratenet_plugin.fileio.image_file import write_image
+    from ratenet_plugin.fileio.image_file import IMAGE_EXTENSIONS, write_image
+    from ratenet_plugin.utils.arguments import path_ending_in
     from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool
 
 DEFAULT_CONFIG = osp.join(
@@ -63,9 +64,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         'MediaPipe; docs/inference.md), a target image, '
         'or a PATN annotation CSV with --target-name')
     single.add_argument('--target-name', help='row of the annotation CSV')
-    single.add_argument('--out', help='result image to write')
+    single.add_argument('--out', type=path_ending_in(IMAGE_EXTENSIONS),
+                        help='result image to write')
     single.add_argument(
         '--panel', nargs='?', const=True, default=None,
+        type=path_ending_in(IMAGE_EXTENSIONS),
         help='also write a source | target pose | result panel (a path in '
         'single mode; a flag in batch mode)')
     batch = parser.add_argument_group('batch mode')

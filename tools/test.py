@@ -23,7 +23,7 @@ with _bootstrap.heavy_imports():
     from ratenet_plugin.evaluation import run_test_with_report
     from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
     from ratenet_plugin.fileio.image_file import IMAGE_EXTENSIONS, write_image
-    from ratenet_plugin.utils.arguments import int_at_least
+    from ratenet_plugin.utils.arguments import int_at_least, path_ending_in
     from ratenet_plugin.utils.cli import run_tool
     from ratenet_plugin.utils.config import (import_plugin, load_config,
                                              naming_config_keys)
@@ -40,6 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='JSON file for the metrics (default: <work_dir>/test_results.json)')
     parser.add_argument(
         '--grid',
+        type=path_ending_in(IMAGE_EXTENSIONS),
         help='also write the pose-transfer grid (source | target pose | '
         'coarse | residual | final | ground truth) of test samples spread '
         'over the test set to this PNG')
@@ -57,11 +58,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
-    # Before the evaluation, not after it.
-    if args.grid and osp.splitext(args.grid)[1].lower() not in \
-            IMAGE_EXTENSIONS:
-        parser.error(f'--grid {args.grid}: use an image extension, one of '
-                     f'{", ".join(IMAGE_EXTENSIONS)}')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args

@@ -103,6 +103,24 @@ def number_in(low: float,
     return parse
 
 
+def path_ending_in(extensions: Sequence[str]) -> Callable[[str], str]:
+    """An argparse ``type`` for a file to write whose kind its extension
+    names (any case): ``--out a.txt`` with ``path_ending_in(('.gif',
+    '.mp4'))`` stops with ``argument --out: expected a file ending in .gif
+    or .mp4, got 'a.txt'`` before the work whose result it would hold."""
+    names = ', '.join(extensions[:-1]) + f' or {extensions[-1]}' \
+        if len(extensions) > 1 else extensions[0]
+
+    def parse(text: str) -> str:
+        if not text.lower().endswith(tuple(extensions)):
+            raise argparse.ArgumentTypeError(
+                f'expected a file ending in {names}, got {text!r}')
+        return text
+
+    parse.__name__ = f'file ending in {names}'
+    return parse
+
+
 def check_weight(argument: str, value: Any) -> float:
     """``value`` as a finite float >= 0 (loss weights)."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool) \

@@ -339,7 +339,8 @@ def test_missing_or_wrong_checkpoint(tmp_path, checkpoint):
 
 # The arguments each generating tool requires besides the shared ones.
 TOOL_ARGS = {
-    'infer': ['--source', 's.png', '--target-pose', 'p.json', '--out', 'o'],
+    'infer': ['--source', 's.png', '--target-pose', 'p.json', '--out',
+              'o.png'],
     'animate': ['--source', 's.png', '--poses', 'seq', '--out', 'o.gif'],
     'web_app': [],
 }
