@@ -7,7 +7,8 @@ from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.arguments import (ConfigValueError, check_cycle,
                                             check_non_negative_int,
                                             check_positive_int, check_weight,
-                                            int_at_least, number_in)
+                                            int_at_least, number_in,
+                                            path_ending_in)
 
 
 def test_positive_int():
@@ -81,3 +82,17 @@ def test_number_in_is_an_argparse_type(kind, good, bad, expected):
         with pytest.raises(argparse.ArgumentTypeError) as info:
             kind(text)
         assert str(info.value) == f'expected {expected}, got {text!r}'
+
+
+def test_path_ending_in_is_an_argparse_type():
+    animation = path_ending_in(('.gif', '.mp4'))
+    assert animation('dance.GIF') == 'dance.GIF'
+    assert animation('out/a.mp4') == 'out/a.mp4'
+    for text in ('dance.txt', 'dance', 'gif'):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            animation(text)
+        assert str(info.value) == ('expected a file ending in .gif or .mp4, '
+                                   f'got {text!r}')
+    with pytest.raises(argparse.ArgumentTypeError,
+                       match="expected a file ending in .png, got 'a.jpg'"):
+        path_ending_in(('.png', ))('a.jpg')
