@@ -32,8 +32,8 @@ from ratenet_plugin.analysis.options import (image_size,  # noqa: E402
                                              option_argument)
 from ratenet_plugin.analysis.patn_timing import (PATNReference,  # noqa: E402
                                                  patn_fits)
-from ratenet_plugin.utils.arguments import (int_at_least,  # noqa: E402
-                                            number_in)
+from ratenet_plugin.utils.arguments import (compile_mode,  # noqa: E402
+                                            int_at_least, number_in)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
                                          naming_config_keys, read_config)
@@ -77,6 +77,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--infer-repeats', type=int_at_least(1), default=None)
     parser.add_argument(
         '--compile-mode',
+        type=compile_mode,
         default=None,
         help='torch.compile mode for the compile option (default: '
         'PyTorch\'s)')

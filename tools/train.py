@@ -17,6 +17,7 @@ with _bootstrap.heavy_imports():
     from mmengine.runner import Runner
 
     from ratenet_plugin.engine import distributed_run
+    from ratenet_plugin.utils.arguments import compile_mode
     from ratenet_plugin.utils.cli import run_tool
     from ratenet_plugin.utils.config import (apply_fast_paths, compile_option,
                                              enable_fast_paths, import_plugin,
@@ -59,6 +60,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--compile',
         nargs='?',
         const='default',
+        type=compile_mode,
         default=None,
         metavar='MODE',
         help='torch.compile the networks (model.torch_compile); MODE is a '

@@ -121,6 +121,21 @@ def path_ending_in(extensions: Sequence[str]) -> Callable[[str], str]:
     return parse
 
 
+def compile_mode(text: str) -> str:
+    """An argparse ``type`` for a ``torch.compile`` mode (``--compile MODE``):
+    one of the installed PyTorch's modes (``torch._inductor.
+    list_mode_options``, which ``torch.compile``'s documentation points to),
+    checked before the model is built rather than at the first compiled
+    call."""
+    from torch._inductor import list_mode_options
+    modes = list(list_mode_options())
+    if text not in modes:
+        raise argparse.ArgumentTypeError(
+            f'expected a torch.compile mode ({", ".join(modes)}), got '
+            f'{text!r}')
+    return text
+
+
 def check_weight(argument: str, value: Any) -> float:
     """``value`` as a finite float >= 0 (loss weights)."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool) \

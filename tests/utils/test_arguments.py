@@ -7,8 +7,8 @@ from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.arguments import (ConfigValueError, check_cycle,
                                             check_non_negative_int,
                                             check_positive_int, check_weight,
-                                            int_at_least, number_in,
-                                            path_ending_in)
+                                            compile_mode, int_at_least,
+                                            number_in, path_ending_in)
 
 
 def test_positive_int():
@@ -96,3 +96,14 @@ def test_path_ending_in_is_an_argparse_type():
     with pytest.raises(argparse.ArgumentTypeError,
                        match="expected a file ending in .png, got 'a.jpg'"):
         path_ending_in(('.png', ))('a.jpg')
+
+
+def test_compile_mode_is_one_of_torchs():
+    assert compile_mode('max-autotune-no-cudagraphs') == \
+        'max-autotune-no-cudagraphs'
+    assert compile_mode('default') == 'default'
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        compile_mode('fastest')
+    assert str(info.value).startswith(
+        'expected a torch.compile mode (default, ')
+    assert str(info.value).endswith("got 'fastest'")
