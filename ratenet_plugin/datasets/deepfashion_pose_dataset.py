@@ -162,7 +162,10 @@ class DeepFashionPoseDataset(BaseDataset):
             ensure_synthetic_deepfashion(self.data_root, **self.synthetic)
         for path in (self.ann_file, self.pairs_file):
             if not osp.isfile(path):
-                raise FileNotFoundError(f'data file not found: {path}')
+                raise FileNotFoundError(
+                    f'data file not found: {path}; make the PATN-format data '
+                    'with tools/prepare_deepfashion.py (docs/data.md) or set '
+                    'the dataset\'s data_root in the config')
         annotations = self._load_annotations()
         img_dir = self.data_prefix.get('img', '')
         found: Dict[str, str] = {}  # flattened name -> checked path

@@ -200,8 +200,12 @@ def test_bad_path_style_name_is_an_error(real_format):
 
 def test_missing_csv_and_no_usable_pairs(real_format):
     root = real_format['root']
-    with pytest.raises(FileNotFoundError, match='nope.csv'):
+    with pytest.raises(FileNotFoundError) as info:
         _dataset(root, pairs_file='nope.csv')
+    assert str(info.value) == (
+        f'data file not found: {root / "nope.csv"}; make the PATN-format '
+        'data with tools/prepare_deepfashion.py (docs/data.md) or set the '
+        "dataset's data_root in the config")
     (root / 'empty_pairs.csv').write_text(f'from,to\n{EMPTY},{FLAT_A}\n')
     with pytest.raises(PoseDataError, match='no usable pairs'):
         _dataset(root, pairs_file='empty_pairs.csv')
