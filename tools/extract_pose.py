@@ -29,7 +29,8 @@ from ratenet_plugin.apis.pose_annotation import annotate_images  # noqa
 from ratenet_plugin.apis.pose_extraction import PoseExtractor  # noqa: E402
 from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
-from ratenet_plugin.utils.arguments import int_at_least, number_in  # noqa
+from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
+                                            int_at_least, number_in)
 from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool  # noqa: E402
 
 
@@ -43,9 +44,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--crop-size', type=int_at_least(1), nargs=2, metavar=('H', 'W'),
         help='crop each person to this frame and write the crops to '
         '--image-out; keypoints then refer to the crops')
-    parser.add_argument('--image-out', help='folder for the cropped images')
+    parser.add_argument('--image-out', type=folder_to_write,
+                        help='folder for the cropped images')
     parser.add_argument(
-        '--json-dir', help='also write one coco18 keypoint JSON per image')
+        '--json-dir', type=folder_to_write,
+        help='also write one coco18 keypoint JSON per image')
     parser.add_argument(
         '--min-visibility', type=number_in(0, 1), default=0.5,
         help='joints MediaPipe sees with less visibility are -1 (default 0.5)')

@@ -17,14 +17,15 @@ import time
 
 from ratenet_plugin.datasets.synthetic import ensure_synthetic_deepfashion
 from ratenet_plugin.fileio.errors import UserInputError
-from ratenet_plugin.utils.arguments import int_at_least
+from ratenet_plugin.utils.arguments import folder_to_write, int_at_least
 from ratenet_plugin.utils.cli import run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write a synthetic PATN-format DeepFashion data set')
-    parser.add_argument('out_dir', help='output folder (absent or empty)')
+    parser.add_argument('out_dir', type=folder_to_write,
+                        help='output folder (absent or empty)')
     parser.add_argument('--num-identities', type=int_at_least(1),
                         default=10)
     parser.add_argument('--poses-per-identity', type=int_at_least(2),

@@ -21,16 +21,16 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from ratenet_plugin.apis import write_keypoint_json  # noqa: E402
 from ratenet_plugin.datasets.synthetic import \
     render_synthetic_motion  # noqa: E402
-from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.fileio.image_file import write_image  # noqa: E402
-from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
+from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
+                                            int_at_least)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write a synthetic movement as PNG frames and JSON poses')
-    parser.add_argument('out_dir', help='output folder')
+    parser.add_argument('out_dir', type=folder_to_write, help='output folder')
     parser.add_argument('--frames', type=int_at_least(2), default=24,
                         help='number of frames (default 24)')
     parser.add_argument('--identity', type=int_at_least(0), default=0,
@@ -46,9 +46,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if osp.exists(args.out_dir) and not osp.isdir(args.out_dir):
-        raise UserInputError(f'{args.out_dir} is a file; give the folder to '
-                             'write frames/ and poses/ into')
     frames, keypoints = render_synthetic_motion(
         args.frames, identity=args.identity, height=args.size[0],
         width=args.size[1], seed=args.seed)

@@ -37,7 +37,8 @@ with _bootstrap.heavy_imports(skip_training_only=__name__ == '__main__'):
                                                 add_inferencer_arguments)
     from ratenet_plugin.fileio.errors import UserInputError
     from ratenet_plugin.fileio.image_file import IMAGE_EXTENSIONS, write_image
-    from ratenet_plugin.utils.arguments import path_ending_in
+    from ratenet_plugin.utils.arguments import (folder_to_write,
+                                                path_ending_in)
     from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool
 
 DEFAULT_CONFIG = osp.join(
@@ -77,7 +78,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     batch.add_argument(
         '--pose-dir', help='folder of <to stem>.json target poses (default: '
         'extract from the target images)')
-    batch.add_argument('--out-dir', help='folder for the results')
+    batch.add_argument('--out-dir', type=folder_to_write,
+                       help='folder for the results')
     args = parser.parse_args(argv)
     if args.pairs:
         if not (args.image_dir and args.out_dir):

@@ -20,7 +20,8 @@ import json
 
 from ratenet_plugin.datasets.inshop_preparation import (PAIR_RULES,
                                                         prepare_deepfashion)
-from ratenet_plugin.utils.arguments import int_at_least, number_in
+from ratenet_plugin.utils.arguments import (folder_to_write, int_at_least,
+                                            number_in)
 from ratenet_plugin.utils.cli import run_tool
 
 
@@ -29,7 +30,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Raw DeepFashion In-shop -> PATN-format pose data')
     parser.add_argument('raw_root', help='the In-shop download (with img/ '
                         'and/or img_highres/)')
-    parser.add_argument('out_dir', help='output folder (absent or empty)')
+    parser.add_argument('out_dir', type=folder_to_write,
+                        help='output folder (absent or empty)')
     parser.add_argument('--annotations', nargs='+', required=True,
                         help='PATN annotation CSV(s) name:keypoints_y:'
                         'keypoints_x')

@@ -17,7 +17,7 @@ with _bootstrap.heavy_imports():
     from mmengine.runner import Runner
 
     from ratenet_plugin.engine import distributed_run
-    from ratenet_plugin.utils.arguments import compile_mode
+    from ratenet_plugin.utils.arguments import compile_mode, folder_to_write
     from ratenet_plugin.utils.cli import run_tool
     from ratenet_plugin.utils.config import (apply_fast_paths, compile_option,
                                              enable_fast_paths, import_plugin,
@@ -28,7 +28,8 @@ with _bootstrap.heavy_imports():
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument('--work-dir', type=folder_to_write,
+                        help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
         nargs='?',

@@ -11,6 +11,7 @@ naming_config_keys`).
 import argparse
 import math
 import numbers
+import os.path as osp
 from typing import Any, Callable, Sequence, Tuple
 
 from ratenet_plugin.fileio.errors import UserInputError
@@ -119,6 +120,17 @@ def path_ending_in(extensions: Sequence[str]) -> Callable[[str], str]:
 
     parse.__name__ = f'file ending in {names}'
     return parse
+
+
+def folder_to_write(text: str) -> str:
+    """An argparse ``type`` for a folder a tool writes into (created when
+    absent): a path that names an existing file stops with ``argument
+    --out-dir: expected a folder to write into, got the file 'x'`` instead
+    of a ``FileExistsError`` once the work is done."""
+    if osp.exists(text) and not osp.isdir(text):
+        raise argparse.ArgumentTypeError(
+            f'expected a folder to write into, got the file {text!r}')
+    return text
 
 
 def compile_mode(text: str) -> str:

@@ -85,11 +85,6 @@ def test_synthetic_motion_arguments(tmp_path, capsys):
             main([str(tmp_path / 'out'), *argv])
         assert info.value.code == 2
         assert message in capsys.readouterr().err
-    a_file = tmp_path / 'motion'
-    a_file.write_text('')
-    with pytest.raises(UserInputError, match=f'{a_file} is a file'):
-        main([str(a_file), '--frames', '2', '--size', '8', '6'])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['motion']
 
 
 #: (tool, argv before the bad argument, the bad argument, what is said):
@@ -176,3 +171,35 @@ def test_the_web_app_without_a_usable_checkpoint_is_one_error_line(tmp_path):
     assert user_error_line(result) == (
         f'error: checkpoint not found: {missing}; pass the path of a .pth '
         'file written by tools/train.py (e.g. work_dirs/<config>/iter_N.pth)')
+
+
+#: (tool, its arguments with {file} where a folder to write belongs).
+FOLDER_ARGUMENTS = [
+    ('generate_synthetic_motion', ['{file}', '--frames', '2'], 'out_dir'),
+    ('generate_synthetic_deepfashion', ['{file}'], 'out_dir'),
+    ('prepare_deepfashion', ['raw', '{file}', '--annotations', 'a.csv'],
+     'out_dir'),
+    ('extract_pose', ['images', '--out', 'a.csv', '--json-dir', '{file}'],
+     '--json-dir'),
+    ('infer', ['--checkpoint', 'k.pth', '--pairs', 'p.csv', '--image-dir',
+               'images', '--out-dir', '{file}'], '--out-dir'),
+    ('train', ['c.py', '--work-dir', '{file}'], '--work-dir'),
+    ('analysis/synthetic_ablation', ['--images-dir', '{file}'],
+     '--images-dir'),
+]
+
+
+@pytest.mark.parametrize('tool,argv,name', FOLDER_ARGUMENTS,
+                         ids=[t.split('/')[-1] for t, _, _ in FOLDER_ARGUMENTS])
+def test_a_file_where_a_folder_is_written_stops_in_argparse(
+        tool, argv, name, tmp_path, capsys):
+    a_file = tmp_path / 'results'
+    a_file.write_text('mine')
+    module = load_tool(tool)
+    parse = getattr(module, 'parse_args', module.main)
+    with pytest.raises(SystemExit) as info:
+        parse([a.format(file=a_file) for a in argv])
+    assert info.value.code == 2
+    assert (f'error: argument {name}: expected a folder to write into, got '
+            f"the file '{a_file}'") in capsys.readouterr().err
+    assert a_file.read_text() == 'mine'

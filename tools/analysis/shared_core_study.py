@@ -23,7 +23,8 @@ import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 from ratenet_plugin.analysis.shared_cores import (  # noqa: E402
     LOADS, WAIT_POLICIES, StudySettings, run_study, study_table)
 from ratenet_plugin.analysis.options import option_argument  # noqa: E402
-from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
+from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
+                                            int_at_least)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import read_config  # noqa: E402
 
@@ -43,7 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         choices=list(LOADS))
     parser.add_argument('--warmup', type=int_at_least(0), default=2)
     parser.add_argument('--repeats', type=int_at_least(1), default=10)
-    parser.add_argument('--out', default='work_dirs/shared_cores')
+    parser.add_argument('--out', type=folder_to_write,
+                        default='work_dirs/shared_cores')
     return parser.parse_args(argv)
 
 

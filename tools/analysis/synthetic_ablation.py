@@ -26,7 +26,8 @@ from ratenet_plugin.analysis.ablation import (VARIANTS, RunSpec,  # noqa: E402
                                               markdown_table,
                                               plot_metric_history, train_run)
 from ratenet_plugin.fileio.image_file import write_image  # noqa: E402
-from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
+from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
+                                            int_at_least)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (apply_fast_paths,  # noqa: E402
                                          import_plugin, load_config,
@@ -48,8 +49,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='held-out evaluations per run (for the plot)')
     parser.add_argument('--name', default='ablation',
                         help='prefix of the written images')
-    parser.add_argument('--work-dir', default='work_dirs/synthetic_ablation')
-    parser.add_argument('--images-dir', default='docs/images')
+    parser.add_argument('--work-dir', type=folder_to_write,
+                        default='work_dirs/synthetic_ablation')
+    parser.add_argument('--images-dir', type=folder_to_write,
+                        default='docs/images')
     args = parser.parse_args(argv)
     if 'pb-fixed' in args.variants and 'pb-only' not in args.variants:
         parser.error('pb-fixed needs pb-only in --variants (its frozen G_P)')
