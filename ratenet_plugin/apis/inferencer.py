@@ -63,7 +63,8 @@ from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
 from ratenet_plugin.models.editors.ratenet.ratenet import RATENet
 from ratenet_plugin.registry import build_from_registered
 from ratenet_plugin.utils.config import (apply_model_fast_paths,
-                                         import_plugin, read_config)
+                                         import_plugin, naming_config_keys,
+                                         read_config)
 from ratenet_plugin.utils.fast_paths import detect_machine
 from .person_crop import FrameCrop, full_crop, person_crop
 from .pose_drawing import draw_pose, make_panel
@@ -164,8 +165,9 @@ class RATENetInferencer(BaseInferencer):
         self.min_visibility = min_visibility
         self._extractor: Optional[PoseExtractor] = None
         self._checkpoint_path = checkpoint
-        super().__init__(
-            cfg, checkpoint, device, scope='mmagic', show_progress=False)
+        with naming_config_keys(cfg):  # a config value or key of the model
+            super().__init__(
+                cfg, checkpoint, device, scope='mmagic', show_progress=False)
 
     # ------------------------------------------------------------ set-up
     @staticmethod

@@ -564,3 +564,14 @@ def test_tool_zero_byte_source_is_one_error_line(checkpoint, photos,
     assert result.stderr.splitlines()[-1].startswith(
         f'error: damaged image {photos["zero_bytes"]}: empty file (0 bytes)')
     assert 'Traceback' not in result.stderr
+
+
+def test_a_misspelt_model_key_is_named(checkpoint):
+    cfg = tiny_config()
+    cfg.model.generator.pose_transfer.num_blokcs = 1
+    with pytest.raises(UserInputError) as info:
+        RATENetInferencer(cfg, checkpoint)
+    assert str(info.value) == (
+        'config key model.generator.pose_transfer.num_blokcs: '
+        "PoseTransferModule takes no argument 'num_blokcs' (did you mean "
+        'num_blocks?); fix the config or --cfg-options')

@@ -114,6 +114,17 @@ def test_a_config_value_of_the_wrong_type_names_the_key(
                     'or --cfg-options')
 
 
+def test_a_misspelt_config_key_is_named(tiny_config_file, tmp_path):
+    config = tiny_config_file()
+    work_dir = tmp_path / 'work'
+    result = run_tool(TRAIN, config, '--work-dir', work_dir, '--cfg-options',
+                      'model.lamda_gan=1', cwd=tmp_path)
+    line = assert_stopped_before_training(result, work_dir)
+    assert line == (f'error: config key model.lamda_gan (in {config}): '
+                    "RATENet takes no argument 'lamda_gan' (did you mean "
+                    'lambda_gan?); fix the config or --cfg-options')
+
+
 def test_main_called_in_process_trains_without_freezing_the_callers_objects(
         tiny_config_file, tmp_path):
     """gc.freeze() of the Runner's objects is for the tool's own process

@@ -7,7 +7,7 @@ from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.arguments import ConfigValueError
 from ratenet_plugin.utils.config import (config_keys, load_config,
                                          naming_config_keys, read_config,
-                                         set_resume)
+                                         set_resume, typed_config_keys)
 
 
 def test_config_keys_finds_nested_and_listed_values():
@@ -81,3 +81,43 @@ def test_a_wrong_type_in_our_components_names_the_config_key(
             Runner.from_cfg(cfg)
     assert str(info.value) == (f'config key {key} (in {config}): expected '
                                f'{expected}; fix the config or --cfg-options')
+
+
+@pytest.mark.parametrize('option, message', [
+    ({'model.lamda_recon': 5.0},
+     "config key model.lamda_recon (in {config}): RATENet takes no argument "
+     "'lamda_recon' (did you mean lambda_recon?)"),
+    ({'model.generator.pose_transfer.num_blokcs': 2},
+     'config key model.generator.pose_transfer.num_blokcs (in {config}): '
+     "PoseTransferModule takes no argument 'num_blokcs' (did you mean "
+     'num_blocks?)'),
+    ({'model.generator.pose_transfer.xyz': 2},
+     'config key model.generator.pose_transfer.xyz (in {config}): '
+     "PoseTransferModule takes no argument 'xyz'; fix"),
+])
+def test_a_misspelt_config_key_is_named_with_the_closest_argument(
+        tiny_config_file, tmp_path, option, message):
+    config = tiny_config_file()
+    cfg = load_config(config, option, str(tmp_path / 'work'))
+    with pytest.raises(UserInputError) as info:
+        with naming_config_keys(cfg):
+            Runner.from_cfg(cfg)
+    assert str(info.value).startswith(message.format(config=config))
+    assert str(info.value).endswith('; fix the config or --cfg-options')
+
+
+def test_a_type_error_that_is_no_config_key_stays_a_bug(tmp_path):
+    """The same words from a call in our code, with no such key in the
+    config: a bug, re-raised as it is."""
+    cfg = Config(dict(model=dict(type='RATENet', lambda_recon=10.0)))
+    error = TypeError("RATENet.__init__() got an unexpected keyword "
+                      "argument 'lamda_recon'")
+    with pytest.raises(TypeError) as info:
+        with naming_config_keys(cfg):
+            raise error
+    assert info.value is error
+    assert typed_config_keys(cfg.to_dict(), 'RATENet', 'lambda_recon') == [
+        'model.lambda_recon'
+    ]
+    assert typed_config_keys(cfg.to_dict(), 'PoseTransferModule',
+                             'lambda_recon') == []
