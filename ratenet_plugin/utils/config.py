@@ -119,6 +119,8 @@ def config_keys(cfg: Any, argument: str, value: Any,
 #: Python's message for a keyword a constructor does not take.
 UNEXPECTED_KEYWORD = re.compile(
     r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
+#: MMEngine's message for a ``type`` its registry does not hold.
+UNKNOWN_TYPE = re.compile(r"(\w+) is not in the (\w+)::(\w+) registry")
 
 
 def typed_config_keys(cfg: Any, type_name: str, argument: str,
@@ -139,6 +141,45 @@ def typed_config_keys(cfg: Any, type_name: str, argument: str,
         found += typed_config_keys(item, type_name, argument,
                                    f'{prefix}{key}.')
     return found
+
+
+def _registry(scope: str, name: str):
+    """The registry ``<scope>::<name>`` of MMagic's (where ours register)
+    or MMEngine's, as MMEngine's message names it; None if not found."""
+    import mmagic.registry as registries
+    for attribute in dir(registries):
+        registry = getattr(registries, attribute)
+        if getattr(registry, 'name', None) == name and getattr(
+                registry, 'scope', None) == scope:
+            return registry
+    return None
+
+
+def unknown_type_error(cfg: Config,
+                       error: KeyError) -> Optional[UserInputError]:
+    """A ``type`` that no registry holds (a typo such as
+    ``type='PoseTransferModul'``) as a :class:`UserInputError` naming the
+    config key and the closest registered type; None when the config has
+    no such ``type`` (not the user's mistake)."""
+    match = UNKNOWN_TYPE.search(str(error))
+    if match is None:
+        return None
+    type_name, scope, registry_name = match.groups()
+    keys = config_keys(cfg.to_dict(), 'type', type_name)
+    if not keys:
+        return None
+    registry = _registry(scope, registry_name)
+    known = []
+    if registry is not None:
+        registry.import_from_location()
+        known = list(registry.module_dict)
+    close = difflib.get_close_matches(type_name, known, n=1)
+    hint = f' (did you mean {close[0]}?)' if close else ''
+    return UserInputError(
+        f'config key {" or ".join(keys)}={type_name!r}{_in_file(cfg)}: no '
+        f'{registry_name} of that type is registered{hint}; fix the config '
+        'or --cfg-options (or add the module that registers it to '
+        'custom_imports)')
 
 
 def _constructor_arguments(type_name: str) -> List[str]:
@@ -190,7 +231,8 @@ def naming_config_keys(cfg: Config) -> Iterator[None]:
     (in my_config.py): expected a positive integer``; and a config key that
     its ``type`` does not take (:func:`unknown_argument_error`), e.g.
     ``config key model.lamda_recon (in my_config.py): RATENet takes no
-    argument 'lamda_recon' (did you mean lambda_recon?)``."""
+    argument 'lamda_recon' (did you mean lambda_recon?)``; and a ``type``
+    no registry holds (:func:`unknown_type_error`)."""
     try:
         yield
     except ConfigValueError as error:
@@ -201,6 +243,11 @@ def naming_config_keys(cfg: Config) -> Iterator[None]:
             f'{error.expected}; fix the config or --cfg-options') from error
     except TypeError as error:
         mistake = unknown_argument_error(cfg, error)
+        if mistake is None:
+            raise
+        raise mistake from error
+    except KeyError as error:
+        mistake = unknown_type_error(cfg, error)
         if mistake is None:
             raise
         raise mistake from error

@@ -121,3 +121,31 @@ def test_a_type_error_that_is_no_config_key_stays_a_bug(tmp_path):
     ]
     assert typed_config_keys(cfg.to_dict(), 'PoseTransferModule',
                              'lambda_recon') == []
+
+
+@pytest.mark.parametrize('option, message', [
+    ({'model.type': 'RATENEt'},
+     "config key model.type='RATENEt' (in {config}): no model of that type "
+     'is registered (did you mean RATENet?)'),
+    ({'model.generator.pose_transfer.type': 'PoseTransferModul'},
+     "config key model.generator.pose_transfer.type='PoseTransferModul' (in "
+     '{config}): no model of that type is registered (did you mean '
+     'PoseTransferModule?)'),
+])
+def test_a_misspelt_type_is_named_with_the_closest_registered_one(
+        tiny_config_file, tmp_path, option, message):
+    config = tiny_config_file()
+    cfg = load_config(config, option, str(tmp_path / 'work'))
+    with pytest.raises(UserInputError) as info:
+        with naming_config_keys(cfg):
+            Runner.from_cfg(cfg)
+    assert str(info.value).startswith(message.format(config=config))
+
+
+def test_an_unknown_type_not_in_the_config_stays_a_bug():
+    cfg = Config(dict(model=dict(type='RATENet')))
+    error = KeyError('PoseTransferModul is not in the mmagic::model registry')
+    with pytest.raises(KeyError) as info:
+        with naming_config_keys(cfg):
+            raise error
+    assert info.value is error
