@@ -26,8 +26,8 @@ with _bootstrap.heavy_imports():
     from ratenet_plugin.utils.arguments import (folder_to_write, int_at_least,
                                                 path_ending_in)
     from ratenet_plugin.utils.cli import run_tool
-    from ratenet_plugin.utils.config import (import_plugin, load_config,
-                                             naming_config_keys)
+    from ratenet_plugin.utils.config import import_plugin, load_config
+    from ratenet_plugin.utils.config_errors import naming_config_keys
 
 
 def parse_args(argv=None) -> argparse.Namespace:

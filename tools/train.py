@@ -21,8 +21,8 @@ with _bootstrap.heavy_imports():
     from ratenet_plugin.utils.cli import run_tool
     from ratenet_plugin.utils.config import (apply_fast_paths, compile_option,
                                              enable_fast_paths, import_plugin,
-                                             load_config, naming_config_keys,
-                                             set_resume)
+                                             load_config, set_resume)
+    from ratenet_plugin.utils.config_errors import naming_config_keys
 
 
 def parse_args(argv=None) -> argparse.Namespace:

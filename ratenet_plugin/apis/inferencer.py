@@ -63,8 +63,8 @@ from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
 from ratenet_plugin.models.editors.ratenet.ratenet import RATENet
 from ratenet_plugin.registry import build_from_registered
 from ratenet_plugin.utils.config import (apply_model_fast_paths,
-                                         import_plugin, naming_config_keys,
-                                         read_config)
+                                         import_plugin, read_config)
+from ratenet_plugin.utils.config_errors import naming_config_keys
 from ratenet_plugin.utils.fast_paths import detect_machine
 from .person_crop import FrameCrop, full_crop, person_crop
 from .pose_drawing import draw_pose, make_panel

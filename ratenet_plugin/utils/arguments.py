@@ -1,12 +1,16 @@
-"""Typed checks of our components' constructor arguments.
+"""Typed checks of our components' constructor arguments and of the tools'
+command-line values.
 
 A config value of the wrong type (``--cfg-options model.lambda_recon=abc``,
 ``base_channels=4.5``, ``train_cfg.max_iters=ten``) must stop the build with
 a message naming the argument and the value, not fail later inside PyTorch or
 train on nonsense. Constructors call these checks;
 :class:`ConfigValueError` carries the argument's name and value so that the
-tools can name the config key (:func:`ratenet_plugin.utils.config.
-naming_config_keys`).
+tools can name the config key (:func:`ratenet_plugin.utils.config_errors.
+naming_config_keys`). The argparse types (:func:`int_at_least`,
+:func:`number_in`, :func:`path_ending_in`, :func:`folder_to_write`,
+:func:`compile_mode`) stop a bad command-line value with argparse's usage
+error before a tool does any work (docs/bad_inputs.md).
 """
 import argparse
 import math

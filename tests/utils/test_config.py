@@ -1,13 +1,15 @@
-"""read_config, load_config, --resume and config keys named in errors."""
+"""read_config, load_config, --resume, and config mistakes named by their key
+(utils/config_errors.py)."""
 import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.arguments import ConfigValueError
-from ratenet_plugin.utils.config import (config_keys, load_config,
-                                         naming_config_keys, read_config,
-                                         set_resume, typed_config_keys)
+from ratenet_plugin.utils.config import load_config, read_config, set_resume
+from ratenet_plugin.utils.config_errors import (config_keys,
+                                                naming_config_keys,
+                                                typed_config_keys)
 
 
 def test_config_keys_finds_nested_and_listed_values():

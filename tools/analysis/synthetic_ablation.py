@@ -30,8 +30,9 @@ from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
                                             int_at_least)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (apply_fast_paths,  # noqa: E402
-                                         import_plugin, load_config,
-                                         naming_config_keys)
+                                         import_plugin, load_config)
+from ratenet_plugin.utils.config_errors import \
+    naming_config_keys  # noqa: E402
 
 DEFAULT_VARIANTS = ('full', 'pb-only', 'pb-fixed', 'texture-half',
                     'joint-only')

@@ -1,0 +1,179 @@
+"""A config mistake named by the config key it came from.
+
+Our constructors check their arguments (:mod:`ratenet_plugin.utils.
+arguments`), MMEngine's registries raise for a ``type`` they do not hold and
+Python for a keyword a class does not take; inside
+:func:`naming_config_keys` each becomes one :class:`UserInputError` naming
+the key, the config file and, for a typo, the closest valid name, e.g.
+``config key model.lamda_recon (in my_config.py): RATENet takes no argument
+'lamda_recon' (did you mean lambda_recon?)``. The tools print it as one
+``error:`` line (docs/bad_inputs.md).
+"""
+import difflib
+import inspect
+import re
+from contextlib import contextmanager
+from typing import Any, Iterator, List, Optional
+
+from mmengine.config import Config
+
+from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.utils.arguments import ConfigValueError
+
+
+def config_keys(cfg: Any, argument: str, value: Any,
+                prefix: str = '') -> List[str]:
+    """The dotted keys of ``cfg`` whose last part is ``argument`` and whose
+    value is ``value`` (e.g. ``model.generator.pose_transfer.base_channels``);
+    list items appear as ``key.<index>``."""
+    if isinstance(cfg, dict):
+        items = cfg.items()
+    elif isinstance(cfg, (list, tuple)):
+        items = ((str(i), item) for i, item in enumerate(cfg))
+    else:
+        return []
+    found = []
+    for key, item in items:
+        dotted = f'{prefix}{key}'
+        # ``is True``: an array compared with == gives no single answer.
+        if key == argument and (item == value) is True:
+            found.append(dotted)
+        found += config_keys(item, argument, value, dotted + '.')
+    return found
+
+
+#: Python's message for a keyword a constructor does not take.
+UNEXPECTED_KEYWORD = re.compile(
+    r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
+#: MMEngine's message for a ``type`` its registry does not hold.
+UNKNOWN_TYPE = re.compile(r"(\w+) is not in the (\w+)::(\w+) registry")
+
+
+def typed_config_keys(cfg: Any, type_name: str, argument: str,
+                      prefix: str = '') -> List[str]:
+    """The dotted keys ``<node>.<argument>`` of ``cfg`` whose node is built
+    as ``type_name`` (its ``type`` names it or is that class)."""
+    if isinstance(cfg, dict):
+        items = list(cfg.items())
+        node_type = cfg.get('type')
+        node_type = getattr(node_type, '__name__', node_type)
+    elif isinstance(cfg, (list, tuple)):
+        items, node_type = [(str(i), item) for i, item in enumerate(cfg)], None
+    else:
+        return []
+    found = [f'{prefix}{argument}'] \
+        if node_type == type_name and argument in cfg else []
+    for key, item in items:
+        found += typed_config_keys(item, type_name, argument,
+                                   f'{prefix}{key}.')
+    return found
+
+
+def _registry(scope: str, name: str):
+    """The registry ``<scope>::<name>`` of MMagic's (where ours register)
+    or MMEngine's, as MMEngine's message names it; None if not found."""
+    import mmagic.registry as registries
+    for attribute in dir(registries):
+        registry = getattr(registries, attribute)
+        if getattr(registry, 'name', None) == name and getattr(
+                registry, 'scope', None) == scope:
+            return registry
+    return None
+
+
+def unknown_type_error(cfg: Config,
+                       error: KeyError) -> Optional[UserInputError]:
+    """A ``type`` that no registry holds (a typo such as
+    ``type='PoseTransferModul'``) as a :class:`UserInputError` naming the
+    config key and the closest registered type; None when the config has
+    no such ``type`` (not the user's mistake)."""
+    match = UNKNOWN_TYPE.search(str(error))
+    if match is None:
+        return None
+    type_name, scope, registry_name = match.groups()
+    keys = config_keys(cfg.to_dict(), 'type', type_name)
+    if not keys:
+        return None
+    registry = _registry(scope, registry_name)
+    known = []
+    if registry is not None:
+        registry.import_from_location()
+        known = list(registry.module_dict)
+    close = difflib.get_close_matches(type_name, known, n=1)
+    hint = f' (did you mean {close[0]}?)' if close else ''
+    return UserInputError(
+        f'config key {" or ".join(keys)}={type_name!r}{_in_file(cfg)}: no '
+        f'{registry_name} of that type is registered{hint}; fix the config '
+        'or --cfg-options (or add the module that registers it to '
+        'custom_imports)')
+
+
+def _constructor_arguments(type_name: str) -> List[str]:
+    """The keyword arguments of the registered class ``type_name`` (any of
+    MMagic's registries, where ours register); [] if not found."""
+    import mmagic.registry as registries
+    for name in ('MODELS', 'DATASETS', 'TRANSFORMS', 'HOOKS', 'METRICS',
+                 'LOOPS', 'DATA_SAMPLERS', 'OPTIM_WRAPPERS',
+                 'PARAM_SCHEDULERS', 'VISUALIZERS'):
+        cls = getattr(registries, name).get(type_name)
+        if cls is not None:
+            return [
+                p.name for p in inspect.signature(cls).parameters.values()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            ]
+    return []
+
+
+def unknown_argument_error(cfg: Config,
+                           error: TypeError) -> Optional[UserInputError]:
+    """A config key that names an argument its ``type`` does not take (a
+    typo such as ``model.lamda_recon``) as a :class:`UserInputError` naming
+    the key and the closest argument; None when the ``TypeError`` is not
+    that (no key of that name under a node of that type: a bug)."""
+    match = UNEXPECTED_KEYWORD.search(str(error))
+    if match is None:
+        return None
+    type_name, argument = match.groups()
+    keys = typed_config_keys(cfg.to_dict(), type_name, argument)
+    if not keys:
+        return None
+    close = difflib.get_close_matches(
+        argument, _constructor_arguments(type_name), n=1)
+    hint = f' (did you mean {close[0]}?)' if close else ''
+    return UserInputError(
+        f'config key {" or ".join(keys)}{_in_file(cfg)}: {type_name} takes '
+        f'no argument {argument!r}{hint}; fix the config or --cfg-options')
+
+
+def _in_file(cfg: Config) -> str:
+    """`` (in <config file>)``, or nothing for a config built in memory."""
+    return f' (in {cfg.filename})' if cfg.filename else ''
+
+
+@contextmanager
+def naming_config_keys(cfg: Config) -> Iterator[None]:
+    """Re-raise a :class:`ConfigValueError` from a constructor with the
+    config key(s) it came from, e.g. ``config key train_cfg.max_iters='ten'
+    (in my_config.py): expected a positive integer``; and a config key that
+    its ``type`` does not take (:func:`unknown_argument_error`), e.g.
+    ``config key model.lamda_recon (in my_config.py): RATENet takes no
+    argument 'lamda_recon' (did you mean lambda_recon?)``; and a ``type``
+    no registry holds (:func:`unknown_type_error`)."""
+    try:
+        yield
+    except ConfigValueError as error:
+        keys = config_keys(cfg.to_dict(), error.argument, error.value)
+        where = ' or '.join(keys) if keys else error.argument
+        raise UserInputError(
+            f'config key {where}={error.value!r}{_in_file(cfg)}: expected '
+            f'{error.expected}; fix the config or --cfg-options') from error
+    except TypeError as error:
+        mistake = unknown_argument_error(cfg, error)
+        if mistake is None:
+            raise
+        raise mistake from error
+    except KeyError as error:
+        mistake = unknown_type_error(cfg, error)
+        if mistake is None:
+            raise
+        raise mistake from error
