@@ -35,9 +35,10 @@ from ratenet_plugin.analysis.patn_timing import (PATNReference,  # noqa: E402
 from ratenet_plugin.utils.arguments import (compile_mode,  # noqa: E402
                                             int_at_least, number_in)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
-from ratenet_plugin.utils.config import import_plugin, read_config  # noqa
-from ratenet_plugin.utils.config_errors import \
-    naming_config_keys  # noqa: E402
+from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
+                                         read_config)
+from ratenet_plugin.utils.config_errors import (  # noqa: E402
+    naming_config_keys)
 
 #: Flags that are not benchmark settings.
 NOT_SETTINGS = ('config', 'out', 'cfg_options', 'no_patn')

@@ -27,9 +27,10 @@ from ratenet_plugin.analysis import count_params, generator_flops  # noqa: E402
 from ratenet_plugin.analysis.options import image_size  # noqa: E402
 from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
-from ratenet_plugin.utils.config import import_plugin, read_config  # noqa
-from ratenet_plugin.utils.config_errors import \
-    naming_config_keys  # noqa: E402
+from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
+                                         read_config)
+from ratenet_plugin.utils.config_errors import (  # noqa: E402
+    naming_config_keys)
 
 PAPER_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',

@@ -18,9 +18,10 @@ import torch  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
-from ratenet_plugin.utils.config import import_plugin, read_config  # noqa
-from ratenet_plugin.utils.config_errors import \
-    naming_config_keys  # noqa: E402
+from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
+                                         read_config)
+from ratenet_plugin.utils.config_errors import (  # noqa: E402
+    naming_config_keys)
 
 
 def main(argv=None) -> None:

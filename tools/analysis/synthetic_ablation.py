@@ -31,8 +31,8 @@ from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (apply_fast_paths,  # noqa: E402
                                          import_plugin, load_config)
-from ratenet_plugin.utils.config_errors import \
-    naming_config_keys  # noqa: E402
+from ratenet_plugin.utils.config_errors import (  # noqa: E402
+    naming_config_keys)
 
 DEFAULT_VARIANTS = ('full', 'pb-only', 'pb-fixed', 'texture-half',
                     'joint-only')
