@@ -4,6 +4,7 @@ import gc
 import json
 from pathlib import Path
 
+import pytest
 import torch
 from tests.tools.tool_testing import (REPO_ROOT, load_tool, run_tool,
                                       save_other_architecture_checkpoint,
@@ -101,28 +102,24 @@ def test_resume_from_an_unsafe_file_stops(tiny_config_file, tmp_path,
     assert not bad_checkpoints['marker'].exists()
 
 
-def test_a_config_value_of_the_wrong_type_names_the_key(
-        tiny_config_file, tmp_path):
-    """(Loss weights and channel counts: tests/utils/test_config.py.)"""
+@pytest.mark.parametrize('option, message', [
+    ('train_cfg.max_iters=ten',
+     "config key train_cfg.max_iters='ten' (in {config}): expected a "
+     'positive integer'),
+    ('model.lamda_gan=1',
+     "config key model.lamda_gan (in {config}): RATENet takes no argument "
+     "'lamda_gan' (did you mean lambda_gan?)"),
+])
+def test_a_config_mistake_names_the_key(tiny_config_file, tmp_path, option,
+                                        message):
+    """(Every kind of mistake: tests/utils/test_config.py.)"""
     config = tiny_config_file()
     work_dir = tmp_path / 'work'
     result = run_tool(TRAIN, config, '--work-dir', work_dir, '--cfg-options',
-                      'train_cfg.max_iters=ten', cwd=tmp_path)
+                      option, cwd=tmp_path)
     line = assert_stopped_before_training(result, work_dir)
-    assert line == (f"error: config key train_cfg.max_iters='ten' (in "
-                    f'{config}): expected a positive integer; fix the config '
+    assert line == (f'error: {message.format(config=config)}; fix the config '
                     'or --cfg-options')
-
-
-def test_a_misspelt_config_key_is_named(tiny_config_file, tmp_path):
-    config = tiny_config_file()
-    work_dir = tmp_path / 'work'
-    result = run_tool(TRAIN, config, '--work-dir', work_dir, '--cfg-options',
-                      'model.lamda_gan=1', cwd=tmp_path)
-    line = assert_stopped_before_training(result, work_dir)
-    assert line == (f'error: config key model.lamda_gan (in {config}): '
-                    "RATENet takes no argument 'lamda_gan' (did you mean "
-                    'lambda_gan?); fix the config or --cfg-options')
 
 
 def test_main_called_in_process_trains_without_freezing_the_callers_objects(
