@@ -116,11 +116,16 @@ def _constructor_arguments(type_name: str) -> List[str]:
                  'LOOPS', 'DATA_SAMPLERS', 'OPTIM_WRAPPERS',
                  'PARAM_SCHEDULERS', 'VISUALIZERS'):
         cls = getattr(registries, name).get(type_name)
-        if cls is not None:
-            return [
-                p.name for p in inspect.signature(cls).parameters.values()
-                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-            ]
+        if cls is None:
+            continue
+        try:
+            parameters = inspect.signature(cls).parameters.values()
+        except (TypeError, ValueError):  # no signature to read
+            return []
+        return [
+            p.name for p in parameters
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        ]
     return []
 
 
