@@ -33,7 +33,8 @@ from ratenet_plugin.analysis.options import (image_size,  # noqa: E402
 from ratenet_plugin.analysis.patn_timing import (PATNReference,  # noqa: E402
                                                  patn_fits)
 from ratenet_plugin.utils.arguments import (compile_mode,  # noqa: E402
-                                            int_at_least, number_in)
+                                            file_to_write, int_at_least,
+                                            number_in)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
                                          read_config)
@@ -122,7 +123,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='do not time PATN in the same run (by default RATE-Net\'s fp32 '
         'cycle and inference times are also reported as ratios to PATN\'s, '
         'when the image sides are multiples of 4)')
-    parser.add_argument('--out', default=None, help='JSON output file')
+    parser.add_argument('--out', type=file_to_write, default=None,
+                        help='JSON output file')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, default=None)
     return parser.parse_args(argv)

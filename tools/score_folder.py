@@ -36,7 +36,8 @@ from ratenet_plugin.evaluation import (  # noqa: E402
     score_pairs)
 from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
-from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
+from ratenet_plugin.utils.arguments import (file_to_write,  # noqa: E402
+                                            int_at_least)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import read_config  # noqa: E402
 
@@ -97,7 +98,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int_at_least(1), default=8)
     parser.add_argument('--num-workers', type=int_at_least(0), default=0)
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
-    parser.add_argument('--out', help='JSON file for the results')
+    parser.add_argument('--out', type=file_to_write,
+                        help='JSON file for the results')
     args = parser.parse_args(argv)
     if args.save_fid_stats and not args.fid_real_dir:
         parser.error('--save-fid-stats needs --fid-real-dir')

@@ -23,7 +23,8 @@ with _bootstrap.heavy_imports():
     from ratenet_plugin.evaluation import run_test_with_report
     from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
     from ratenet_plugin.fileio.image_file import IMAGE_EXTENSIONS, write_image
-    from ratenet_plugin.utils.arguments import (folder_to_write, int_at_least,
+    from ratenet_plugin.utils.arguments import (file_to_write,
+                                                folder_to_write, int_at_least,
                                                 path_ending_in)
     from ratenet_plugin.utils.cli import run_tool
     from ratenet_plugin.utils.config import import_plugin, load_config
@@ -39,6 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='the directory to save evaluation results and logs')
     parser.add_argument(
         '--out',
+        type=file_to_write,
         help='JSON file for the metrics (default: <work_dir>/test_results.json)')
     parser.add_argument(
         '--grid',

@@ -9,8 +9,9 @@ train on nonsense. Constructors call these checks;
 tools can name the config key (:func:`ratenet_plugin.utils.config_errors.
 naming_config_keys`). The argparse types (:func:`int_at_least`,
 :func:`number_in`, :func:`path_ending_in`, :func:`folder_to_write`,
-:func:`compile_mode`) stop a bad command-line value with argparse's usage
-error before a tool does any work (docs/bad_inputs.md).
+:func:`file_to_write`, :func:`compile_mode`) stop a bad command-line value
+with argparse's usage error before a tool does any work
+(docs/bad_inputs.md).
 """
 import argparse
 import math
@@ -134,6 +135,16 @@ def folder_to_write(text: str) -> str:
     if osp.exists(text) and not osp.isdir(text):
         raise argparse.ArgumentTypeError(
             f'expected a folder to write into, got the file {text!r}')
+    return text
+
+
+def file_to_write(text: str) -> str:
+    """An argparse ``type`` for a file a tool writes at the end of its work
+    (a JSON of results): a path that names an existing folder stops at once,
+    not with an ``IsADirectoryError`` once the work is done."""
+    if osp.isdir(text):
+        raise argparse.ArgumentTypeError(
+            f'expected a file to write, got the folder {text!r}')
     return text
 
 

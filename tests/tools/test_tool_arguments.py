@@ -189,8 +189,9 @@ FOLDER_ARGUMENTS = [
 ]
 
 
-@pytest.mark.parametrize('tool,argv,name', FOLDER_ARGUMENTS,
-                         ids=[t.split('/')[-1] for t, _, _ in FOLDER_ARGUMENTS])
+@pytest.mark.parametrize(
+    'tool,argv,name', FOLDER_ARGUMENTS,
+    ids=[t.split('/')[-1] for t, _, _ in FOLDER_ARGUMENTS])
 def test_a_file_where_a_folder_is_written_stops_in_argparse(
         tool, argv, name, tmp_path, capsys):
     a_file = tmp_path / 'results'
@@ -203,3 +204,25 @@ def test_a_file_where_a_folder_is_written_stops_in_argparse(
     assert (f'error: argument {name}: expected a folder to write into, got '
             f"the file '{a_file}'") in capsys.readouterr().err
     assert a_file.read_text() == 'mine'
+
+
+#: (tool, its arguments with {folder} where a file to write belongs).
+FILE_ARGUMENTS = [
+    ('benchmark', ['c.py', '--out', '{folder}']),
+    ('test', ['c.py', 'k.pth', '--out', '{folder}']),
+    ('score_folder', ['generated', 'real', '--out', '{folder}']),
+    ('analysis/garment_error_breakdown', ['c.py', 'k.pth', '--out',
+                                          '{folder}']),
+]
+
+
+@pytest.mark.parametrize('tool,argv', FILE_ARGUMENTS,
+                         ids=[t.split('/')[-1] for t, _ in FILE_ARGUMENTS])
+def test_a_folder_where_a_file_is_written_stops_in_argparse(
+        tool, argv, tmp_path, capsys):
+    module = load_tool(tool)
+    with pytest.raises(SystemExit) as info:
+        module.parse_args([a.format(folder=tmp_path) for a in argv])
+    assert info.value.code == 2
+    assert ('error: argument --out: expected a file to write, got the '
+            f"folder '{tmp_path}'") in capsys.readouterr().err

@@ -20,6 +20,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 
+from ratenet_plugin.utils.arguments import file_to_write  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
 
@@ -29,7 +30,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_checkpoint_pairs_arguments(parser)
-    parser.add_argument('--out', help='JSON file for the summary')
+    parser.add_argument('--out', type=file_to_write,
+                        help='JSON file for the summary')
     return parser.parse_args(argv)
 
 
