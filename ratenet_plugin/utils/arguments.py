@@ -57,6 +57,35 @@ def check_non_negative_int(argument: str, value: Any) -> int:
     return int(value)
 
 
+def check_weight(argument: str, value: Any) -> float:
+    """``value`` as a finite float >= 0 (loss weights)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) \
+            or not math.isfinite(value) or value < 0:
+        raise ConfigValueError(argument, value, 'a number >= 0')
+    return float(value)
+
+
+def check_cycle(argument: str,
+                value: Any) -> Tuple[Tuple[str, int], ...]:
+    """A training cycle: a non-empty sequence of ``(update name, repeats)``
+    with a string name and ``repeats`` a positive integer."""
+    expected = ('a non-empty list of (update name, repeats >= 1), e.g. '
+                "[('pose_transfer', 1), ('joint', 1), ('discriminator', 3)]")
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) \
+            or not value:
+        raise ConfigValueError(argument, value, expected)
+    checked = []
+    for entry in value:
+        if isinstance(entry, (str, bytes)) or not isinstance(
+                entry, Sequence) or len(entry) != 2 or not isinstance(
+                    entry[0], str) or not _is_int(entry[1]) or entry[1] < 1:
+            raise ConfigValueError(argument, value, expected)
+        checked.append((entry[0], int(entry[1])))
+    return tuple(checked)
+
+
+# argparse types: a bad command-line value stops in the parser.
+
 def int_at_least(minimum: int) -> Callable[[str], int]:
     """An argparse ``type`` for a command-line count: an int >= ``minimum``.
 
@@ -161,30 +190,3 @@ def compile_mode(text: str) -> str:
             f'expected a torch.compile mode ({", ".join(modes)}), got '
             f'{text!r}')
     return text
-
-
-def check_weight(argument: str, value: Any) -> float:
-    """``value`` as a finite float >= 0 (loss weights)."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) \
-            or not math.isfinite(value) or value < 0:
-        raise ConfigValueError(argument, value, 'a number >= 0')
-    return float(value)
-
-
-def check_cycle(argument: str,
-                value: Any) -> Tuple[Tuple[str, int], ...]:
-    """A training cycle: a non-empty sequence of ``(update name, repeats)``
-    with a string name and ``repeats`` a positive integer."""
-    expected = ('a non-empty list of (update name, repeats >= 1), e.g. '
-                "[('pose_transfer', 1), ('joint', 1), ('discriminator', 3)]")
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) \
-            or not value:
-        raise ConfigValueError(argument, value, expected)
-    checked = []
-    for entry in value:
-        if isinstance(entry, (str, bytes)) or not isinstance(
-                entry, Sequence) or len(entry) != 2 or not isinstance(
-                    entry[0], str) or not _is_int(entry[1]) or entry[1] < 1:
-            raise ConfigValueError(argument, value, expected)
-        checked.append((entry[0], int(entry[1])))
-    return tuple(checked)
