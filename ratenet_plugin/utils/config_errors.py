@@ -13,9 +13,10 @@ import difflib
 import inspect
 import re
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, List, Optional, Sequence
 
 from mmengine.config import Config
+from mmengine.registry import Registry
 
 from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.arguments import ConfigValueError
@@ -69,16 +70,24 @@ def typed_config_keys(cfg: Any, type_name: str, argument: str,
     return found
 
 
-def _registry(scope: str, name: str):
-    """The registry ``<scope>::<name>`` of MMagic's (where ours register)
-    or MMEngine's, as MMEngine's message names it; None if not found."""
+#: How every message ends: what to do about it.
+FIX = 'fix the config or --cfg-options'
+
+
+def _registries() -> Iterator[Registry]:
+    """The registries of ``mmagic.registry``: MMagic's, where ours
+    register, and the MMEngine ones it re-exports."""
     import mmagic.registry as registries
     for attribute in dir(registries):
         registry = getattr(registries, attribute)
-        if getattr(registry, 'name', None) == name and getattr(
-                registry, 'scope', None) == scope:
-            return registry
-    return None
+        if isinstance(registry, Registry):
+            yield registry
+
+
+def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
+    """`` (did you mean <closest>?)``, or nothing if none is close."""
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f' (did you mean {close[0]}?)' if close else ''
 
 
 def unknown_type_error(cfg: Config,
@@ -94,28 +103,24 @@ def unknown_type_error(cfg: Config,
     keys = config_keys(cfg.to_dict(), 'type', type_name)
     if not keys:
         return None
-    registry = _registry(scope, registry_name)
     known = []
-    if registry is not None:
-        registry.import_from_location()
-        known = list(registry.module_dict)
-    close = difflib.get_close_matches(type_name, known, n=1)
-    hint = f' (did you mean {close[0]}?)' if close else ''
+    for registry in _registries():
+        if (registry.scope, registry.name) == (scope, registry_name):
+            registry.import_from_location()
+            known = list(registry.module_dict)
+            break
     return UserInputError(
         f'config key {" or ".join(keys)}={type_name!r}{_in_file(cfg)}: no '
-        f'{registry_name} of that type is registered{hint}; fix the config '
-        'or --cfg-options (or add the module that registers it to '
-        'custom_imports)')
+        f'{registry_name} of that type is registered'
+        f'{_did_you_mean(type_name, known)}; {FIX} (or add the module that '
+        'registers it to custom_imports)')
 
 
 def _constructor_arguments(type_name: str) -> List[str]:
-    """The keyword arguments of the registered class ``type_name`` (any of
-    MMagic's registries, where ours register); [] if not found."""
-    import mmagic.registry as registries
-    for name in ('MODELS', 'DATASETS', 'TRANSFORMS', 'HOOKS', 'METRICS',
-                 'LOOPS', 'DATA_SAMPLERS', 'OPTIM_WRAPPERS',
-                 'PARAM_SCHEDULERS', 'VISUALIZERS'):
-        cls = getattr(registries, name).get(type_name)
+    """The keyword arguments of the registered class ``type_name`` (the
+    first of MMagic's registries that holds it); [] if not found."""
+    for registry in _registries():
+        cls = registry.get(type_name) if registry.scope == 'mmagic' else None
         if cls is None:
             continue
         try:
@@ -142,12 +147,10 @@ def unknown_argument_error(cfg: Config,
     keys = typed_config_keys(cfg.to_dict(), type_name, argument)
     if not keys:
         return None
-    close = difflib.get_close_matches(
-        argument, _constructor_arguments(type_name), n=1)
-    hint = f' (did you mean {close[0]}?)' if close else ''
+    hint = _did_you_mean(argument, _constructor_arguments(type_name))
     return UserInputError(
         f'config key {" or ".join(keys)}{_in_file(cfg)}: {type_name} takes '
-        f'no argument {argument!r}{hint}; fix the config or --cfg-options')
+        f'no argument {argument!r}{hint}; {FIX}')
 
 
 def _in_file(cfg: Config) -> str:
@@ -171,7 +174,7 @@ def naming_config_keys(cfg: Config) -> Iterator[None]:
         where = ' or '.join(keys) if keys else error.argument
         raise UserInputError(
             f'config key {where}={error.value!r}{_in_file(cfg)}: expected '
-            f'{error.expected}; fix the config or --cfg-options') from error
+            f'{error.expected}; {FIX}') from error
     except TypeError as error:
         mistake = unknown_argument_error(cfg, error)
         if mistake is None:
