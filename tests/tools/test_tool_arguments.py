@@ -1,6 +1,7 @@
-"""The benchmark and analysis tools keep the tools' rule for bad input
-(docs/bad_inputs.md): a mistake stops before any work, with argparse's
-usage error or one ``error:`` line (exit code 2), never a traceback."""
+"""Every tool's rule for bad input (docs/bad_inputs.md), the web app's
+included: a mistake in a config path, a command-line value or an output
+path stops before any work, with argparse's usage error or one ``error:``
+line (exit code 2), never a traceback."""
 import pytest
 
 from ratenet_plugin.fileio.errors import UserInputError
