@@ -45,7 +45,7 @@ from ratenet_plugin.fileio.keypoint_json import (EmptyPoseError,
                                                  read_keypoint_json)
 from ratenet_plugin.fileio.video import read_video
 from .inferencer import ImageInput, PairInput, PoseInput, RATENetInferencer
-from .person_crop import FrameCrop, person_crop
+from .person_crop import FrameCrop, identity_crop, person_crop
 from .pose_drawing import draw_pose, make_panel
 from .pose_extraction import NoPersonError, PoseExtractor, has_person
 from .pose_retargeting import ROOT_JOINT, retarget_sequence
@@ -347,8 +347,12 @@ def animate(inferencer: RATENetInferencer,
                 f'no neck (nor both shoulders) found in the source image '
                 f'{source_name}; retargeting starts at the neck (or pass '
                 'retarget=False)')
-        targets = retarget_sequence(driving, src_pose.keypoints)
-        target_crop: Union[str, FrameCrop] = 'source'
+        # Retargeted straight into the model's frame, so that a joint the
+        # source photo cuts off (a raised arm) stays where the window has it.
+        targets = retarget_sequence(
+            driving, src_pose.keypoints,
+            crop=inferencer.source_crop(image.shape[:2], src_pose))
+        target_crop: FrameCrop = identity_crop(inferencer.frame)
     else:
         targets = driving
         target_crop = person_crop(driving, inferencer.frame)

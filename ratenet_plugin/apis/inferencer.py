@@ -295,16 +295,21 @@ class RATENetInferencer(BaseInferencer):
                 'the keypoints as JSON.')
         return PoseKeypoints(keypoints, image.shape[:2])
 
+    def source_crop(self, image_size: Tuple[int, int],
+                    src_pose: PoseKeypoints) -> FrameCrop:
+        """The window of an ``(H, W)`` source image that becomes the model's
+        frame: around the person (``crop='person'``) or the whole image."""
+        if self.crop == 'person':
+            return person_crop(src_pose.keypoints, self.frame)
+        return full_crop(image_size, self.frame)
+
     def _crops(self, image_size: Tuple[int, int], src_pose: PoseKeypoints,
                tgt_pose: PoseKeypoints,
                target_crop: Optional[Union[str, FrameCrop]]
                ) -> Tuple[FrameCrop, FrameCrop]:
         """Where the source image and the target skeleton go in the frame
         (``target_crop``: see :class:`PairInput`)."""
-        if self.crop == 'person':
-            src_crop = person_crop(src_pose.keypoints, self.frame)
-        else:
-            src_crop = full_crop(image_size, self.frame)
+        src_crop = self.source_crop(image_size, src_pose)
         if target_crop == 'source':
             return src_crop, src_crop
         if isinstance(target_crop, FrameCrop):

@@ -12,12 +12,12 @@ Windows may reach outside the image; that part is filled with white, the
 DeepFashion background.
 """
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Optional, Tuple
 
 import cv2
 import numpy as np
 
-from ratenet_plugin.datasets.keypoints import COCO18_NAMES
+from ratenet_plugin.datasets.keypoints import COCO18_NAMES, missing_mask
 
 _NOSE = COCO18_NAMES.index('nose')
 _NECK = COCO18_NAMES.index('neck')
@@ -48,16 +48,31 @@ class FrameCrop:
         """Output pixels per input pixel along x and y."""
         return self.out_size[1] / self.width, self.out_size[0] / self.height
 
-    def apply_keypoints(self, keypoints: np.ndarray) -> np.ndarray:
+    def apply_keypoints(self,
+                        keypoints: np.ndarray,
+                        present: Optional[np.ndarray] = None) -> np.ndarray:
         """Map ``(18, 2)`` ``(x, y)`` keypoints into the output frame.
 
-        Missing joints (``-1``) and joints that land outside the output
-        frame become ``-1``.
+        Pixel centres map onto pixel centres, as ``cv2.resize`` moves the
+        image in :meth:`apply_image`: ``x' = (x - x0 + 0.5) * sx - 0.5``.
+
+        Args:
+            keypoints (np.ndarray): ``(18, 2)`` input pixels.
+            present (np.ndarray, optional): ``(18,)`` bool, which joints
+                exist. By default those without a negative coordinate (the
+                ``-1`` convention); pass it for keypoints that may lie left
+                of or above the input image yet inside the window (e.g. a
+                pose retargeted onto a photo that cuts off a raised arm).
+
+        Returns:
+            np.ndarray: float32 ``(18, 2)``; missing joints and joints that
+            land outside the output frame are ``-1``.
         """
+        if present is None:
+            present = ~missing_mask(keypoints)
         sx, sy = self.scale_xy
         out = np.full_like(keypoints, -1, dtype=np.float32)
-        present = (keypoints >= 0).all(axis=1)
-        moved = (keypoints - (self.x0, self.y0)) * (sx, sy)
+        moved = (keypoints - (self.x0, self.y0) + 0.5) * (sx, sy) - 0.5
         height, width = self.out_size
         inside = (present & (moved[:, 0] >= 0) & (moved[:, 0] < width)
                   & (moved[:, 1] >= 0) & (moved[:, 1] < height))
@@ -95,6 +110,12 @@ def _window(cx: float, cy: float, min_w: float, min_h: float,
     return FrameCrop(
         int(round(cx - width / 2)), int(round(cy - height / 2)), width,
         height, (int(out_h), int(out_w)))
+
+
+def identity_crop(out_size: Tuple[int, int]) -> FrameCrop:
+    """The frame itself: for keypoints already in the model's frame."""
+    height, width = out_size
+    return FrameCrop(0, 0, int(width), int(height), (int(height), int(width)))
 
 
 def full_crop(image_size: Tuple[int, int],

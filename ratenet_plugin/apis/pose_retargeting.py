@@ -24,6 +24,7 @@ import numpy as np
 
 from ratenet_plugin.datasets.keypoints import (COCO18_LIMBS, NUM_KEYPOINTS,
                                                missing_mask)
+from .person_crop import FrameCrop
 
 ROOT_JOINT = 1  # the neck
 #: ``(parent, child)`` bones of the COCO-18 skeleton, parents before
@@ -56,7 +57,8 @@ def _size_ratio(source_lengths: np.ndarray,
 
 def retarget_sequence(driving: np.ndarray,
                       source: np.ndarray,
-                      reference: Optional[np.ndarray] = None) -> np.ndarray:
+                      reference: Optional[np.ndarray] = None,
+                      crop: Optional[FrameCrop] = None) -> np.ndarray:
     """Rebuild each driving pose on the source's skeleton.
 
     Args:
@@ -67,11 +69,18 @@ def retarget_sequence(driving: np.ndarray,
         reference (np.ndarray, optional): ``(18, 2)`` driving keypoints that
             pair with the source's bone lengths and neck position; by default
             the median bone lengths and the first neck of ``driving``.
+        crop (FrameCrop, optional): The source's window into the model's
+            frame. Given, the result is in that frame, and a joint placed
+            left of or above the source photo (a raised arm the photo cuts
+            off) is kept wherever the window holds it; without it such a
+            joint's negative coordinate would read as missing.
 
     Returns:
-        np.ndarray: ``float32 (T, 18, 2)`` in the source's pixels. A joint
-        is missing where it, or a joint on its path to the neck, is missing
-        in the driving frame; a frame without a neck is all missing.
+        np.ndarray: ``float32 (T, 18, 2)`` in the source's pixels, or in
+        ``crop``'s frame. A joint is missing (``-1``) where it, or a joint on
+        its path to the neck, is missing in the driving frame (or where it
+        falls outside ``crop``'s frame); a frame without a neck is all
+        missing.
 
     Raises:
         ValueError: if the source has no neck (its root) or shares no bone
@@ -125,6 +134,8 @@ def retarget_sequence(driving: np.ndarray,
                 out[t, child] = out[t, parent] + gain[bone] * (
                     frame[child] - frame[parent])
                 placed[child] = True
+        if crop is not None:
+            out[t] = crop.apply_keypoints(out[t], present=placed)
     return out
 
 

@@ -118,6 +118,38 @@ def test_retargeted_poses_keep_the_source_in_place(inferencer, source,
                                    rel=1e-3)
 
 
+def test_a_raised_hand_the_source_photo_cuts_off_reaches_the_model(
+        inferencer, source):
+    """The source photo cut just above the shoulders; the driver raises the
+    right hand, which retargeted lands above the photo (negative y) but
+    inside the source's window: it must be in the pose the model gets, not
+    dropped as a missing joint."""
+    image, source_pose = source
+    cut = 8
+    image = np.ascontiguousarray(image[cut:])
+    kpts = source_pose.keypoints - (0, cut)
+    kpts[(kpts < 0).any(axis=1)] = -1  # the head is cut off
+    cut_pose = PoseKeypoints(kpts, image.shape[:2])
+    driver = np.where(kpts >= 0, kpts + (0, 30), -1)  # the whole driver
+    upper_arm = np.linalg.norm(kpts[3] - kpts[2])
+    forearm = np.linalg.norm(kpts[4] - kpts[3])
+    up_left = np.array([-0.66, -0.75]) / np.hypot(0.66, 0.75)
+    driver[3] = driver[2] + (-upper_arm, 0)
+    driver[4] = driver[3] + forearm * up_left
+    expected_wrist = kpts[2] + (-upper_arm, 0) + forearm * up_left
+    assert -3 < expected_wrist[1] < 0  # above the photo
+    animation = animate(inferencer, image, PoseSequence(driver[None], ['0']),
+                        source_pose=cut_pose, smooth=False, progress=False)
+    crop = inferencer.source_crop(image.shape[:2], cut_pose)
+    assert crop.y0 < expected_wrist[1]  # inside the window
+    in_frame = (expected_wrist -
+                (crop.x0, crop.y0) + 0.5) * crop.scale_xy - 0.5
+    # The test pipeline pads the 64x44 frame to the model's 64x64 input.
+    padding = ((OUT_SIZE[1] - FRAME[1]) // 2, (OUT_SIZE[0] - FRAME[0]) // 2)
+    np.testing.assert_allclose(animation.target_keypoints[0, 4],
+                               in_frame + padding, rtol=1e-4)
+
+
 def test_video_and_frame_folder_inputs(inferencer, source, tmp_path):
     """Synthetic frames at 256x176 (MediaPipe finds the figure) as a video
     and as a folder, blank frames among them skipped and reported."""

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ratenet_plugin.apis import full_crop, person_crop
+from ratenet_plugin.apis.person_crop import FrameCrop, full_crop, person_crop
 
 
 def _standing_person(x_center: float, top: float, height: float):
@@ -86,3 +86,43 @@ def test_person_crop_of_a_sequence_holds_every_pose():
     # A single pose gives the same window as before.
     assert person_crop(walk[:1], (256, 176)) == person_crop(walk[0],
                                                             (256, 176))
+
+
+def test_keypoints_follow_pixel_centres_as_the_image_does():
+    """A 4x4 block shrunk 4x is one output pixel; the block's centre must map
+    onto that pixel's centre (not a third of a pixel off), and a 2x
+    enlargement likewise."""
+    image = np.zeros((256, 176, 3), np.uint8)
+    image[60:64, 100:104] = 255
+    centre = np.full((18, 2), -1, np.float32)
+    centre[0] = (101.5, 61.5)
+    shrink = FrameCrop(0, 0, 176, 256, (64, 44))
+    ys, xs = np.nonzero(shrink.apply_image(image)[..., 0] == 255)
+    assert (ys.tolist(), xs.tolist()) == ([15], [25])
+    np.testing.assert_allclose(shrink.apply_keypoints(centre)[0], (25, 15))
+    small = np.zeros((32, 22, 3), np.uint8)
+    small[10, 7] = 255
+    enlarge = FrameCrop(0, 0, 22, 32, (64, 44))
+    out = enlarge.apply_image(small)[..., 0].astype(float)
+    ys, xs = np.mgrid[:64, :44]
+    dot = np.full((18, 2), -1, np.float32)
+    dot[0] = (7, 10)
+    np.testing.assert_allclose(
+        enlarge.apply_keypoints(dot)[0],
+        ((xs * out).sum() / out.sum(), (ys * out).sum() / out.sum()),
+        atol=0.05)
+
+
+def test_explicit_presence_keeps_joints_left_of_the_image():
+    """Keypoints may lie left of or above the input image, inside a window
+    that reaches beyond it; ``present`` says which exist."""
+    crop = FrameCrop(-20, -20, 60, 90, (64, 44))
+    kpts = np.full((18, 2), -1, np.float32)
+    kpts[4] = (-10, -5)
+    assert (crop.apply_keypoints(kpts)[4] == -1).all()
+    present = np.zeros(18, bool)
+    present[4] = True
+    moved = crop.apply_keypoints(kpts, present=present)
+    np.testing.assert_allclose(
+        moved[4], (np.array([10, 15]) + 0.5) * crop.scale_xy - 0.5)
+    assert (np.delete(moved, 4, axis=0) == -1).all()

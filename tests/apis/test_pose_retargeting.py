@@ -1,9 +1,11 @@
 import numpy as np
 import pytest
 
+from ratenet_plugin.apis.person_crop import FrameCrop
 from ratenet_plugin.apis.pose_retargeting import (KINEMATIC_TREE,
                                                   retarget_pose,
                                                   retarget_sequence)
+from ratenet_plugin.datasets.keypoints import missing_mask
 
 # A standing COCO-18 skeleton in a 256x176 frame (the source person).
 SOURCE = np.array(
@@ -85,3 +87,24 @@ def test_missing_joints():
     assert (retarget_pose(no_neck, SOURCE) == -1).all()
     with pytest.raises(ValueError, match='source skeleton has no neck'):
         retarget_pose(other_person(), no_neck)
+
+
+def test_joints_above_the_photo_stay_in_the_frame():
+    """A raised arm retargeted onto a photo that cuts it off: the wrist lies
+    above the photo (negative y), yet inside the source's window, and must
+    reach the model's frame there, not read as missing."""
+    driver = SOURCE + (0, 100)  # the driver's photo shows the raised arm
+    driver[3] = driver[2] + (0, -40)  # right elbow straight up
+    driver[4] = driver[3] + (0, -35)  # right wrist above the head
+    crop = FrameCrop(-30, -60, 236, 344, (64, 44))
+    uncut = retarget_pose(driver, SOURCE)
+    # The wrist lands above the source photo, where a negative coordinate
+    # reads as missing.
+    assert -30 < uncut[4, 1] < -10 and missing_mask(uncut)[4]
+    framed = retarget_sequence(driver[None], SOURCE, crop=crop)[0]
+    expected = (uncut - (crop.x0, crop.y0) + 0.5) * crop.scale_xy - 0.5
+    np.testing.assert_allclose(framed, expected, rtol=1e-5)
+    assert (framed >= 0).all()
+    # Without a crop the joints are in the photo's pixels, as before.
+    np.testing.assert_allclose(
+        retarget_sequence(driver[None], SOURCE)[0], uncut)
