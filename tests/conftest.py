@@ -31,7 +31,8 @@ def tiny_config_text(data_root: str, *, max_iters: int = 3,
                      cycle=(('pose_transfer', 1), ('joint', 1),
                             ('discriminator', 3)),
                      dropout: float = 0.5, flip_prob: float = 0.5,
-                     checkpoint_interval: int = 1000) -> str:
+                     checkpoint_interval: int = 1000,
+                     val_interval: int = 100000) -> str:
     """A config file that inherits the demo and shrinks everything."""
     return f'''
 _base_ = [{str(DEMO_CONFIG)!r}]
@@ -61,7 +62,7 @@ _dataset = dict(data_root=data_root, keypoint_frame=image_size,
 train_dataloader = dict(batch_size=2, dataset=dict(_dataset, pipeline=pipeline))
 val_dataloader = dict(batch_size=3, dataset=_dataset)
 test_dataloader = val_dataloader
-train_cfg = dict(max_iters={max_iters}, val_interval=100000,
+train_cfg = dict(max_iters={max_iters}, val_interval={val_interval},
                  cycle={[list(c) for c in cycle]!r})
 param_scheduler = [
     dict(type='ConstantLR', factor=1.0, begin=0, end=1, by_epoch=False),

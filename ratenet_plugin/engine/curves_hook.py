@@ -1,8 +1,11 @@
 """A plot of the training losses and the held-out metrics over cycles."""
+import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmengine.dist import is_main_process
+from mmengine.fileio import dump, load
 from mmengine.hooks import Hook
 
 from ratenet_plugin.registry import HOOKS
@@ -67,7 +70,11 @@ class TrainingCurvesHook(Hook):
     validation run. The picture goes to the visualizer as ``name``, so with
     ``LocalVisBackend`` it lies next to the last grid:
     ``vis_data/vis_image/<name>_<cycles>.png``. The history is kept in the
-    checkpoints' ``meta`` so that a resumed run plots the whole run.
+    checkpoints' ``meta`` so that a resumed run plots the whole run. A
+    checkpoint is saved before the validation of its own cycle runs, so the
+    metrics are also written after every validation to
+    ``<work_dir>/<name>_metrics.json``, from which a run resumed at that
+    cycle takes them.
 
     Args:
         interval (int): Cycles per loss point. Defaults to 50.
@@ -104,6 +111,11 @@ class TrainingCurvesHook(Hook):
         for key, value in (metrics or {}).items():
             if self.metric_keys is None or key in self.metric_keys:
                 self.metrics[key].append((runner.iter, float(value)))
+        if is_main_process():
+            dump(dict(self.metrics), self._metrics_file(runner), indent=1)
+
+    def _metrics_file(self, runner) -> str:
+        return osp.join(runner.work_dir, f'{self.name}_metrics.json')
 
     def after_train(self, runner) -> None:
         picture = plot_curves(
@@ -121,3 +133,10 @@ class TrainingCurvesHook(Hook):
             self.losses[key] = [tuple(p) for p in points]
         for key, points in saved.get('metrics', {}).items():
             self.metrics[key] = [tuple(p) for p in points]
+        cycle = checkpoint.get('meta', {}).get('iter')
+        if cycle is not None and osp.isfile(self._metrics_file(runner)):
+            # The checkpoint's own cycle was validated after it was saved.
+            for key, points in load(self._metrics_file(runner)).items():
+                if not any(c == cycle for c, _ in self.metrics[key]):
+                    self.metrics[key] += [(c, v) for c, v in points
+                                          if c == cycle]

@@ -1,4 +1,6 @@
 """Hooks of ratenet_plugin."""
+from typing import Optional
+
 from mmengine.hooks import Hook
 
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
@@ -22,12 +24,29 @@ class RandomStateHook(Hook):
     the state unchanged while skipping already-trained batches) a resumed CPU
     run reproduces the uninterrupted one exactly. The state of dataloader
     worker processes (``num_workers > 0``) is not covered: they are re-seeded.
+
+    Validation leaves the generators as it found them: it runs after the
+    checkpoint of its cycle is saved and draws from them (at least the val
+    dataloader's seed), so otherwise an uninterrupted run would continue
+    from another state than a run resumed from that checkpoint. (The
+    training run also no longer depends on how often it is validated.)
     """
 
     priority = 'VERY_LOW'
 
+    def __init__(self) -> None:
+        self._before_val: Optional[dict] = None
+
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['random_state'] = get_random_state()
+
+    def before_val(self, runner) -> None:
+        self._before_val = get_random_state()
+
+    def after_val(self, runner) -> None:
+        if self._before_val is not None:
+            set_random_state(self._before_val)
+            self._before_val = None
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if 'random_state' in checkpoint:

@@ -45,6 +45,38 @@ def test_curves_are_written_next_to_the_last_grid(tiny_config_file, tmp_path):
     assert [c for c, _ in saved['metrics']['final/SSIM']] == [2]
 
 
+def test_a_resumed_run_plots_the_metrics_of_its_checkpoint_cycle(
+        tiny_config_file, tmp_path):
+    """Stopped at cycle 2 (checkpoint, then that cycle's validation) and
+    resumed to 4: the history holds the validations of cycles 2 and 4, as
+    the uninterrupted run's does, with the same values."""
+    config = tiny_config_file(max_iters=4, checkpoint_interval=2,
+                              val_interval=2)
+
+    def run(work_dir, **options):
+        cfg = Config.fromfile(config)
+        cfg.merge_from_dict(options)
+        cfg.custom_hooks = [
+            dict(type='RandomStateHook'),
+            dict(type='TrainingCurvesHook', interval=2,
+                 metric_keys=['final/SSIM'])
+        ]
+        cfg.work_dir = str(work_dir)
+        cfg.experiment_name = f'curves-{uuid.uuid4().hex[:8]}'
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        return next(h for h in runner.hooks
+                    if type(h).__name__ == 'TrainingCurvesHook')
+
+    straight = run(tmp_path / 'straight')
+    run(tmp_path / 'resumed', **{'train_cfg.max_iters': 2})
+    resumed = run(tmp_path / 'resumed', resume=True,
+                  load_from=str(tmp_path / 'resumed' / 'iter_2.pth'))
+    assert [c for c, _ in straight.metrics['final/SSIM']] == [2, 4]
+    assert resumed.metrics['final/SSIM'] == straight.metrics['final/SSIM']
+    assert resumed.losses['loss_recon'] == straight.losses['loss_recon']
+
+
 def test_plot_curves_draws_without_metrics():
     picture = plot_curves({'loss_a': [(1, 2.), (2, 1.)]}, {})
     assert picture.dtype == np.uint8 and picture.ndim == 3

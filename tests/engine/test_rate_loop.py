@@ -102,8 +102,12 @@ def test_losses_of_every_update_are_logged(tiny_config_file, tmp_path):
 def test_resume_reproduces_an_uninterrupted_run(tiny_config_file, tmp_path,
                                                 sampler):
     # Dropout and random flips make the run depend on the random state.
+    # Validation runs at the checkpoint's cycle, after the checkpoint is
+    # saved, and draws from the global generators (the val dataloader's
+    # seed): the uninterrupted run must not continue from that state.
     config = tiny_config_file(
-        max_iters=4, checkpoint_interval=2, dropout=0.5, flip_prob=0.5)
+        max_iters=4, checkpoint_interval=2, val_interval=2, dropout=0.5,
+        flip_prob=0.5)
     options = {'train_dataloader.sampler.type': sampler}
 
     straight = build_runner(config, tmp_path / 'straight', **options)
