@@ -48,15 +48,21 @@ from ratenet_plugin.fileio.image_file import write_image
 from ratenet_plugin.fileio.patn_csv import (flatten_name, write_annotation_csv,
                                             write_pairs_csv)
 from ratenet_plugin.fileio.text_file import read_text, write_text
-from .keypoints import NUM_KEYPOINTS
+from .keypoints import COCO18_NAMES, NUM_KEYPOINTS
 
 MARKER_FILE = 'synthetic_deepfashion.json'
 # 2: garment label images written beside the images (the images are unchanged).
-GENERATOR_VERSION = 2
+# 3: the eyes and ears in COCO-18's slots (14 the right eye, as OpenPose and
+# MediaPipe give it; version 2 had each pair swapped); images unchanged.
+GENERATOR_VERSION = 3
 
-# Joint indices (COCO-18).
-NOSE, NECK, RSHO, RELB, RWRI, LSHO, LELB, LWRI = range(8)
-RHIP, RKNE, RANK, LHIP, LKNE, LANK, LEYE, REYE, LEAR, REAR = range(8, 18)
+# Joint indices, by their COCO-18 names ("right" is the person's right).
+(NOSE, NECK, RSHO, RELB, RWRI, LSHO, LELB, LWRI, RHIP, RKNE, RANK, LHIP, LKNE,
+ LANK, REYE, LEYE, REAR, LEAR) = (COCO18_NAMES.index(name) for name in (
+     'nose', 'neck', 'right_shoulder', 'right_elbow', 'right_wrist',
+     'left_shoulder', 'left_elbow', 'left_wrist', 'right_hip', 'right_knee',
+     'right_ankle', 'left_hip', 'left_knee', 'left_ankle', 'right_eye',
+     'left_eye', 'right_ear', 'left_ear'))
 
 PATTERNS = ('plain', 'stripes', 'checks', 'dots')
 SKIN_TONES = ((236, 200, 170), (224, 172, 135), (198, 134, 96),

@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
+from ratenet_plugin.datasets.keypoints import COCO18_NAMES
 from ratenet_plugin.datasets.synthetic import (MARKER_FILE,
                                                ensure_synthetic_deepfashion,
                                                generate_synthetic_deepfashion,
@@ -69,6 +70,28 @@ def test_figures_are_drawn_at_their_keypoints(synthetic_root):
         for joint in (1, 8, 11):  # neck and hips lie on the figure
             x, y = row.keypoints[joint].astype(int)
             assert np.abs(img[y, x] - background).sum() > 40, row.name
+
+
+def test_right_and_left_mean_the_persons_sides_in_every_joint(
+        synthetic_root):
+    """COCO-18's slots (14 the right eye, 16 the right ear, as OpenPose and
+    MediaPipe give them): a right eye or ear lies on the right shoulder's
+    side of the left one, in front and back views alike."""
+    index = {name: COCO18_NAMES.index(name) for name in COCO18_NAMES}
+    checked = 0
+    for split in ('train', 'test'):
+        rows, _ = _read(synthetic_root, split)
+        for row in rows:
+            kpts = row.keypoints
+            shoulders = np.sign(kpts[index['right_shoulder'], 0] -
+                                kpts[index['left_shoulder'], 0])
+            for part in ('eye', 'ear'):
+                right, left = (kpts[index[f'{side}_{part}']]
+                               for side in ('right', 'left'))
+                if (right >= 0).all() and (left >= 0).all():
+                    assert np.sign(right[0] - left[0]) == shoulders, row.name
+                    checked += 1
+    assert checked >= 4
 
 
 def test_garment_labels_mark_each_garment(synthetic_root):
