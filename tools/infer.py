@@ -84,8 +84,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.pairs:
         if not (args.image_dir and args.out_dir):
             parser.error('--pairs needs --image-dir and --out-dir')
+        if isinstance(args.panel, str):
+            parser.error('in batch mode --panel takes no path: the panels '
+                         'are written beside the results, as '
+                         '<out-dir>/<name>_panel.png')
     elif not (args.source and args.target_pose and args.out):
         parser.error('give --source, --target-pose and --out (or --pairs)')
+    elif args.panel is True:
+        parser.error('--panel needs the file to write in single mode, e.g. '
+                     '--panel panel.png')
     if args.target_name and not args.target_pose:
         parser.error('--target-name needs --target-pose ANNOTATION.csv')
     return args

@@ -38,8 +38,8 @@ import os
 import os.path as osp
 from dataclasses import dataclass
 from functools import partial
-from typing import (Any, Callable, Dict, List, Optional, Sequence, Tuple,
-                    Union)
+from typing import (Any, Callable, Dict, List, Optional, Sequence, Set,
+                    Tuple, Union)
 
 import numpy as np
 import torch
@@ -96,6 +96,18 @@ class PairInput:
 def _stem(value: Any, default: str) -> str:
     return osp.splitext(osp.basename(value))[0] if isinstance(value,
                                                               str) else default
+
+
+def _unique_name(name: str, taken: Set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``, ... where it is ``taken`` (two
+    results of one call must not overwrite each other's files); the name
+    returned is added to ``taken``."""
+    unique, count = name, 1
+    while unique in taken:
+        count += 1
+        unique = f'{name}_{count}'
+    taken.add(unique)
+    return unique
 
 
 class RATENetInferencer(BaseInferencer):
@@ -480,7 +492,10 @@ class RATENetInferencer(BaseInferencer):
     def _run(self, requests: List[PairInput], batch_size: int,
              return_datasamples: bool,
              visualize_kwargs: dict) -> Dict[str, list]:
-        prepared = [self.prepare(req, i) for i, req in enumerate(requests)]
+        prepared, names = [], set()
+        for index, request in enumerate(requests):
+            prepared.append(self.prepare(request, index))
+            prepared[-1]['name'] = _unique_name(prepared[-1]['name'], names)
         return self._predict(prepared, batch_size, return_datasamples,
                              visualize_kwargs)
 
@@ -526,7 +541,10 @@ class RATENetInferencer(BaseInferencer):
         Each source is ``image_dir/<from>``; the target pose is
         ``pose_dir/<to stem>.json`` when ``pose_dir`` is given, else it is
         extracted from ``image_dir/<to>``. Results are written as
-        ``<from stem>___<to stem>.png`` (and ``..._panel.png``). A pair whose
+        ``<from stem>___<to stem>.png`` (and ``..._panel.png``; ``..._2.png``
+        and so on for a name taken by an earlier pair, e.g. ``a.jpg,b.jpg``
+        after ``a.png,b.jpg``), a batch at a time as they are generated. A
+        pair whose
         input is a user error (missing, empty or damaged image, no person,
         bad JSON: :data:`~ratenet_plugin.fileio.errors.USER_ERRORS`) is
         reported through ``log`` with its pairs-file line and skipped; the
@@ -536,26 +554,40 @@ class RATENetInferencer(BaseInferencer):
             tuple[list[str], list[str]]: Written result files, and the pairs
             (``'<from> -> <to>'``) that failed, in pairs-file order.
         """
-        prepared, failed = [], []
-        for pair in read_pairs_csv(pairs_file):
+        written: List[str] = []
+        failed: List[str] = []
+        names: Set[str] = set()
+        batch: List[dict] = []
+
+        def generate_batch() -> None:
+            # Generated and written a batch at a time: memory does not grow
+            # with the pairs file, and what is done is on disk.
+            results = self._predict(batch, batch_size, False,
+                                    dict(result_out_dir=result_out_dir,
+                                         save_panel=save_panel))
+            written.extend(
+                osp.join(result_out_dir, pred['name'] + '.png')
+                for pred in results['predictions'])
+            batch.clear()
+
+        for index, pair in enumerate(read_pairs_csv(pairs_file)):
             target = osp.join(pose_dir, _stem(pair.target, '') + '.json') \
                 if pose_dir else osp.join(image_dir, pair.target)
             request = PairInput(
                 osp.join(image_dir, pair.source), target,
                 name=f'{_stem(pair.source, "")}___{_stem(pair.target, "")}')
             try:
-                prepared.append(self.prepare(request, len(prepared)))
+                batch.append(self.prepare(request, index))
             except USER_ERRORS as error:
                 log(f'{pairs_file}, line {pair.line} ({pair.source} -> '
                     f'{pair.target}): skipped: {error}')
                 failed.append(f'{pair.source} -> {pair.target}')
-        results = self._predict(prepared, batch_size, False,
-                                dict(result_out_dir=result_out_dir,
-                                     save_panel=save_panel))
-        written = [
-            osp.join(result_out_dir, pred['name'] + '.png')
-            for pred in results['predictions']
-        ]
+                continue
+            batch[-1]['name'] = _unique_name(batch[-1]['name'], names)
+            if len(batch) == batch_size:
+                generate_batch()
+        if batch:
+            generate_batch()
         return written, failed
 
     @classmethod

@@ -55,7 +55,7 @@ from mmagic.apis.inferencers.base_mmagic_inferencer import \
     BaseMMagicInferencer
 
 from ..fileio.image_file import write_image
-from .inferencer import (ImageInput, PairInput, PoseInput,
+from .inferencer import (CROP_MODES, ImageInput, PairInput, PoseInput,
                          RATENetInferencer)
 from .pose_drawing import make_panel
 
@@ -116,12 +116,41 @@ class PoseTransferInferencer(BaseMMagicInferencer):
         self.extra_parameters.update(extra_parameters or {})
         if device is None:
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        self._list_input = False
         # Built first: the hooks below hand its parts to MMagic's __init__.
         self.ratenet = RATENetInferencer(
             config, ckpt, device,
             **self.extra_parameters)
         super().__init__(self.ratenet.cfg, ckpt, device, extra_parameters,
                          seed, **kwargs)
+
+    def _update_extra_parameters(self, **kwargs) -> None:
+        """MMagic's update of ``extra_parameters`` at call time
+        (``infer(..., extra_parameters=...)``), passed on to the
+        :class:`RATENetInferencer` that generates: ``crop`` and
+        ``min_visibility`` change for this and later calls; ``amp`` and
+        ``channels_last`` are fixed when the model is built."""
+        given = kwargs.get('extra_parameters') or {}
+        unknown = set(given) - set(self.extra_parameters)
+        if unknown:
+            raise ValueError(f'unknown extra_parameters {sorted(unknown)}; '
+                             f'known: {sorted(self.extra_parameters)}')
+        for key in ('amp', 'channels_last'):
+            if key in given and given[key] != self.extra_parameters[key]:
+                raise ValueError(
+                    f'extra_parameters {key} is set when the inferencer is '
+                    f'built ({self.extra_parameters[key]!r} here); build '
+                    f'another with extra_parameters=dict({key}=...)')
+        if given.get('crop', self.ratenet.crop) not in CROP_MODES:
+            raise ValueError(f'crop must be one of {CROP_MODES}, got '
+                             f'{given["crop"]!r}')
+        super()._update_extra_parameters(**kwargs)
+        self.ratenet.crop = self.extra_parameters['crop']
+        if self.extra_parameters['min_visibility'] != \
+                self.ratenet.min_visibility:
+            self.ratenet.min_visibility = self.extra_parameters[
+                'min_visibility']
+            self.ratenet.close()  # the extractor is made again with it
 
     def _init_model(self, cfg: Config, ckpt: Optional[str],
                     device: str) -> torch.nn.Module:
@@ -146,6 +175,8 @@ class PoseTransferInferencer(BaseMMagicInferencer):
                    ) -> List[dict]:
         """Crop each source, fit its target pose, run the test pipeline
         (:meth:`RATENetInferencer.prepare`)."""
+        # A list in, a list of results out, even of one.
+        self._list_input = isinstance(img, (list, tuple))
         sources = _as_list(img)
         targets = _as_list(target_pose)
         source_poses = [None] * len(sources) if source_pose is None \
@@ -191,7 +222,7 @@ class PoseTransferInferencer(BaseMMagicInferencer):
         """``(results, images)``: one dict per input (the dict itself for a
         single input), as MMagic's ``postprocess`` returns."""
         return super().postprocess(
-            preds, imgs, is_batch=len(preds) > 1,
+            preds, imgs, is_batch=self._list_input or len(preds) > 1,
             get_datasample=get_datasample)
 
     def _pred2dict(self, pred: dict) -> dict:

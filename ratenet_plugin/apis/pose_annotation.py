@@ -10,8 +10,9 @@ written image, as the dataset's single ``keypoint_frame`` requires.
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.fileio.image_file import (ImageFileError, read_image,
                                               write_image)
 from ratenet_plugin.fileio.keypoint_json import write_keypoint_json
@@ -39,6 +40,31 @@ class AnnotationReport:
     image_sizes: set = field(default_factory=set)
 
 
+def _check_outputs(image_paths: Sequence[str], image_out_dir: Optional[str],
+                   json_dir: Optional[str]) -> None:
+    """Before any work: no crop may replace a photo, no two images may
+    write the same JSON."""
+    if image_out_dir:
+        for path in image_paths:
+            crop = osp.join(image_out_dir, osp.basename(path))
+            if osp.exists(crop) and osp.samefile(crop, path):
+                raise UserInputError(
+                    f'the crop of {path} would replace the photo: the folder '
+                    f'for the cropped images ({image_out_dir}) holds the '
+                    'images themselves; choose another folder')
+    if json_dir:
+        by_stem: Dict[str, str] = {}
+        for path in image_paths:
+            stem = osp.splitext(osp.basename(path))[0]
+            if stem in by_stem:
+                raise UserInputError(
+                    f'{by_stem[stem]} and {path} would both write '
+                    f'{osp.join(json_dir, stem + ".json")} (the JSONs are '
+                    'named by the image\'s stem, as --pose-dir of '
+                    'tools/infer.py reads them); rename one of them')
+            by_stem[stem] = path
+
+
 def annotate_images(image_paths: Sequence[str],
                     out_csv: str,
                     extractor: PoseExtractor,
@@ -64,6 +90,8 @@ def annotate_images(image_paths: Sequence[str],
     if crop_size is not None and image_out_dir is None:
         raise ValueError('crop_size needs image_out_dir for the cropped '
                          'images')
+    _check_outputs(image_paths, image_out_dir if crop_size else None,
+                   json_dir)
     for folder in (image_out_dir, json_dir, osp.dirname(out_csv)):
         if folder:
             os.makedirs(folder, exist_ok=True)

@@ -100,3 +100,28 @@ def test_tool_usage_mistakes_are_one_error_line(tmp_path, image_folder):
         f'error: --out {tmp_path} is a folder; give the annotation CSV file '
         f'to write, e.g. {tmp_path / "annotation.csv"}')
     assert 'Traceback' not in proc.stderr
+
+
+def test_outputs_never_replace_the_photos_or_each_other(tmp_path,
+                                                         image_folder):
+    """Crops written into the photos' own folder, or two photos whose JSONs
+    share a name: one error line before any work, the photos untouched."""
+    (image_folder / 'empty.jpg').write_bytes(
+        (image_folder / 'empty.png').read_bytes())
+    before = {p.name: p.read_bytes() for p in image_folder.iterdir()}
+    proc = run_tool(image_folder, '--out', tmp_path / 'a.csv', '--crop-size',
+                    64, 44, '--image-out', image_folder)
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert proc.stderr.splitlines()[-1] == (
+        f'error: the crop of {image_folder / "astronaut.png"} would replace '
+        f'the photo: the folder for the cropped images ({image_folder}) '
+        'holds the images themselves; choose another folder')
+    proc = run_tool(image_folder, '--out', tmp_path / 'a.csv', '--json-dir',
+                    tmp_path / 'json')
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert proc.stderr.splitlines()[-1].startswith(
+        f'error: {image_folder / "empty.jpg"} and '
+        f'{image_folder / "empty.png"} would both write '
+        f'{tmp_path / "json" / "empty.json"}')
+    assert {p.name: p.read_bytes() for p in image_folder.iterdir()} == before
+    assert not (tmp_path / 'a.csv').exists()

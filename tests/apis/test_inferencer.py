@@ -53,6 +53,10 @@ def standing_pose() -> np.ndarray:
     return kpts
 
 
+def present(keypoints: np.ndarray) -> np.ndarray:
+    return (keypoints >= 0).all(axis=1)
+
+
 def test_astronaut_to_json_pose_writes_configured_size(
         inferencer, photos, tmp_path):
     pose_file = str(tmp_path / 'pose.json')
@@ -223,6 +227,53 @@ def test_pairs_batch_mode_skips_bad_pairs(inferencer, photos, tmp_path):
         'bytes)' in messages[0]
     assert 'line 5' in messages[1] and 'no person found' in messages[1]
     assert 'line 6' in messages[2] and 'missing.png' in messages[2]
+
+
+def test_pairs_are_written_a_batch_at_a_time_under_unique_names(
+        inferencer, photos, tmp_path):
+    """Results reach the disk as their batch is generated (a long pairs
+    file does not wait in memory for its end), and two pairs whose names
+    coincide (``a.png,b`` and ``a.jpg,b``) both keep their result."""
+    folder = tmp_path / 'images'
+    folder.mkdir()
+    astronaut = cv2.imread(photos['astronaut'])
+    cv2.imwrite(str(folder / 'astronaut.png'), astronaut)
+    cv2.imwrite(str(folder / 'astronaut.jpg'), astronaut)
+    cv2.imwrite(str(folder / 'mirrored.png'), astronaut[:, ::-1])
+    pairs = tmp_path / 'pairs.csv'
+    pairs.write_text('from,to\nastronaut.png,mirrored.png\n'
+                     'astronaut.jpg,mirrored.png\nmissing.png,mirrored.png\n'
+                     'mirrored.png,astronaut.png\n')
+    results = tmp_path / 'results'
+    on_disk_at_the_bad_pair = []
+    written, failed = inferencer.infer_pairs(
+        str(pairs), str(folder), str(results), batch_size=2,
+        log=lambda _: on_disk_at_the_bad_pair.append(
+            sorted(p.name for p in results.iterdir())))
+    names = ['astronaut___mirrored.png', 'astronaut___mirrored_2.png',
+             'mirrored___astronaut.png']
+    assert [osp.basename(w) for w in written] == names
+    assert sorted(p.name for p in results.iterdir()) == sorted(names)
+    assert on_disk_at_the_bad_pair == [names[:2]]
+    assert failed == ['missing.png -> mirrored.png']
+
+
+def test_results_of_one_call_never_share_a_name(inferencer, photos,
+                                                tmp_path):
+    """Two array targets are both named ``<source>___pose``; each keeps its
+    own file."""
+    other = standing_pose()
+    other[present(other)] += (10, 0)
+    outputs = inferencer([photos['astronaut']] * 2,
+                         [standing_pose(), other],
+                         source_pose=[PoseKeypoints(standing_pose())] * 2,
+                         result_out_dir=str(tmp_path))
+    names = [p['name'] for p in outputs['predictions']]
+    assert names == ['astronaut___pose', 'astronaut___pose_2']
+    for name, prediction in zip(names, outputs['predictions']):
+        np.testing.assert_array_equal(
+            cv2.imread(str(tmp_path / f'{name}.png'))[..., ::-1],
+            prediction['result'])
 
 
 def test_no_person_in_source_is_a_clear_error(inferencer, photos):

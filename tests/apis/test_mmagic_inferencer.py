@@ -77,3 +77,29 @@ def test_batches_and_extra_parameters(checkpoint, inputs, tmp_path):
                                extra_parameters=dict(cop='full'))
     with pytest.raises(ValueError, match='must pair up'):
         inferencer(img=[inputs['img']] * 2, target_pose=inputs['target_pose'])
+
+
+def test_extra_parameters_given_at_call_time_apply(checkpoint, inputs):
+    """MMagic's ``infer(..., extra_parameters=...)`` changes what is
+    generated (the crop), not only what is reported; a list of one input
+    gives a list of one result."""
+    editor = RATENetMMagicInferencer(
+        model_config=tiny_config(), model_ckpt=checkpoint, device='cpu')
+    person, _ = editor.infer(**inputs)
+    full, _ = editor.infer(extra_parameters=dict(crop='full'), **inputs)
+    assert editor.inferencer.extra_parameters['crop'] == 'full'
+    assert editor.inferencer.ratenet.crop == 'full'
+    assert not np.array_equal(person['result'], full['result'])
+    built_full = PoseTransferInferencer(
+        tiny_config(), checkpoint, device='cpu',
+        extra_parameters=dict(crop='full'))
+    expected, _ = built_full(**inputs)
+    np.testing.assert_array_equal(full['result'], expected['result'])
+    listed, _ = built_full(**{k: [v] for k, v in inputs.items()})
+    assert isinstance(listed, list) and len(listed) == 1
+    np.testing.assert_array_equal(listed[0]['result'], expected['result'])
+    for wrong, message in ((dict(crop='fll'), 'crop must be one of'),
+                           (dict(amp=True), 'amp is set when the inferencer'),
+                           (dict(cop='full'), 'unknown extra_parameters')):
+        with pytest.raises(ValueError, match=message):
+            editor.infer(extra_parameters=wrong, **inputs)
