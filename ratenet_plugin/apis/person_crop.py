@@ -17,7 +17,8 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
-from ratenet_plugin.datasets.keypoints import COCO18_NAMES, missing_mask
+from ratenet_plugin.datasets.keypoints import (COCO18_NAMES, keep_in_frame,
+                                               missing_mask)
 
 _NOSE = COCO18_NAMES.index('nose')
 _NECK = COCO18_NAMES.index('neck')
@@ -66,18 +67,13 @@ class FrameCrop:
 
         Returns:
             np.ndarray: float32 ``(18, 2)``; missing joints and joints that
-            land outside the output frame are ``-1``.
+            land outside the output frame are ``-1`` (within half a pixel of
+            it: on its border, :func:`keep_in_frame`).
         """
         if present is None:
             present = ~missing_mask(keypoints)
-        sx, sy = self.scale_xy
-        out = np.full_like(keypoints, -1, dtype=np.float32)
-        moved = (keypoints - (self.x0, self.y0) + 0.5) * (sx, sy) - 0.5
-        height, width = self.out_size
-        inside = (present & (moved[:, 0] >= 0) & (moved[:, 0] < width)
-                  & (moved[:, 1] >= 0) & (moved[:, 1] < height))
-        out[inside] = moved[inside]
-        return out
+        moved = (keypoints - (self.x0, self.y0) + 0.5) * self.scale_xy - 0.5
+        return keep_in_frame(moved, present, self.out_size)
 
     def apply_image(self, image: np.ndarray,
                     fill: int = 255) -> np.ndarray:

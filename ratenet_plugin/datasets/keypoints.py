@@ -57,6 +57,32 @@ def missing_mask(keypoints: np.ndarray) -> np.ndarray:
     return (keypoints < 0).any(axis=-1)
 
 
+def keep_in_frame(keypoints: np.ndarray, present: np.ndarray,
+                  frame: Tuple[int, int]) -> np.ndarray:
+    """Joints of a resized or cropped image, in an ``(H, W)`` frame.
+
+    Mapped pixel centre onto pixel centre, a shrunk image's edge pixels land
+    up to half a pixel outside ``[0, W - 1] x [0, H - 1]`` while they are
+    still drawn in the frame's border pixels: joints within half a pixel of
+    the frame are clipped onto it, joints beyond are missing.
+
+    Args:
+        keypoints (np.ndarray): ``(18, 2)`` ``(x, y)`` mapped keypoints.
+        present (np.ndarray): ``(18,)`` bool, the joints that exist.
+        frame (tuple[int, int]): ``(H, W)``.
+
+    Returns:
+        np.ndarray: New ``(18, 2)`` float32 array, ``-1`` where missing.
+    """
+    height, width = frame
+    keypoints = np.asarray(keypoints, dtype=np.float32)
+    inside = present & (keypoints >= -0.5).all(axis=-1) & (
+        keypoints < (width - 0.5, height - 0.5)).all(axis=-1)
+    kept = np.clip(keypoints, 0, (width - 1, height - 1)).astype(np.float32)
+    kept[~inside] = MISSING_VALUE
+    return kept
+
+
 def flip_keypoints_horizontal(keypoints: np.ndarray,
                               width: int) -> np.ndarray:
     """Mirror keypoints in an image of ``width`` pixels and swap left/right.

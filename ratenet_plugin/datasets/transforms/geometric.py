@@ -7,7 +7,7 @@ from mmcv.transforms import BaseTransform
 
 from ratenet_plugin.registry import TRANSFORMS
 from ..keypoints import (COCO18_FLIP_INDEX, flip_keypoints_horizontal,
-                         missing_mask)
+                         keep_in_frame, missing_mask)
 
 
 @TRANSFORMS.register_module()
@@ -181,12 +181,10 @@ class ResizePadPose(BaseTransform):
                     f'{self.__class__.__name__} must come before '
                     f'GeneratePoseHeatmap ({key}_pose is already present)')
             img = results[f'{key}_img']
-            keypoints = self.apply_to_keypoints(results[f'{key}_keypoints'],
-                                                img.shape[:2])
-            outside = ((keypoints < 0) |
-                       (keypoints > [out_w - 1, out_h - 1])).any(axis=1)
-            keypoints[outside] = -1
-            results[f'{key}_keypoints'] = keypoints
+            given = results[f'{key}_keypoints']
+            results[f'{key}_keypoints'] = keep_in_frame(
+                self.apply_to_keypoints(given, img.shape[:2]),
+                ~missing_mask(given), self.scale)
             results[f'{key}_img'] = self.apply_to_image(img)
         results['keypoint_frame'] = self.scale
         return results

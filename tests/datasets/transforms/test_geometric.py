@@ -98,6 +98,28 @@ def test_resize_moves_keypoints_with_the_image():
     assert stretched['src_img'].shape == (64, 64, 3)
 
 
+def test_joints_on_the_border_stay_when_the_image_shrinks():
+    """256x176 -> 64x44: pixel centres of the edge columns and rows map half
+    a pixel outside the frame, onto its border pixels, where the image
+    draws them; those joints are kept on the border, joints beyond the
+    frame are dropped."""
+    sample = _sample(256, 176)
+    keypoints = np.full((18, 2), -1, np.float32)
+    keypoints[:4] = [(0, 100), (175, 100), (88, 255), (88, 0)]
+    sample['src_keypoints'] = keypoints
+    out = ResizePadPose(scale=(64, 44), mode='stretch')(dict(sample))
+    np.testing.assert_allclose(out['src_keypoints'][:4],
+                               [(0, 24.625), (43, 24.625), (21.625, 63),
+                                (21.625, 0)])
+    assert (out['src_keypoints'][4:] == -1).all()
+    # Cropped away: 256x256 -> the centre 256x176 drops x = 30.
+    square = _sample(256, 256)
+    square['src_keypoints'] = np.full((18, 2), -1, np.float32)
+    square['src_keypoints'][0] = (30, 100)
+    out = ResizePadPose(scale=(256, 176), mode='crop')(dict(square))
+    assert (out['src_keypoints'][0] == -1).all()
+
+
 def test_fit_height_scales_to_the_height_then_crops_or_pads():
     fit = ResizePadPose(scale=(64, 44), mode='fit_height')
     square = _sample(64, 64)  # like DeepFashion's 256x256 img: crop
