@@ -37,18 +37,20 @@ def machine_busy_seconds() -> Optional[float]:
 
 
 def _process_stat(pid: int) -> Optional[Tuple[int, float]]:
-    """(parent pid, user + system CPU seconds) of a process."""
+    """(parent pid, CPU seconds) of a process: its user and system time and
+    that of its children that have ended (``cutime``, ``cstime``), where
+    the kernel moves a child's time when the child is reaped."""
     try:
         with open(f'/proc/{pid}/stat') as file:
             fields = file.read().rsplit(')', 1)[1].split()
     except (OSError, IndexError):
         return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return int(fields[1]), sum(int(v) for v in fields[11:15]) / _CLOCK_TICKS
 
 
 def own_cpu_seconds(pid: Optional[int] = None) -> float:
-    """CPU seconds of a process and its living descendants (e.g. dataloader
-    workers): the work that is not competition."""
+    """CPU seconds of a process and its descendants, living (e.g.
+    dataloader workers) or ended: the work that is not competition."""
     root = os.getpid() if pid is None else pid
     stats: Dict[int, Tuple[int, float]] = {}
     for name in os.listdir('/proc'):

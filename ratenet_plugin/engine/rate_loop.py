@@ -12,7 +12,8 @@ from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import BatchSampler, DataLoader
 
 from ratenet_plugin.registry import LOOPS
-from ratenet_plugin.utils.arguments import check_cycle, check_positive_int
+from ratenet_plugin.utils.arguments import (ConfigValueError, check_cycle,
+                                            check_positive_int)
 from ratenet_plugin.utils.model_wrappers import unwrap_model
 from ratenet_plugin.utils.random_state import get_random_state, set_random_state
 
@@ -50,18 +51,24 @@ def run_cycle(model: nn.Module,
 
     Returns:
         dict[str, Tensor]: The logged values of every update (the mean over
-        its repeats, e.g. over the K discriminator steps).
+        its repeats, e.g. over the K discriminator steps; over all its steps
+        where a cycle names an update twice).
     """
     data = model.data_preprocessor(data_batch, True)
-    outputs: Dict[str, torch.Tensor] = {}
+    logged: Dict[str, list] = {}
     for name, repeats in cycle:
         context = around_update(name, repeats) if around_update \
             else nullcontext()
         with context:
             log_vars = model.train_update(name, data, optim_wrapper, repeats)
         for key, value in log_vars.items():
-            outputs[key] = outputs.get(key, 0) + value
-    return outputs
+            logged.setdefault(key, []).append((value, repeats))
+    return {
+        key: values[0][0] if len(values) == 1 else
+        sum(value * steps for value, steps in values) /
+        sum(steps for _, steps in values)
+        for key, values in logged.items()
+    }
 
 
 @LOOPS.register_module()
@@ -139,9 +146,25 @@ class RATELoop(IterBasedTrainLoop):
     def run(self) -> torch.nn.Module:
         """Train: MMEngine's ``IterBasedTrainLoop.run``, after positioning the
         data at the resumed cycle (:meth:`_skip_trained_batches`)."""
+        self._check_no_accumulation()
         if self._iter > 0:
             self._skip_trained_batches()
         return super().run()
+
+    def _check_no_accumulation(self) -> None:
+        """Gradient accumulation would mix the updates of a cycle: the
+        pose-transfer and the joint update share the generator's optimiser,
+        each steps it once per batch."""
+        wrappers = self.runner.optim_wrapper
+        for key, wrapper in getattr(wrappers, 'items', lambda: [])():
+            counts = getattr(wrapper, '_accumulative_counts', 1)
+            if counts != 1:
+                raise ConfigValueError(
+                    f'optim_wrapper.{key}.accumulative_counts', counts,
+                    '1 (RATELoop steps every optimiser once per update of '
+                    'its cycle, and the pose-transfer and joint updates '
+                    'share the generator\'s): remove it; a larger '
+                    'batch_size does what it would')
 
     def _skip_trained_batches(self) -> None:
         """Make the resume skip of ``IterBasedTrainLoop.run`` cost nothing.

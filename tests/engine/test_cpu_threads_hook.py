@@ -35,6 +35,19 @@ def test_own_cpu_seconds_include_children_and_machine_time_grows():
         - 0.1
 
 
+@needs_proc
+def test_own_cpu_seconds_keep_the_time_of_children_that_ended():
+    """A child that worked and exited (e.g. a validation's dataloader
+    worker) was our own work, not competition, after it is gone too."""
+    own_before = own_cpu_seconds()
+    subprocess.run([
+        sys.executable, '-c',
+        'import time\nend = time.process_time() + 1.0\n'
+        'while time.process_time() < end: pass'
+    ], check=True)
+    assert own_cpu_seconds() - own_before > 0.9
+
+
 def test_thresholds_are_checked():
     with pytest.raises(ValueError, match='idle_cores < contended_cores'):
         AdaptiveCPUThreadsHook(contended_cores=0.2, idle_cores=0.5)

@@ -13,6 +13,7 @@ import ratenet_plugin  # noqa: F401
 from ratenet_plugin.datasets import DeepFashionPoseDataset
 from ratenet_plugin.engine import RATELoop
 from ratenet_plugin.registry import DATASETS
+from ratenet_plugin.utils.arguments import ConfigValueError
 
 
 @DATASETS.register_module()
@@ -91,6 +92,41 @@ def test_losses_of_every_update_are_logged(tiny_config_file, tmp_path):
         assert f'train/{key}' in logged
     assert any(k.startswith('train/loss_disc') for k in logged)
     assert any(k.endswith('_coarse') for k in logged)
+
+
+def test_an_update_named_twice_in_a_cycle_logs_the_mean_of_its_steps(
+        tiny_config_file, tmp_path):
+    """With nothing learning (learning rates 0, no dropout) every
+    discriminator step of a cycle scores the same batch the same: three
+    steps split 1 + 2 around the joint update log what three in a row
+    log."""
+    logged = {}
+    for name, cycle in (('together', (('pose_transfer', 1), ('joint', 1),
+                                      ('discriminator', 3))),
+                        ('split', (('discriminator', 1), ('joint', 1),
+                                   ('discriminator', 2)))):
+        config = tiny_config_file(f'{name}.py', max_iters=1, cycle=cycle,
+                                  dropout=0.0, flip_prob=0.0)
+        runner = build_runner(
+            config, tmp_path / name, **{
+                f'optim_wrapper.{key}.optimizer.lr': 0.0
+                for key in ('generator', 'shape_discriminator',
+                            'appearance_discriminator')
+            })
+        runner.train()
+        logged[name] = runner.message_hub.get_scalar(
+            'train/loss_disc_shape').current()
+    assert logged['split'] == pytest.approx(logged['together'], rel=1e-5)
+
+
+def test_gradient_accumulation_is_refused_before_training(tiny_config_file,
+                                                          tmp_path):
+    runner = build_runner(tiny_config_file(max_iters=1), tmp_path / 'work',
+                          **{'optim_wrapper.generator.accumulative_counts': 2})
+    with pytest.raises(ConfigValueError,
+                       match='optim_wrapper.generator.accumulative_counts=2'):
+        runner.train()
+    assert runner.iter == 0
 
 
 @pytest.mark.parametrize(
