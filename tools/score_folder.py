@@ -1,7 +1,7 @@
 """Score a folder of generated images (any method's) under our protocol.
 
     python tools/score_folder.py GEN_DIR GT_DIR [--pairs PAIRS_CSV]
-        [--layout auto|single|patn|side-by-side] [--panel N]
+        [--layout auto|single|patn|side-by-side|square] [--panel N]
         [--metrics SSIM SSIM-padded LPIPS FID IS IS-padded] [--out x.json]
 
 Generated images are paired with ground truth by file name (``B.png``,

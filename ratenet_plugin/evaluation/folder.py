@@ -40,7 +40,7 @@ from ratenet_plugin.fileio.patn_csv import read_pairs_csv
 from .functional import feature_statistics
 from .inception_metrics import PoseTransferFID
 
-LAYOUTS = ('auto', 'single', 'patn', 'side-by-side')
+LAYOUTS = ('auto', 'single', 'patn', 'side-by-side', 'square')
 _SEPARATORS = '_.-'
 _PATN_PANELS = 5
 
@@ -177,8 +177,10 @@ def extract_generated(image: np.ndarray,
     Args:
         image (np.ndarray): (H, W, 3) stored output.
         gt_size (tuple): ``(h, w)`` of the ground truth.
-        layout (str): ``'auto'`` / ``'side-by-side'``: panels as wide as the
-            ground truth (else square panels); ``'single'``: the whole image;
+        layout (str): ``'auto'``: panels as wide as the ground truth or
+            square ones, whichever divides the width (an error where both
+            do); ``'side-by-side'``: panels as wide as the ground truth;
+            ``'square'``: square panels; ``'single'``: the whole image;
             ``'patn'``: 5 panels.
         panel (int, optional): Index of the generated panel; default the last.
         name (str): File name for error messages.
@@ -203,12 +205,19 @@ def extract_generated(image: np.ndarray,
                 f'{name}: width {width} is no 5-panel PATN strip')
         panel_w = width // _PATN_PANELS
     else:
-        widths = [w for w in (gt_w, gt_h) if width % w == 0]
+        candidates = {'side-by-side': (gt_w, ), 'square': (gt_h, )}.get(
+            layout, (gt_w, gt_h))
+        widths = [w for w in dict.fromkeys(candidates) if width % w == 0]
         if not widths:
             raise UserInputError(
                 f'{name}: width {width} is not a multiple of the ground '
                 f"truth's width {gt_w} or height {gt_h}; pass layout='single' "
                 'or crop the images first')
+        if len(widths) > 1:
+            raise UserInputError(
+                f'{name}: width {width} splits into panels as wide as the '
+                f'ground truth ({gt_w}) and into square panels ({gt_h}); '
+                "pass layout='side-by-side' or 'square'")
         panel_w = widths[0]
     num_panels = width // panel_w
     index = num_panels - 1 if panel is None else panel

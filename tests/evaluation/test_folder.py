@@ -97,6 +97,20 @@ def test_square_panels_are_centre_cropped_to_the_ground_truth_width():
     assert generated.shape == (256, 176, 3) and (generated == 200).all()
 
 
+def test_square_or_side_by_side_is_asked_where_both_divide():
+    """128x64 ground truth: a 128x128 image is two 64-wide panels or one
+    square; auto does not guess, each explicit layout cuts its own."""
+    image = np.zeros((128, 128, 3), np.uint8)
+    image[:, :, 0] = np.arange(128)
+    with pytest.raises(ValueError, match='x.png: width 128 splits into '
+                       'panels as wide as the ground truth'):
+        extract_generated(image, (128, 64), name='x.png')
+    side_by_side = extract_generated(image, (128, 64), 'side-by-side')
+    assert side_by_side[0, [0, -1], 0].tolist() == [64, 127]
+    square = extract_generated(image, (128, 64), 'square')
+    assert square[0, [0, -1], 0].tolist() == [32, 95]
+
+
 def test_layout_errors_name_the_file():
     with pytest.raises(ValueError, match='x.png: height 10'):
         extract_generated(np.zeros((10, 6, 3)), (8, 6), name='x.png')
