@@ -327,8 +327,12 @@ class RATENet(BaseModel):
         inputs = data['inputs']
         wrapper = optim_wrapper['generator']
         unweighted: Tensors = {}
-        for discriminator in self.discriminators:
-            discriminator.requires_grad_(False)
+        # Each parameter's own flag comes back afterwards: a discriminator
+        # with frozen parts (e.g. an MMagic network partly frozen) stays so.
+        trainable = [(p, p.requires_grad) for d in self.discriminators
+                     for p in d.parameters()]
+        for parameter, _ in trainable:
+            parameter.requires_grad_(False)
         try:
             with wrapper.optim_context(self.generator):
                 outputs = self.generator(inputs['src_img'], inputs['src_pose'],
@@ -340,8 +344,8 @@ class RATENet(BaseModel):
                 losses.update(self._generator_gan_losses(fake, inputs))
                 wrapper.update_params(sum(losses.values()))
         finally:
-            for discriminator in self.discriminators:
-                discriminator.requires_grad_(True)
+            for parameter, flag in trainable:
+                parameter.requires_grad_(flag)
         return dict(self._log(losses), **unweighted)
 
     def train_discriminators(self,

@@ -72,6 +72,22 @@ def test_joint_update_changes_g_p_and_g_t_not_discriminators(model, batch):
         assert not wrappers[key].optimizer.state
 
 
+def test_joint_update_leaves_frozen_discriminator_parts_frozen(model,
+                                                               batch):
+    """A discriminator part frozen on purpose stays frozen after the joint
+    update, which freezes and then thaws the discriminators."""
+    stem = next(model.shape_discriminator.parameters())
+    stem.requires_grad_(False)
+    try:
+        model.train_joint(batch, optim_wrappers(model))
+        flags = [
+            p.requires_grad for p in model.shape_discriminator.parameters()
+        ]
+        assert flags[0] is False and all(flags[1:])
+    finally:
+        stem.requires_grad_(True)
+
+
 def test_discriminator_update_changes_only_discriminators(model, batch):
     wrappers = optim_wrappers(model)
     before = snapshot(model)
