@@ -44,7 +44,8 @@ from ratenet_plugin.fileio.keypoint_json import (EmptyPoseError,
                                                  PoseKeypoints,
                                                  read_keypoint_json)
 from ratenet_plugin.fileio.video import read_video
-from .inferencer import ImageInput, PairInput, PoseInput, RATENetInferencer
+from .inferencer import (ImageInput, PairInput, PoseInput, RATENetInferencer,
+                         check_source_pose_frame)
 from .person_crop import FrameCrop, identity_crop, person_crop
 from .pose_drawing import draw_pose, make_panel
 from .pose_extraction import NoPersonError, PoseExtractor, has_person
@@ -219,10 +220,11 @@ def _source_keypoints(inferencer: RATENetInferencer, image: np.ndarray,
                 'detected no body. Use a photo showing one person, or pass '
                 'its keypoints as source_pose.')
         return PoseKeypoints(keypoints, image.shape[:2])
-    if isinstance(source_pose, PoseKeypoints):
-        return source_pose
-    if isinstance(source_pose, str):
-        return read_keypoint_json(source_pose)
+    if isinstance(source_pose, (PoseKeypoints, str)):
+        pose = source_pose if isinstance(
+            source_pose, PoseKeypoints) else read_keypoint_json(source_pose)
+        check_source_pose_frame(pose, image.shape[:2], source_pose, name)
+        return pose
     keypoints = np.asarray(source_pose, np.float32)
     if keypoints.shape != (NUM_KEYPOINTS, 2):
         raise ValueError('source_pose must be a keypoint JSON, '

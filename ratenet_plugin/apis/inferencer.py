@@ -98,6 +98,28 @@ def _stem(value: Any, default: str) -> str:
                                                               str) else default
 
 
+def check_source_pose_frame(pose: PoseKeypoints,
+                            image_size: Tuple[int, int], given: Any,
+                            source_name: str) -> None:
+    """A source pose must be in its photo's pixels: one whose file names
+    another image size (e.g. written for a crop) would put the person in the
+    wrong place without a word.
+
+    Raises:
+        KeypointFormatError: the sizes differ.
+    """
+    if pose.image_size is None or tuple(pose.image_size) == tuple(
+            image_size):
+        return
+    what = given if isinstance(given, str) else 'the source pose given'
+    raise KeypointFormatError(
+        f'{what}: keypoints of a {pose.image_size[0]}x{pose.image_size[1]} '
+        f'image, but the source image {source_name} is '
+        f'{image_size[0]}x{image_size[1]}; give the keypoints in its pixels '
+        '(tools/extract_pose.py without --crop-size) or leave the source '
+        'pose out to extract it')
+
+
 def _unique_name(name: str, taken: Set[str]) -> str:
     """``name``, or ``name_2``, ``name_3``, ... where it is ``taken`` (two
     results of one call must not overwrite each other's files); the name
@@ -357,6 +379,8 @@ class RATENetInferencer(BaseInferencer):
         else:
             src_pose = self._read_pose(request.source_pose, 'source_pose',
                                        source_name)
+            check_source_pose_frame(src_pose, image.shape[:2],
+                                    request.source_pose, source_name)
             if not has_person(src_pose.keypoints):
                 raise NoPersonError(
                     f'source_pose of {source_name} has no joints')

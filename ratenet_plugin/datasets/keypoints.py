@@ -183,12 +183,16 @@ def mediapipe_to_coco18(landmarks: np.ndarray, image_size: Tuple[int, int],
             landmarks outside it).
 
     Returns:
-        np.ndarray: float32 ``(18, 2)`` ``(x, y)``, ``-1`` missing.
+        np.ndarray: float32 ``(18, 2)`` ``(x, y)`` pixel centres (MediaPipe
+        measures from the image's edge: ``x * W - 0.5``), ``-1`` missing.
     """
     height, width = image_size
     landmarks = np.asarray(landmarks, dtype=np.float32)
-    points = landmarks[:, :2] * np.array([width, height], np.float32)
+    edges = landmarks[:, :2] * np.array([width, height], np.float32)
     visibility = landmarks[:, 2].copy()
-    outside = ((points < 0) | (points >= [width, height])).any(axis=1)
+    outside = ((edges < 0) | (edges >= [width, height])).any(axis=1)
     visibility[outside] = -np.inf
+    # Inside the image, a landmark in the outer half of an edge pixel is on
+    # that pixel.
+    points = np.clip(edges - 0.5, 0, [width - 1, height - 1])
     return to_coco18(points, visibility, 'mediapipe33', min_visibility)

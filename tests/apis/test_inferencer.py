@@ -276,6 +276,19 @@ def test_results_of_one_call_never_share_a_name(inferencer, photos,
             prediction['result'])
 
 
+def test_a_source_pose_of_another_image_size_is_refused(inferencer, photos,
+                                                        tmp_path):
+    """Keypoints written for a 256x176 crop, given with the 512x512 photo:
+    the person would be placed wrongly without a word."""
+    pose = tmp_path / 'crop_pose.json'
+    write_keypoint_json(str(pose), standing_pose(), (256, 176))
+    with pytest.raises(KeypointFormatError,
+                       match=f'{pose}: keypoints of a 256x176 image, but the '
+                       f'source image {photos["astronaut"]} is 512x512'):
+        inferencer(photos['astronaut'], standing_pose(),
+                   source_pose=str(pose))
+
+
 def test_no_person_in_source_is_a_clear_error(inferencer, photos):
     with pytest.raises(NoPersonError, match='source image .*empty.png'):
         inferencer(photos['empty'], standing_pose())
@@ -586,8 +599,9 @@ def test_tool_single_pair_imports_no_model_zoo(checkpoint, photos,
     config = tmp_path / 'tiny_config.py'
     tiny_config().dump(str(config))
     source_pose, target_pose = tmp_path / 'src.json', tmp_path / 'tgt.json'
-    for path in (source_pose, target_pose):
-        write_keypoint_json(str(path), standing_pose(), (256, 176))
+    # The source pose in the 512x512 photo's pixels, the target in a frame.
+    write_keypoint_json(str(source_pose), standing_pose() * 2, (512, 512))
+    write_keypoint_json(str(target_pose), standing_pose(), (256, 176))
     driver, modules = tmp_path / 'driver.py', tmp_path / 'modules.json'
     driver.write_text(MODULES_DRIVER)
     result = subprocess.run(

@@ -4,6 +4,7 @@ import pytest
 from ratenet_plugin.datasets.keypoints import (COCO18_FLIP_INDEX, COCO18_LIMBS,
                                                COCO18_NAMES, NUM_KEYPOINTS,
                                                flip_keypoints_horizontal,
+                                               mediapipe_to_coco18,
                                                missing_mask, to_coco18)
 
 
@@ -80,3 +81,21 @@ def test_to_coco18_rejects_unknown_layouts_and_shapes():
         to_coco18(np.zeros((17, 2)), None, 'halpe')
     with pytest.raises(ValueError, match=r'body25 .* must be \(25, 2\)'):
         to_coco18(np.zeros((18, 2)), None, 'body25')
+
+
+def test_mediapipe_landmarks_become_pixel_centres():
+    """MediaPipe measures from the image's left/top edge: the centre of
+    pixel i is (i + 0.5) / W. Landmarks outside the image are missing, and
+    one in the outer half of an edge pixel lies on that pixel."""
+    height, width = 64, 44
+    landmarks = np.zeros((33, 3), np.float32)
+    landmarks[:, 2] = 1.0  # all visible
+    landmarks[0, :2] = (10.5 / width, 20.5 / height)  # nose: pixel (10, 20)
+    landmarks[12, :2] = (0.0, 0.5)  # right shoulder on the left edge
+    landmarks[11, :2] = (-0.1, 0.5)  # left shoulder outside the image
+    keypoints = mediapipe_to_coco18(landmarks, (height, width), 0.5)
+    np.testing.assert_allclose(keypoints[COCO18_NAMES.index('nose')],
+                               (10, 20))
+    np.testing.assert_allclose(
+        keypoints[COCO18_NAMES.index('right_shoulder')], (0, 31.5))
+    assert (keypoints[COCO18_NAMES.index('left_shoulder')] == -1).all()
