@@ -27,7 +27,8 @@ with _bootstrap.heavy_imports(skip_training_only=__name__ == '__main__'):
     from ratenet_plugin.apis import (RATENetInferencer, animate,
                                      write_animation)
     from ratenet_plugin.apis.inferencer import add_inferencer_arguments
-    from ratenet_plugin.fileio.video import ANIMATION_EXTENSIONS
+    from ratenet_plugin.fileio.video import (ANIMATION_EXTENSIONS,
+                                             GIF_MAX_FPS)
     from ratenet_plugin.utils.arguments import (int_at_least, number_in,
                                                 path_ending_in)
     from ratenet_plugin.utils.cli import run_tool
@@ -78,11 +79,14 @@ def run(args: argparse.Namespace) -> int:
             fps=args.fps)
     finally:
         inferencer.close()
-    write_animation(animation.frames, args.out, animation.fps)
+    rate = write_animation(animation.frames, args.out, animation.fps)
     height, width = animation.frames[0].shape[:2]
     skipped = len(animation.skipped)
-    print(f'wrote {args.out}: {len(animation.frames)} frames of '
-          f'{height}x{width} at {animation.fps:g} fps'
+    step = round(animation.fps / rate)
+    kept = (f'every {step} of {len(animation.frames)} frames'
+            f' (a GIF plays at most {GIF_MAX_FPS:g} fps)' if step > 1 else
+            f'{len(animation.frames)} frames')
+    print(f'wrote {args.out}: {kept} of {height}x{width} at {rate:g} fps'
           f'{f", {skipped} skipped" if skipped else ""}')
     return 0
 

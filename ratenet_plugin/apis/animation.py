@@ -31,7 +31,7 @@ import os.path as osp
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Union
+from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -127,7 +127,13 @@ def _extract_all(images: Iterable[np.ndarray], name_of: Callable[[int], str],
     """Extract the pose of every image (frames without a person: all
     ``-1``)."""
     keypoints, frames = [], []
-    for image in images:
+    first_size = None
+    for t, image in enumerate(images):
+        if first_size is None:
+            first_size = image.shape[:2]
+        elif image.shape[:2] != first_size:
+            raise PoseSequenceError(_size_mismatch(
+                where, name_of(0), first_size, name_of(t), image.shape[:2]))
         keypoints.append(extractor(image))
         if keep_frames:
             frames.append(_preview(image))
@@ -139,13 +145,20 @@ def _extract_all(images: Iterable[np.ndarray], name_of: Callable[[int], str],
         frames if keep_frames else None)
 
 
-def _read_frame_json(path: str) -> np.ndarray:
-    """One frame's ``(18, 2)`` keypoints; all ``-1`` for a file without a
-    person (OpenPose writes ``"people": []`` for such a video frame)."""
+def _size_mismatch(where: str, first: str, first_size: Tuple[int, int],
+                   name: str, size: Tuple[int, int]) -> str:
+    return (f'{where}: {name} is {size[0]}x{size[1]} but {first} '
+            f'{first_size[0]}x{first_size[1]}; the frames of a sequence '
+            'must have one size (their poses are compared across frames)')
+
+
+def _read_frame_json(path: str) -> PoseKeypoints:
+    """One frame's keypoints; all ``-1`` for a file without a person
+    (OpenPose writes ``"people": []`` for such a video frame)."""
     try:
-        return read_keypoint_json(path).keypoints
+        return read_keypoint_json(path)
     except EmptyPoseError:
-        return np.full((NUM_KEYPOINTS, 2), -1, np.float32)
+        return PoseKeypoints(np.full((NUM_KEYPOINTS, 2), -1, np.float32))
 
 
 def read_pose_sequence(path: str,
@@ -182,9 +195,16 @@ def read_pose_sequence(path: str,
                 f'JSONs ({len(jsons)}); keep one kind of driving frames '
                 'per folder')
         if jsons:
-            keypoints = np.stack(
-                [_read_frame_json(osp.join(path, f)) for f in jsons])
-            return PoseSequence(keypoints, jsons)
+            poses = [_read_frame_json(osp.join(path, f)) for f in jsons]
+            sized = [(f, p.image_size) for f, p in zip(jsons, poses)
+                     if p.image_size is not None]
+            for name, size in sized[1:]:
+                if tuple(size) != tuple(sized[0][1]):
+                    raise PoseSequenceError(
+                        _size_mismatch(path, sized[0][0], sized[0][1], name,
+                                       size))
+            return PoseSequence(np.stack([p.keypoints for p in poses]),
+                                jsons)
         if not images:
             raise PoseSequenceError(
                 f'{path} holds no frames: expected images '

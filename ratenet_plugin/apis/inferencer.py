@@ -36,6 +36,7 @@ import argparse
 import copy
 import os
 import os.path as osp
+import threading
 from dataclasses import dataclass
 from functools import partial
 from typing import (Any, Callable, Dict, List, Optional, Sequence, Set,
@@ -198,6 +199,7 @@ class RATENetInferencer(BaseInferencer):
         self.crop = crop
         self.min_visibility = min_visibility
         self._extractor: Optional[PoseExtractor] = None
+        self._extractor_lock = threading.Lock()
         self._checkpoint_path = checkpoint
         with naming_config_keys(cfg):  # a config value or key of the model
             super().__init__(
@@ -283,10 +285,13 @@ class RATENetInferencer(BaseInferencer):
 
     @property
     def extractor(self) -> PoseExtractor:
-        """The MediaPipe extractor, created on first use."""
-        if self._extractor is None:
-            self._extractor = PoseExtractor(min_visibility=self.min_visibility)
-        return self._extractor
+        """The MediaPipe extractor, created on first use (one for all
+        threads: it takes one image at a time)."""
+        with self._extractor_lock:
+            if self._extractor is None:
+                self._extractor = PoseExtractor(
+                    min_visibility=self.min_visibility)
+            return self._extractor
 
     # ---------------------------------------------------------- inputs
     def read_patn_pose(self, ann_file: str, name: str) -> PoseKeypoints:
@@ -636,9 +641,10 @@ class RATENetInferencer(BaseInferencer):
 
     def close(self) -> None:
         """Release the MediaPipe graph, if one was created."""
-        if self._extractor is not None:
-            self._extractor.close()
-            self._extractor = None
+        with self._extractor_lock:
+            if self._extractor is not None:
+                self._extractor.close()
+                self._extractor = None
 
 
 def add_inferencer_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,6 +16,7 @@ annotations come from: index 14 is the person's right eye, 15 the left eye,
 ``Leye``; the data are OpenPose's. Heatmaps and flips treat 14/15 and 16/17
 as pairs either way.)
 """
+import threading
 from typing import Optional
 
 import numpy as np
@@ -57,6 +58,9 @@ class PoseExtractor:
             raise ValueError(
                 f'model_complexity must be 0, 1 or 2, got {model_complexity}')
         self.min_visibility = min_visibility
+        # One graph, one image at a time: MediaPipe's graph crashes the
+        # process when two threads (two users of the web app) feed it.
+        self._lock = threading.Lock()
         try:
             self._pose = mp_pose.Pose(
                 static_image_mode=True,
@@ -85,7 +89,8 @@ class PoseExtractor:
             raise ValueError('expected a uint8 (H, W, 3) RGB image, got '
                              f'{image.dtype} {image.shape}')
         height, width = image.shape[:2]
-        result = self._pose.process(np.ascontiguousarray(image))
+        with self._lock:
+            result = self._pose.process(np.ascontiguousarray(image))
         if result.pose_landmarks is None:
             return np.full((NUM_KEYPOINTS, 2), -1, dtype=np.float32)
         marks = result.pose_landmarks.landmark
@@ -95,7 +100,8 @@ class PoseExtractor:
 
     def close(self) -> None:
         """Release the MediaPipe graph."""
-        self._pose.close()
+        with self._lock:
+            self._pose.close()
 
     def __enter__(self) -> 'PoseExtractor':
         return self

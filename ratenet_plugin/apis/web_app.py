@@ -37,7 +37,7 @@ import numpy as np
 from ratenet_plugin.fileio.image_file import ImageFileError, read_image
 from ratenet_plugin.fileio.keypoint_json import (PoseKeypoints,
                                                  read_keypoint_json)
-from ratenet_plugin.fileio.video import write_animation
+from ratenet_plugin.fileio.video import GIF_MAX_FPS, write_animation
 from .animation import animate
 from .inferencer import RATENetInferencer
 from .pose_drawing import draw_pose
@@ -394,7 +394,7 @@ class PoseTransferApp:
                 progress=progress or False, log=logger.info)
             gif = osp.join(self.work_dir,
                            f'animation_{next(self._animations)}.gif')
-            write_animation(animation.frames, gif, animation.fps)
+            rate = write_animation(animation.frames, gif, animation.fps)
         except ValueError as err:  # AppInputError, PoseSequenceError, ...
             message = str(err)
             if staged is not None:
@@ -412,9 +412,12 @@ class PoseTransferApp:
             if staged is not None:
                 shutil.rmtree(staged, ignore_errors=True)
         height, width = animation.frames[0].shape[:2]
-        message = (f'Done: {len(animation.frames)} frames of {width}x{height}'
-                   f' at {animation.fps:g} fps; {len(animation.skipped)} '
-                   f'driving frame(s) skipped')
+        step = round(animation.fps / rate)
+        shown = (f'every {step} of {len(animation.frames)} frames (a GIF '
+                 f'plays at most {GIF_MAX_FPS:g} fps)' if step > 1 else
+                 f'{len(animation.frames)} frames')
+        message = (f'Done: {shown} of {height}x{width} at {rate:g} fps; '
+                   f'{len(animation.skipped)} driving frame(s) skipped')
         if animation.skipped:
             listed = list(animation.skipped.items())[:5]
             message += ': ' + ', '.join(f'{name} ({reason})'

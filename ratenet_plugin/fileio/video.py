@@ -5,9 +5,10 @@ its PyAV plugin (PyAV, an MMagic dependency, ships FFmpeg's libraries in its
 wheel, so nothing else is installed or downloaded). Frames are ``uint8
 (H, W, 3)`` RGB arrays.
 """
+import math
 import os
 import os.path as osp
-from typing import Iterator, Sequence, Tuple
+from typing import Iterator, List, Sequence, Tuple
 
 import numpy as np
 
@@ -18,6 +19,8 @@ from .errors import UserInputError
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif')
 #: Files :func:`write_animation` writes.
 ANIMATION_EXTENSIONS = ('.gif', '.mp4')
+#: The fastest rate a GIF plays at in browsers (delays of 2/100 s).
+GIF_MAX_FPS = 50.0
 #: H.264 in MP4, YUV 4:2:0 (what browsers and players expect).
 MP4_CODEC = 'libx264'
 
@@ -32,7 +35,9 @@ def read_video(path: str) -> Tuple[Iterator[np.ndarray], float]:
 
     Args:
         path (str): The file. GIFs are read with the Pillow plugin (their
-            frame delay gives the rate), anything else with PyAV.
+            frames' mean delay gives the rate), anything else with PyAV
+            (turned upright where the file says so, as phones do for
+            portrait videos).
 
     Returns:
         tuple[Iterator[np.ndarray], float]: Its frames, decoded one at a
@@ -56,22 +61,52 @@ def read_video(path: str) -> Tuple[Iterator[np.ndarray], float]:
             f'cannot read {path} as a video ({type(error).__name__}: '
             f'{error}); give a video file ({", ".join(VIDEO_EXTENSIONS)}), '
             'a folder of frames or a folder of keypoint JSONs') from None
-    # Pillow gives a GIF's delay per frame in ms; PyAV the stream's rate.
-    fps = 1000 / meta['duration'] if is_gif and meta.get('duration') \
-        else float(meta.get('fps') or 0)
+    fps = _gif_rate(path) if is_gif else float(meta.get('fps') or 0)
     if not fps > 0:
         raise VideoFileError(f'{path}: the video states no frame rate')
     kwargs = dict(mode='RGB') if is_gif else dict(format='rgb24')
+    # Phones store a portrait video as landscape frames and the rotation
+    # that shows them upright; imageio's plugin does not apply it.
+    turns = 0 if is_gif else _display_rotation(path) // 90
 
     def frames() -> Iterator[np.ndarray]:
         try:
-            yield from iio.imiter(path, plugin=plugin, **kwargs)
+            for frame in iio.imiter(path, plugin=plugin, **kwargs):
+                yield np.ascontiguousarray(np.rot90(frame, turns)) \
+                    if turns else frame
         except Exception as error:  # noqa: B902
             raise VideoFileError(
                 f'{path}: decoding failed ({type(error).__name__}: '
                 f'{error})') from None
 
     return frames(), fps
+
+
+def _gif_rate(path: str) -> float:
+    """A GIF's frames per second from its frames' mean delay, each delay as
+    browsers play it (one under 2/100 s as 1/10 s)."""
+    from PIL import Image, ImageSequence
+
+    with Image.open(path) as gif:
+        delays = [frame.info.get('duration', 0)
+                  for frame in ImageSequence.Iterator(gif)]
+    delays = [delay if delay >= 20 else 100 for delay in delays]
+    return 1000 * len(delays) / sum(delays)
+
+
+def _display_rotation(path: str) -> int:
+    """The counter-clockwise rotation (0, 90, 180 or 270 degrees) that shows
+    the first video stream of ``path`` upright: FFmpeg's display matrix, as
+    PyAV reads it from the first frame (0 where it states none)."""
+    import av
+
+    try:
+        with av.open(path) as container:
+            for frame in container.decode(video=0):
+                return int(round(getattr(frame, 'rotation', 0) or 0)) % 360
+    except Exception:  # noqa: B902  decoding errors surface when read
+        pass
+    return 0
 
 
 def _even(frame: np.ndarray) -> np.ndarray:
@@ -84,8 +119,27 @@ def _even(frame: np.ndarray) -> np.ndarray:
                   constant_values=255)
 
 
+def gif_timing(num_frames: int, fps: float) -> Tuple[int, List[int]]:
+    """How a GIF shows ``num_frames`` frames at ``fps``.
+
+    GIFs store each frame's delay in hundredths of a second, and browsers
+    show a delay under 2 of them as 10 (0.1 s). So above
+    :data:`GIF_MAX_FPS` every ``step``-th frame is kept, and the kept
+    frames' delays alternate between neighbouring hundredths so that the
+    animation keeps its length.
+
+    Returns:
+        tuple[int, list[int]]: ``step`` and the delays in milliseconds
+        (multiples of 10, at least 20) of the kept frames.
+    """
+    step = max(1, math.ceil(fps / GIF_MAX_FPS - 1e-9))
+    kept = -(-num_frames // step)
+    ticks = np.round(np.arange(kept + 1) * 100 * step / fps)
+    return step, [int(t) * 10 for t in np.diff(ticks)]
+
+
 def write_animation(frames: Sequence[np.ndarray], path: str,
-                    fps: float) -> None:
+                    fps: float) -> float:
     """Write frames as a looping GIF or an MP4 (H.264) video.
 
     Args:
@@ -93,8 +147,11 @@ def write_animation(frames: Sequence[np.ndarray], path: str,
             size.
         path (str): Output file, ``.gif`` or ``.mp4``; its folder is
             created.
-        fps (float): Frames per second. GIFs store delays in hundredths of
-            a second, so their rate is rounded to that.
+        fps (float): Frames per second. A GIF above :data:`GIF_MAX_FPS`
+            keeps every second (third, ...) frame (:func:`gif_timing`).
+
+    Returns:
+        float: The frame rate written (``fps``, or the GIF's lower one).
 
     Raises:
         VideoFileError: for an unknown extension, no frames, or frames of
@@ -119,8 +176,10 @@ def write_animation(frames: Sequence[np.ndarray], path: str,
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     if extension == '.gif':
         # Pillow's GIF writer: duration per frame in ms, loop=0 = forever.
-        iio.imwrite(path, stack, plugin='pillow', duration=1000 / fps,
+        step, delays = gif_timing(len(stack), fps)
+        iio.imwrite(path, stack[::step], plugin='pillow', duration=delays,
                     loop=0)
-    else:
-        iio.imwrite(path, np.stack([_even(f) for f in stack]),
-                    plugin='pyav', codec=MP4_CODEC, fps=fps)
+        return fps / step
+    iio.imwrite(path, np.stack([_even(f) for f in stack]),
+                plugin='pyav', codec=MP4_CODEC, fps=fps)
+    return fps

@@ -201,6 +201,31 @@ def test_unusable_sequences_are_clear_errors(inferencer, source, tmp_path):
     assert issubclass(VideoFileError, UserInputError)
 
 
+def test_frames_of_different_sizes_stop_before_generation(extractor,
+                                                          tmp_path):
+    """Poses of frames of different sizes cannot be compared (the person
+    would jump), and side by side could not be written at the end: one
+    error, before any frame is generated."""
+    frames = tmp_path / 'frames'
+    frames.mkdir()
+    cv2.imwrite(str(frames / '0.png'), np.full((64, 64, 3), 250, np.uint8))
+    cv2.imwrite(str(frames / '1.png'), np.full((60, 40, 3), 250, np.uint8))
+    with pytest.raises(PoseSequenceError,
+                       match='1.png is 60x40 but 0.png 64x64; the frames of '
+                       'a sequence must have one size'):
+        read_pose_sequence(str(frames), extractor=extractor)
+    jsons = tmp_path / 'jsons'
+    jsons.mkdir()
+    _, keypoints = render_synthetic_motion(2, identity=0, height=FRAME[0],
+                                           width=FRAME[1])
+    write_keypoint_json(str(jsons / '0.json'), keypoints[0], FRAME)
+    write_keypoint_json(str(jsons / '1.json'), keypoints[1] * 2,
+                        (2 * FRAME[0], 2 * FRAME[1]))
+    with pytest.raises(PoseSequenceError, match='1.json is 128x88 but '
+                       '0.json 64x44'):
+        read_pose_sequence(str(jsons))
+
+
 def test_cli_writes_a_gif_and_reports_errors(checkpoint, source, json_folder,
                                              tmp_path, capsys):
     config = tmp_path / 'tiny_config.py'

@@ -55,3 +55,48 @@ def test_visibility_threshold_drops_joints(astronaut):
 def test_rejects_non_rgb_input(extractor):
     with pytest.raises(ValueError, match='uint8 \\(H, W, 3\\)'):
         extractor(np.zeros((32, 32), np.uint8))
+
+
+THREADS_DRIVER = '''
+import sys, threading
+import numpy as np
+from skimage import data
+sys.path.insert(0, sys.argv[1])
+from ratenet_plugin.apis import PoseExtractor
+
+photo = data.astronaut()
+small = np.ascontiguousarray(photo[::2, ::2])
+results = {}
+with PoseExtractor() as extractor:
+    def work(name, image):
+        results[name] = [extractor(image) for _ in range(15)]
+    threads = [threading.Thread(target=work, args=(name, image))
+               for name, image in (('big', photo), ('small', small))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    alone = {'big': extractor(photo), 'small': extractor(small)}
+for name, found in results.items():
+    assert len(found) == 15
+    assert all(np.array_equal(k, alone[name]) for k in found), name
+print('ok')
+'''
+
+
+def test_one_extractor_serves_two_threads(tmp_path):
+    """Two users of the web app extract poses at once through the
+    inferencer's one extractor: MediaPipe's graph crashed the process
+    (segfault) when fed from two threads. In a child process, so that a
+    crash fails this test and not the whole run."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    driver = tmp_path / 'threads.py'
+    driver.write_text(THREADS_DRIVER)
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, str(driver), str(root)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith('ok')

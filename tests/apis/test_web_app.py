@@ -195,7 +195,7 @@ def test_example_sequence_animates_the_example_person(app):
     answer = app.generate_animation(
         example, SEQUENCE_FROM_EXAMPLE, example_index=0,
         progress=lambda done, total: calls.append((done, total)))
-    assert answer.message.startswith('Done: 8 frames of 22x32'), \
+    assert answer.message.startswith('Done: 8 frames of 32x22'), \
         answer.message
     assert '0 driving frame(s) skipped' in answer.message
     frames = gif_frames(answer.gif)

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from ratenet_plugin.fileio.errors import UserInputError
-from ratenet_plugin.fileio.video import (VideoFileError, read_video,
-                                         write_animation)
+from ratenet_plugin.fileio.video import (VideoFileError, gif_timing,
+                                         read_video, write_animation)
 
 
 def grey_ramp(count: int = 5, size=(33, 21)) -> list:
@@ -54,3 +54,60 @@ def test_bad_files_are_named(tmp_path):
         write_animation(grey_ramp() + grey_ramp(1, (8, 8)),
                         str(tmp_path / 'a.gif'), 10)
     assert issubclass(VideoFileError, UserInputError)
+
+
+def test_gifs_above_50_fps_keep_their_speed(tmp_path):
+    """Browsers play GIF delays under 2/100 s as 1/10 s: 60 fps is written
+    as every second frame at 30 fps, the delays alternating so that the
+    animation lasts as long as the frames it was given."""
+    step, delays = gif_timing(60, 60.0)
+    assert step == 2 and len(delays) == 30
+    assert set(delays) <= {30, 40} and sum(delays) == 1000
+    assert gif_timing(5, 10.0) == (1, [100] * 5)
+    path = str(tmp_path / 'fast.gif')
+    assert write_animation(grey_ramp(6), path, fps=60) == pytest.approx(30)
+    frames, fps = read_video(path)
+    frames = list(frames)
+    assert len(frames) == 3 and fps == pytest.approx(30, rel=0.05)
+    for i, frame in enumerate(frames):
+        np.testing.assert_array_equal(frame, 100 * i)  # frames 0, 2, 4
+
+
+def test_gif_rate_is_what_browsers_play(tmp_path):
+    """The mean of the frames' delays; a delay under 2/100 s (often 0)
+    plays as 1/10 s."""
+    from PIL import Image
+
+    frames = [Image.fromarray(f) for f in grey_ramp(4)]
+    for name, delays, rate in (('uneven.gif', [500, 100, 100, 100], 5.0),
+                               ('zero.gif', [0, 0, 0, 0], 10.0)):
+        path = tmp_path / name
+        frames[0].save(path, save_all=True, append_images=frames[1:],
+                       duration=delays, loop=0)
+        assert read_video(str(path))[1] == pytest.approx(rate)
+
+
+def test_portrait_phone_videos_are_read_upright(tmp_path):
+    """Phones store portrait video as landscape frames and the rotation
+    that shows them upright (FFmpeg's display matrix)."""
+    import av
+
+    upright = np.zeros((48, 32, 3), np.uint8)
+    upright[:16] = (250, 20, 20)  # red at the top
+    stored = np.ascontiguousarray(np.rot90(upright, 1))  # 32x48 landscape
+    path = str(tmp_path / 'portrait.mp4')
+    with av.open(path, 'w') as container:
+        stream = container.add_stream('libx264', rate=10)
+        stream.width, stream.height = 48, 32
+        stream.pix_fmt = 'yuv420p'
+        stream.set_display_rotation(-90)
+        for _ in range(3):
+            frame = av.VideoFrame.from_ndarray(stored, format='rgb24')
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    frames, _ = read_video(path)
+    first = next(frames)
+    assert first.shape == (48, 32, 3)
+    assert first[:12, :, 0].mean() > 200 and first[-12:, :, 0].mean() < 60
