@@ -15,7 +15,7 @@
   ``tools/generate_synthetic_motion.py`` draws (identity 0 going between
   two of its poses and back).
 
-Everything comes from the synthetic generator with the demo config's seed, so
+Everything comes from the synthetic generator with the main job's parameters, so
 rerunning the script reproduces the files.
 """
 import argparse
@@ -26,6 +26,7 @@ import sys
 import tempfile
 
 import cv2
+from mmengine.config import Config
 from skimage import data
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -38,10 +39,10 @@ from ratenet_plugin.fileio.patn_csv import read_annotation_csv  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
 SIZE = (256, 176)  # (H, W): DeepFashion's frame
-# The demo config's synthetic set
-# (configs/ratenet/ratenet_demo_1xb4-1600cycles_synthetic-64x44.py).
-SYNTHETIC = dict(num_identities=30, poses_per_identity=8,
-                 num_test_identities=4, seed=0)
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: The main job, whose held-out people the examples are.
+MAIN_JOB = osp.join(ROOT, 'configs', 'ratenet',
+                    'ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44.py')
 NUM_SOURCES = 2
 NUM_POSES = 6
 NUM_SEQUENCE_FRAMES = 8  # short: the page animates it in seconds on a CPU
@@ -56,10 +57,19 @@ def write_examples(out_dir: str) -> None:
     cv2.imwrite(osp.join(sources, 'astronaut.jpg'), astronaut[..., ::-1],
                 [cv2.IMWRITE_JPEG_QUALITY, 90])
 
+    # The main job's set, drawn at 256x176: identity i is the same person
+    # whatever the size, so its test identities are people the demo model
+    # never trained on.
+    synthetic = {
+        key: value
+        for key, value in Config.fromfile(MAIN_JOB)['synthetic'].items()
+        if key in ('num_identities', 'poses_per_identity',
+                   'num_test_identities', 'seed')
+    }
     with tempfile.TemporaryDirectory() as tmp:
         generate_synthetic_deepfashion(
             tmp, height=SIZE[0], width=SIZE[1], image_format='png',
-            **SYNTHETIC)
+            **synthetic)
         rows = read_annotation_csv(
             osp.join(tmp, 'fasion-resize-annotation-test.csv'))
         # Names end in <pose index><view>.png, e.g. ...01_1front.png; the
@@ -91,7 +101,7 @@ def write_examples(out_dir: str) -> None:
     os.makedirs(motion, exist_ok=True)
     _, keypoints = render_synthetic_motion(
         NUM_SEQUENCE_FRAMES, identity=0, height=SIZE[0], width=SIZE[1],
-        seed=SYNTHETIC['seed'])
+        seed=synthetic['seed'])
     for t, kpts in enumerate(keypoints):
         write_keypoint_json(osp.join(motion, f'{t:04d}.json'), kpts, SIZE)
 

@@ -325,7 +325,7 @@ class PoseTransferApp:
         result = out['predictions'][0]['result']
         height, width = result.shape[:2]
         return Generation(result, out['visualization'][0],
-                          f'Done: {width}x{height} result.')
+                          f'Done: {height}x{width} result.')
 
     def example_sequence_names(self) -> List[str]:
         """The example sequences' names (folder names), in order."""
