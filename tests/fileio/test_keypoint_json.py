@@ -99,10 +99,11 @@ def test_mmpose_wholebody_uses_its_first_17_joints():
 
 
 def test_mediapipe33_hand_checked():
-    # Landmark k at pixel (k, k) of a 100x50 (HxW) image; left ear (7)
-    # barely visible, left ankle (27) guessed outside the image.
-    landmarks = [dict(x=k / 50, y=k / 100, z=0.0, visibility=0.9)
-                 for k in range(33)]
+    # Landmark k at the centre of pixel (k, k) of a 100x50 (HxW) image
+    # (MediaPipe measures from the edge); left ear (7) barely visible, left
+    # ankle (27) guessed outside the image; the nose's x = 0, on the edge.
+    landmarks = [dict(x=(k + 0.5) / 50, y=(k + 0.5) / 100, z=0.0,
+                      visibility=0.9) for k in range(33)]
     landmarks[7]['visibility'] = 0.4
     landmarks[27]['x'] = 1.2
     del landmarks[0]['x']  # protobuf's JSON leaves out zeros
