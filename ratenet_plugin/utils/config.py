@@ -1,11 +1,13 @@
 """Small helpers shared by tools/train.py, tools/test.py and the tests."""
 import importlib
+import inspect
 import os.path as osp
 from typing import Optional, Tuple, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import find_latest_checkpoint
+from mmengine.utils import import_modules_from_strings
 
 from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
 from ratenet_plugin.fileio.errors import UserInputError
@@ -98,9 +100,9 @@ def import_plugin(cfg: Config) -> None:
     Python's own ImportError instead of an unknown-type error later.
     """
     importlib.import_module('ratenet_plugin')
-    custom = cfg.get('custom_imports') or {}
-    for name in custom.get('imports', []):
-        importlib.import_module(name)
+    custom = cfg.get('custom_imports')
+    if custom:  # as the Runner imports them (a string, allow_failed_imports)
+        import_modules_from_strings(**custom)
 
 
 AMP_WRAPPERS = ('AmpOptimWrapper', 'AnyDeviceAmpOptimWrapper')
@@ -158,6 +160,21 @@ def compile_option(mode: Optional[str]) -> Union[bool, dict]:
     return True if mode == 'default' else dict(mode=mode)
 
 
+def _check_model_takes(cfg: Config, key: str, asked_by: str) -> None:
+    """Stop where a fast path is asked of a model that has none (e.g.
+    ``--compile`` on a Pix2Pix config), before the build's TypeError."""
+    from mmagic.registry import MODELS
+
+    model_type = cfg.model.get('type')
+    cls = MODELS.get(model_type) if isinstance(model_type, str) \
+        else model_type
+    if cls is None or key in inspect.signature(cls.__init__).parameters:
+        return  # an unknown type is named by the build
+    raise UserInputError(
+        f'{asked_by}: model.type={model_type} takes no {key} (the fast paths '
+        'are RATE-Net\'s, model.type=RATENet); drop ' + asked_by)
+
+
 def enable_fast_paths(cfg: Config,
                       *,
                       channels_last: bool = False,
@@ -176,8 +193,10 @@ def enable_fast_paths(cfg: Config,
             ``env_cfg.cudnn_benchmark``; None leaves it as is.
     """
     if channels_last:
+        _check_model_takes(cfg, 'channels_last', '--channels-last')
         cfg.model.channels_last = True
     if torch_compile:
+        _check_model_takes(cfg, 'torch_compile', '--compile')
         cfg.model.torch_compile = torch_compile
         cfg.model.winograd = False
     if cudnn_benchmark is not None:
@@ -227,6 +246,8 @@ def apply_model_fast_paths(
     machine = machine or detect_machine()
     paths = resolve_fast_paths(setting, machine)
     if paths.channels_last or 'channels_last' in cfg.model:
+        if paths.channels_last and 'channels_last' not in cfg.model:
+            _check_model_takes(cfg, 'channels_last', '--channels-last')
         cfg.model.channels_last = paths.channels_last
     print_log(describe_fast_paths(paths, setting, machine), logger='current')
     return paths, setting

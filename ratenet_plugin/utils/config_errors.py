@@ -53,21 +53,34 @@ UNKNOWN_TYPE = re.compile(r"(\w+) is not in the (\w+)::(\w+) registry")
 def typed_config_keys(cfg: Any, type_name: str, argument: str,
                       prefix: str = '') -> List[str]:
     """The dotted keys ``<node>.<argument>`` of ``cfg`` whose node is built
-    as ``type_name`` (its ``type`` names it or is that class)."""
+    as ``type_name`` or as a registered subclass of it (a class that passes
+    its keyword arguments on, e.g. ``PosePix2Pix`` to MMagic's
+    ``BaseTranslationModel``, whose name the ``TypeError`` gives)."""
     if isinstance(cfg, dict):
         items = list(cfg.items())
         node_type = cfg.get('type')
-        node_type = getattr(node_type, '__name__', node_type)
     elif isinstance(cfg, (list, tuple)):
         items, node_type = [(str(i), item) for i, item in enumerate(cfg)], None
     else:
         return []
     found = [f'{prefix}{argument}'] \
-        if node_type == type_name and argument in cfg else []
+        if argument in cfg and _builds(node_type, type_name) else []
     for key, item in items:
         found += typed_config_keys(item, type_name, argument,
                                    f'{prefix}{key}.')
     return found
+
+
+def _builds(node_type: Any, type_name: str) -> bool:
+    """Whether a ``type`` (a name or a class) is ``type_name`` or one of
+    its subclasses."""
+    if node_type is None:
+        return False
+    cls = node_type if isinstance(node_type, type) else _registered_class(
+        node_type)
+    if cls is None:
+        return node_type == type_name
+    return any(base.__name__ == type_name for base in cls.__mro__)
 
 
 #: How every message ends: what to do about it.
@@ -116,22 +129,32 @@ def unknown_type_error(cfg: Config,
         'registers it to custom_imports)')
 
 
-def _constructor_arguments(type_name: str) -> List[str]:
-    """The keyword arguments of the registered class ``type_name`` (the
-    first of MMagic's registries that holds it); [] if not found."""
+def _registered_class(type_name: str) -> Optional[type]:
+    """The class registered as ``type_name`` in the first of MMagic's
+    registries that holds it; None if none does."""
     for registry in _registries():
         cls = registry.get(type_name) if registry.scope == 'mmagic' else None
-        if cls is None:
-            continue
+        if cls is not None:
+            return cls
+    return None
+
+
+def _constructor_arguments(cls: Optional[type]) -> List[str]:
+    """The keyword arguments ``cls`` and the classes it passes ``**kwargs``
+    on to take; [] without a class."""
+    names: List[str] = []
+    for base in (cls.__mro__ if cls is not None else ()):
         try:
-            parameters = inspect.signature(cls).parameters.values()
+            parameters = inspect.signature(base.__init__).parameters.values()
         except (TypeError, ValueError):  # no signature to read
-            return []
-        return [
-            p.name for p in parameters
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            continue
+        names += [
+            p.name for p in parameters if p.name not in ('self', *names)
+            and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
         ]
-    return []
+        if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+            break
+    return names
 
 
 def unknown_argument_error(cfg: Config,
@@ -144,13 +167,30 @@ def unknown_argument_error(cfg: Config,
     if match is None:
         return None
     type_name, argument = match.groups()
-    keys = typed_config_keys(cfg.to_dict(), type_name, argument)
+    config = cfg.to_dict()
+    keys = typed_config_keys(config, type_name, argument)
     if not keys:
         return None
-    hint = _did_you_mean(argument, _constructor_arguments(type_name))
+    # Named by the config's type (a subclass may pass the key on to the
+    # class the TypeError names).
+    node_type = _node_at(config, keys[0].rsplit('.', 1)[0]).get('type') \
+        if '.' in keys[0] else config.get('type')
+    cls = node_type if isinstance(node_type, type) else _registered_class(
+        node_type) if node_type else None
+    shown = getattr(node_type, '__name__', node_type) or type_name
+    hint = _did_you_mean(argument, _constructor_arguments(cls))
     return UserInputError(
-        f'config key {" or ".join(keys)}{_in_file(cfg)}: {type_name} takes '
+        f'config key {" or ".join(keys)}{_in_file(cfg)}: {shown} takes '
         f'no argument {argument!r}{hint}; {FIX}')
+
+
+def _node_at(config: dict, dotted: str) -> dict:
+    """The node of ``config`` at a dotted key (list items by index)."""
+    node: Any = config
+    for part in dotted.split('.'):
+        node = node[int(part)] if isinstance(node, (list, tuple)) else \
+            node[part]
+    return node
 
 
 def _in_file(cfg: Config) -> str:

@@ -22,6 +22,8 @@ from typing import FrozenSet, Iterable, Optional, Union
 import torch
 import torch.nn as nn
 
+from ratenet_plugin.utils.arguments import ConfigValueError
+
 CompileOption = Union[bool, dict]
 AUTO = 'auto'
 #: CPU flags (``/proc/cpuinfo``) of native bfloat16 dot products: with them
@@ -127,15 +129,16 @@ def resolve_fast_paths(setting: dict, machine: MachineInfo) -> FastPaths:
     ``'auto'`` replaced by :func:`choose_fast_paths`' choice."""
     unknown = set(setting) - {'amp', 'channels_last'}
     if unknown:
-        raise ValueError(f'fast_paths takes amp and channels_last, got '
-                         f'{sorted(unknown)}')
+        raise ConfigValueError(
+            'fast_paths', dict(setting),
+            f'only the keys amp and channels_last (not {sorted(unknown)})')
     chosen = choose_fast_paths(machine)
     values = {}
     for key in ('amp', 'channels_last'):
         value = setting.get(key, AUTO)
         if value not in (True, False, AUTO):
-            raise ValueError(f'fast_paths.{key} must be True, False or '
-                             f"'auto', got {value!r}")
+            raise ConfigValueError(f'fast_paths.{key}', value,
+                                   "True, False or 'auto'")
         values[key] = getattr(chosen, key) if value == AUTO else value
     return FastPaths(**values)
 

@@ -1,15 +1,21 @@
 """read_config, load_config, --resume, and config mistakes named by their key
 (utils/config_errors.py)."""
+from pathlib import Path
+
 import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.arguments import ConfigValueError
-from ratenet_plugin.utils.config import load_config, read_config, set_resume
+from ratenet_plugin.utils.config import (enable_fast_paths, import_plugin,
+                                         load_config, read_config,
+                                         set_resume)
 from ratenet_plugin.utils.config_errors import (config_keys,
                                                 naming_config_keys,
                                                 typed_config_keys)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_config_keys_finds_nested_and_listed_values():
@@ -113,6 +119,21 @@ def test_a_config_mistake_names_the_key(tiny_config_file, tmp_path, option,
     assert 'fix the config or --cfg-options' in text
 
 
+def test_a_key_a_subclass_passes_on_is_named_with_the_configs_type(
+        tmp_path):
+    """PosePix2Pix passes its keywords to MMagic's BaseTranslationModel,
+    whose name the TypeError gives: the key is still found, and named with
+    the config's type and the arguments along the way."""
+    config = str(REPO_ROOT / 'configs' / 'pix2pix_pose' /
+                 'pix2pix_vanilla-unet-bn_1xb8-2kiters_deepfashion-pose-demo.py')
+    text = built_config_mistake(config, {'model.discriminator_step': 2},
+                                tmp_path)
+    assert text.startswith(
+        f'config key model.discriminator_step (in {config}): PosePix2Pix '
+        "takes no argument 'discriminator_step' (did you mean "
+        'discriminator_steps?);')
+
+
 def test_a_type_error_that_is_no_config_key_stays_a_bug(tmp_path):
     """The same words from a call in our code, with no such key in the
     config: a bug, re-raised as it is."""
@@ -137,3 +158,32 @@ def test_an_unknown_type_not_in_the_config_stays_a_bug():
         with naming_config_keys(cfg):
             raise error
     assert info.value is error
+
+
+def test_custom_imports_as_the_runner_takes_them():
+    """A single module as a string, and allow_failed_imports, as MMEngine's
+    Runner reads custom_imports (a string was imported letter by letter)."""
+    import_plugin(Config(dict(custom_imports=dict(
+        imports='ratenet_plugin.apis.person_crop'))))
+    with pytest.warns(UserWarning, match='no_such_module'):
+        import_plugin(Config(dict(custom_imports=dict(
+            imports=['no_such_module'], allow_failed_imports=True))))
+    with pytest.raises(ImportError):
+        import_plugin(Config(dict(custom_imports=dict(
+            imports=['no_such_module']))))
+
+
+@pytest.mark.parametrize('option, flag', [
+    (dict(torch_compile=True), '--compile'),
+    (dict(channels_last=True), '--channels-last'),
+])
+def test_fast_paths_of_a_model_without_them_stop_early(option, flag):
+    """RATE-Net's fast paths asked of a Pix2Pix config: one error naming
+    the flag, not the model constructor's TypeError."""
+    cfg = Config.fromfile(str(
+        REPO_ROOT / 'configs' / 'pix2pix_pose' /
+        'pix2pix_vanilla-unet-bn_1xb8-2kiters_deepfashion-pose-demo.py'))
+    import_plugin(cfg)
+    with pytest.raises(UserInputError,
+                       match=f'{flag}: model.type=PosePix2Pix takes no'):
+        enable_fast_paths(cfg, **option)

@@ -5,6 +5,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.config import apply_fast_paths
 from ratenet_plugin.utils.fast_paths import (FastPaths, MachineInfo,
                                              choose_fast_paths,
@@ -52,9 +53,15 @@ def test_explicit_values_win_over_auto():
     assert resolve_fast_paths({}, OLD_CPU) == FastPaths(False, True)
 
 
-@pytest.mark.parametrize('setting', [dict(amp='yes'), dict(bf16=True)])
-def test_bad_settings_are_rejected(setting):
-    with pytest.raises(ValueError, match='fast_paths'):
+@pytest.mark.parametrize('setting,message', [
+    (dict(amp='yes'), "fast_paths.amp='yes': expected True, False or 'auto'"),
+    (dict(bf16=True), "expected only the keys amp and channels_last "
+     "\\(not \\['bf16'\\]\\)"),
+])
+def test_bad_settings_are_the_users_mistake(setting, message):
+    """A user's config value: one error line from every tool (a
+    UserInputError), not a traceback."""
+    with pytest.raises(UserInputError, match=message):
         resolve_fast_paths(setting, AMD_EPYC)
 
 

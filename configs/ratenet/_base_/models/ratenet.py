@@ -4,8 +4,9 @@
 norm_cfg = dict(type='IN')
 # bf16 autocast and channels_last weights, chosen by tools/train.py for the
 # machine it starts on ('auto': channels_last on CPUs, bf16 on CPUs with
-# native bf16 (AVX512-BF16, AMX), neither on GPUs until measured;
-# docs/benchmarks.md); True/False force them, as do --amp/--no-amp and
+# native bf16 (AVX512-BF16, AMX); on GPUs bf16 where they have it and the
+# default layout, as measured on an H200; docs/benchmarks.md); True/False
+# force them, as do --amp/--no-amp and
 # --channels-last/--no-channels-last.
 fast_paths = dict(amp='auto', channels_last='auto')
 act_cfg = dict(type='LeakyReLU', negative_slope=0.2)  # "LeakyReLU ... 0.2 slope"
