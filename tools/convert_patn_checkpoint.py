@@ -18,6 +18,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from ratenet_plugin.models.editors.ratenet.patn_conversion import (  # noqa
     convert_patn_checkpoint)
+from ratenet_plugin.utils.arguments import file_to_write  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
 
@@ -25,7 +26,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='PATN DeepFashion generator -> RATE-Net G_P checkpoint')
     parser.add_argument('patn', help='PATN\'s latest_net_netG.pth')
-    parser.add_argument('out', help='converted checkpoint to write')
+    parser.add_argument('out', type=file_to_write,
+                        help='converted checkpoint to write')
     return parser.parse_args(argv)
 
 

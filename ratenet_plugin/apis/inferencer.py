@@ -246,7 +246,8 @@ class RATENetInferencer(BaseInferencer):
         if checkpoint is None:
             super()._load_weights_to_model(model, checkpoint, cfg)
             return
-        state_dict = model_state_dict(checkpoint)
+        state_dict = model_state_dict(
+            checkpoint, f'checkpoint {self._checkpoint_path}')
         if isinstance(model, RATENet) and not model.can_train:
             state_dict = RATENet.generation_state_dict(state_dict)
         load_state_dict_strictly(model, state_dict, self._checkpoint_path,

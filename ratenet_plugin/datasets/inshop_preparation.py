@@ -211,8 +211,8 @@ def prepare_deepfashion(raw_root: str,
     split_of: Dict[str, str] = {}
     for index, path in enumerate(annotation_files):
         for row in read_annotation_csv(path):
-            key = flatten_name(row.name)
             where = f'{path}, line {row.line}'
+            key = flatten_name_at(row.name, where)
             if key in annotations and not np.array_equal(
                     annotations[key], row.keypoints):
                 raise PoseDataError(f'{where}: {row.name!r} is annotated '
@@ -225,6 +225,15 @@ def prepare_deepfashion(raw_root: str,
     for split, path in (('train', train_list), ('test', test_list)):
         if path is not None:
             split_of.update((name, split) for name in read_name_list(path))
+
+    # The pairs files are read before the long work: a bad one stops the run
+    # while nothing is written yet.
+    given_pairs = {
+        split: [(flatten_name_at(row.source, f'{path}, line {row.line}'),
+                 flatten_name_at(row.target, f'{path}, line {row.line}'))
+                for row in read_pairs_csv(path)]
+        for split, path in (pairs_files or {}).items()
+    }
 
     raw, unrecognised = list_raw_images(image_dir)
     dropped_images: Counter = Counter()
@@ -277,11 +286,9 @@ def prepare_deepfashion(raw_root: str,
         write_annotation_csv(
             osp.join(out_dir, f'fasion-resize-annotation-{split}.csv'),
             sorted(images.items()))
-        if pairs_files and split in pairs_files:
+        if split in given_pairs:
             pairs = []
-            for row in read_pairs_csv(pairs_files[split]):
-                source, target = (flatten_name(row.source),
-                                  flatten_name(row.target))
+            for source, target in given_pairs[split]:
                 if source not in images or target not in images:
                     dropped_pairs['image_not_kept'] += 1
                 elif identity_of(source) != identity_of(target):

@@ -80,7 +80,7 @@ class StrictCheckpointLoadHook(Hook):
                 f'load_from={source})')
         mismatch = compare_state_dicts(
             unwrap_model(runner.model).state_dict(),
-            model_state_dict(checkpoint))
+            model_state_dict(checkpoint, f'checkpoint {source}'))
         if mismatch:
             config = runner.cfg.filename or 'the config'
             raise CheckpointMismatchError(

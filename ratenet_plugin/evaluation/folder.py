@@ -140,6 +140,10 @@ def match_generated(gen_dir: str,
     gt_paths = {image_stem(p): p for p in list_images(gt_dir)}
     index = _NameIndex(gt_paths)
     wanted = set(read_pair_stems(pairs_csv)) if pairs_csv else None
+    if wanted is not None and not wanted:
+        raise UserInputError(f'{pairs_csv} lists no pairs (only its header '
+                             'or nothing); give the pairs file of the test '
+                             'set, or leave --pairs out to score every image')
     wanted_targets = {tgt for _, tgt in wanted} if wanted else None
     pairs, unmatched, duplicates, seen = [], [], [], set()
     for gen_path in list_images(gen_dir):

@@ -16,9 +16,11 @@ warning and leave random weights in place. Every loader of weights in the
 plugin (init_cfg pretrained parts, VGG19, the inferencer, ``tools/test.py``,
 ``--resume``) reports a mismatch through :class:`CheckpointMismatchError`.
 """
+import os
 import os.path as osp
 import pickle
 import re
+import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Tuple, Union
 
 import torch
@@ -57,6 +59,25 @@ def check_checkpoint_path(path: str) -> str:
             f'checkpoint {what}: {path}; pass the path of a .pth file written '
             'by tools/train.py (e.g. work_dirs/<config>/iter_N.pth)')
     return path
+
+
+def write_checkpoint(checkpoint: Any, path: str) -> None:
+    """Save ``checkpoint`` with ``torch.save`` atomically: into a temporary
+    file beside ``path``, renamed into place once complete, so that a crash
+    or a full disk never leaves a cut-off file where a checkpoint was (or
+    is expected). The folder is created."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, partial = tempfile.mkstemp(
+        prefix=f'.{osp.basename(path)}.', suffix='.partial', dir=folder)
+    os.close(handle)
+    try:
+        torch.save(checkpoint, partial)
+        os.replace(partial, path)
+    except BaseException:
+        if osp.exists(partial):
+            os.remove(partial)
+        raise
 
 
 def read_checkpoint(path: str,
@@ -103,8 +124,9 @@ def read_checkpoint(path: str,
             'with torch.load(path, weights_only=False) and save its '
             'state_dict alone') from error
     except RuntimeError as error:
-        if 'PytorchStreamReader' not in str(error):
-            raise
+        # torch.load's RuntimeErrors are the file's: a zip that is no
+        # PyTorch file, a legacy file cut off ("unexpected EOF"), a pickle
+        # of another kind ("Invalid magic number").
         if 'central directory' in str(error):
             raise CheckpointError(
                 f'checkpoint {path} is truncated ({osp.getsize(path)} bytes; '
@@ -147,12 +169,24 @@ def _first_sentence(error: BaseException) -> str:
     return text.split('. ')[0].rstrip('.') or type(error).__name__
 
 
-def model_state_dict(checkpoint: Mapping[str, Any]
+def model_state_dict(checkpoint: Mapping[str, Any],
+                     source: str = 'the checkpoint'
                      ) -> Dict[str, torch.Tensor]:
     """The model weights of a loaded checkpoint: its ``state_dict`` entry
     (a bare state dict as it is), with the ``module.`` prefix of weights
-    saved from a wrapped model removed, as MMEngine's loader does."""
-    state_dict = checkpoint.get('state_dict', checkpoint)
+    saved from a wrapped model removed, as MMEngine's loader does.
+
+    Raises:
+        CheckpointError: ``checkpoint`` (read from ``source``) holds no
+            dict of weights (e.g. a bare tensor or a list).
+    """
+    state_dict = checkpoint.get('state_dict', checkpoint) \
+        if isinstance(checkpoint, Mapping) else checkpoint
+    if not isinstance(state_dict, Mapping):
+        raise CheckpointError(
+            f'{source} holds a {type(state_dict).__name__}, not model '
+            'weights (a state dict, or a dict with one under "state_dict"): '
+            f'{_USE_ANOTHER}')
     return {
         re.sub(r'^module\.', '', key): value
         for key, value in state_dict.items()

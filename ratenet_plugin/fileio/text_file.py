@@ -8,12 +8,17 @@ names into other names silently. Writing: UTF-8 without a byte-order mark,
 ``\\n`` line ends.
 """
 import codecs
+import os.path as osp
 
 from .errors import UserInputError
 
 
 class TextEncodingError(UserInputError):
     """A text file that is not UTF-8; the message names file and offset."""
+
+
+class NotATextFileError(UserInputError):
+    """A folder given where a text file is read."""
 
 
 def read_text(path: str) -> str:
@@ -23,8 +28,11 @@ def read_text(path: str) -> str:
 
     Raises:
         FileNotFoundError: The file does not exist.
+        NotATextFileError: ``path`` is a folder.
         TextEncodingError: A byte sequence that is not UTF-8.
     """
+    if osp.isdir(path):
+        raise NotATextFileError(f'{path} is a folder; expected a text file')
     with open(path, 'rb') as file:
         content = file.read()
     start = len(codecs.BOM_UTF8) if content.startswith(codecs.BOM_UTF8) \

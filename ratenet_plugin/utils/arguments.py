@@ -16,6 +16,7 @@ with argparse's usage error before a tool does any work
 import argparse
 import math
 import numbers
+import os
 import os.path as osp
 from typing import Any, Callable, Sequence, Tuple
 
@@ -161,7 +162,9 @@ def folder_to_write(text: str) -> str:
     absent): a path that names an existing file stops with ``argument
     --out-dir: expected a folder to write into, got the file 'x'`` instead
     of a ``FileExistsError`` once the work is done."""
-    if osp.exists(text) and not osp.isdir(text):
+    # 'x/' names the file x too (os.path.exists('x/') is False for a file).
+    path = text.rstrip('/' + os.sep) or text
+    if osp.exists(path) and not osp.isdir(path):
         raise argparse.ArgumentTypeError(
             f'expected a folder to write into, got the file {text!r}')
     return text

@@ -142,6 +142,26 @@ def test_given_pairs_are_filtered(raw, tmp_path):
     assert summary['dropped_pairs'] == dict(image_not_kept=2)
 
 
+def test_bad_names_in_pairs_or_annotations_stop_before_any_image(
+        raw, tmp_path):
+    """A path-style name too short to be In-shop's, in a pairs file or an
+    annotation file: a PoseDataError naming the file and line, found before
+    any image is written (a rerun is not refused for a non-empty folder)."""
+    pairs = tmp_path / 'test_pairs.csv'
+    pairs.write_text(f'from,to\n{_flat(TEST[0])},{_flat(TEST[1])}\n'
+                     'Dresses/01_1_front.jpg,x.jpg\n')
+    out = tmp_path / 'out'
+    with pytest.raises(PoseDataError, match=r'test_pairs.csv, line 3: '):
+        _prepare(raw, out, pairs_files=dict(test=str(pairs)))
+    assert not out.exists() or not any(out.iterdir())
+    annotations = tmp_path / 'short.csv'
+    coordinates = '[' + ', '.join(['10'] * 18) + ']'
+    annotations.write_text(raw['ann'].read_text() +
+                           f'WOMEN/x_1.jpg: {coordinates}: {coordinates}\n')
+    with pytest.raises(PoseDataError, match=r'short.csv, line \d+: '):
+        _prepare(raw, out, annotation_files=[str(annotations)])
+
+
 def test_split_by_annotation_and_lists(raw, tmp_path):
     rows = raw['ann'].read_text().splitlines()
     train_ann, test_ann = tmp_path / 'a_train.csv', tmp_path / 'a_test.csv'

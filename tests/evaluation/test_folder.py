@@ -8,6 +8,7 @@ from PIL import Image
 
 from ratenet_plugin.evaluation import (extract_generated, match_generated,
                                        parse_generated_name, score_pairs)
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.registry import METRICS
 from tests.evaluation.evaluation_testing import random_images, run_metric
 
@@ -77,6 +78,19 @@ def test_pairs_csv_selects_pairs_and_reports_the_rest(folders):
         f'{TGT}___{OTHER}.png', 'noise.png'
     ]
     assert report.missing == [(OTHER, SRC), (TGT, SRC)]
+
+
+def test_a_pairs_file_without_pairs_or_a_folder_is_named(folders, tmp_path):
+    header_only = tmp_path / 'header.csv'
+    header_only.write_text('from,to\n')
+    with pytest.raises(UserInputError,
+                       match=f'{header_only} lists no pairs'):
+        match_generated(str(folders['gen_dir']), str(folders['gt_dir']),
+                        str(header_only))
+    with pytest.raises(UserInputError,
+                       match=f'{tmp_path} is a folder; expected a text file'):
+        match_generated(str(folders['gen_dir']), str(folders['gt_dir']),
+                        str(tmp_path))
 
 
 def test_patn_strip_gives_its_fifth_panel():

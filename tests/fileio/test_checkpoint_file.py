@@ -93,3 +93,42 @@ def test_model_state_dict_takes_the_weights_and_drops_a_wrapper_prefix():
     # A bare state dict; 'module.' only counts as a leading prefix.
     bare = {'generator.w': weight, 'generator.module.w': weight}
     assert model_state_dict(bare) == bare
+
+
+def _legacy_cut_off(path):
+    torch.save(_net().state_dict(), path, _use_new_zipfile_serialization=False)
+    data = path.read_bytes()
+    path.write_bytes(data[:-20])
+
+
+def _zip_not_pytorch(path):
+    import zipfile
+    with zipfile.ZipFile(path, 'w') as archive:
+        archive.writestr('notes.txt', 'not a checkpoint')
+
+
+def _other_pickle(path):
+    import pickle
+    path.write_bytes(pickle.dumps({'a': 1}, protocol=2))
+
+
+@pytest.mark.parametrize('make', [_legacy_cut_off, _zip_not_pytorch,
+                                  _other_pickle])
+def test_every_damaged_file_is_one_line_naming_it(tmp_path, make):
+    """A legacy-format file cut off (as a partial download of PATN's
+    generator is), a zip that is no PyTorch file, a pickle of another
+    kind: each is the user's file to replace, not a traceback."""
+    path = tmp_path / f'{make.__name__}.pth'
+    make(path)
+    with pytest.raises(CheckpointError,
+                       match=f'checkpoint {path} is damaged or not a '
+                       'PyTorch checkpoint'):
+        read_checkpoint(str(path))
+
+
+def test_a_file_holding_no_weights_is_named():
+    for content in (torch.zeros(3), [1, 2], dict(state_dict=[1])):
+        with pytest.raises(CheckpointError,
+                           match='checkpoint x.pth holds a (Tensor|list), '
+                           'not model weights'):
+            model_state_dict(content, 'checkpoint x.pth')

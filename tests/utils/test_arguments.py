@@ -7,8 +7,9 @@ from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.utils.arguments import (ConfigValueError, check_cycle,
                                             check_non_negative_int,
                                             check_positive_int, check_weight,
-                                            compile_mode, int_at_least,
-                                            number_in, path_ending_in)
+                                            compile_mode, folder_to_write,
+                                            int_at_least, number_in,
+                                            path_ending_in)
 
 
 def test_positive_int():
@@ -107,3 +108,17 @@ def test_compile_mode_is_one_of_torchs():
     assert str(info.value).startswith(
         'expected a torch.compile mode (default, ')
     assert str(info.value).endswith("got 'fastest'")
+
+
+def test_folder_to_write_refuses_a_file_with_or_without_a_slash(tmp_path):
+    """'x/' names the file x as much as 'x' does (os.path.exists('x/') is
+    False for a file): the work would end in NotADirectoryError."""
+    afile = tmp_path / 'afile'
+    afile.write_text('')
+    for text in (str(afile), str(afile) + '/'):
+        with pytest.raises(argparse.ArgumentTypeError,
+                           match='expected a folder to write into, got the '
+                           'file'):
+            folder_to_write(text)
+    assert folder_to_write(str(tmp_path) + '/') == str(tmp_path) + '/'
+    assert folder_to_write(str(tmp_path / 'new')) == str(tmp_path / 'new')

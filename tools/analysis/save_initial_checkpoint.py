@@ -7,16 +7,16 @@ initialises the model exactly as ``tools/train.py`` does (same seed), and
     python tools/analysis/save_initial_checkpoint.py configs/ratenet/ratenet_demo_1xb4-1600cycles_synthetic-64x44.py init.pth
 """
 import argparse
-import os
 import os.path as osp
 import sys
 import tempfile
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import torch  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from ratenet_plugin.fileio.checkpoint_file import \
+    write_checkpoint  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
                                          read_config)
@@ -35,9 +35,9 @@ def main(argv=None) -> None:
     with naming_config_keys(cfg):
         runner = Runner.from_cfg(cfg)
         runner._init_model_weights()
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    torch.save(dict(meta=dict(iter=0), state_dict=runner.model.state_dict()),
-               args.out)
+    write_checkpoint(
+        dict(meta=dict(iter=0), state_dict=runner.model.state_dict()),
+        args.out)
     print(f'initial weights of {args.config} saved to {args.out}')
 
 

@@ -26,7 +26,6 @@ Every other entry must be present with PATN's shape; anything else (another
 layout, a discriminator ``netD_PB``/``netD_PP``, a file of ours) is refused
 with a listing of what did not match.
 """
-import os
 import os.path as osp
 from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
 
@@ -36,7 +35,9 @@ from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                     CheckpointMismatchError,
                                                     StateDictMismatch,
                                                     mismatch_message,
-                                                    read_checkpoint)
+                                                    read_checkpoint,
+                                                    write_checkpoint)
+from ratenet_plugin.fileio.errors import UserInputError
 from .pose_transfer_module import PATN_DEEPFASHION_LAYOUT, PoseTransferModule
 
 #: Prefix of G_P's keys in a RATENet state dict (and in converted files).
@@ -248,6 +249,10 @@ def convert_patn_checkpoint(src: str, dst: str,
     Returns:
         ConversionReport: The mapped and dropped keys.
     """
+    if osp.exists(dst) and osp.samefile(src, dst):
+        raise UserInputError(
+            f'the converted checkpoint would replace PATN\'s file {src}; '
+            'give another output path')
     patn_state = read_patn_state_dict(src)
     converted, report = convert_patn_state_dict(patn_state, src,
                                                 **layout_overrides)
@@ -261,6 +266,5 @@ def convert_patn_checkpoint(src: str, dst: str,
             converted_from=osp.basename(src),
             converter='ratenet_plugin.models.editors.ratenet.patn_conversion',
             pose_transfer_layout=layout))
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    torch.save(checkpoint, dst)
+    write_checkpoint(checkpoint, dst)
     return report

@@ -6,6 +6,7 @@ import torch
 from ratenet_plugin.analysis.patn_reference import (PATNGenerator,
                                                     PATNResnetDiscriminator)
 from ratenet_plugin.fileio.checkpoint_file import CheckpointError
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.models import PoseTransferModule
 from ratenet_plugin.models.editors.ratenet.patn_conversion import (
     POSE_TRANSFER_PREFIX, PATNCheckpointError, convert_patn_checkpoint,
@@ -86,6 +87,24 @@ def test_round_trip_keeps_every_tensor(tmp_path):
                            patn_state[patn_key]), patn_key
     ours = PoseTransferModule(**dict(PATN_DEEPFASHION_LAYOUT, **TINY))
     assert {POSE_TRANSFER_PREFIX + k for k in ours.state_dict()} == set(state)
+
+
+def test_the_output_never_replaces_patns_file_and_is_whole(tmp_path):
+    """Converting onto PATN's own file is refused before anything is
+    written; the output is written whole or not at all (no temporary file
+    is left beside it)."""
+    src = tmp_path / 'latest_net_netG.pth'
+    torch.save(tiny_patn().state_dict(), src)
+    before = src.read_bytes()
+    with pytest.raises(UserInputError,
+                       match="would replace PATN's file .*latest_net_netG"):
+        convert_patn_checkpoint(str(src), str(src), **TINY)
+    assert src.read_bytes() == before
+    dst = tmp_path / 'g.pth'
+    convert_patn_checkpoint(str(src), str(dst), **TINY)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'g.pth', 'latest_net_netG.pth'
+    ]
 
 
 def test_converted_weights_compute_patns_function():
