@@ -72,7 +72,12 @@ class StrictCheckpointLoadHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         source = runner.cfg.get('load_from') or 'the checkpoint'
-        if runner.cfg.get('resume') and 'meta' not in checkpoint:
+        meta = checkpoint.get('meta', {}) if isinstance(checkpoint,
+                                                         dict) else {}
+        # What MMEngine's resume reads (a weights-only file, e.g. of
+        # tools/analysis/save_initial_checkpoint.py, has meta=dict(iter=0)).
+        if runner.cfg.get('resume') and not all(key in meta
+                                                for key in ('epoch', 'iter')):
             raise CheckpointError(
                 f'checkpoint {source} holds no training state (meta, '
                 'optimizer): it cannot be resumed. To start a new run from '

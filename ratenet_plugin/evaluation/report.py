@@ -12,7 +12,7 @@ import json
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence, Union
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
@@ -86,13 +86,14 @@ def _format_value(value: Any) -> str:
 
 
 def report_results(metrics: Dict[str, Any],
-                   out_file: Optional[str] = None,
+                   out_file: Optional[Union[str, Sequence[str]]] = None,
                    **meta: Any) -> str:
     """Log the results table and write the results as JSON (rank 0 only).
 
     Args:
         metrics (dict): ``{'<prefix>/<name>': value}``.
-        out_file (str, optional): JSON path; its directory is created.
+        out_file (str | list[str], optional): JSON path (or several, each
+            written alike); its directory is created.
         **meta: Extra JSON fields, e.g. ``config=``, ``checkpoint=``,
             ``evaluator=`` (the metric configs: the protocol).
 
@@ -106,14 +107,13 @@ def report_results(metrics: Dict[str, Any],
     if not is_main_process():
         return text
     print_log('Results\n' + text, logger='current')
-    if out_file is not None:
-        directory = osp.dirname(osp.abspath(out_file))
-        os.makedirs(directory, exist_ok=True)
-        payload = dict(
-            metrics=dict(metrics), table=metrics_table(metrics), meta=meta)
-        with open(out_file, 'w') as file:
+    payload = dict(
+        metrics=dict(metrics), table=metrics_table(metrics), meta=meta)
+    for path in ([out_file] if isinstance(out_file, str) else out_file or []):
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        with open(path, 'w') as file:
             json.dump(payload, file, indent=2, default=_to_json)
-        print_log(f'Results written to {out_file}', logger='current')
+        print_log(f'Results written to {path}', logger='current')
     return text
 
 
@@ -132,7 +132,10 @@ class ResultsReportHook(Hook):
 
     Args:
         out_file (str, optional): JSON path; ``None`` =
-            ``<work_dir>/test_results.json``.
+            ``<work_dir>/test_results.json`` (the latest test of the work
+            dir), with a copy in the run's own
+            ``<work_dir>/<timestamp>/test_results.json``, so that testing
+            another checkpoint in the same work dir loses nothing.
         **meta: Extra JSON fields (e.g. ``checkpoint=``). The runner's
             ``test_evaluator`` config is added as ``evaluator``, which states
             the protocol of every number.
@@ -152,11 +155,13 @@ class ResultsReportHook(Hook):
                          runner,
                          metrics: Optional[Dict[str, Any]] = None) -> None:
         self.metrics = dict(metrics or {})
-        out_file = self.out_file or osp.join(runner.work_dir,
-                                             'test_results.json')
+        out_files = [self.out_file] if self.out_file else [
+            osp.join(runner.work_dir, 'test_results.json'),
+            osp.join(runner.log_dir, 'test_results.json')
+        ]
         meta = dict(self.meta)
         meta.setdefault('evaluator', runner.cfg.get('test_evaluator'))
-        report_results(self.metrics, out_file, **meta)
+        report_results(self.metrics, out_files, **meta)
 
 
 def run_test_with_report(runner: Runner,

@@ -114,6 +114,9 @@ def test_val_evaluator_runs_in_multi_test_loop_and_is_reported(
     assert abs(metrics['final/FID']) < 1e-6
     assert 1. <= metrics['final/IS'] <= 2.
     written = json.loads((tmp_path / 'test_results.json').read_text())
+    # A copy in the run's own folder: a later test in this work dir keeps it.
+    assert json.loads((tmp_path / runner.timestamp /
+                       'test_results.json').read_text()) == written
     assert written['metrics'] == pytest.approx(metrics)
     assert written['table']['final']['SSIM'] == metrics['final/SSIM']
     assert written['meta']['checkpoint'] == 'echo.pth'

@@ -86,6 +86,33 @@ def test_resume_from_another_architecture_stops_before_any_update(
     assert 'wrong shapes (file vs network): generator.pose_transfer.' in line
 
 
+@pytest.mark.parametrize('meta', [None, dict(iter=0)])
+def test_resume_from_weights_without_training_state_stops(
+        tiny_config_file, tmp_path, meta):
+    """A file of weights alone (no meta, or tools/analysis/
+    save_initial_checkpoint.py's meta=dict(iter=0)): it cannot be resumed,
+    one line says so (MMEngine's KeyError 'epoch' for the second before)."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from ratenet_plugin.registry import MODELS
+
+    config = tiny_config_file()
+    init_default_scope('mmagic')
+    state = dict(state_dict=MODELS.build(
+        Config.fromfile(config).model).state_dict())
+    if meta is not None:
+        state['meta'] = meta
+    weights = tmp_path / 'weights.pth'
+    torch.save(state, weights)
+    work_dir = tmp_path / 'work'
+    result = run_tool(TRAIN, config, '--work-dir', work_dir, '--resume',
+                      weights, cwd=tmp_path)
+    line = assert_stopped_before_training(result, work_dir)
+    assert line.startswith(f'error: checkpoint {weights} holds no training '
+                           'state (meta, optimizer): it cannot be resumed')
+
+
 def test_resume_from_an_unsafe_file_stops(tiny_config_file, tmp_path,
                                           bad_checkpoints):
     """(Truncated, empty and foreign files: tests/fileio, and the same
