@@ -265,11 +265,14 @@ def main(argv=None) -> None:
     # Gradio checks that it can reach itself; never through a proxy.
     os.environ['NO_PROXY'] = os.environ['no_proxy'] = ','.join(
         filter(None, [os.environ.get('NO_PROXY'), '127.0.0.1', 'localhost']))
-    build_page(app).queue().launch(
-        server_name=args.host,
-        server_port=args.port,
-        show_api=False,
-        app_kwargs=dict(middleware=[Middleware(SameOriginOnly)]))
+    try:
+        build_page(app).queue().launch(
+            server_name=args.host,
+            server_port=args.port,
+            show_api=False,
+            app_kwargs=dict(middleware=[Middleware(SameOriginOnly)]))
+    finally:  # Ctrl+C: the animations made are removed with the app
+        app.close()
 
 
 if __name__ == '__main__':

@@ -334,11 +334,19 @@ class PoseTransferApp:
     @property
     def work_dir(self) -> str:
         """A temporary folder of this app for the GIFs it makes and the
-        uploads it stages (created on first use; the operating system's
-        temporary-file cleaning removes it)."""
+        uploads it stages (created on first use, removed by :meth:`close`)."""
         if self._work_dir is None:
             self._work_dir = tempfile.mkdtemp(prefix='ratenet_app_')
         return self._work_dir
+
+    def close(self) -> None:
+        """Remove the app's temporary folder and release the model's pose
+        extractor (the page's server has stopped)."""
+        if self._work_dir is not None:
+            shutil.rmtree(self._work_dir, ignore_errors=True)
+            self._work_dir = None
+        if self.inferencer is not None:
+            self.inferencer.close()
 
     def generate_animation(
             self,

@@ -151,7 +151,7 @@ def path_ending_in(extensions: Sequence[str]) -> Callable[[str], str]:
         if not text.lower().endswith(tuple(extensions)):
             raise argparse.ArgumentTypeError(
                 f'expected a file ending in {names}, got {text!r}')
-        return text
+        return osp.expanduser(text)
 
     parse.__name__ = f'file ending in {names}'
     return parse
@@ -163,6 +163,7 @@ def folder_to_write(text: str) -> str:
     --out-dir: expected a folder to write into, got the file 'x'`` instead
     of a ``FileExistsError`` once the work is done."""
     # 'x/' names the file x too (os.path.exists('x/') is False for a file).
+    text = osp.expanduser(text)  # --work-dir=~/x: the shell leaves ~ as is
     path = text.rstrip('/' + os.sep) or text
     if osp.exists(path) and not osp.isdir(path):
         raise argparse.ArgumentTypeError(
@@ -174,6 +175,7 @@ def file_to_write(text: str) -> str:
     """An argparse ``type`` for a file a tool writes at the end of its work
     (a JSON of results): a path that names an existing folder stops at once,
     not with an ``IsADirectoryError`` once the work is done."""
+    text = osp.expanduser(text)
     if osp.isdir(text):
         raise argparse.ArgumentTypeError(
             f'expected a file to write, got the folder {text!r}')

@@ -29,6 +29,7 @@ def read_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     Raises:
         UserInputError: No file at ``path``.
     """
+    path = osp.expanduser(path)
     if not osp.isfile(path):
         raise UserInputError(f'config file not found: {path}')
     cfg = Config.fromfile(path)

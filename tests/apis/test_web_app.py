@@ -246,6 +246,21 @@ def test_bad_sequence_upload_becomes_a_message_naming_it(
     assert app.work_dir not in answer.message
 
 
+def test_closing_the_app_removes_its_animations(tiny_model_files):
+    """The GIFs and staged uploads live in the app's own temporary folder,
+    removed when the app closes (the page's server stopped)."""
+    config, checkpoint = tiny_model_files
+    app = PoseTransferApp(RATENetInferencer(config, checkpoint),
+                          str(EXAMPLES))
+    example = [p for p in app.example_photos if 'synthetic_1' in p][0]
+    answer = app.generate_animation(example, SEQUENCE_FROM_EXAMPLE,
+                                    example_index=0)
+    folder = os.path.dirname(answer.gif)
+    assert os.path.isfile(answer.gif)
+    app.close()
+    assert not os.path.exists(folder)
+
+
 def test_animation_without_source_or_model_says_what_is_missing(app):
     answer = app.generate_animation(None, SEQUENCE_FROM_EXAMPLE, 0)
     assert answer.message.startswith('**Error:** No source photo')

@@ -122,3 +122,11 @@ def test_folder_to_write_refuses_a_file_with_or_without_a_slash(tmp_path):
             folder_to_write(text)
     assert folder_to_write(str(tmp_path) + '/') == str(tmp_path) + '/'
     assert folder_to_write(str(tmp_path / 'new')) == str(tmp_path / 'new')
+
+
+def test_output_paths_expand_the_home_folder(monkeypatch, tmp_path):
+    """``--work-dir=~/x`` reaches the tool with its ``~`` (the shell expands
+    it only at a word's start): the folder is the home's, not './~'."""
+    monkeypatch.setenv('HOME', str(tmp_path))
+    assert folder_to_write('~/runs') == str(tmp_path / 'runs')
+    assert path_ending_in(('.png', ))('~/a.png') == str(tmp_path / 'a.png')
