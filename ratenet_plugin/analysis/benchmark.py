@@ -93,7 +93,9 @@ def print_report(report: dict) -> None:
     header = (f"{'option':38s} {'cycle/s':>8s} {'img/s':>7s} {'x fp32':>7s} "
               f"{'MFU':>6s} {'pose':>7s} {'joint':>7s} {'disc':>7s} "
               f"{'mem MiB':>8s}")
-    print('\nTraining (median over cycles; update times in s)')
+    statistic = 'mean over cycles (one synchronisation)' \
+        if env['device'] == 'cuda' else 'median over cycles'
+    print(f'\nTraining ({statistic}; update times in s, medians)')
     print(header)
     for option, result in report['options'].items():
         if 'error' in result:
@@ -347,11 +349,17 @@ def run_option(cfg: Config, option: str, settings: BenchmarkSettings, raw,
         train = measure_training(model, wrappers, raw, cycle, device,
                                  settings.train_warmup,
                                  settings.train_repeats) if train else None
+        # The optimiser states go before inference: its peak memory is
+        # that of generating alone.
+        del wrappers
+        gc.collect()
+        if device == 'cuda':
+            torch.cuda.empty_cache()
         inference = measure_inference(model, settings.infer_batch_sizes,
                                       size[0], size[1], device, dtype,
                                       settings.infer_warmup,
                                       settings.infer_repeats)
-    del model, wrappers
+    del model
     gc.collect()
     if device == 'cuda':
         torch.cuda.empty_cache()

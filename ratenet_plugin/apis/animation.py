@@ -360,9 +360,11 @@ def animate(inferencer: RATENetInferencer,
             f'frames ({", ".join(sorted(set(skipped.values())))}); use a '
             'sequence showing one person')
     driving = sequence.keypoints[kept]
-    if smooth:
-        driving = smooth_keypoints(driving, sequence_rate,
-                                   **(smoothing or {}))
+    if smooth:  # in the sequence's time: skipped frames leave gaps
+        driving = smooth_keypoints(
+            driving, sequence_rate,
+            frame_times=np.asarray(kept, np.float64) / sequence_rate,
+            **(smoothing or {}))
     if retarget:
         if missing_mask(src_pose.keypoints)[ROOT_JOINT]:
             raise NoPersonError(

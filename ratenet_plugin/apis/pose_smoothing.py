@@ -18,7 +18,7 @@ resolution: a speed of 1 is one body size per second. Each joint has one
 cut-off for its ``x`` and ``y`` (its 2-D speed). A missing joint (``-1``)
 stays missing and restarts its filter when it reappears.
 """
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -114,7 +114,9 @@ def smooth_keypoints(keypoints: np.ndarray,
                      min_cutoff: float = DEFAULT_MIN_CUTOFF,
                      beta: float = DEFAULT_BETA,
                      d_cutoff: float = DEFAULT_D_CUTOFF,
-                     scale: Optional[float] = None) -> np.ndarray:
+                     scale: Optional[float] = None,
+                     frame_times: Optional[Sequence[float]] = None
+                     ) -> np.ndarray:
     """One-Euro-filter a keypoint sequence, each joint on its own.
 
     Args:
@@ -125,6 +127,9 @@ def smooth_keypoints(keypoints: np.ndarray,
             :class:`OneEuroFilter`; speeds in body sizes per second.
         scale (float, optional): Body size in pixels; by default
             :func:`keypoint_scale` of the sequence.
+        frame_times (Sequence[float], optional): Each frame's time in
+            seconds, for a sequence with gaps (frames without a person
+            dropped); by default the frames are ``1 / fps`` apart.
 
     Returns:
         np.ndarray: ``float32 (T, J, 2)``, missing joints still ``-1``.
@@ -135,11 +140,18 @@ def smooth_keypoints(keypoints: np.ndarray,
                          f'{keypoints.shape}')
     if fps <= 0:
         raise ValueError(f'fps must be positive, got {fps}')
+    steps = np.full(len(keypoints), 1.0 / fps)
+    if frame_times is not None:
+        times = np.asarray(frame_times, np.float64)
+        if times.shape != (len(keypoints), ) or (np.diff(times) <= 0).any():
+            raise ValueError('frame_times must hold one increasing time per '
+                             f'frame ({len(keypoints)})')
+        steps[1:] = np.diff(times)
     scale = keypoint_scale(keypoints) if scale is None else scale
     one_euro = OneEuroFilter(min_cutoff, beta, d_cutoff)
     out = np.full_like(keypoints, -1)
     for t, frame in enumerate(keypoints):
         present = ~missing_mask(frame)
-        filtered = one_euro(frame / scale, 1.0 / fps, present) * scale
+        filtered = one_euro(frame / scale, steps[t], present) * scale
         out[t, present] = filtered[present]
     return out

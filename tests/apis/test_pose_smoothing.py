@@ -62,3 +62,24 @@ def test_scale_and_argument_checks():
         OneEuroFilter(min_cutoff=0)
     with pytest.raises(ValueError, match=r'\(T, J, 2\)'):
         smooth_keypoints(BODY, FPS)
+
+
+def test_frames_dropped_from_a_sequence_keep_their_time():
+    """A wrist moving steadily, 10 frames without a person dropped: told
+    the kept frames' times, the filter follows as it does on the whole
+    sequence (told nothing, it takes the 11-frame gap for one step: a jump
+    at eleven times the speed)."""
+    steps, fps = 40, 25.0
+    keypoints = np.full((steps, 18, 2), -1, np.float32)
+    keypoints[:, 1], keypoints[:, 8] = (100, 100), (100, 200)
+    keypoints[:, 4, 0] = 100 + np.arange(steps) * 200 / fps
+    keypoints[:, 4, 1] = 150
+    kept = [t for t in range(steps) if not 15 <= t < 25]
+    whole = smooth_keypoints(keypoints, fps, scale=100.0)[kept]
+    timed = smooth_keypoints(keypoints[kept], fps, scale=100.0,
+                             frame_times=np.array(kept) / fps)
+    untimed = smooth_keypoints(keypoints[kept], fps, scale=100.0)
+    assert np.abs(timed - whole).max() < 0.5
+    assert np.abs(untimed - whole).max() > 2
+    with pytest.raises(ValueError, match='one increasing time per frame'):
+        smooth_keypoints(keypoints[:3], fps, frame_times=[0, 0.1, 0.05])
