@@ -192,6 +192,8 @@ def summarise(records: Sequence[dict]) -> Dict[str, Dict[str, tuple]]:
         for key, _, _ in COLUMNS:
             values = [r['metrics'][key] for r in runs if key in r['metrics']]
             if values:
+                # Divisor n (for two seeds: half their difference), as
+                # docs/ablation.md states.
                 summary[variant][key] = (float(np.mean(values)),
                                          float(np.std(values)), len(values))
     return summary
