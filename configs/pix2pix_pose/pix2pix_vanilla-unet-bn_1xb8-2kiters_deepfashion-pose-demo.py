@@ -1,7 +1,7 @@
-# MMagic's Pix2Pix on the demo data of ratenet_demo_1xb4-1600cycles_synthetic-64x44.py (synthetic
-# DeepFashion-format set, 64x44, padded to 64x64): the in-framework baseline
-# at demo scale, trained like ratenet_demo_1xb4-1600cycles_synthetic-64x44.py (batch 8, 2000 iterations,
-# lr 1e-3) with MMagic's pix2pix losses. See
+# MMagic's Pix2Pix on the data of the RATE-Net demos (the main job's
+# synthetic DeepFashion-format set of 200 people x 6 poses, 8 held out; 64x44,
+# padded to 64x64): the in-framework baseline at demo scale, batch 8 for
+# 2,000 iterations at lr 1e-3, with MMagic's pix2pix losses. See
 # pix2pix_vanilla-unet-bn_1xb7-200kiters_deepfashion-pose.py for the design.
 _base_ = [
     'mmagic::_base_/models/base_pix2pix.py',
@@ -41,12 +41,14 @@ def _pipeline(flip):
         ]
 
 
-# The data set of ratenet_demo_1xb4-1600cycles_synthetic-64x44.py (same folder and generator settings).
-data_root = 'data/synthetic_deepfashion_64x44'
+# The RATE-Net demos' data set (same folder and generator settings; until
+# 2026-12-05 this config kept the older 30 x 8 set, on which a model learns
+# the training people's garments by heart, docs/training.md).
+data_root = 'data/synthetic_deepfashion_64x44_200x6'
 synthetic = dict(
-    num_identities=30,
-    poses_per_identity=8,
-    num_test_identities=4,
+    num_identities=200,
+    poses_per_identity=6,
+    num_test_identities=8,
     seed=0,
     image_format='png')
 

@@ -15,7 +15,8 @@
 #   range of real images, instead of lying in [-2, 2] (docs/ablation.md);
 # - L_per and L_sty on the random VGG19's relu1_1 alone (relu1_1 and relu2_1
 #   before): 7.5 % less time per cycle, held-out metrics as good;
-# - held-out metrics, grid and checkpoint every 400 cycles (300 before);
+# - held-out metrics, grid and checkpoint every 400 cycles (no longer a
+#   difference: that recipe uses 400 too);
 # - 2 down-samplings in G_P and G_t instead of the paper's 3: at 64x44 the
 #   paper's 3 leave the PAT blocks 8x6 positions (the paper's 256x176 gives
 #   them 32x22), 2 give them 16x11: better on every held-out metric but the
