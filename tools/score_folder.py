@@ -147,8 +147,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         f'{len(matched.unmatched)} unmatched, {len(matched.duplicates)} '
         f'duplicates, {len(matched.missing)} pairs without an image',
         logger='current')
-    for label, items in (('unmatched', matched.unmatched), ('missing pair',
-                                                            matched.missing)):
+    for label, items in (('unmatched', matched.unmatched),
+                         ('duplicate', matched.duplicates),
+                         ('missing pair', matched.missing)):
         for item in items[:5]:
             print_log(f'  {label}: {item}', logger='current')
     with tempfile.TemporaryDirectory() as scratch:
@@ -189,6 +190,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         panel=args.panel,
         num_pairs=len(matched.pairs),
         unmatched=matched.unmatched,
+        duplicates=matched.duplicates,
         missing_pairs=matched.missing,
         fid_real_dir=args.fid_real_dir,
         metric_configs=metrics)

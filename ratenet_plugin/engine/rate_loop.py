@@ -192,7 +192,8 @@ class RATELoop(IterBasedTrainLoop):
             print_log(
                 f'Resuming at cycle {self._iter}: the sampler starts at sample '
                 f'{self._iter * self.dataloader.batch_size} of its order; the '
-                'trained batches are not loaded again.',
+                'trained batches are not loaded again (MMEngine\'s "Advance '
+                'dataloader ... steps" warning below draws placeholders).',
                 logger='current')
             self.dataloader_iterator = _AfterSkip(self._iter, iterator)
         else:

@@ -167,8 +167,10 @@ def _check_model_takes(cfg: Config, key: str, asked_by: str) -> None:
     from mmagic.registry import MODELS
 
     model_type = cfg.model.get('type')
-    cls = MODELS.get(model_type) if isinstance(model_type, str) \
-        else model_type
+    # What is registered already first: MODELS.get imports MMagic's whole
+    # model zoo (seconds of a quick start) to search it.
+    cls = (MODELS.module_dict.get(model_type) or MODELS.get(model_type)) \
+        if isinstance(model_type, str) else model_type
     if cls is None or key in inspect.signature(cls.__init__).parameters:
         return  # an unknown type is named by the build
     raise UserInputError(

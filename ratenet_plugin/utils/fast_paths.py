@@ -160,8 +160,9 @@ def describe_fast_paths(paths: FastPaths, setting: dict,
     return (f'Fast paths on {machine.device} ({what}): bf16 autocast '
             f"{state('amp')}, channels_last {state('channels_last')}; "
             'override with --amp/--no-amp, --channels-last/'
-            '--no-channels-last or fast_paths=dict(amp=..., '
-            'channels_last=...) in the config.')
+            '--no-channels-last (train, infer, animate, the app) or, '
+            'in any tool, fast_paths=dict(amp=..., channels_last=...) in the '
+            'config (--cfg-options fast_paths.amp=False).')
 
 
 def convert_to_channels_last(module: nn.Module) -> nn.Module:

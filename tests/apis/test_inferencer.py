@@ -597,7 +597,11 @@ def test_tool_single_pair_imports_no_model_zoo(checkpoint, photos,
     """One tools/infer.py call with keypoint files runs without MMagic's
     model zoo, metrics and data transforms (90 % of its start-up before)."""
     config = tmp_path / 'tiny_config.py'
-    tiny_config().dump(str(config))
+    # The fast paths as the real configs set them: choosing the layout
+    # must not look the model up in MMagic's whole zoo either.
+    cfg = tiny_config()
+    cfg.fast_paths = dict(amp='auto', channels_last='auto')
+    cfg.dump(str(config))
     source_pose, target_pose = tmp_path / 'src.json', tmp_path / 'tgt.json'
     # The source pose in the 512x512 photo's pixels, the target in a frame.
     write_keypoint_json(str(source_pose), standing_pose() * 2, (512, 512))

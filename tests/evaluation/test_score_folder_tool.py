@@ -48,6 +48,12 @@ def test_tool_scores_strips_and_writes_json(tool, patn_outputs, hub_cache,
                                             alexnet_file):
     hub_cache(alexnet_file)
     out = patn_outputs / 'scores.json'
+    # A second image of a scored pair (e.g. its panel): a duplicate, named
+    # (in name order the panel comes first and is scored).
+    results_dir = patn_outputs / 'patn_results'
+    first = sorted(results_dir.iterdir())[0]
+    duplicate = results_dir / first.name.replace('_vis.png', '_panel.png')
+    duplicate.write_bytes(first.read_bytes())
     results = tool.main([
         str(patn_outputs / 'patn_results'),
         str(patn_outputs / 'gt'), '--pairs',
@@ -65,6 +71,8 @@ def test_tool_scores_strips_and_writes_json(tool, patn_outputs, hub_cache,
         1., abs=1e-6)
     assert written['meta']['num_pairs'] == 2
     assert written['meta']['missing_pairs'] == []
+    # Of the two images of one pair, the second in name order.
+    assert written['meta']['duplicates'] == [str(first)]
     assert [m['type'] for m in written['meta']['metric_configs']
             ] == ['SSIM', 'PaddedSSIM', 'LPIPS']
 
