@@ -337,8 +337,13 @@ def animate(inferencer: RATENetInferencer,
     image = read_image(source) if isinstance(source, str) else source
     src_pose = _source_keypoints(inferencer, image, source_pose, source_name)
     if isinstance(poses, str):
+        # MediaPipe (seconds to start) only for frames to extract poses from.
+        keypoint_files = osp.isdir(poses) and any(
+            name.lower().endswith('.json') for name in os.listdir(poses))
         sequence = read_pose_sequence(
-            poses, extractor=inferencer.extractor, keep_frames=side_by_side)
+            poses,
+            extractor=None if keypoint_files else inferencer.extractor,
+            keep_frames=side_by_side)
         where = poses
     else:
         sequence, where = poses, 'the pose sequence'

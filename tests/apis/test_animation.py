@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ratenet_plugin.apis import (PairInput, PoseKeypoints,
-                                 write_keypoint_json)
+                                 RATENetInferencer, write_keypoint_json)
 from ratenet_plugin.apis.animation import (PoseSequence, PoseSequenceError,
                                            animate, read_pose_sequence)
 from ratenet_plugin.datasets.synthetic import render_synthetic_motion
@@ -74,6 +74,22 @@ def test_synthetic_sequence_to_gif(inferencer, source, json_folder, tmp_path):
     frames = list(frames)
     assert len(frames) == NUM_FRAMES and fps == pytest.approx(25, rel=0.05)
     assert frames[0].shape == animation.frames[0].shape
+
+
+def test_keypoint_files_start_no_pose_extractor(checkpoint, source,
+                                                json_folder):
+    """A folder of keypoint JSONs with the source's keypoints given needs
+    no MediaPipe graph (seconds to start): none is made."""
+    image, source_pose = source
+    inferencer = RATENetInferencer(tiny_config(), checkpoint)
+    try:
+        animation = animate(inferencer, image, json_folder,
+                            source_pose=source_pose, progress=False,
+                            log=lambda _: None)
+        assert len(animation.frames) == NUM_FRAMES
+        assert inferencer._extractor is None
+    finally:
+        inferencer.close()
 
 
 def test_batches_give_the_frames_of_single_passes(inferencer, source,
