@@ -72,7 +72,16 @@ def test_example_person_with_its_bundled_keypoints_to_gallery_pose(app):
     # MediaPipe sees no person in the synthetic figures: the keypoints
     # bundled with this exact image are used.
     example = [p for p in app.example_photos if 'synthetic_1' in p][0]
-    assert_result(app.generate(example, POSE_FROM_GALLERY, gallery_index=2))
+    answer = app.generate(example, POSE_FROM_GALLERY, gallery_index=2)
+    assert_result(answer)
+    # The chosen gallery pose and the bundled keypoints, as the inferencer
+    # generates them; another gallery pose gives another picture.
+    expected = app.inferencer(
+        example, app.gallery[2].pose,
+        source_pose=example.replace('.png', '.json'))['predictions'][0]
+    np.testing.assert_array_equal(answer.result, expected['result'])
+    other = app.generate(example, POSE_FROM_GALLERY, gallery_index=0)
+    assert not np.array_equal(other.result, answer.result)
 
 
 def test_uploaded_photo_to_pose_of_a_photo_and_of_a_json(app, uploads):

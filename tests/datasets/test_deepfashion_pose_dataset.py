@@ -111,6 +111,12 @@ def test_absolute_paths_without_data_root(real_format):
         data_prefix=dict(img=str(root / 'train')), keypoint_frame=(64, 44),
         serialize_data=False)
     assert len(dataset) == 3
+    # The same files as through data_root (image paths resolved alike).
+    with_root = _dataset(root)
+    for index in range(3):
+        for key in ('src_img_path', 'tgt_img_path'):
+            assert dataset.get_data_info(index)[key] == \
+                with_root.get_data_info(index)[key]
 
 
 def test_pair_without_annotation_names_pairs_file_and_row(real_format):

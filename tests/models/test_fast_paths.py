@@ -212,8 +212,11 @@ def test_bf16_channels_last_agrees_with_fp32(reference):
     model = build(channels_last=True)
     wrappers = recording_wrappers(
         model, AnyDeviceAmpOptimWrapper, dtype='bfloat16')
-    assert_agree(run_cycle(model, wrappers), reference[0], BF16_TOL,
-                 min_cosine=BF16_MIN_COSINE)
+    cycle = run_cycle(model, wrappers)
+    assert_agree(cycle, reference[0], BF16_TOL, min_cosine=BF16_MIN_COSINE)
+    # Both paths really were on: the layout kept, not float32's numbers.
+    assert is_channels_last(model.generator)
+    assert cycle['joint'][0] != reference[0]['joint'][0]
 
 
 def test_compile_agrees_with_fp32(reference):
