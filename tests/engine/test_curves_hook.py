@@ -80,3 +80,8 @@ def test_a_resumed_run_plots_the_metrics_of_its_checkpoint_cycle(
 def test_plot_curves_draws_without_metrics():
     picture = plot_curves({'loss_a': [(1, 2.), (2, 1.)]}, {})
     assert picture.dtype == np.uint8 and picture.ndim == 3
+    # The loss line is drawn: matplotlib's first line colour (C0, #1f77b4)
+    # is in the picture, and it differs from an empty plot.
+    line = (np.abs(picture.astype(int) - (31, 119, 180)).sum(axis=2) < 30)
+    assert line.sum() > 20
+    assert not np.array_equal(picture, plot_curves({}, {}))
