@@ -15,6 +15,7 @@ import _bootstrap  # noqa: E402  (repo on sys.path, OpenMP and malloc defaults)
 
 with _bootstrap.heavy_imports():
     from mmengine.config import Config, DictAction
+    from mmengine.dist import is_main_process
     from mmengine.runner import Runner
 
     from ratenet_plugin.engine import distributed_run
@@ -87,7 +88,7 @@ def main(argv=None) -> dict:
         # JSON.
         metrics = run_test_with_report(
             runner, args.out, config=args.config, checkpoint=args.checkpoint)
-        if args.grid:
+        if args.grid and is_main_process():  # one writer (dist_test.sh)
             grid = render_grid(
                 runner.model,
                 select_batch(runner.test_dataloader, args.grid_rows))

@@ -23,9 +23,9 @@ CYCLES = 3
 BATCH_PER_RANK = 2
 
 
-def launch(script: str, args, cwd: Path) -> None:
+def launch(script: str, args, cwd: Path) -> str:
     """``bash tools/<script> ... 2`` with this interpreter; fails the test
-    with the log tail if any rank fails."""
+    with the log tail if any rank fails; returns every rank's output."""
     env = dict(
         os.environ,
         PYTHON=sys.executable,
@@ -40,6 +40,7 @@ def launch(script: str, args, cwd: Path) -> None:
                           text=True,
                           timeout=240)
     assert proc.returncode == 0, proc.stdout[-6000:]
+    return proc.stdout
 
 
 def write_config(path: Path, base: str, text: str) -> str:
@@ -180,18 +181,25 @@ def test_two_rank_test_tool_scores_each_sample_exactly_once(
     config = write_config(tmp_path / 'ratenet_tiny_eval.py', tiny,
                           TEST_CONFIG)
 
-    launch('dist_test.sh', [
+    output = launch('dist_test.sh', [
         config, checkpoint,
         str(WORLD_SIZE), '--work-dir',
         str(tmp_path / 'ddp'), '--out',
-        str(tmp_path / 'ddp.json')
+        str(tmp_path / 'ddp.json'), '--grid',
+        str(tmp_path / 'ddp_grid.png')
     ], tmp_path)
     ddp = json.loads((tmp_path / 'ddp.json').read_text())['metrics']
     single = load_tool('test').main([
         config, checkpoint, '--work-dir',
         str(tmp_path / 'single'), '--out',
-        str(tmp_path / 'single.json')
+        str(tmp_path / 'single.json'), '--grid',
+        str(tmp_path / 'single_grid.png')
     ])
+    # One rank draws the grid (the ranks wrote one file at once before),
+    # the single process's grid.
+    assert output.count('grid written to') == 1
+    assert (tmp_path / 'ddp_grid.png').read_bytes() == \
+        (tmp_path / 'single_grid.png').read_bytes()
 
     assert ddp['count/num_samples'] == NUM_TEST_SAMPLES
     assert ddp['count/num_distinct'] == NUM_TEST_SAMPLES
