@@ -28,7 +28,7 @@ with _bootstrap.heavy_imports(skip_training_only=__name__ == '__main__'):
                                      write_animation)
     from ratenet_plugin.apis.inferencer import add_inferencer_arguments
     from ratenet_plugin.fileio.video import (ANIMATION_EXTENSIONS,
-                                             GIF_MAX_FPS)
+                                             frames_written)
     from ratenet_plugin.utils.arguments import (int_at_least, number_in,
                                                 path_ending_in)
     from ratenet_plugin.utils.cli import run_tool
@@ -82,10 +82,7 @@ def run(args: argparse.Namespace) -> int:
     rate = write_animation(animation.frames, args.out, animation.fps)
     height, width = animation.frames[0].shape[:2]
     skipped = len(animation.skipped)
-    step = round(animation.fps / rate)
-    kept = (f'every {step} of {len(animation.frames)} frames'
-            f' (a GIF plays at most {GIF_MAX_FPS:g} fps)' if step > 1 else
-            f'{len(animation.frames)} frames')
+    kept = frames_written(len(animation.frames), animation.fps, rate)
     print(f'wrote {args.out}: {kept} of {height}x{width} at {rate:g} fps'
           f'{f", {skipped} skipped" if skipped else ""}')
     return 0

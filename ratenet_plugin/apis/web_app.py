@@ -37,7 +37,7 @@ import numpy as np
 from ratenet_plugin.fileio.image_file import ImageFileError, read_image
 from ratenet_plugin.fileio.keypoint_json import (PoseKeypoints,
                                                  read_keypoint_json)
-from ratenet_plugin.fileio.video import GIF_MAX_FPS, write_animation
+from ratenet_plugin.fileio.video import frames_written, write_animation
 from .animation import animate
 from .inferencer import RATENetInferencer
 from .pose_drawing import draw_pose
@@ -420,10 +420,7 @@ class PoseTransferApp:
             if staged is not None:
                 shutil.rmtree(staged, ignore_errors=True)
         height, width = animation.frames[0].shape[:2]
-        step = round(animation.fps / rate)
-        shown = (f'every {step} of {len(animation.frames)} frames (a GIF '
-                 f'plays at most {GIF_MAX_FPS:g} fps)' if step > 1 else
-                 f'{len(animation.frames)} frames')
+        shown = frames_written(len(animation.frames), animation.fps, rate)
         message = (f'Done: {shown} of {height}x{width} at {rate:g} fps; '
                    f'{len(animation.skipped)} driving frame(s) skipped')
         if animation.skipped:

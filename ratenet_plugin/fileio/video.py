@@ -138,6 +138,18 @@ def gif_timing(num_frames: int, fps: float) -> Tuple[int, List[int]]:
     return step, [int(t) * 10 for t in np.diff(ticks)]
 
 
+def frames_written(num_frames: int, fps: float, rate: float) -> str:
+    """In words, the frames an animation of ``num_frames`` at ``fps`` holds
+    once written at ``rate`` (what :func:`write_animation` returns), e.g.
+    ``'8 frames'`` or ``'every 2 of 60 frames (a GIF plays at most 50
+    fps)'``."""
+    step = round(fps / rate)
+    if step == 1:
+        return f'{num_frames} frames'
+    return (f'every {step} of {num_frames} frames (a GIF plays at most '
+            f'{GIF_MAX_FPS:g} fps)')
+
+
 def write_animation(frames: Sequence[np.ndarray], path: str,
                     fps: float) -> float:
     """Write frames as a looping GIF or an MP4 (H.264) video.

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from ratenet_plugin.fileio.errors import UserInputError
-from ratenet_plugin.fileio.video import (VideoFileError, gif_timing,
-                                         read_video, write_animation)
+from ratenet_plugin.fileio.video import (VideoFileError, frames_written,
+                                         gif_timing, read_video,
+                                         write_animation)
 
 
 def grey_ramp(count: int = 5, size=(33, 21)) -> list:
@@ -111,3 +112,9 @@ def test_portrait_phone_videos_are_read_upright(tmp_path):
     first = next(frames)
     assert first.shape == (48, 32, 3)
     assert first[:12, :, 0].mean() > 200 and first[-12:, :, 0].mean() < 60
+
+
+def test_frames_written_says_what_a_gif_kept():
+    assert frames_written(8, 25.0, 25.0) == '8 frames'
+    assert frames_written(60, 60.0, 30.0) == (
+        'every 2 of 60 frames (a GIF plays at most 50 fps)')
