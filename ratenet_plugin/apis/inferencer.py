@@ -185,8 +185,10 @@ class RATENetInferencer(BaseInferencer):
                  min_visibility: float = 0.5,
                  amp: Optional[bool] = None,
                  channels_last: Optional[bool] = None) -> None:
-        if crop not in CROP_MODES:
-            raise ValueError(f'crop must be one of {CROP_MODES}, got {crop!r}')
+        self._extractor: Optional[PoseExtractor] = None
+        self._extractor_lock = threading.Lock()
+        self.crop = crop  # checked first
+        self.min_visibility = min_visibility
         cfg = read_config(config) if isinstance(config, str) else \
             copy.deepcopy(config)
         if checkpoint is not None:
@@ -196,10 +198,6 @@ class RATENetInferencer(BaseInferencer):
         #: The autocast dtype of generation (None: the weights' float32).
         self.autocast_dtype = self._apply_fast_paths(cfg, device, amp,
                                                      channels_last)
-        self.crop = crop
-        self.min_visibility = min_visibility
-        self._extractor: Optional[PoseExtractor] = None
-        self._extractor_lock = threading.Lock()
         self._checkpoint_path = checkpoint
         with naming_config_keys(cfg):  # a config value or key of the model
             super().__init__(
@@ -283,6 +281,30 @@ class RATENetInferencer(BaseInferencer):
     def _init_visualizer(self, cfg: ConfigDict) -> None:
         """Panels are drawn by :meth:`visualize`; no MMEngine visualiser."""
         return None
+
+    @property
+    def crop(self) -> str:
+        """How the source is framed: ``'person'`` or ``'full'``
+        (:data:`CROP_MODES`); may change between calls."""
+        return self._crop
+
+    @crop.setter
+    def crop(self, mode: str) -> None:
+        if mode not in CROP_MODES:
+            raise ValueError(f'crop must be one of {CROP_MODES}, got {mode!r}')
+        self._crop = mode
+
+    @property
+    def min_visibility(self) -> float:
+        """MediaPipe's visibility below which a joint is missing; changed
+        between calls, the extractor is made again with it."""
+        return self._min_visibility
+
+    @min_visibility.setter
+    def min_visibility(self, value: float) -> None:
+        if value != getattr(self, '_min_visibility', value):
+            self.close()
+        self._min_visibility = value
 
     @property
     def extractor(self) -> PoseExtractor:

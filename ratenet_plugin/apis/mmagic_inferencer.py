@@ -55,7 +55,7 @@ from mmagic.apis.inferencers.base_mmagic_inferencer import \
     BaseMMagicInferencer
 
 from ..fileio.image_file import write_image
-from .inferencer import (CROP_MODES, ImageInput, PairInput, PoseInput,
+from .inferencer import (ImageInput, PairInput, PoseInput,
                          RATENetInferencer)
 from .pose_drawing import make_panel
 
@@ -109,10 +109,7 @@ class PoseTransferInferencer(BaseMMagicInferencer):
                  **kwargs) -> None:
         # MMagic updates extra_parameters in place: one dict per instance.
         self.extra_parameters = dict(type(self).extra_parameters)
-        unknown = set(extra_parameters or {}) - set(self.extra_parameters)
-        if unknown:
-            raise ValueError(f'unknown extra_parameters {sorted(unknown)}; '
-                             f'known: {sorted(self.extra_parameters)}')
+        self._check_known(extra_parameters or {})
         self.extra_parameters.update(extra_parameters or {})
         if device is None:
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -131,26 +128,24 @@ class PoseTransferInferencer(BaseMMagicInferencer):
         ``min_visibility`` change for this and later calls; ``amp`` and
         ``channels_last`` are fixed when the model is built."""
         given = kwargs.get('extra_parameters') or {}
-        unknown = set(given) - set(self.extra_parameters)
-        if unknown:
-            raise ValueError(f'unknown extra_parameters {sorted(unknown)}; '
-                             f'known: {sorted(self.extra_parameters)}')
+        self._check_known(given)
         for key in ('amp', 'channels_last'):
             if key in given and given[key] != self.extra_parameters[key]:
                 raise ValueError(
                     f'extra_parameters {key} is set when the inferencer is '
                     f'built ({self.extra_parameters[key]!r} here); build '
                     f'another with extra_parameters=dict({key}=...)')
-        if given.get('crop', self.ratenet.crop) not in CROP_MODES:
-            raise ValueError(f'crop must be one of {CROP_MODES}, got '
-                             f'{given["crop"]!r}')
+        # The inferencer's setters check the values before MMagic keeps them.
+        self.ratenet.crop = given.get('crop', self.ratenet.crop)
+        self.ratenet.min_visibility = given.get('min_visibility',
+                                                self.ratenet.min_visibility)
         super()._update_extra_parameters(**kwargs)
-        self.ratenet.crop = self.extra_parameters['crop']
-        if self.extra_parameters['min_visibility'] != \
-                self.ratenet.min_visibility:
-            self.ratenet.min_visibility = self.extra_parameters[
-                'min_visibility']
-            self.ratenet.close()  # the extractor is made again with it
+
+    def _check_known(self, given: Dict) -> None:
+        unknown = set(given) - set(self.extra_parameters)
+        if unknown:
+            raise ValueError(f'unknown extra_parameters {sorted(unknown)}; '
+                             f'known: {sorted(self.extra_parameters)}')
 
     def _init_model(self, cfg: Config, ckpt: Optional[str],
                     device: str) -> torch.nn.Module:
