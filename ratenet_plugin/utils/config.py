@@ -1,6 +1,5 @@
 """Small helpers shared by tools/train.py, tools/test.py and the tests."""
 import importlib
-import inspect
 import os.path as osp
 from typing import Optional, Tuple, Union
 
@@ -11,6 +10,7 @@ from mmengine.utils import import_modules_from_strings
 
 from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
 from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.utils.config_errors import constructor_arguments
 from ratenet_plugin.utils.fast_paths import (AUTO, FastPaths, MachineInfo,
                                              describe_fast_paths,
                                              detect_machine,
@@ -171,7 +171,9 @@ def _check_model_takes(cfg: Config, key: str, asked_by: str) -> None:
     # model zoo (seconds of a quick start) to search it.
     cls = (MODELS.module_dict.get(model_type) or MODELS.get(model_type)) \
         if isinstance(model_type, str) else model_type
-    if cls is None or key in inspect.signature(cls.__init__).parameters:
+    # The arguments along the classes that pass **kwargs on, as a typo's
+    # message reads them.
+    if cls is None or key in constructor_arguments(cls):
         return  # an unknown type is named by the build
     raise UserInputError(
         f'{asked_by}: model.type={model_type} takes no {key} (the fast paths '

@@ -139,7 +139,7 @@ def _registered_class(type_name: str) -> Optional[type]:
     return None
 
 
-def _constructor_arguments(cls: Optional[type]) -> List[str]:
+def constructor_arguments(cls: Optional[type]) -> List[str]:
     """The keyword arguments ``cls`` and the classes it passes ``**kwargs``
     on to take; [] without a class."""
     names: List[str] = []
@@ -178,7 +178,7 @@ def unknown_argument_error(cfg: Config,
     cls = node_type if isinstance(node_type, type) else _registered_class(
         node_type) if node_type else None
     shown = getattr(node_type, '__name__', node_type) or type_name
-    hint = _did_you_mean(argument, _constructor_arguments(cls))
+    hint = _did_you_mean(argument, constructor_arguments(cls))
     return UserInputError(
         f'config key {" or ".join(keys)}{_in_file(cfg)}: {shown} takes '
         f'no argument {argument!r}{hint}; {FIX}')
