@@ -155,8 +155,8 @@ class RATELoop(IterBasedTrainLoop):
         """Gradient accumulation would mix the updates of a cycle: the
         pose-transfer and the joint update share the generator's optimiser,
         each steps it once per batch."""
-        wrappers = self.runner.optim_wrapper
-        for key, wrapper in getattr(wrappers, 'items', lambda: [])():
+        # An OptimWrapperDict: the updates step its wrappers by name.
+        for key, wrapper in self.runner.optim_wrapper.items():
             counts = getattr(wrapper, '_accumulative_counts', 1)
             if counts != 1:
                 raise ConfigValueError(
