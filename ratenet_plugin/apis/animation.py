@@ -161,6 +161,14 @@ def _read_frame_json(path: str) -> PoseKeypoints:
         return PoseKeypoints(np.full((NUM_KEYPOINTS, 2), -1, np.float32))
 
 
+def _sequence_files(folder: str) -> Tuple[List[str], List[str]]:
+    """The keypoint JSONs and the images of a sequence folder, each in
+    natural order (``frame_2`` before ``frame_10``)."""
+    files = sorted(os.listdir(folder), key=_natural_key)
+    return ([f for f in files if f.lower().endswith('.json')],
+            [f for f in files if f.lower().endswith(IMAGE_EXTENSIONS)])
+
+
 def read_pose_sequence(path: str,
                        *,
                        extractor: Optional[PoseExtractor] = None,
@@ -186,9 +194,7 @@ def read_pose_sequence(path: str,
             unreadable image (each error names its file).
     """
     if osp.isdir(path):
-        files = sorted(os.listdir(path), key=_natural_key)
-        jsons = [f for f in files if f.lower().endswith('.json')]
-        images = [f for f in files if f.lower().endswith(IMAGE_EXTENSIONS)]
+        jsons, images = _sequence_files(path)
         if jsons and images:
             raise PoseSequenceError(
                 f'{path} holds both images ({len(images)}) and keypoint '
@@ -338,8 +344,7 @@ def animate(inferencer: RATENetInferencer,
     src_pose = _source_keypoints(inferencer, image, source_pose, source_name)
     if isinstance(poses, str):
         # MediaPipe (seconds to start) only for frames to extract poses from.
-        keypoint_files = osp.isdir(poses) and any(
-            name.lower().endswith('.json') for name in os.listdir(poses))
+        keypoint_files = osp.isdir(poses) and bool(_sequence_files(poses)[0])
         sequence = read_pose_sequence(
             poses,
             extractor=None if keypoint_files else inferencer.extractor,
