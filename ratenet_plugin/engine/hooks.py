@@ -1,7 +1,10 @@
 """Hooks of ratenet_plugin."""
-from typing import Optional
+import logging
+from typing import List, Optional, Tuple
 
+from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                    CheckpointMismatchError,
@@ -11,7 +14,9 @@ from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
 
 from ratenet_plugin.registry import HOOKS
 from ratenet_plugin.utils.model_wrappers import unwrap_model
-from ratenet_plugin.utils.random_state import get_random_state, set_random_state
+from ratenet_plugin.utils.random_state import (get_random_state,
+                                               same_random_state,
+                                               set_random_state)
 
 
 @HOOKS.register_module()
@@ -29,28 +34,79 @@ class RandomStateHook(Hook):
     checkpoint of its cycle is saved and draws from them (at least the val
     dataloader's seed), so otherwise an uninterrupted run would continue
     from another state than a run resumed from that checkpoint. (The
-    training run also no longer depends on how often it is validated.)
+    training run also no longer depends on how often it is validated.) A
+    checkpoint saved during validation (``CheckpointHook``'s ``save_best``)
+    holds the state from before it, the one training continues from.
+
+    Several processes: MMEngine saves checkpoints on rank 0 alone, so every
+    rank's state is gathered to it beforehand (one small collective per
+    cycle and per validation, beside the cycle's DDP all-reduces) and each
+    rank resumes from its own (``checkpoint['random_state_of_ranks']``):
+    exact with ``randomness.diff_rank_seed=True`` and for each GPU's
+    generator. Resumed with another number of processes (or several from a
+    single process's checkpoint), every rank takes rank 0's state
+    (``checkpoint['random_state']``, also what a single-process run reads),
+    with a warning where the saved ranks' states differ.
+
+    The priority, just above MMEngine's ``CheckpointHook`` (VERY_LOW = 90),
+    gathers the states after every other hook of the cycle has run and before
+    that hook saves.
     """
 
-    priority = 'VERY_LOW'
+    priority = 89
 
     def __init__(self) -> None:
         self._before_val: Optional[dict] = None
+        self._val_states: Optional[List[dict]] = None
+        # (cycle, every rank's state after it), gathered in after_train_iter.
+        self._cycle_states: Optional[Tuple[int, List[dict]]] = None
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        if runner.world_size > 1:
+            self._cycle_states = (runner.iter,
+                                  all_gather_object(get_random_state()))
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        checkpoint['random_state'] = get_random_state()
+        if self._before_val is not None:  # saved during validation
+            state, ranks = self._before_val, self._val_states
+        else:
+            state, ranks = get_random_state(), None
+            if (self._cycle_states is not None
+                    and self._cycle_states[0] == runner.iter):
+                ranks = self._cycle_states[1]
+        checkpoint['random_state'] = state
+        if ranks is not None:
+            checkpoint['random_state_of_ranks'] = ranks
 
     def before_val(self, runner) -> None:
         self._before_val = get_random_state()
+        self._val_states = (all_gather_object(self._before_val)
+                            if runner.world_size > 1 else None)
 
     def after_val(self, runner) -> None:
         if self._before_val is not None:
             set_random_state(self._before_val)
-            self._before_val = None
+            self._before_val = self._val_states = None
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        if 'random_state' in checkpoint:
-            set_random_state(checkpoint['random_state'])
+        if 'random_state' not in checkpoint:
+            return
+        ranks = checkpoint.get('random_state_of_ranks')
+        if ranks is not None and len(ranks) == runner.world_size:
+            set_random_state(ranks[runner.rank])
+            return
+        if ranks is not None and not all(
+                same_random_state(ranks[0], other) for other in ranks[1:]):
+            print_log(
+                f'The checkpoint was saved by {len(ranks)} processes whose '
+                f'random states differ; this run has {runner.world_size}: '
+                'every process continues from process 0\'s state, so the '
+                'run is not the uninterrupted one (resume with '
+                f'{len(ranks)} processes for that)',
+                logger='current',
+                level=logging.WARNING)
+        set_random_state(checkpoint['random_state'])
 
 
 @HOOKS.register_module()

@@ -26,6 +26,22 @@ def set_random_state(state: Dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all([s.cpu() for s in state['cuda']])
 
 
+def same_random_state(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
+    """Whether two states of :func:`get_random_state` are equal."""
+    if a.keys() != b.keys():
+        return False
+    numpy_a, numpy_b = a['numpy'], b['numpy']
+    return (_as_python_state(a['python']) == _as_python_state(b['python'])
+            and numpy_a[0] == numpy_b[0]
+            and np.array_equal(numpy_a[1], numpy_b[1])
+            and tuple(numpy_a[2:]) == tuple(numpy_b[2:])
+            and torch.equal(a['torch'], b['torch'])
+            and len(a.get('cuda', ())) == len(b.get('cuda', ()))
+            and all(
+                torch.equal(x.cpu(), y.cpu())
+                for x, y in zip(a.get('cuda', ()), b.get('cuda', ()))))
+
+
 def _as_python_state(state):
     # random.setstate needs tuples; a checkpoint round trip may give lists.
     version, internal, gauss = state

@@ -16,6 +16,7 @@ from ratenet_plugin.engine import RATELoop
 from ratenet_plugin.engine.rate_loop import run_cycle
 from ratenet_plugin.registry import DATASETS
 from ratenet_plugin.utils.arguments import ConfigValueError
+from ratenet_plugin.utils.random_state import same_random_state
 from tests.models.ratenet_testing import build_model, optim_wrappers, raw_batch
 
 
@@ -170,6 +171,30 @@ def test_resume_reproduces_an_uninterrupted_run(tiny_config_file, tmp_path,
         expected = straight.message_hub.get_scalar(key).data[0]
         got = resumed.message_hub.get_scalar(key).data[0]
         assert got.tolist() == expected.tolist(), key
+
+
+def test_checkpoints_saved_in_validation_hold_the_state_training_goes_on_from(
+        tiny_config_file, tmp_path):
+    """With ``save_best``, MMEngine's CheckpointHook saves during validation
+    (which draws from the global generators: the val dataloader's seed) the
+    best checkpoint and the cycle's regular checkpoint again. Both must hold
+    the state from before validation, the one a run without ``save_best``
+    saves, or a resume from them is not the uninterrupted run."""
+    config = tiny_config_file(
+        max_iters=2, checkpoint_interval=2, val_interval=2)
+    plain, with_best = tmp_path / 'plain', tmp_path / 'with_best'
+    build_runner(config, plain).train()
+    build_runner(
+        config, with_best, **{
+            'default_hooks.checkpoint.save_best': 'final/SSIM',
+            'default_hooks.checkpoint.rule': 'greater'
+        }).train()
+
+    expected = torch.load(plain / 'iter_2.pth', weights_only=False)
+    for name in ('iter_2.pth', 'best_final_SSIM_iter_2.pth'):
+        saved = torch.load(with_best / name, weights_only=False)
+        assert same_random_state(saved['random_state'],
+                                 expected['random_state']), name
 
 
 def test_resume_at_a_large_cycle_loads_no_trained_sample(

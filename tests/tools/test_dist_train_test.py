@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from ratenet_plugin.utils.random_state import same_random_state
 from tests.network_testing import free_port
 from tests.tools.distributed_testing import NETWORKS, plain_name
 from tests.tools.tool_testing import load_tool
@@ -207,3 +208,60 @@ def test_two_rank_test_tool_scores_each_sample_exactly_once(
     for name in ('SSIM', 'PSNR', 'MAE'):
         assert ddp[f'final/{name}'] == pytest.approx(
             single[f'final/{name}'], rel=1e-5), name
+
+
+RESUME_CONFIG = '''
+# Each rank draws its own dropout masks and flips.
+randomness = dict(seed=0, diff_rank_seed=True)
+'''
+
+
+@pytest.mark.timeout(600)
+def test_two_ranks_with_their_own_random_streams_resume_exactly(
+        tiny_config_file, tmp_path):
+    """With ``diff_rank_seed=True`` the ranks' random states differ; every
+    rank's is saved in the checkpoint and restored on resume (MMEngine saves
+    on rank 0 alone), so a run resumed at cycle 2 (where it also validates)
+    ends with the uninterrupted run's weights, bit for bit. (With rank 0's
+    state restored on every rank they were up to 2.4e-3 apart.)"""
+    tiny = tiny_config_file(
+        max_iters=4, dropout=0.5, flip_prob=0.5, checkpoint_interval=2,
+        val_interval=2)
+    config = write_config(tmp_path / 'ratenet_tiny_resume.py', tiny,
+                          RESUME_CONFIG)
+    straight, resumed = tmp_path / 'straight', tmp_path / 'resumed'
+
+    launch('dist_train.sh', [config, str(WORLD_SIZE), '--work-dir',
+                             str(straight)], tmp_path)
+    launch('dist_train.sh', [
+        config, str(WORLD_SIZE), '--work-dir', str(resumed), '--cfg-options',
+        'train_cfg.max_iters=2'
+    ], tmp_path)
+    launch('dist_train.sh', [
+        config, str(WORLD_SIZE), '--work-dir', str(resumed), '--resume',
+        str(resumed / 'iter_2.pth')
+    ], tmp_path)
+
+    halfway = torch.load(resumed / 'iter_2.pth', weights_only=False)
+    ranks = halfway['random_state_of_ranks']
+    assert len(ranks) == WORLD_SIZE
+    assert not same_random_state(ranks[0], ranks[1])
+    assert same_random_state(ranks[0], halfway['random_state'])
+    expected = torch.load(
+        straight / 'iter_4.pth', weights_only=False)['state_dict']
+    got = torch.load(resumed / 'iter_4.pth', weights_only=False)['state_dict']
+    assert list(got) == list(expected)
+    for name, value in got.items():
+        assert torch.equal(value, expected[name]), name
+
+    # One process resuming it cannot continue both ranks: it says so and
+    # continues from rank 0's state.
+    single = tmp_path / 'single'
+    load_tool('train').main([
+        config, '--work-dir',
+        str(single), '--resume',
+        str(resumed / 'iter_2.pth')
+    ])
+    [log] = single.glob('*/*.log')
+    assert ('saved by 2 processes whose random states differ; this run has '
+            '1') in ' '.join(log.read_text().split())
