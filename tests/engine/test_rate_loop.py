@@ -142,10 +142,19 @@ def test_resume_reproduces_an_uninterrupted_run(tiny_config_file, tmp_path,
     # Validation runs at the checkpoint's cycle, after the checkpoint is
     # saved, and draws from the global generators (the val dataloader's
     # seed): the uninterrupted run must not continue from that state.
+    # The main job's hooks; the grid is drawn at the checkpoint's cycle too.
     config = tiny_config_file(
         max_iters=4, checkpoint_interval=2, val_interval=2, dropout=0.5,
         flip_prob=0.5)
-    options = {'train_dataloader.sampler.type': sampler}
+    options = {
+        'train_dataloader.sampler.type': sampler,
+        'custom_hooks': [
+            dict(type='RandomStateHook'),
+            dict(type='AdaptiveCPUThreadsHook'),
+            dict(type='PoseTransferVisualizationHook', interval=2,
+                 num_samples=2),
+        ]
+    }
 
     straight = build_runner(config, tmp_path / 'straight', **options)
     straight.train()
