@@ -44,8 +44,7 @@ from ratenet_plugin.fileio.keypoint_json import (EmptyPoseError,
                                                  PoseKeypoints,
                                                  read_keypoint_json)
 from ratenet_plugin.fileio.video import read_video
-from .inferencer import (ImageInput, PairInput, PoseInput, RATENetInferencer,
-                         check_source_pose_frame)
+from .inferencer import ImageInput, PairInput, PoseInput, RATENetInferencer
 from .person_crop import FrameCrop, identity_crop, person_crop
 from .pose_drawing import draw_pose, make_panel
 from .pose_extraction import NoPersonError, PoseExtractor, has_person
@@ -234,31 +233,6 @@ def read_pose_sequence(path: str,
         return _extract_all(frames, name_of, path, owned, keep_frames, fps)
 
 
-def _source_keypoints(inferencer: RATENetInferencer, image: np.ndarray,
-                      source_pose: Optional[PoseInput],
-                      name: str) -> PoseKeypoints:
-    """The source person's keypoints, in the source image's pixels."""
-    if source_pose is None:
-        keypoints = inferencer.extractor(image)
-        if not has_person(keypoints):
-            raise NoPersonError(
-                f'no person found in the source image {name}: MediaPipe '
-                'detected no body. Use a photo showing one person, or pass '
-                'its keypoints as source_pose.')
-        return PoseKeypoints(keypoints, image.shape[:2])
-    if isinstance(source_pose, (PoseKeypoints, str)):
-        pose = source_pose if isinstance(
-            source_pose, PoseKeypoints) else read_keypoint_json(source_pose)
-        check_source_pose_frame(pose, image.shape[:2], source_pose, name)
-        return pose
-    keypoints = np.asarray(source_pose, np.float32)
-    if keypoints.shape != (NUM_KEYPOINTS, 2):
-        raise ValueError('source_pose must be a keypoint JSON, '
-                         'PoseKeypoints or an (18, 2) array, got shape '
-                         f'{keypoints.shape}')
-    return PoseKeypoints(keypoints, image.shape[:2])
-
-
 def _usable(sequence: PoseSequence, retarget: bool) -> Dict[int, str]:
     """Indices of frames to skip, with the reason."""
     skipped = {}
@@ -341,7 +315,7 @@ def animate(inferencer: RATENetInferencer,
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
     source_name = source if isinstance(source, str) else 'the source image'
     image = read_image(source) if isinstance(source, str) else source
-    src_pose = _source_keypoints(inferencer, image, source_pose, source_name)
+    src_pose = inferencer.source_keypoints(image, source_pose, source_name)
     if isinstance(poses, str):
         # MediaPipe (seconds to start) only for frames to extract poses from.
         keypoint_files = osp.isdir(poses) and bool(_sequence_files(poses)[0])

@@ -325,6 +325,31 @@ class RATENetInferencer(BaseInferencer):
             read_annotation_keypoints(ann_file, name, self.frame,
                                       self.outside_tolerance), self.frame)
 
+    def source_keypoints(self, image: np.ndarray,
+                         source_pose: Optional[PoseInput],
+                         source_name: str) -> PoseKeypoints:
+        """The source person's keypoints, in the pixels of ``image``.
+
+        Args:
+            image (np.ndarray): The source photo, uint8 (H, W, 3) RGB.
+            source_pose (optional): Its keypoints (JSON path,
+                :class:`PoseKeypoints` or (18, 2) array in its pixels, COCO-18
+                order); None extracts them with MediaPipe.
+            source_name (str): How error messages name the photo.
+
+        Raises:
+            NoPersonError: no person found, or a source pose without joints.
+            KeypointFormatError: a source pose of another image size.
+        """
+        if source_pose is None:
+            return self._extract(image, 'source', source_name)
+        pose = self._read_pose(source_pose, 'source_pose', source_name)
+        check_source_pose_frame(pose, image.shape[:2], source_pose,
+                                source_name)
+        if not has_person(pose.keypoints):
+            raise NoPersonError(f'source_pose of {source_name} has no joints')
+        return pose
+
     def _read_pose(self, pose: PoseInput, role: str,
                    name: str) -> PoseKeypoints:
         """Keypoints from a JSON, an image (extracted) or an array."""
@@ -402,16 +427,8 @@ class RATENetInferencer(BaseInferencer):
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f'{source_name}: expected a uint8 (H, W, 3) RGB '
                              f'image, got {image.dtype} {image.shape}')
-        if request.source_pose is None:
-            src_pose = self._extract(image, 'source', source_name)
-        else:
-            src_pose = self._read_pose(request.source_pose, 'source_pose',
-                                       source_name)
-            check_source_pose_frame(src_pose, image.shape[:2],
-                                    request.source_pose, source_name)
-            if not has_person(src_pose.keypoints):
-                raise NoPersonError(
-                    f'source_pose of {source_name} has no joints')
+        src_pose = self.source_keypoints(image, request.source_pose,
+                                         source_name)
         tgt_pose = self._read_pose(request.target_pose, 'target_pose',
                                    source_name)
         if not has_person(tgt_pose.keypoints):
