@@ -9,6 +9,7 @@ from mmengine.fileio import dump, load
 from mmengine.hooks import Hook
 
 from ratenet_plugin.registry import HOOKS
+from .hooks import is_resuming
 
 History = Dict[str, List[Tuple[int, float]]]
 
@@ -128,6 +129,8 @@ class TrainingCurvesHook(Hook):
             losses=dict(self.losses), metrics=dict(self.metrics))
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if not is_resuming(runner):  # load_from: a new run's own curves
+            return
         saved = checkpoint.get('meta', {}).get('training_curves', {})
         for key, points in saved.get('losses', {}).items():
             self.losses[key] = [tuple(p) for p in points]

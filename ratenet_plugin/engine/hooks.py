@@ -19,6 +19,13 @@ from ratenet_plugin.utils.random_state import (get_random_state,
                                                set_random_state)
 
 
+def is_resuming(runner) -> bool:
+    """Whether ``runner`` resumes a run (``resume=True``, ``--resume``)
+    rather than starting one from weights (``load_from`` alone): MMEngine
+    calls ``after_load_checkpoint`` for both, and keeps the flag private."""
+    return bool(runner._resume)
+
+
 @HOOKS.register_module()
 class RandomStateHook(Hook):
     """Save the global random generators in checkpoints and restore them on resume.
@@ -90,7 +97,8 @@ class RandomStateHook(Hook):
             self._before_val = self._val_states = None
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        if 'random_state' not in checkpoint:
+        # A run started from weights (load_from) keeps its own seed.
+        if not is_resuming(runner) or 'random_state' not in checkpoint:
             return
         ranks = checkpoint.get('random_state_of_ranks')
         if ranks is not None and len(ranks) == runner.world_size:
@@ -128,17 +136,6 @@ class StrictCheckpointLoadHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         source = runner.cfg.get('load_from') or 'the checkpoint'
-        meta = checkpoint.get('meta', {}) if isinstance(checkpoint,
-                                                         dict) else {}
-        # What MMEngine's resume reads (a weights-only file, e.g. of
-        # tools/analysis/save_initial_checkpoint.py, has meta=dict(iter=0)).
-        if runner.cfg.get('resume') and not all(key in meta
-                                                for key in ('epoch', 'iter')):
-            raise CheckpointError(
-                f'checkpoint {source} holds no training state (meta, '
-                'optimizer): it cannot be resumed. To start a new run from '
-                'its weights, drop --resume and set load_from (--cfg-options '
-                f'load_from={source})')
         mismatch = compare_state_dicts(
             unwrap_model(runner.model).state_dict(),
             model_state_dict(checkpoint, f'checkpoint {source}'))
@@ -146,3 +143,28 @@ class StrictCheckpointLoadHook(Hook):
             config = runner.cfg.filename or 'the config'
             raise CheckpointMismatchError(
                 mismatch_message(source, f'the model of {config}', mismatch))
+        if is_resuming(runner):
+            self._check_training_state(runner, checkpoint, source)
+
+    @staticmethod
+    def _check_training_state(runner, checkpoint: dict, source: str) -> None:
+        """What MMEngine's resume reads: without it MMEngine fails later
+        (no meta) or silently restarts the optimisers and the learning-rate
+        schedule (a weights-only file, e.g. of
+        tools/analysis/save_initial_checkpoint.py with meta=dict(iter=0); a
+        best checkpoint of ``save_best``, saved without them)."""
+        meta = checkpoint.get('meta', {})
+        missing = [f'meta.{key}' for key in ('epoch', 'iter')
+                   if key not in meta]
+        if 'optimizer' not in checkpoint:
+            missing.append('optimizer')
+        if (runner.cfg.get('param_scheduler')
+                and 'param_schedulers' not in checkpoint):
+            missing.append('param_schedulers')
+        if missing:
+            raise CheckpointError(
+                f'checkpoint {source} holds no training state (no '
+                f'{", ".join(missing)}; a best checkpoint or weights alone): '
+                'it cannot be resumed. Resume from the run\'s iter_N.pth, or '
+                'start a new run from its weights: drop --resume and set '
+                f'load_from (--cfg-options load_from={source})')

@@ -68,29 +68,34 @@ def load_config(path: str,
 def set_resume(cfg: Config, resume: Optional[str]) -> None:
     """Apply ``--resume [CHECKPOINT]`` to ``cfg`` (in place).
 
-    ``None``: no resume. ``'auto'``: resume from the latest checkpoint of
-    ``cfg.work_dir`` (its ``last_checkpoint`` file), which must exist: MMEngine
-    would silently start from scratch instead. Anything else: resume from
-    that checkpoint file.
+    ``None``: what the config says (``resume=True`` there or in
+    ``--cfg-options`` is checked as ``--resume`` is: from its ``load_from``,
+    else from the latest checkpoint). ``'auto'``: resume from the latest
+    checkpoint of ``cfg.work_dir`` (its ``last_checkpoint`` file), which must
+    exist: MMEngine would silently start from scratch instead. Anything
+    else: resume from that checkpoint file.
 
     Raises:
         UserInputError: ``'auto'`` and no checkpoint in the work dir.
     """
+    option = '--resume'
     if resume is None:
-        return
+        if not cfg.get('resume'):
+            return
+        option = 'resume=True'
+        resume = cfg.get('load_from') or 'auto'
     if resume == 'auto':
         latest = find_latest_checkpoint(cfg.work_dir)
         if latest is None:
             raise UserInputError(
-                f'--resume: no checkpoint found in {cfg.work_dir} (no '
+                f'{option}: no checkpoint found in {cfg.work_dir} (no '
                 'last_checkpoint file there; tools/train.py writes one with '
                 'every checkpoint). To start training from scratch, run '
-                'without --resume; to continue another run, pass its '
+                f'without {option}; to continue another run, pass its '
                 'checkpoint: --resume WORK_DIR/iter_N.pth')
         resume = latest
-    check_checkpoint_path(resume)
     cfg.resume = True
-    cfg.load_from = resume
+    cfg.load_from = check_checkpoint_path(resume)
 
 
 def import_plugin(cfg: Config) -> None:

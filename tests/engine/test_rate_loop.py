@@ -206,6 +206,35 @@ def test_checkpoints_saved_in_validation_hold_the_state_training_goes_on_from(
                                  expected['random_state']), name
 
 
+def test_a_run_started_from_weights_keeps_its_own_seed_and_curves(
+        tiny_config_file, tmp_path):
+    """``load_from`` without resume starts a new run from the weights: the
+    random generators follow its own seed (as in a run without load_from),
+    not the checkpoint's, and its curves start empty, not with the old
+    run's history (MMEngine calls after_load_checkpoint for both)."""
+    config = tiny_config_file(max_iters=2, checkpoint_interval=1)
+    hooks = {
+        'custom_hooks': [
+            dict(type='RandomStateHook'),
+            dict(type='TrainingCurvesHook', interval=1,
+                 metric_keys=['final/SSIM']),
+        ]
+    }
+    build_runner(config, tmp_path / 'old', **hooks).train()
+    new = {'randomness.seed': 1, 'train_cfg.max_iters': 1, **hooks}
+    build_runner(config, tmp_path / 'fresh', **new).train()
+    build_runner(
+        config, tmp_path / 'from_weights',
+        load_from=str(tmp_path / 'old' / 'iter_2.pth'), **new).train()
+
+    fresh, started = (
+        torch.load(tmp_path / run / 'iter_1.pth', weights_only=False)
+        for run in ('fresh', 'from_weights'))
+    assert same_random_state(started['random_state'], fresh['random_state'])
+    curves = started['meta']['training_curves']['losses']['loss_recon']
+    assert [cycle for cycle, _ in curves] == [1]
+
+
 def test_resume_at_a_large_cycle_loads_no_trained_sample(
         tiny_config_file, tmp_path):
     """A checkpoint of cycle 100,000 (a 1-cycle run's, its counter moved on)

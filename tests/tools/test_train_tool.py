@@ -86,12 +86,19 @@ def test_resume_from_another_architecture_stops_before_any_update(
     assert 'wrong shapes (file vs network): generator.pose_transfer.' in line
 
 
-@pytest.mark.parametrize('meta', [None, dict(iter=0)])
+@pytest.mark.parametrize('meta, missing', [
+    (None, 'meta.epoch, meta.iter, optimizer, param_schedulers'),
+    (dict(iter=0), 'meta.epoch, optimizer, param_schedulers'),
+    (dict(epoch=0, iter=2), 'optimizer, param_schedulers'),
+])
 def test_resume_from_weights_without_training_state_stops(
-        tiny_config_file, tmp_path, meta):
+        tiny_config_file, tmp_path, meta, missing):
     """A file of weights alone (no meta, or tools/analysis/
-    save_initial_checkpoint.py's meta=dict(iter=0)): it cannot be resumed,
-    one line says so (MMEngine's KeyError 'epoch' for the second before)."""
+    save_initial_checkpoint.py's meta=dict(iter=0), or a best checkpoint of
+    ``save_best``, saved with its meta but no optimiser and schedulers): it
+    cannot be resumed, one line says so (MMEngine's KeyError 'epoch' for the
+    second before, and for the third a silent restart of the optimisers and
+    the learning-rate schedule)."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
@@ -110,7 +117,8 @@ def test_resume_from_weights_without_training_state_stops(
                       weights, cwd=tmp_path)
     line = assert_stopped_before_training(result, work_dir)
     assert line.startswith(f'error: checkpoint {weights} holds no training '
-                           'state (meta, optimizer): it cannot be resumed')
+                           f'state (no {missing}; a best checkpoint or '
+                           'weights alone): it cannot be resumed.')
 
 
 def test_resume_from_an_unsafe_file_stops(tiny_config_file, tmp_path,

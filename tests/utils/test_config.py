@@ -74,6 +74,24 @@ def test_set_resume(tmp_path):
     assert (cfg.resume, cfg.load_from) == (True, str(checkpoint))
 
 
+def test_resume_set_in_the_config_is_checked_as_the_option_is(tmp_path):
+    """``resume=True`` in a config or ``--cfg-options`` (MMEngine alone:
+    "Auto resumed from the latest checkpoint None." and a fresh start)."""
+    empty = tmp_path / 'empty'
+    cfg = Config(dict(work_dir=str(empty), resume=True, load_from=None))
+    with pytest.raises(UserInputError,
+                       match=f'^resume=True: no checkpoint found in {empty} '):
+        set_resume(cfg, None)
+    cfg = Config(dict(work_dir=str(empty), resume=True,
+                      load_from=str(tmp_path / 'none.pth')))
+    with pytest.raises(UserInputError,
+                       match=f'checkpoint not found: {tmp_path}/none.pth'):
+        set_resume(cfg, None)
+    cfg = Config(dict(work_dir=str(empty), resume=False, load_from=None))
+    set_resume(cfg, None)
+    assert (cfg.resume, cfg.load_from) == (False, None)
+
+
 def built_config_mistake(config: str, option: dict, tmp_path) -> str:
     """The message of building the tiny config's Runner with ``option``
     merged in, inside naming_config_keys."""
