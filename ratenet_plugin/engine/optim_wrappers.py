@@ -6,6 +6,7 @@ from mmengine.device import get_device
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
 from ratenet_plugin.registry import OPTIM_WRAPPERS
+from ratenet_plugin.utils.arguments import ConfigValueError
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -42,17 +43,17 @@ class AnyDeviceAmpOptimWrapper(AmpOptimWrapper):
         device = get_device()
         if isinstance(dtype, str):
             if dtype not in ('float16', 'bfloat16'):
-                raise ValueError(f'dtype must be "float16" or "bfloat16", '
-                                 f'got {dtype!r}')
+                raise ConfigValueError('dtype', dtype,
+                                       '"float16" or "bfloat16"')
             dtype = getattr(torch, dtype)
         if dtype is None:
             dtype = torch.bfloat16 if device == 'cpu' else torch.float16
         if dtype == torch.float16:
             if device == 'cpu':
-                raise ValueError(
-                    'float16 mixed precision needs a GPU (loss scaling); on '
-                    'CPU use dtype="bfloat16" (e.g. --amp --amp-dtype '
-                    'bfloat16)')
+                raise ConfigValueError(
+                    'dtype', 'float16',
+                    '"bfloat16" on a CPU: float16 mixed precision needs a '
+                    'GPU (loss scaling); e.g. --amp --amp-dtype bfloat16')
             super().__init__(loss_scale=loss_scale, dtype=dtype, **kwargs)
             return
         OptimWrapper.__init__(self, **kwargs)

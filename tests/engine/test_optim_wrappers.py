@@ -8,6 +8,7 @@ from mmengine.registry import DefaultScope
 
 import ratenet_plugin  # noqa: F401  (registers the wrapper)
 from ratenet_plugin.engine import AnyDeviceAmpOptimWrapper
+from ratenet_plugin.utils.arguments import ConfigValueError
 from ratenet_plugin.utils.config import (compile_option, enable_amp,
                                          enable_fast_paths)
 from ratenet_plugin.utils.fast_paths import compile_options
@@ -46,9 +47,9 @@ def test_bf16_on_cpu_autocasts_and_steps_without_scaling():
 def test_default_dtype_on_cpu_is_bf16_and_fp16_is_refused():
     _, wrapper = conv_wrapper()
     assert wrapper.cast_dtype == torch.bfloat16
-    with pytest.raises(ValueError, match='bfloat16'):
+    with pytest.raises(ConfigValueError, match='bfloat16'):
         conv_wrapper(dtype='float16')
-    with pytest.raises(ValueError, match='float16'):
+    with pytest.raises(ConfigValueError, match='float16'):
         conv_wrapper(dtype='float64')
 
 

@@ -137,6 +137,21 @@ def test_resume_from_an_unsafe_file_stops(tiny_config_file, tmp_path,
     assert not bad_checkpoints['marker'].exists()
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason='a CPU-only machine')
+def test_float16_amp_on_a_cpu_stops_naming_the_fix(tiny_config_file,
+                                                   tmp_path):
+    """(A ValueError traceback after the Runner was built before.)"""
+    config = tiny_config_file()
+    work_dir = tmp_path / 'work'
+    result = run_tool(TRAIN, config, '--work-dir', work_dir, '--amp',
+                      '--amp-dtype', 'float16', cwd=tmp_path)
+    line = assert_stopped_before_training(result, work_dir)
+    assert line.startswith(
+        'error: config key optim_wrapper.generator.dtype or ')
+    assert ('expected "bfloat16" on a CPU: float16 mixed precision needs a '
+            'GPU (loss scaling); e.g. --amp --amp-dtype bfloat16') in line
+
+
 @pytest.mark.parametrize('option, message', [
     ('train_cfg.max_iters=ten',
      "config key train_cfg.max_iters='ten' (in {config}): expected a "
