@@ -53,3 +53,64 @@ def test_ms_ssim_takes_the_scales_the_images_allow():
     automatic = run_metric(build('PairedMSSSIM', num_scales=None), gts, preds)
     three = run_metric(build('PairedMSSSIM', num_scales=3), gts, preds)
     assert automatic == three
+
+
+def test_an_mmagic_editors_bgr_samples_are_scored_in_rgb(tmp_path):
+    """MMagic's editors hand evaluators BGR images (their DataPreprocessor's
+    ``destruct``), tagged ``<key>_output_channel_order`` and without our
+    ``channel_order``: the metric must score them as the same pictures in
+    RGB, not with red and blue swapped (what it did before)."""
+    import cv2
+    import numpy as np
+    from mmengine.dataset import Compose, pseudo_collate
+    from mmengine.registry import init_default_scope
+
+    from ratenet_plugin.registry import MODELS, TRANSFORMS
+
+    init_default_scope('mmagic')
+    rng = np.random.RandomState(0)
+    for i in range(4):  # strong colour casts: red and blue differ
+        picture = (rng.rand(32, 32, 3) * 255).astype(np.uint8)
+        picture[..., i % 3] = 255
+        cv2.imwrite(str(tmp_path / f'{i}.png'), picture)
+    pipeline = Compose([
+        TRANSFORMS.build(t) for t in (
+            dict(type='LoadImageFromFile', key='img'),
+            dict(type='LoadImageFromFile', key='gt'), dict(type='PackInputs'))
+    ])
+    model = MODELS.build(
+        dict(
+            type='BaseEditModel',
+            generator=dict(
+                type='SRCNNNet', channels=(3, 4, 2, 3),
+                kernel_sizes=(9, 1, 5), upscale_factor=1),
+            pixel_loss=dict(type='L1Loss'),
+            data_preprocessor=dict(
+                type='DataPreprocessor', mean=[0.] * 3, std=[255.] * 3)))
+    batch = pseudo_collate([
+        pipeline(dict(img_path=str(tmp_path / f'{i}.png'),
+                      gt_path=str(tmp_path / f'{(i + 1) % 4}.png')))
+        for i in range(4)
+    ])
+    samples = [output.to_dict() for output in model.test_step(batch)]
+    assert 'channel_order' not in samples[0]
+    gts = torch.stack([s['gt_img'] for s in samples])
+    preds = torch.stack([s['output']['pred_img'] for s in samples])
+    # The ground truths are the files in BGR (OpenCV's order).
+    assert torch.equal(gts[0].round().byte().permute(1, 2, 0),
+                       torch.from_numpy(cv2.imread(str(tmp_path / '1.png'))))
+
+    def score(samples):
+        metric = METRICS.build(dict(type='HaarPSI', prefix='x'))
+        metric.size = len(samples)
+        metric.process(None, samples)
+        return metric.evaluate()['x/HaarPSI']
+
+    in_rgb = run_metric(
+        METRICS.build(dict(type='HaarPSI', prefix='x')), gts.flip(1),
+        preds.flip(1))['x/HaarPSI']
+    swapped = run_metric(
+        METRICS.build(dict(type='HaarPSI', prefix='x')), gts,
+        preds)['x/HaarPSI']
+    assert in_rgb != pytest.approx(swapped, rel=1e-3)
+    assert score(samples) == pytest.approx(in_rgb, rel=1e-6)
