@@ -33,6 +33,8 @@ VGG19_LAYERS = {
     'relu4_1': '20', 'relu4_2': '22', 'relu4_3': '24', 'relu4_4': '26',
     'relu5_1': '29', 'relu5_2': '31', 'relu5_3': '33', 'relu5_4': '35',
 }  # yapf: disable
+#: Indices of the modules of torchvision's ``vgg19().features``.
+_VGG19_INDICES = tuple(str(index) for index in range(37))
 
 
 def resolve_vgg19_weights(pretrained: Optional[str]) -> Optional[str]:
@@ -190,9 +192,12 @@ class VGG19PerceptualLoss(nn.Module):
     ``perceptual = sum_l w_l * mean|phi_l(x) - phi_l(gt)|`` (the paper's
     L_per, with the 1/CHW of its formula as the mean), and ``style = sum_l
     v_l * mean|G(phi_l(x)) - G(phi_l(gt))|`` with G the Gram matrix divided
-    by CHW (Johnson et al.; MMagic's ``PerceptualLoss`` convention). The
-    terms are returned unweighted by any global factor: the model applies
-    lambda_per and lambda_sty.
+    by CHW (Johnson et al.; MMagic's ``PerceptualLoss`` convention). RATENet
+    applies lambda_per and lambda_sty to the terms and leaves
+    ``perceptual_weight`` and ``style_weight`` at 1; MMagic's models that add
+    the terms as returned (e.g. SRGAN's ``perceptual_loss``) set them as for
+    MMagic's ``PerceptualLoss``: a term of weight 0 (or without layers) is
+    not computed and returned as None.
 
     Unlike MMagic's ``PerceptualLoss`` it reads VGG19 weights from a local
     file, runs one VGG pass shared by both terms, can skip the style term,
@@ -205,10 +210,15 @@ class VGG19PerceptualLoss(nn.Module):
 
     Args:
         layer_weights (Mapping[str, float]): Perceptual weight per layer,
-            keyed by name (``'relu3_1'``, see :data:`VGG19_LAYERS`) or by
-            MMagic's index into ``vgg19().features`` (``'11'``).
+            keyed by ReLU name (``'relu3_1'``, see :data:`VGG19_LAYERS`) or,
+            as in MMagic's configs, by index into ``vgg19().features``
+            (``'11'`` is relu3_1; ``'34'`` conv5_4, before its ReLU).
         layer_weights_style (Mapping[str, float], optional): Style weight per
             layer, same keys; None uses ``layer_weights``.
+        perceptual_weight (float): Factor of the perceptual term; 0 skips it.
+            Defaults to 1.
+        style_weight (float): Factor of the style term; 0 skips it.
+            Defaults to 1.
         use_input_norm (bool): ImageNet mean/std normalisation inside VGG.
             Defaults to True.
         norm_img (bool): Map inputs from [-1, 1] to [0, 1] first.
@@ -228,6 +238,8 @@ class VGG19PerceptualLoss(nn.Module):
                  layer_weights: Mapping[str, float],
                  layer_weights_style: Optional[Mapping[str, float]] = None,
                  *,
+                 perceptual_weight: float = 1.0,
+                 style_weight: float = 1.0,
                  use_input_norm: bool = True,
                  norm_img: bool = True,
                  pretrained: Optional[str] = TORCHVISION_VGG19,
@@ -241,11 +253,22 @@ class VGG19PerceptualLoss(nn.Module):
         self.layer_weights_style = self._by_index(
             layer_weights if layer_weights_style is None else
             layer_weights_style)
+        if perceptual_weight == 0:
+            self.layer_weights = {}
+        if style_weight == 0:
+            self.layer_weights_style = {}
+        self.perceptual_weight = perceptual_weight
+        self.style_weight = style_weight
         self.norm_img = norm_img
         self.criterion = F.l1_loss if criterion == 'l1' else F.mse_loss
         self.cache_gt_features = cache_gt_features
         layers = sorted(
             set(self.layer_weights) | set(self.layer_weights_style), key=int)
+        if not layers:
+            raise ValueError(
+                'VGG19PerceptualLoss computes nothing: no layer has a '
+                'perceptual or style weight (layer_weights, '
+                'layer_weights_style, perceptual_weight, style_weight)')
         self.vgg = LocalPerceptualVGG(layers, use_input_norm=use_input_norm)
         self.pretrained = pretrained
         # Random VGG weights are what pretrained=None asks for.
@@ -269,11 +292,11 @@ class VGG19PerceptualLoss(nn.Module):
         by_index = {}
         for layer, weight in weights.items():
             index = VGG19_LAYERS.get(layer, layer)
-            if index not in VGG19_LAYERS.values():
+            if index not in _VGG19_INDICES:
                 raise KeyError(
                     f'Unknown VGG19 layer {layer!r}; use one of '
-                    f'{list(VGG19_LAYERS)} or their indices '
-                    f'{list(VGG19_LAYERS.values())}')
+                    f'{list(VGG19_LAYERS)} or an index into '
+                    f'vgg19().features, 0 to {len(_VGG19_INDICES) - 1}')
             by_index[index] = weight
         return by_index
 
@@ -315,8 +338,9 @@ class VGG19PerceptualLoss(nn.Module):
             with_style (bool): Also compute the style term. Defaults to True.
 
         Returns:
-            tuple[Tensor, Tensor | None]: Scalar perceptual loss; scalar
-            style loss, or None when ``with_style`` is False.
+            tuple[Tensor | None, Tensor | None]: Scalar perceptual loss;
+            scalar style loss, or None when ``with_style`` is False. A term
+            without layers (or of weight 0) is None.
         """
         if not self._vgg_ready:
             raise RuntimeError(
@@ -326,13 +350,16 @@ class VGG19PerceptualLoss(nn.Module):
                 'pretrained=None for random weights (tests only).')
         pred_features = self._features(pred)
         gt_features = self._gt_features(gt)
-        perceptual = sum(
-            weight * self.criterion(pred_features[layer], gt_features[layer])
-            for layer, weight in self.layer_weights.items())
-        if not with_style:
-            return perceptual, None
-        style = sum(weight * self.criterion(
-            gram_matrix(pred_features[layer]),
-            gram_matrix(gt_features[layer]))
-                    for layer, weight in self.layer_weights_style.items())
+        perceptual = style = None
+        if self.layer_weights:
+            perceptual = self.perceptual_weight * sum(
+                weight *
+                self.criterion(pred_features[layer], gt_features[layer])
+                for layer, weight in self.layer_weights.items())
+        if with_style and self.layer_weights_style:
+            style = self.style_weight * sum(
+                weight * self.criterion(
+                    gram_matrix(pred_features[layer]),
+                    gram_matrix(gt_features[layer]))
+                for layer, weight in self.layer_weights_style.items())
         return perceptual, style

@@ -200,3 +200,79 @@ def test_truncated_features_keep_torchvision_indices():
         assert len(part) >= num_layers
         for index, layer in enumerate(part):
             assert repr(layer) == repr(full[index])
+
+
+def test_any_index_of_vgg19_features_is_a_layer():
+    """MMagic's configs key layers by index, e.g. '34' (conv5_4, before its
+    ReLU: SRGAN/ESRGAN), not only the ReLUs."""
+    torch.manual_seed(0)
+    conv = VGG19PerceptualLoss({'34': 1.}, pretrained=None)
+    relu = VGG19PerceptualLoss({'relu5_4': 1.}, pretrained=None)
+    relu.load_state_dict(conv.state_dict())
+    pred, gt = _images()
+    assert conv(pred, gt)[0] > relu(pred, gt)[0] > 0  # ReLU drops a part
+    with pytest.raises(KeyError, match='0 to 36'):
+        VGG19PerceptualLoss({'37': 1.}, pretrained=None)
+
+
+def test_weights_of_zero_or_no_layers_skip_a_term_as_mmagic_does():
+    torch.manual_seed(0)
+    plain = VGG19PerceptualLoss(LAYERS, pretrained=None)
+    weighted = VGG19PerceptualLoss(
+        LAYERS, perceptual_weight=3., style_weight=0., pretrained=None)
+    weighted.load_state_dict(plain.state_dict())
+    pred, gt = _images()
+    perceptual, style = weighted(pred, gt)
+    assert style is None
+    assert torch.allclose(perceptual, 3 * plain(pred, gt)[0])
+    assert VGG19PerceptualLoss(
+        LAYERS, layer_weights_style={}, pretrained=None)(pred, gt)[1] is None
+    assert VGG19PerceptualLoss({}, {'relu1_1': 1.},
+                               pretrained=None)(pred, gt)[0] is None
+    with pytest.raises(ValueError, match='computes nothing'):
+        VGG19PerceptualLoss(LAYERS, perceptual_weight=0., style_weight=0.)
+
+
+def test_it_is_the_perceptual_loss_of_mmagics_srgan():
+    """Built by MMagic's registry as SRGAN's ``perceptual_loss`` with its
+    config's keys: SRGAN adds the terms it returns (a style term of weight
+    0 is None and absent; an int 0 made MMEngine fail before)."""
+    from mmengine.optim import OptimWrapper, OptimWrapperDict
+    from mmengine.registry import init_default_scope
+    from mmagic.structures import DataSample
+
+    from ratenet_plugin.registry import MODELS
+
+    init_default_scope('mmagic')
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(
+            type='SRGAN',
+            generator=dict(
+                type='MSRResNet', in_channels=3, out_channels=3,
+                mid_channels=8, num_blocks=1, upscale_factor=2),
+            discriminator=dict(
+                type='ModifiedVGG', in_channels=3, mid_channels=8),
+            pixel_loss=dict(type='L1Loss', loss_weight=1e-2),
+            perceptual_loss=dict(
+                type='VGG19PerceptualLoss', layer_weights={'34': 1.0},
+                perceptual_weight=1.0, style_weight=0, norm_img=False,
+                pretrained=None),
+            gan_loss=dict(type='GANLoss', gan_type='vanilla',
+                          loss_weight=5e-3),
+            train_cfg=dict(), test_cfg=dict(),
+            data_preprocessor=dict(
+                type='DataPreprocessor', mean=[0.] * 3, std=[255.] * 3)))
+    model.init_weights()
+    optim = OptimWrapperDict(
+        generator=OptimWrapper(torch.optim.Adam(
+            model.generator.parameters())),
+        discriminator=OptimWrapper(torch.optim.Adam(
+            model.discriminator.parameters())))
+    data = dict(
+        inputs=[torch.rand(3, 64, 64) * 255 for _ in range(2)],
+        data_samples=[
+            DataSample(gt_img=torch.rand(3, 128, 128) * 255) for _ in range(2)
+        ])
+    log = model.train_step(data, optim)
+    assert log['loss_perceptual'] > 0 and 'loss_style' not in log

@@ -232,15 +232,14 @@ class RATENet(BaseModel):
         the unweighted L_per (and L_sty) go into ``unweighted`` if given."""
         perceptual, style = self.perceptual_loss(
             pred, gt, with_style=with_style)
-        losses = dict(
-            loss_recon=self.lambda_recon * F.l1_loss(pred, gt),
-            loss_per=self.lambda_per * perceptual)
-        if unweighted is not None:
-            unweighted['unweighted_per'] = perceptual.detach()
-        if with_style:
-            losses['loss_sty'] = self.lambda_sty * style
-            if unweighted is not None:
-                unweighted['unweighted_sty'] = style.detach()
+        losses = dict(loss_recon=self.lambda_recon * F.l1_loss(pred, gt))
+        # A term the perceptual loss skips (no layers, weight 0) is None.
+        for name, term, weight in (('per', perceptual, self.lambda_per),
+                                   ('sty', style, self.lambda_sty)):
+            if term is not None:
+                losses[f'loss_{name}'] = weight * term
+                if unweighted is not None:
+                    unweighted[f'unweighted_{name}'] = term.detach()
         return losses
 
     def _generator_gan_losses(self, fake: torch.Tensor,
