@@ -96,7 +96,9 @@ class GeneratePoseHeatmap(BaseTransform):
     final image size.
 
     Required keys: ``{key}_keypoints`` (np.float32 ``(18, 2)`` ``(x, y)``, -1
-    missing) and ``{key}_img`` (for the size) for each key in ``keys``.
+    missing) and ``{key}_img`` (for the size) for each key in ``keys``;
+    ``keypoint_frame``, where given, must be the images' ``(H, W)`` (a
+    transform that resized them without the keypoints is refused).
 
     Added keys: ``{key}_pose``: np.float32 ``(18, H, W)`` in [0, 1], COCO-18
     order, an all-zero map for a missing joint (0s and 1s with
@@ -141,8 +143,16 @@ class GeneratePoseHeatmap(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         """Add ``{key}_pose`` for each key."""
+        frame = results.get('keypoint_frame')
         for key in self.keys:
             height, width = results[f'{key}_img'].shape[:2]
+            if frame is not None and tuple(frame) != (height, width):
+                raise ValueError(
+                    f'{key}_img is {height}x{width} but its keypoints are '
+                    f'in a {frame[0]}x{frame[1]} frame (keypoint_frame): a '
+                    'transform before GeneratePoseHeatmap resized or cropped '
+                    'the images without moving the keypoints (e.g. MMagic\'s '
+                    'Resize); use ResizePadPose, which moves both')
             results[f'{key}_pose'] = HEATMAP_ENCODINGS[self.encoding](
                 results[f'{key}_keypoints'], height, width,
                 self.sigma_for(height))

@@ -108,3 +108,28 @@ def test_patn_uint8_encoding_keeps_one_pixel_per_joint():
 def test_unknown_encoding():
     with pytest.raises(ValueError, match='encoding must be one of'):
         GeneratePoseHeatmap(encoding='uint8')
+
+
+def test_images_resized_without_their_keypoints_are_refused():
+    """MMagic's Resize scales the images and not the keypoints: heatmaps
+    drawn then would sit in the wrong place (the neck at half its height)."""
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmagic')
+
+    def sample():
+        return dict(
+            src_img=np.zeros((64, 44, 3), np.uint8),
+            tgt_img=np.zeros((64, 44, 3), np.uint8),
+            src_keypoints=_keypoints(), tgt_keypoints=_keypoints(),
+            keypoint_frame=(64, 44))
+
+    heatmap = GeneratePoseHeatmap(sigma=2.0)
+    resize = TRANSFORMS.build(
+        dict(type='Resize', keys=['src_img', 'tgt_img'], scale=(88, 128)))
+    with pytest.raises(ValueError, match='src_img is 128x88 but its '
+                       'keypoints are in a 64x44 frame'):
+        heatmap(resize(sample()))
+    ours = TRANSFORMS.build(dict(type='ResizePadPose', scale=(128, 88)))
+    results = heatmap(ours(sample()))
+    assert np.unravel_index(results['src_pose'][0].argmax(),
+                            (128, 88)) == (40, 20)
