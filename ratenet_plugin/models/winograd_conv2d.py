@@ -143,13 +143,21 @@ class WinogradConv2d(nn.Conv2d):
     The transformed filters are kept between inference calls (16/9 of the
     weights' memory: 1.2 GiB for the paper's generator), recomputed when
     the weights change (a load, an optimiser step, a move to another memory
-    format) and dropped when the layer runs for training.
+    format) and dropped when the layer runs for training and at every
+    ``train()`` / ``eval()``: a write through ``weight.data`` (which
+    autograd's version counter does not see, e.g. MMEngine's ``EMAHook``
+    swapping the averaged weights in for validation) is picked up at the
+    next mode switch, which validation and ``render_grid`` make.
     """
 
     #: (weight version, data pointer) the filters were computed from,
     #: and the filters: set by :func:`use_winograd`.
     _winograd_key: Optional[Tuple[int, int]]
     _winograd_filters: Optional[torch.Tensor]
+
+    def train(self, mode: bool = True) -> 'WinogradConv2d':
+        self._winograd_key = self._winograd_filters = None
+        return super().train(mode)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self._takes_winograd_path(x):
