@@ -3,7 +3,9 @@
 From the raw In-shop download (``img`` or ``img_highres``, plus a split) and
 PATN-format keypoint annotation CSVs, write ``train/``, ``test/``, the
 annotation and pairs CSVs ``DeepFashionPoseDataset`` reads, and a summary of
-what was kept and dropped, and why (see docs/data.md).
+what was kept and dropped, and why (see docs/data.md). What a complete download
+would not lose (annotated images not found, unreadable images, given pairs
+dropped) is also a ``warning:`` line on stderr, and the exit code is then 1.
 
     # PATN's split and test pairs, 256x176 (the field's protocol)
     python tools/prepare_deepfashion.py data/In-shop data/deepfashion \
@@ -17,12 +19,13 @@ what was kept and dropped, and why (see docs/data.md).
 """
 import argparse
 import json
+import sys
 
 from ratenet_plugin.datasets.inshop_preparation import (PAIR_RULES,
                                                         prepare_deepfashion)
 from ratenet_plugin.utils.arguments import (folder_to_write, int_at_least,
                                             number_in)
-from ratenet_plugin.utils.cli import run_tool
+from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -89,7 +92,9 @@ def main(argv=None) -> int:
         pairs_files=pairs_files, pair_rule=args.pair_rule,
         outside_tolerance=args.outside_tolerance, workers=args.workers)
     print(json.dumps(summary, indent=2))
-    return 0
+    for warning in summary['warnings']:
+        print(f'warning: {warning}', file=sys.stderr)
+    return EXIT_SOME_FAILED if summary['warnings'] else 0
 
 
 if __name__ == '__main__':

@@ -129,6 +129,12 @@ def _process_image(task: Tuple) -> Tuple:
     return key, moved, clipped, outside
 
 
+def _examples(items: Sequence[str], count: int = 3) -> str:
+    """The first ``count`` items, for a message."""
+    shown = ', '.join(items[:count])
+    return f'e.g. {shown}' if len(items) > count else shown
+
+
 def _pairs_within_identities(names: Iterable[str]) -> List[Tuple[str, str]]:
     by_identity = defaultdict(list)
     for name in sorted(names):
@@ -180,7 +186,14 @@ def prepare_deepfashion(raw_root: str,
         jpeg_quality (int): Defaults to 95.
 
     Returns:
-        dict: Counts of kept and dropped images, pairs and joints, by reason.
+        dict: Counts of kept and dropped images, pairs and joints, by reason;
+        ``warnings``: what a complete download would not have lost
+        (annotated images not found, images outside In-shop's layout or
+        unreadable, given pairs dropped), each a sentence with examples.
+
+    Raises:
+        UserInputError: no annotated image is under the image folder
+            (checked before anything is written).
     """
     if pair_rule not in PAIR_RULES:
         raise UserInputError(f'pair_rule must be one of {PAIR_RULES}, got '
@@ -230,16 +243,40 @@ def prepare_deepfashion(raw_root: str,
     # while nothing is written yet.
     given_pairs = {
         split: [(flatten_name_at(row.source, f'{path}, line {row.line}'),
-                 flatten_name_at(row.target, f'{path}, line {row.line}'))
+                 flatten_name_at(row.target, f'{path}, line {row.line}'),
+                 f'{path}, line {row.line}')
                 for row in read_pairs_csv(path)]
         for split, path in (pairs_files or {}).items()
     }
 
     raw, unrecognised = list_raw_images(image_dir)
+    not_found = sorted(set(annotations) - set(raw))
+    if len(not_found) == len(annotations):
+        found = (f'{len(unrecognised)} images outside that layout, e.g. '
+                 f'{unrecognised[0]}' if unrecognised else 'no image')
+        raise UserInputError(
+            f'none of the {len(annotations)} annotated images is under '
+            f'{image_dir} in In-shop\'s layout <GENDER>/<Category>/'
+            f'id_XXXXXXXX/NN_V_view.jpg (found {found}): give the In-shop '
+            'folder that holds img/ or img_highres/ as it was unpacked')
+    # What a complete download does not lose: each is a warning, with
+    # examples (the counts alone hid a partial download).
+    warnings: List[str] = []
+    if not_found:
+        warnings.append(
+            f'{len(not_found)} of the {len(annotations)} annotated images '
+            f'are not under {image_dir} ({_examples(not_found)}): a partial '
+            'download or another folder (pass --images img where '
+            'img_highres is only partly unpacked); they and their pairs are '
+            'left out')
+    if unrecognised:
+        warnings.append(
+            f'{len(unrecognised)} images under {image_dir} are not in '
+            'In-shop\'s layout <GENDER>/<Category>/id_XXXXXXXX/<file> '
+            f'({_examples(unrecognised)}): not used')
     dropped_images: Counter = Counter()
     dropped_images['path_not_in_inshop_layout'] = len(unrecognised)
-    dropped_images['annotated_but_no_raw_image'] = len(
-        set(annotations) - set(raw))
+    dropped_images['annotated_but_no_raw_image'] = len(not_found)
     tasks = []
     for key in sorted(raw):
         if key not in split_of:
@@ -258,6 +295,7 @@ def prepare_deepfashion(raw_root: str,
 
     kept: Dict[str, Dict[str, np.ndarray]] = {s: {} for s in SPLITS}
     joints = Counter()
+    unreadable: List[str] = []
     if workers > 1:
         with multiprocessing.Pool(workers) as pool:
             results = list(pool.imap_unordered(_process_image, tasks, 64))
@@ -268,6 +306,7 @@ def prepare_deepfashion(raw_root: str,
         joints['outside_the_frame_marked_missing'] += outside
         if keypoints is None:
             dropped_images['unreadable'] += 1
+            unreadable.append(raw[key])
         elif missing_mask(keypoints).all():
             dropped_images['every_joint_outside_the_output'] += 1
             os.remove(osp.join(out_dir, split_of[key], key))
@@ -280,7 +319,13 @@ def prepare_deepfashion(raw_root: str,
                    unpaired_images={},
                    dropped_images={}, dropped_pairs={}, joints=dict(joints),
                    identities={})
+    if unreadable:
+        warnings.append(
+            f'{len(unreadable)} images could not be read (empty, truncated '
+            f'or not an image: {_examples(sorted(unreadable))}): left out; '
+            'download them again')
     dropped_pairs: Counter = Counter()
+    dropped_rows: List[str] = []
     for split in SPLITS:
         images = kept[split]
         write_annotation_csv(
@@ -288,11 +333,13 @@ def prepare_deepfashion(raw_root: str,
             sorted(images.items()))
         if split in given_pairs:
             pairs = []
-            for source, target in given_pairs[split]:
+            for source, target, where in given_pairs[split]:
                 if source not in images or target not in images:
                     dropped_pairs['image_not_kept'] += 1
+                    dropped_rows.append(f'{where}: an image not kept')
                 elif identity_of(source) != identity_of(target):
                     dropped_pairs['different_identities'] += 1
+                    dropped_rows.append(f'{where}: two people')
                 else:
                     pairs.append((source, target))
         else:
@@ -320,6 +367,13 @@ def prepare_deepfashion(raw_root: str,
         in_both_splits=sorted(shared))
     summary['dropped_images'] = dict(sorted(dropped_images.items()))
     summary['dropped_pairs'] = dict(sorted(dropped_pairs.items()))
+    if dropped_rows:
+        warnings.append(
+            f'{len(dropped_rows)} given pairs were dropped '
+            f'({_examples(dropped_rows)}; the kept images and the reasons '
+            'images were dropped are in prepare_summary.json): the test '
+            'set is no longer the pairs file\'s')
+    summary['warnings'] = warnings
     write_text(osp.join(out_dir, 'prepare_summary.json'),
                json.dumps(summary, indent=2))
     return summary

@@ -89,6 +89,19 @@ def test_patn_frame_output_keeps_and_drops_with_reasons(raw, tmp_path):
     assert summary['identities'] == dict(train=2, test=1, in_both_splits=[])
     assert summary['joints']['clipped_onto_the_frame'] == 7
     assert json.loads((out / 'prepare_summary.json').read_text()) == summary
+    # What a complete download would not lose is named, not only counted.
+    image_dir = raw['root'] / 'img'
+    assert summary['warnings'] == [
+        f'1 of the 11 annotated images are not under {image_dir} '
+        '(fashionMENDenimid0000000401_1front.jpg): a partial download or '
+        'another folder (pass --images img where img_highres is only partly '
+        'unpacked); they and their pairs are left out',
+        f'1 images under {image_dir} are not in In-shop\'s layout '
+        f'<GENDER>/<Category>/id_XXXXXXXX/<file> ({image_dir}/stray.jpg): '
+        'not used',
+        f'1 images could not be read (empty, truncated or not an image: '
+        f'{image_dir}/{TEST[2]}): left out; download them again',
+    ]
 
     rows = {r.name: r.keypoints for r in read_annotation_csv(
         str(out / 'fasion-resize-annotation-train.csv'))}
@@ -140,6 +153,9 @@ def test_given_pairs_are_filtered(raw, tmp_path):
                        pairs_files=dict(test=str(pairs)))
     assert summary['pairs']['test'] == 1
     assert summary['dropped_pairs'] == dict(image_not_kept=2)
+    assert summary['warnings'][-1].startswith(
+        f'2 given pairs were dropped ({pairs}, line 3: an image not kept, '
+        f'{pairs}, line 4: an image not kept; ')
 
 
 def test_bad_names_in_pairs_or_annotations_stop_before_any_image(
@@ -201,11 +217,34 @@ def test_command_line(raw, tmp_path, capsys):
         str(raw['ann']), '--annotation-frame', '64', '44', '--size', '64',
         '44', '--partition', str(raw['root'] / 'list_eval_partition.txt'),
         '--workers', '2'])
-    assert code == 0
-    summary = json.loads(capsys.readouterr().out)
+    # Written, with warnings (exit 1: some inputs were left out).
+    assert code == 1
+    printed = capsys.readouterr()
+    assert printed.err.count('warning: ') == 3
+    assert 'could not be read' in printed.err
+    summary = json.loads(printed.out)
     assert summary['images'] == dict(train=5, test=2)
     assert summary['joints']['clipped_onto_the_frame'] == 7
     with pytest.raises(UserInputError,
                        match='split_by_annotation needs two annotation files'):
         tool.main([str(raw['root']), str(tmp_path / 'other'),
                    '--annotations', str(raw['ann']), '--split-by-annotation'])
+
+
+def test_a_folder_without_in_shop_images_stops_before_writing(raw, tmp_path):
+    """E.g. PATN's flattened images given as the raw folder: no annotated
+    image is found in In-shop's layout (an empty data set and exit 0
+    before)."""
+    flat = tmp_path / 'flat'
+    for path in TRAIN[:2]:
+        write_image(flat / 'img' / _flat(path), height=64, width=64)
+    out = tmp_path / 'out'
+    with pytest.raises(UserInputError,
+                       match=r'none of the 11 annotated images is under '
+                       rf'{flat}/img in In-shop\'s layout .* \(found 2 images '
+                       'outside that layout'):
+        prepare_deepfashion(
+            str(flat), str(out), annotation_files=[str(raw['ann'])],
+            annotation_frame=(64, 44), size=(64, 44),
+            partition_file=str(raw['root'] / 'list_eval_partition.txt'))
+    assert not out.exists()
