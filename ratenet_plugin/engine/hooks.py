@@ -10,7 +10,8 @@ from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                    CheckpointMismatchError,
                                                    compare_state_dicts,
                                                    mismatch_message,
-                                                   model_state_dict)
+                                                   model_state_dict,
+                                                   unconverted_patn_hint)
 
 from ratenet_plugin.registry import HOOKS
 from ratenet_plugin.utils.model_wrappers import unwrap_model
@@ -142,7 +143,8 @@ class StrictCheckpointLoadHook(Hook):
         if mismatch:
             config = runner.cfg.filename or 'the config'
             raise CheckpointMismatchError(
-                mismatch_message(source, f'the model of {config}', mismatch))
+                mismatch_message(source, f'the model of {config}', mismatch) +
+                unconverted_patn_hint(mismatch.unexpected, source))
         if is_resuming(runner):
             self._check_training_state(runner, checkpoint, source)
 

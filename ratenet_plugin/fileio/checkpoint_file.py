@@ -21,7 +21,8 @@ import os.path as osp
 import pickle
 import re
 import tempfile
-from typing import Any, Dict, List, Mapping, NamedTuple, Tuple, Union
+from typing import (Any, Dict, Iterable, List, Mapping, NamedTuple, Tuple,
+                    Union)
 
 import torch
 from torch import nn
@@ -226,6 +227,21 @@ def _first(names: List[str]) -> str:
     return shown + (f', ... ({more} more)' if more > 0 else '')
 
 
+#: The keys of PATN's own generator file (``latest_net_netG.pth``) start so.
+PATN_GENERATOR_PREFIX = 'model.stream1_down.'
+
+
+def unconverted_patn_hint(keys: Iterable[str], source: str) -> str:
+    """A sentence telling to convert ``source`` first where ``keys`` (those
+    a network did not expect) are PATN's own generator's: the likeliest
+    wrong file for a PATN config or G_P's ``init_cfg``; else ''."""
+    if not any(key.startswith(PATN_GENERATOR_PREFIX) for key in keys):
+        return ''
+    return (f'; {source} is PATN\'s own generator file: convert it first, '
+            f'python tools/convert_patn_checkpoint.py {source} '
+            'checkpoints/patn_deepfashion_converted.pth (docs/patn.md)')
+
+
 def mismatch_message(source: str, what: str,
                      mismatch: StateDictMismatch) -> str:
     """One paragraph naming the file, the network and the first bad keys."""
@@ -263,5 +279,7 @@ def load_state_dict_strictly(module: nn.Module,
     """
     mismatch = compare_state_dicts(module.state_dict(), state_dict)
     if mismatch:
-        raise CheckpointMismatchError(mismatch_message(source, what, mismatch))
+        raise CheckpointMismatchError(
+            mismatch_message(source, what, mismatch) +
+            unconverted_patn_hint(mismatch.unexpected, source))
     module.load_state_dict(state_dict, strict=True)

@@ -21,7 +21,8 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
-                                                    load_state_dict_strictly)
+                                                    load_state_dict_strictly,
+                                                    unconverted_patn_hint)
 
 
 @WEIGHT_INITIALIZERS.register_module(name='StrictPretrained')
@@ -70,6 +71,7 @@ class StrictPretrainedInit:
         loaded = CheckpointLoader.load_checkpoint(
             self.checkpoint, map_location=self.map_location)
         state_dict = loaded.get('state_dict', loaded)
+        loaded_keys = list(state_dict)
         what = type(module).__name__
         if self.prefix:
             state_dict = {
@@ -80,7 +82,8 @@ class StrictPretrainedInit:
             if not state_dict:
                 raise CheckpointError(
                     f'{self.checkpoint} has no key under prefix '
-                    f'{self.prefix!r} for {what}: is it the right file?')
+                    f'{self.prefix!r} for {what}: is it the right file?'
+                    + unconverted_patn_hint(loaded_keys, self.checkpoint))
             what = f'{what} (keys under {self.prefix!r})'
         load_state_dict_strictly(module, state_dict, self.checkpoint, what)
 

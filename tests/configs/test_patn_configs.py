@@ -14,7 +14,8 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 from ratenet_plugin.analysis.patn_reference import PATNGenerator
-from ratenet_plugin.fileio.checkpoint_file import CheckpointMismatchError
+from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
+                                                    CheckpointMismatchError)
 from ratenet_plugin.fileio.keypoint_json import write_keypoint_json
 from ratenet_plugin.fileio.patn_csv import read_annotation_keypoints
 from ratenet_plugin.models.editors.ratenet.patn_conversion import (
@@ -230,3 +231,36 @@ def test_test_and_infer_tools_run_the_patn_config(tiny_data_root, converted,
         str(result)
     ]) == 0
     assert cv2.imread(str(result)).shape == frame_of(tiny_data_root) + (3, )
+
+
+def test_patns_unconverted_file_is_refused_with_the_conversion_command(
+        tiny_data_root, converted, tmp_path):
+    """PATN's own latest_net_netG.pth where a converted file belongs (the
+    likeliest mistake): tools/test.py, tools/infer.py and G_P's init_cfg
+    say to convert it, with the command."""
+    unconverted = converted.parent / 'latest_net_netG.pth'
+    command = (f'{unconverted} is PATN\'s own generator file: convert it '
+               f'first, python tools/convert_patn_checkpoint.py {unconverted} '
+               'checkpoints/patn_deepfashion_converted.pth (docs/patn.md)')
+    config = patn_test_config(tmp_path, tiny_data_root)
+    with pytest.raises(CheckpointMismatchError) as error:
+        load_tool('test').main([
+            str(config), str(unconverted), '--work-dir',
+            str(tmp_path / 'test')
+        ])
+    assert command in str(error.value)
+    with pytest.raises(CheckpointMismatchError) as error:
+        load_tool('infer').main([
+            '--config', str(config), '--checkpoint', str(unconverted),
+            '--source', str(next((Path(tiny_data_root) / 'test').iterdir())),
+            '--target-pose', str(next(
+                (Path(tiny_data_root) / 'test').iterdir())), '--out',
+            str(tmp_path / 'r.png')
+        ])
+    assert command in str(error.value)
+    init_default_scope('mmagic')
+    model = MODELS.build(
+        pb_fixed_config(tiny_data_root, unconverted, tmp_path / 'w').model)
+    with pytest.raises(CheckpointError) as error:
+        model.init_weights()
+    assert command in str(error.value)

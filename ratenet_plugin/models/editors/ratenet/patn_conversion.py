@@ -31,7 +31,8 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 import torch
 
-from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
+from ratenet_plugin.fileio.checkpoint_file import (PATN_GENERATOR_PREFIX,
+                                                    CheckpointError,
                                                     CheckpointMismatchError,
                                                     StateDictMismatch,
                                                     mismatch_message,
@@ -187,9 +188,10 @@ def convert_patn_state_dict(
             if key in patn_state and file_shapes.get(key) != shape))
     if mismatch:
         hint = ''
-        if not any(key.startswith('model.stream1_down.')
+        if not any(key.startswith(PATN_GENERATOR_PREFIX)
                    for key in patn_state):
-            hint = (' (no model.stream1_down.* key: not a PATN generator; '
+            hint = (f' (no {PATN_GENERATOR_PREFIX}* key: not a PATN '
+                    'generator; '
                     'PATN\'s discriminators are the netD_PB/netD_PP files, '
                     'the generator is latest_net_netG.pth)')
         layout = dict(PATN_DEEPFASHION_LAYOUT, **layout_overrides)
