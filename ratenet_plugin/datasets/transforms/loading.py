@@ -68,7 +68,11 @@ class LoadPosePairFromFile(BaseTransform):
                     raise PoseDataError(
                         f'image {path}{context} is {img.shape[0]}x'
                         f'{img.shape[1]} (HxW) but its keypoints are for '
-                        f'{frame[0]}x{frame[1]} images')
+                        f'{frame[0]}x{frame[1]} images: prepare the images '
+                        f'at that size (tools/prepare_deepfashion.py --size '
+                        f'{frame[0]} {frame[1]}), or set the dataset\'s '
+                        'keypoint_frame to the annotation\'s frame if it is '
+                        'theirs')
             results[f'{side}_img'] = img
         return results
 

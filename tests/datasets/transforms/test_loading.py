@@ -66,6 +66,8 @@ def test_size_differing_from_keypoint_frame_is_an_error(tmp_path):
     with pytest.raises(PoseDataError) as info:
         LoadPosePairFromFile()(_results(tmp_path))
     assert (f"image {tmp_path / 'a.png'} (pair pairs.csv:7) is 64x64 (HxW) "
-            'but its keypoints are for 64x44 images') in str(info.value)
+            'but its keypoints are for 64x44 images: prepare the images at '
+            'that size (tools/prepare_deepfashion.py --size 64 44)'
+            ) in str(info.value)
     results = LoadPosePairFromFile(check_frame=False)(_results(tmp_path))
     assert results['src_img'].shape == (64, 64, 3)
