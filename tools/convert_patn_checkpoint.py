@@ -8,7 +8,8 @@ the link in github.com/tengteng95/Pose-Transfer's README; nothing here
 downloads it). OUT.pth: an MMEngine checkpoint with the keys
 ``generator.pose_transfer.*``, for the ``patn`` configs (docs/patn.md).
 Prints each mapped and dropped key. A file that is not PATN's DeepFashion
-generator is refused with the keys that did not match (exit code 2).
+generator is refused with the keys that did not match (exit code 2); so is
+an OUT.pth that exists, unless ``--overwrite``.
 """
 import argparse
 import os.path as osp
@@ -28,12 +29,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('patn', help='PATN\'s latest_net_netG.pth')
     parser.add_argument('out', type=file_to_write,
                         help='converted checkpoint to write')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace OUT if it exists (refused otherwise)')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    report = convert_patn_checkpoint(args.patn, args.out)
+    report = convert_patn_checkpoint(
+        args.patn, args.out, overwrite=args.overwrite)
     for patn_key, our_key in report.mapped:
         print(f'{patn_key} -> generator.pose_transfer.{our_key}')
     for patn_key, reason in report.dropped:

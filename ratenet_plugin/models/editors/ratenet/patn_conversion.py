@@ -233,7 +233,7 @@ def read_patn_state_dict(path: str) -> Dict[str, torch.Tensor]:
     return dict(state)
 
 
-def convert_patn_checkpoint(src: str, dst: str,
+def convert_patn_checkpoint(src: str, dst: str, *, overwrite: bool = False,
                             **layout_overrides) -> ConversionReport:
     """Convert PATN's generator file ``src`` into an MMEngine checkpoint.
 
@@ -246,6 +246,8 @@ def convert_patn_checkpoint(src: str, dst: str,
     Args:
         src (str): PATN's ``latest_net_netG.pth``.
         dst (str): File to write (its folder is created).
+        overwrite (bool): Replace ``dst`` if it exists (PATN's own file
+            never). Defaults to False: an existing ``dst`` is refused.
         **layout_overrides: See :func:`convert_patn_state_dict`.
 
     Returns:
@@ -255,6 +257,11 @@ def convert_patn_checkpoint(src: str, dst: str,
         raise UserInputError(
             f'the converted checkpoint would replace PATN\'s file {src}; '
             'give another output path')
+    if osp.exists(dst) and not overwrite:
+        raise UserInputError(
+            f'{dst} exists already (an earlier conversion, or another '
+            'checkpoint): give another output path, or --overwrite to '
+            'replace it')
     patn_state = read_patn_state_dict(src)
     converted, report = convert_patn_state_dict(patn_state, src,
                                                 **layout_overrides)

@@ -90,9 +90,9 @@ def test_round_trip_keeps_every_tensor(tmp_path):
 
 
 def test_the_output_never_replaces_patns_file_and_is_whole(tmp_path):
-    """Converting onto PATN's own file is refused before anything is
-    written; the output is written whole or not at all (no temporary file
-    is left beside it)."""
+    """Converting onto PATN's own file, or onto an existing file without
+    overwrite, is refused before anything is written; the output is written
+    whole or not at all (no temporary file is left beside it)."""
     src = tmp_path / 'latest_net_netG.pth'
     torch.save(tiny_patn().state_dict(), src)
     before = src.read_bytes()
@@ -105,6 +105,15 @@ def test_the_output_never_replaces_patns_file_and_is_whole(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         'g.pth', 'latest_net_netG.pth'
     ]
+    # An existing output (a trained checkpoint, say) is kept unless asked.
+    dst.write_bytes(b'a trained checkpoint')
+    with pytest.raises(UserInputError,
+                       match=f'{dst} exists already .* or --overwrite'):
+        convert_patn_checkpoint(str(src), str(dst), **TINY)
+    assert dst.read_bytes() == b'a trained checkpoint'
+    convert_patn_checkpoint(str(src), str(dst), overwrite=True, **TINY)
+    assert torch.load(dst, weights_only=True)['meta']['converted_from'] == \
+        'latest_net_netG.pth'
 
 
 def test_converted_weights_compute_patns_function():
