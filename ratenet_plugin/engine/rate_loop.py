@@ -11,6 +11,7 @@ from mmengine.optim import OptimWrapperDict
 from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import BatchSampler, DataLoader
 
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.registry import LOOPS
 from ratenet_plugin.utils.arguments import (ConfigValueError, check_cycle,
                                             check_positive_int)
@@ -71,6 +72,10 @@ def run_cycle(model: nn.Module,
     }
 
 
+class TrainingDivergedError(UserInputError):
+    """A loss or another logged value became NaN or infinite."""
+
+
 @LOOPS.register_module()
 class RATELoop(IterBasedTrainLoop):
     """Iteration-based loop in which one iteration is one training cycle.
@@ -104,6 +109,11 @@ class RATELoop(IterBasedTrainLoop):
         val_interval (int): Validation interval in cycles. Defaults to 1000.
         dynamic_intervals (list[tuple[int, int]], optional): As in
             ``IterBasedTrainLoop``.
+        stop_on_nonfinite_loss (bool): Stop with
+            :class:`TrainingDivergedError` at the first cycle that logs a NaN
+            or infinite value, before its hooks run (so no checkpoint of it
+            is saved). MMEngine would train on, writing NaN checkpoints until
+            a metric fails at the next validation. Defaults to True.
     """
 
     def __init__(self,
@@ -113,8 +123,8 @@ class RATELoop(IterBasedTrainLoop):
                  cycle: CycleSpec = PAPER_CYCLE,
                  val_begin: int = 1,
                  val_interval: int = 1000,
-                 dynamic_intervals: Optional[List[Tuple[int, int]]] = None
-                 ) -> None:
+                 dynamic_intervals: Optional[List[Tuple[int, int]]] = None,
+                 stop_on_nonfinite_loss: bool = True) -> None:
         # Checked first: MMEngine's int(max_iters) would not name the key.
         max_iters = check_positive_int('max_iters', max_iters)
         val_interval = check_positive_int('val_interval', val_interval)
@@ -126,6 +136,7 @@ class RATELoop(IterBasedTrainLoop):
             val_interval=val_interval,
             dynamic_intervals=dynamic_intervals)
         self.cycle = check_cycle('cycle', cycle)
+        self.stop_on_nonfinite_loss = stop_on_nonfinite_loss
         print_log(
             'RATELoop: one iteration = one cycle of '
             + ', '.join(f'{n} x{k}' for n, k in self.cycle)
@@ -150,6 +161,28 @@ class RATELoop(IterBasedTrainLoop):
         if self._iter > 0:
             self._skip_trained_batches()
         return super().run()
+
+    def _check_finite(self, outputs: Dict[str, torch.Tensor]) -> None:
+        """Raise :class:`TrainingDivergedError` if a logged value of this
+        cycle is NaN or infinite (one device sync for all of them)."""
+        values = {
+            key: torch.as_tensor(value).detach().float().reshape(-1)
+            for key, value in outputs.items()
+        }
+        if not values or bool(torch.isfinite(torch.cat(
+                [v.cpu() for v in values.values()])).all()):
+            return
+        bad = ', '.join(f'{key}={v.tolist()[0]}' for key, v in values.items()
+                        if not torch.isfinite(v).all())
+        last = self.runner.message_hub.get_info('last_ckpt')
+        raise TrainingDivergedError(
+            f'cycle {self._iter + 1}: {bad}: training diverged, stopped '
+            f'before saving anything of this cycle (last checkpoint: '
+            f'{last or "none"}). Lower the learning rates '
+            '(optim_wrapper.<name>.optimizer.lr) or the loss weights, and '
+            'resume from a checkpoint of before the divergence (--resume '
+            'WORK_DIR/iter_N.pth); train_cfg.stop_on_nonfinite_loss=False '
+            'trains on')
 
     def _check_no_accumulation(self) -> None:
         """Gradient accumulation would mix the updates of a cycle: the
@@ -214,6 +247,8 @@ class RATELoop(IterBasedTrainLoop):
         outputs = run_cycle(
             unwrap_model(self.runner.model), data_batch,
             self.runner.optim_wrapper, self.cycle)
+        if self.stop_on_nonfinite_loss:
+            self._check_finite(outputs)
         self.runner.call_hook(
             'after_train_iter',
             batch_idx=self._iter,

@@ -93,6 +93,11 @@ def set_resume(cfg: Config, resume: Optional[str]) -> None:
                 'every checkpoint). To start training from scratch, run '
                 f'without {option}; to continue another run, pass its '
                 'checkpoint: --resume WORK_DIR/iter_N.pth')
+        if not latest.strip():
+            raise UserInputError(
+                f'{option}: {cfg.work_dir}/last_checkpoint is empty (a run '
+                'stopped while writing it): pass a checkpoint of the run: '
+                '--resume WORK_DIR/iter_N.pth')
         resume = latest
     cfg.resume = True
     cfg.load_from = check_checkpoint_path(resume)

@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 
 import ratenet_plugin  # noqa: F401
 from ratenet_plugin.datasets import DeepFashionPoseDataset
-from ratenet_plugin.engine import RATELoop
+from ratenet_plugin.engine import RATELoop, TrainingDivergedError
 from ratenet_plugin.engine.rate_loop import run_cycle
 from ratenet_plugin.registry import DATASETS
 from ratenet_plugin.utils.arguments import ConfigValueError
@@ -233,6 +233,36 @@ def test_a_run_started_from_weights_keeps_its_own_seed_and_curves(
     assert same_random_state(started['random_state'], fresh['random_state'])
     curves = started['meta']['training_curves']['losses']['loss_recon']
     assert [cycle for cycle, _ in curves] == [1]
+
+
+def test_a_diverged_run_stops_before_saving_a_nan_checkpoint(
+        tiny_config_file, tmp_path):
+    """Learning rates of 1e4: the losses become NaN after some cycles.
+    The loop stops at the first such cycle, naming it and the value,
+    before that cycle's hooks (no checkpoint of it; MMEngine alone trained
+    on, writing NaN checkpoints, until a metric failed at validation)."""
+    config = tiny_config_file(max_iters=40, checkpoint_interval=1)
+    options = {
+        f'optim_wrapper.{name}.optimizer.lr': 1e4
+        for name in ('generator', 'shape_discriminator',
+                     'appearance_discriminator')
+    }
+    runner = build_runner(config, tmp_path / 'work', param_scheduler=[],
+                          **options)
+    with pytest.raises(TrainingDivergedError) as error:
+        runner.train()
+    stopped = runner.iter + 1
+    assert 1 < stopped < 40  # trained some cycles first
+    assert str(error.value).startswith(f'cycle {stopped}: loss_')
+    assert 'training diverged' in str(error.value)
+    saved = sorted(int(p.stem.split('_')[1])
+                   for p in (tmp_path / 'work').glob('iter_*.pth'))
+    assert saved == list(range(1, stopped))
+    for cycle in saved:  # every checkpoint is of finite weights
+        state = torch.load(tmp_path / 'work' / f'iter_{cycle}.pth',
+                           weights_only=False)['state_dict']
+        assert all(torch.isfinite(v).all() for v in state.values()
+                   if v.is_floating_point()), cycle
 
 
 def test_resume_at_a_large_cycle_loads_no_trained_sample(

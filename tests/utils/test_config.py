@@ -72,6 +72,10 @@ def test_set_resume(tmp_path):
     (tmp_path / 'last_checkpoint').write_text(str(checkpoint))
     set_resume(cfg, 'auto')
     assert (cfg.resume, cfg.load_from) == (True, str(checkpoint))
+    (tmp_path / 'last_checkpoint').write_text('')
+    with pytest.raises(UserInputError,
+                       match=f'{tmp_path}/last_checkpoint is empty'):
+        set_resume(cfg, 'auto')
 
 
 def test_resume_set_in_the_config_is_checked_as_the_option_is(tmp_path):
