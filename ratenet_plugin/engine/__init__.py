@@ -11,6 +11,6 @@ __all__ = [
     'AdaptiveCPUThreadsHook', 'AnyDeviceAmpOptimWrapper', 'PAPER_CYCLE',
     'PoseTransferVisualizationHook', 'RATELoop',
     'RATESeparateDistributedDataParallel', 'RandomStateHook',
-    'StrictCheckpointLoadHook', 'TrainingCurvesHook', 'TrainingDivergedError', 'distributed_run',
-    'init_cpu_distributed', 'plot_curves'
+    'StrictCheckpointLoadHook', 'TrainingCurvesHook', 'TrainingDivergedError',
+    'distributed_run', 'init_cpu_distributed', 'plot_curves'
 ]
