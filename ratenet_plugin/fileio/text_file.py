@@ -42,11 +42,15 @@ def read_text(path: str) -> str:
     except UnicodeDecodeError as error:
         offset = start + error.start
         line = content.count(b'\n', 0, offset) + 1
+        # UTF-16 (Excel's "Unicode text") starts with its byte-order mark.
+        source = 'utf-16' if content.startswith(
+            (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else 'latin1'
+        what = 'a UTF-16' if source == 'utf-16' else 'a Latin-1'
         raise TextEncodingError(
             f'{path}, line {line}: not UTF-8 text (byte '
             f'0x{content[offset]:02x} at offset {offset}); save '
-            'the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 OLD > NEW` '
-            'for a Latin-1 file') from None
+            f'the file as UTF-8, e.g. `iconv -f {source} -t utf-8 OLD > NEW` '
+            f'for {what} file') from None
 
 
 def write_text(path: str, text: str) -> None:

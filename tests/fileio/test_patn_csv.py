@@ -167,6 +167,17 @@ def test_latin1_annotation_csv_names_file_line_and_offset(tmp_path):
         read_pairs_csv(str(path))
 
 
+def test_a_utf16_file_gets_the_utf16_conversion(tmp_path):
+    """Excel's "Unicode text" export (UTF-16 with its byte-order mark):
+    the iconv command converts from UTF-16 (it said Latin-1)."""
+    path = tmp_path / 'pairs.csv'
+    path.write_bytes('from,to\na.jpg,b.jpg\n'.encode('utf-16'))
+    with pytest.raises(TextEncodingError,
+                       match='line 1: .* `iconv -f utf-16 -t utf-8 OLD > '
+                       'NEW` for a UTF-16 file'):
+        read_pairs_csv(str(path))
+
+
 def test_utf8_names_round_trip(tmp_path):
     keypoints = np.stack([XS, YS], axis=1)
     write_annotation_csv(str(tmp_path / 'ann.csv'), [('café.jpg', keypoints)])
