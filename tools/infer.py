@@ -11,7 +11,8 @@ annotation row):
         --target-name fashionWOMENDressesid0000262902_3back.jpg --out r.png
 
 Batch mode over a pairs CSV (``from,to``; target poses from ``--pose-dir``
-JSONs or extracted from the target images):
+JSONs or extracted from the target images; a source's pose from its
+``--pose-dir`` JSON where there is one, else extracted):
 
     python tools/infer.py --checkpoint ckpt.pth --pairs pairs.csv \
         --image-dir images/ --out-dir results/ [--pose-dir poses/] [--panel]
@@ -77,7 +78,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     batch.add_argument('--image-dir', help='folder of the pairs\' images')
     batch.add_argument(
         '--pose-dir', help='folder of <to stem>.json target poses (default: '
-        'extract from the target images)')
+        'extract from the target images); a <from stem>.json there is the '
+        'source\'s pose (else extracted)')
     batch.add_argument('--out-dir', type=folder_to_write,
                        help='folder for the results')
     args = parser.parse_args(argv)

@@ -609,7 +609,11 @@ class RATENetInferencer(BaseInferencer):
 
         Each source is ``image_dir/<from>``; the target pose is
         ``pose_dir/<to stem>.json`` when ``pose_dir`` is given, else it is
-        extracted from ``image_dir/<to>``. Results are written as
+        extracted from ``image_dir/<to>``; the source's pose is
+        ``pose_dir/<from stem>.json`` where that file exists (e.g.
+        ``tools/extract_pose.py`` over the image folder, or annotations
+        written as JSON: the benchmark's poses), else extracted from the
+        source. Results are written as
         ``<from stem>___<to stem>.png`` (and ``..._panel.png``; ``..._2.png``
         and so on for a name taken by an earlier pair, e.g. ``a.jpg,b.jpg``
         after ``a.png,b.jpg``), a batch at a time as they are generated. A
@@ -642,8 +646,12 @@ class RATENetInferencer(BaseInferencer):
         for index, pair in enumerate(read_pairs_csv(pairs_file)):
             target = osp.join(pose_dir, _stem(pair.target, '') + '.json') \
                 if pose_dir else osp.join(image_dir, pair.target)
+            source_pose = osp.join(pose_dir, _stem(pair.source, '') +
+                                   '.json') if pose_dir else None
             request = PairInput(
                 osp.join(image_dir, pair.source), target,
+                source_pose=source_pose if source_pose
+                and osp.isfile(source_pose) else None,
                 name=f'{_stem(pair.source, "")}___{_stem(pair.target, "")}')
             try:
                 batch.append(self.prepare(request, index))

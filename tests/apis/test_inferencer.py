@@ -229,6 +229,35 @@ def test_pairs_batch_mode_skips_bad_pairs(inferencer, photos, tmp_path):
     assert 'line 6' in messages[2] and 'missing.png' in messages[2]
 
 
+def test_pairs_batch_mode_reads_source_poses_from_the_pose_dir(
+        inferencer, photos, tmp_path):
+    """``pose_dir/<from stem>.json``, where it exists, is the source's pose
+    (the benchmark's annotated poses; MediaPipe ran on every source
+    before): the result is the single call's with that source pose."""
+    folder = osp.dirname(photos['astronaut'])
+    height, width = cv2.imread(photos['astronaut']).shape[:2]
+    poses = tmp_path / 'poses'
+    poses.mkdir()
+    source = standing_pose() * (height / 256)
+    write_keypoint_json(str(poses / 'astronaut.json'), source,
+                        (height, width))
+    write_keypoint_json(str(poses / 'mirrored.json'), standing_pose(),
+                        (256, 176))
+    pairs = tmp_path / 'pairs.csv'
+    pairs.write_text('from,to\nastronaut.png,mirrored.png\n')
+    written, failed = inferencer.infer_pairs(
+        str(pairs), folder, str(tmp_path / 'results'), pose_dir=str(poses))
+    assert failed == []
+    single = inferencer(
+        photos['astronaut'], str(poses / 'mirrored.json'),
+        source_pose=str(poses / 'astronaut.json'))['predictions'][0]
+    np.testing.assert_array_equal(
+        cv2.imread(written[0])[..., ::-1], single['result'])
+    extracted = inferencer(photos['astronaut'],
+                           str(poses / 'mirrored.json'))['predictions'][0]
+    assert not np.array_equal(extracted['result'], single['result'])
+
+
 def test_pairs_are_written_a_batch_at_a_time_under_unique_names(
         inferencer, photos, tmp_path):
     """Results reach the disk as their batch is generated (a long pairs
