@@ -217,6 +217,12 @@ def prepare_deepfashion(raw_root: str,
         raise FileNotFoundError(f'image folder not found: {image_dir}')
     size = (int(size[0]), int(size[1]))
     annotation_frame = (int(annotation_frame[0]), int(annotation_frame[1]))
+    for name, (height, width) in (('size', size),
+                                  ('annotation_frame', annotation_frame)):
+        if height < width:  # In-shop's pictures are portrait or square
+            raise UserInputError(
+                f'{name} ({height}, {width}) is wider than high: it is '
+                f'(H, W), height first; did you mean {width} {height}?')
 
     # Annotations, keyed by flattened name; the same name twice must agree.
     annotations: Dict[str, np.ndarray] = {}

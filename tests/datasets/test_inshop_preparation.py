@@ -203,6 +203,10 @@ def test_bad_input(raw, tmp_path):
     (tmp_path / 'busy' / 'x').write_text('')
     with pytest.raises(UserInputError, match='not empty'):
         _prepare(raw, tmp_path / 'busy')
+    with pytest.raises(UserInputError,
+                       match=r'size \(44, 64\) is wider than high: it is '
+                       r'\(H, W\), height first; did you mean 64 44\?'):
+        _prepare(raw, tmp_path / 'o', size=(44, 64))
     with open(raw['root'] / 'list_eval_partition.txt', 'a') as f:
         f.write('img/x.jpg id_1\n')
     with pytest.raises(PoseDataError,
