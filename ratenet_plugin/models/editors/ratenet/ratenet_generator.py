@@ -83,10 +83,14 @@ class RATEGenerator(BaseModule):
             self.pose_transfer.eval()
 
     def train(self, mode: bool = True) -> 'RATEGenerator':
-        """Set training mode; a frozen G_P stays in eval mode."""
-        super().train(mode)
-        if self.freeze_pose_transfer:
-            self.pose_transfer.eval()
+        """Set training mode; a frozen G_P stays in eval mode, never
+        switched (MMEngine calls ``train()`` every cycle; what G_P keeps for
+        inference, its Winograd filters, stays valid across cycles)."""
+        self.training = mode
+        for child in self.children():
+            if not (self.freeze_pose_transfer
+                    and child is self.pose_transfer):
+                child.train(mode)
         return self
 
     def map_final(self, final: torch.Tensor) -> torch.Tensor:

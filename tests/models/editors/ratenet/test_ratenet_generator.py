@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+from ratenet_plugin.models.winograd_conv2d import WinogradConv2d, use_winograd
 from ratenet_plugin.registry import MODELS
 from tests.models.ratenet_testing import tiny_generator_cfg
 
@@ -111,6 +112,26 @@ def test_freeze_pose_transfer():
     inputs = _inputs()
     assert torch.equal(generator(*inputs)['coarse'],
                        generator(*inputs)['coarse'])
+
+
+def test_a_frozen_pose_transfer_keeps_its_winograd_filters_across_cycles():
+    """MMEngine calls model.train() every cycle: a frozen G_P is never
+    switched, so the Winograd filters of its inference path are computed
+    once, not every cycle (a layer drops them at every mode switch)."""
+    generator = _build(freeze_pose_transfer=True)
+    assert use_winograd(generator.pose_transfer, min_channels=1) > 0
+    with torch.no_grad():
+        generator(*_inputs())
+    layer = next(m for m in generator.pose_transfer.modules()
+                 if isinstance(m, WinogradConv2d))
+    filters = layer._winograd_filters
+    assert filters is not None
+    for _ in range(2):  # cycles
+        generator.train()
+        generator(*_inputs())
+        assert layer._winograd_filters is filters
+    generator.eval()
+    assert not generator.pose_transfer.training
 
 
 @pytest.mark.parametrize('final_range, expected', [
