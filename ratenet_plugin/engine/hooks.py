@@ -47,8 +47,9 @@ class RandomStateHook(Hook):
     holds the state from before it, the one training continues from.
 
     Several processes: MMEngine saves checkpoints on rank 0 alone, so every
-    rank's state is gathered to it beforehand (one small collective per
-    cycle and per validation, beside the cycle's DDP all-reduces) and each
+    rank's state is gathered to it beforehand (``all_gather_object``, two
+    small collectives per cycle and per validation, beside the cycle's DDP
+    all-reduces) and each
     rank resumes from its own (``checkpoint['random_state_of_ranks']``):
     exact with ``randomness.diff_rank_seed=True`` and for each GPU's
     generator. Resumed with another number of processes (or several from a

@@ -6,11 +6,14 @@ from typing import (Callable, ContextManager, Dict, Iterator, List, Optional,
 
 import torch
 import torch.nn as nn
+from mmengine.dist import all_reduce
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapperDict
 from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import BatchSampler, DataLoader
 
+from ratenet_plugin.fileio.checkpoint_file import (model_state_dict,
+                                                    read_checkpoint)
 from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.registry import LOOPS
 from ratenet_plugin.utils.arguments import (ConfigValueError, check_cycle,
@@ -74,6 +77,14 @@ def run_cycle(model: nn.Module,
 
 class TrainingDivergedError(UserInputError):
     """A loss or another logged value became NaN or infinite."""
+
+
+def finite_weights(path: str) -> bool:
+    """Whether every floating-point weight of the checkpoint is finite."""
+    weights = model_state_dict(read_checkpoint(path), path)
+    return all(
+        bool(torch.isfinite(value).all()) for value in weights.values()
+        if value.is_floating_point())
 
 
 @LOOPS.register_module()
@@ -164,25 +175,41 @@ class RATELoop(IterBasedTrainLoop):
 
     def _check_finite(self, outputs: Dict[str, torch.Tensor]) -> None:
         """Raise :class:`TrainingDivergedError` if a logged value of this
-        cycle is NaN or infinite (one device sync for all of them)."""
+        cycle is NaN or infinite, on any process (the flag is all-reduced,
+        so that every rank stops at the same cycle instead of the others
+        waiting in the next collective); one device sync for all values."""
         values = {
             key: torch.as_tensor(value).detach().float().reshape(-1)
             for key, value in outputs.items()
         }
-        if not values or bool(torch.isfinite(torch.cat(
-                [v.cpu() for v in values.values()])).all()):
+        if not values:
+            return
+        device = next(iter(values.values())).device
+        finite = torch.isfinite(torch.cat(
+            [v.to(device) for v in values.values()])).all().to(
+                torch.int32).reshape(1)
+        if self.runner.world_size > 1:
+            all_reduce(finite, op='min')
+        if bool(finite.item()):
             return
         bad = ', '.join(f'{key}={v.tolist()[0]}' for key, v in values.items()
-                        if not torch.isfinite(v).all())
+                        if not torch.isfinite(v).all()) or (
+                            'a value of another process')
         last = self.runner.message_hub.get_info('last_ckpt')
+        if last is None:
+            saved = 'no checkpoint was saved'
+        elif finite_weights(last):
+            saved = f'the last checkpoint, {last}, is of finite weights'
+        else:  # diverged in the last update of the checkpoint's own cycle
+            saved = (f'the last checkpoint, {last}, holds non-finite weights '
+                     'too: take an earlier one')
         raise TrainingDivergedError(
             f'cycle {self._iter + 1}: {bad}: training diverged, stopped '
-            f'before saving anything of this cycle (last checkpoint: '
-            f'{last or "none"}). Lower the learning rates '
-            '(optim_wrapper.<name>.optimizer.lr) or the loss weights, and '
-            'resume from a checkpoint of before the divergence (--resume '
-            'WORK_DIR/iter_N.pth); train_cfg.stop_on_nonfinite_loss=False '
-            'trains on')
+            f'before saving anything of this cycle ({saved}). Lower the '
+            'learning rates (optim_wrapper.<name>.optimizer.lr) or the loss '
+            'weights, and resume from a checkpoint of before the divergence '
+            '(--resume WORK_DIR/iter_N.pth); '
+            'train_cfg.stop_on_nonfinite_loss=False trains on')
 
     def _check_no_accumulation(self) -> None:
         """Gradient accumulation would mix the updates of a cycle: the

@@ -8,13 +8,14 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import InfiniteSampler
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import ratenet_plugin  # noqa: F401
 from ratenet_plugin.datasets import DeepFashionPoseDataset
 from ratenet_plugin.engine import RATELoop, TrainingDivergedError
 from ratenet_plugin.engine.rate_loop import run_cycle
-from ratenet_plugin.registry import DATASETS
+from ratenet_plugin.registry import DATASETS, HOOKS
 from ratenet_plugin.utils.arguments import ConfigValueError
 from ratenet_plugin.utils.random_state import same_random_state
 from tests.models.ratenet_testing import build_model, optim_wrappers, raw_batch
@@ -254,7 +255,9 @@ def test_a_diverged_run_stops_before_saving_a_nan_checkpoint(
     stopped = runner.iter + 1
     assert 1 < stopped < 40  # trained some cycles first
     assert str(error.value).startswith(f'cycle {stopped}: loss_')
-    assert 'training diverged' in str(error.value)
+    assert (f"training diverged, stopped before saving anything of this "
+            f"cycle (the last checkpoint, {tmp_path / 'work'}/iter_"
+            f"{stopped - 1}.pth, is of finite weights)") in str(error.value)
     saved = sorted(int(p.stem.split('_')[1])
                    for p in (tmp_path / 'work').glob('iter_*.pth'))
     assert saved == list(range(1, stopped))
@@ -263,6 +266,43 @@ def test_a_diverged_run_stops_before_saving_a_nan_checkpoint(
                            weights_only=False)['state_dict']
         assert all(torch.isfinite(v).all() for v in state.values()
                    if v.is_floating_point()), cycle
+
+
+@HOOKS.register_module()
+class PoisonWeightsHook(Hook):
+    """Test-only: sets a weight of D_A to NaN after cycle ``cycle``'s
+    updates, before its checkpoint is saved, as a last update that
+    diverges would."""
+
+    priority = 'HIGH'
+
+    def __init__(self, cycle: int) -> None:
+        self.cycle = cycle
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        if runner.iter + 1 == self.cycle:
+            model = runner.model
+            with torch.no_grad():
+                next(model.appearance_discriminator.parameters()).fill_(
+                    float('nan'))
+
+
+def test_a_divergence_in_a_checkpoints_own_cycle_is_said(
+        tiny_config_file, tmp_path):
+    """Weights that became NaN in the last update of a checkpoint's cycle
+    show in the losses of the next cycle only: the message says that
+    checkpoint holds them too."""
+    config = tiny_config_file(max_iters=5, checkpoint_interval=1)
+    runner = build_runner(
+        config, tmp_path / 'work',
+        custom_hooks=[dict(type='PoisonWeightsHook', cycle=2)])
+    with pytest.raises(TrainingDivergedError) as error:
+        runner.train()
+    assert str(error.value).startswith('cycle 3: ')
+    assert (f"(the last checkpoint, {tmp_path / 'work'}/iter_2.pth, holds "
+            'non-finite weights too: take an earlier one)') in str(
+                error.value)
 
 
 def test_resume_at_a_large_cycle_loads_no_trained_sample(
