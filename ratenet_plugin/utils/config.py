@@ -1,5 +1,6 @@
 """Small helpers shared by tools/train.py, tools/test.py and the tests."""
 import importlib
+import logging
 import os.path as osp
 from typing import Optional, Tuple, Union
 
@@ -68,12 +69,13 @@ def load_config(path: str,
 def set_resume(cfg: Config, resume: Optional[str]) -> None:
     """Apply ``--resume [CHECKPOINT]`` to ``cfg`` (in place).
 
-    ``None``: what the config says (``resume=True`` there or in
-    ``--cfg-options`` is checked as ``--resume`` is: from its ``load_from``,
-    else from the latest checkpoint). ``'auto'``: resume from the latest
-    checkpoint of ``cfg.work_dir`` (its ``last_checkpoint`` file), which must
-    exist: MMEngine would silently start from scratch instead. Anything
-    else: resume from that checkpoint file.
+    ``'auto'``: resume from the latest checkpoint of ``cfg.work_dir`` (its
+    ``last_checkpoint`` file), which must exist: MMEngine would silently
+    start from scratch instead. Anything else but None: resume from that
+    checkpoint file. None: what the config says; ``resume=True`` there (or
+    in ``--cfg-options``) keeps MMEngine's meaning, the pattern of requeued
+    jobs: its ``load_from``, which must exist, else the latest checkpoint,
+    else a fresh start, which is logged as a warning.
 
     Raises:
         UserInputError: ``'auto'`` and no checkpoint in the work dir.
@@ -86,6 +88,14 @@ def set_resume(cfg: Config, resume: Optional[str]) -> None:
         resume = cfg.get('load_from') or 'auto'
     if resume == 'auto':
         latest = find_latest_checkpoint(cfg.work_dir)
+        if latest is None and option == 'resume=True':
+            print_log(
+                f'resume=True: no checkpoint in {cfg.work_dir} yet, so '
+                'training starts from scratch (MMEngine\'s meaning of '
+                'resume=True; --resume refuses this)',
+                logger='current',
+                level=logging.WARNING)
+            return
         if latest is None:
             raise UserInputError(
                 f'{option}: no checkpoint found in {cfg.work_dir} (no '

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 from ratenet_plugin.fileio.errors import UserInputError
@@ -78,14 +79,19 @@ def test_set_resume(tmp_path):
         set_resume(cfg, 'auto')
 
 
-def test_resume_set_in_the_config_is_checked_as_the_option_is(tmp_path):
-    """``resume=True`` in a config or ``--cfg-options`` (MMEngine alone:
-    "Auto resumed from the latest checkpoint None." and a fresh start)."""
+def test_resume_set_in_the_config_keeps_mmengines_meaning(tmp_path):
+    """``resume=True`` in a config or ``--cfg-options``: MMEngine's meaning,
+    the pattern of requeued jobs (the first start has no checkpoint yet):
+    a fresh start, said in the log ("Auto resumed from the latest checkpoint
+    None." before); a ``load_from`` that does not exist is refused."""
     empty = tmp_path / 'empty'
+    log = tmp_path / 'run.log'
+    MMLogger.get_instance(f'resume-{tmp_path.name}', log_file=str(log))
     cfg = Config(dict(work_dir=str(empty), resume=True, load_from=None))
-    with pytest.raises(UserInputError,
-                       match=f'^resume=True: no checkpoint found in {empty} '):
-        set_resume(cfg, None)
+    set_resume(cfg, None)
+    assert (cfg.resume, cfg.load_from) == (True, None)
+    assert (f'resume=True: no checkpoint in {empty} yet, so training starts '
+            'from scratch') in log.read_text()
     cfg = Config(dict(work_dir=str(empty), resume=True,
                       load_from=str(tmp_path / 'none.pth')))
     with pytest.raises(UserInputError,
