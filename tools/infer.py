@@ -78,8 +78,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     batch.add_argument('--image-dir', help='folder of the pairs\' images')
     batch.add_argument(
         '--pose-dir', help='folder of <to stem>.json target poses (default: '
-        'extract from the target images); a <from stem>.json there is the '
-        'source\'s pose (else extracted)')
+        'extract from the target images); a <from stem>.json there in the '
+        'source photo\'s pixels is the source\'s pose (else extracted)')
     batch.add_argument('--out-dir', type=folder_to_write,
                        help='folder for the results')
     args = parser.parse_args(argv)

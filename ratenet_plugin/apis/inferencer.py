@@ -37,7 +37,7 @@ import copy
 import os
 import os.path as osp
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import (Any, Callable, Dict, List, Optional, Sequence, Set,
                     Tuple, Union)
@@ -99,6 +99,10 @@ def _stem(value: Any, default: str) -> str:
                                                               str) else default
 
 
+class SourcePoseFrameError(KeypointFormatError):
+    """A source pose written for another image size than its photo's."""
+
+
 def check_source_pose_frame(pose: PoseKeypoints,
                             image_size: Tuple[int, int], given: Any,
                             source_name: str) -> None:
@@ -107,13 +111,13 @@ def check_source_pose_frame(pose: PoseKeypoints,
     wrong place without a word.
 
     Raises:
-        KeypointFormatError: the sizes differ.
+        SourcePoseFrameError: the sizes differ.
     """
     if pose.image_size is None or tuple(pose.image_size) == tuple(
             image_size):
         return
     what = given if isinstance(given, str) else 'the source pose given'
-    raise KeypointFormatError(
+    raise SourcePoseFrameError(
         f'{what}: keypoints of a {pose.image_size[0]}x{pose.image_size[1]} '
         f'image, but the source image {source_name} is '
         f'{image_size[0]}x{image_size[1]}; give the keypoints in its pixels '
@@ -612,8 +616,9 @@ class RATENetInferencer(BaseInferencer):
         extracted from ``image_dir/<to>``; the source's pose is
         ``pose_dir/<from stem>.json`` where that file exists (e.g.
         ``tools/extract_pose.py`` over the image folder, or annotations
-        written as JSON: the benchmark's poses), else extracted from the
-        source. Results are written as
+        written as JSON: the benchmark's poses) and was written for the
+        source's size (else, logged, extracted from the source, as without
+        the file). Results are written as
         ``<from stem>___<to stem>.png`` (and ``..._panel.png``; ``..._2.png``
         and so on for a name taken by an earlier pair, e.g. ``a.jpg,b.jpg``
         after ``a.png,b.jpg``), a batch at a time as they are generated. A
@@ -654,7 +659,14 @@ class RATENetInferencer(BaseInferencer):
                 and osp.isfile(source_pose) else None,
                 name=f'{_stem(pair.source, "")}___{_stem(pair.target, "")}')
             try:
-                batch.append(self.prepare(request, index))
+                try:
+                    batch.append(self.prepare(request, index))
+                except SourcePoseFrameError as error:
+                    # E.g. JSONs written for crops next to the photos.
+                    log(f'{pairs_file}, line {pair.line}: {error}; the '
+                        'source\'s pose is extracted instead')
+                    batch.append(self.prepare(
+                        replace(request, source_pose=None), index))
             except USER_ERRORS as error:
                 log(f'{pairs_file}, line {pair.line} ({pair.source} -> '
                     f'{pair.target}): skipped: {error}')

@@ -256,6 +256,19 @@ def test_pairs_batch_mode_reads_source_poses_from_the_pose_dir(
     extracted = inferencer(photos['astronaut'],
                            str(poses / 'mirrored.json'))['predictions'][0]
     assert not np.array_equal(extracted['result'], single['result'])
+    # A JSON written for another size (a crop's) is not the source's: its
+    # pose is extracted, as without the file, and the log says so.
+    write_keypoint_json(str(poses / 'astronaut.json'), standing_pose(),
+                        (256, 176))
+    messages = []
+    written, failed = inferencer.infer_pairs(
+        str(pairs), folder, str(tmp_path / 'again'), pose_dir=str(poses),
+        log=messages.append)
+    assert failed == [] and len(messages) == 1
+    assert messages[0].startswith(f'{pairs}, line 2: ')
+    assert messages[0].endswith("the source's pose is extracted instead")
+    np.testing.assert_array_equal(
+        cv2.imread(written[0])[..., ::-1], extracted['result'])
 
 
 def test_pairs_are_written_a_batch_at_a_time_under_unique_names(
