@@ -219,6 +219,8 @@ class VGG19PerceptualLoss(nn.Module):
             Defaults to 1.
         style_weight (float): Factor of the style term; 0 skips it.
             Defaults to 1.
+        vgg_type (str): ``'vgg19'`` only; taken so that configs written for
+            MMagic's ``PerceptualLoss`` build.
         use_input_norm (bool): ImageNet mean/std normalisation inside VGG.
             Defaults to True.
         norm_img (bool): Map inputs from [-1, 1] to [0, 1] first.
@@ -240,12 +242,16 @@ class VGG19PerceptualLoss(nn.Module):
                  *,
                  perceptual_weight: float = 1.0,
                  style_weight: float = 1.0,
+                 vgg_type: str = 'vgg19',
                  use_input_norm: bool = True,
                  norm_img: bool = True,
                  pretrained: Optional[str] = TORCHVISION_VGG19,
                  criterion: str = 'l1',
                  cache_gt_features: bool = True) -> None:
         super().__init__()
+        if vgg_type != 'vgg19':
+            raise ValueError(f'vgg_type must be "vgg19" (this loss is '
+                             f'VGG19\'s), got {vgg_type!r}')
         if criterion not in ('l1', 'mse'):
             raise ValueError(f'criterion must be "l1" or "mse", got '
                              f'{criterion!r}')
@@ -329,7 +335,7 @@ class VGG19PerceptualLoss(nn.Module):
                 pred: torch.Tensor,
                 gt: torch.Tensor,
                 with_style: bool = True
-                ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+                ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
         """Perceptual and style losses of ``pred`` against ``gt``.
 
         Args:

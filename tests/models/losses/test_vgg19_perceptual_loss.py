@@ -256,8 +256,8 @@ def test_it_is_the_perceptual_loss_of_mmagics_srgan():
             pixel_loss=dict(type='L1Loss', loss_weight=1e-2),
             perceptual_loss=dict(
                 type='VGG19PerceptualLoss', layer_weights={'34': 1.0},
-                perceptual_weight=1.0, style_weight=0, norm_img=False,
-                pretrained=None),
+                vgg_type='vgg19', perceptual_weight=1.0, style_weight=0,
+                norm_img=False, pretrained=None),
             gan_loss=dict(type='GANLoss', gan_type='vanilla',
                           loss_weight=5e-3),
             train_cfg=dict(), test_cfg=dict(),
