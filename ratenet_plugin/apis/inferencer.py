@@ -362,7 +362,11 @@ class RATENetInferencer(BaseInferencer):
         if isinstance(pose, np.ndarray):
             if pose.shape == (18, 2):
                 return PoseKeypoints(pose.astype(np.float32))
-            return self._extract(pose, role, name)
+            if pose.ndim == 3 and pose.shape[2] == 3:
+                return self._extract(pose, role, name)
+            raise ValueError(f'{role} of {name}: an array must be (18, 2) '
+                             'keypoints (COCO-18, x y) or a uint8 (H, W, 3) '
+                             f'RGB image, got shape {pose.shape}')
         if not isinstance(pose, str):
             raise TypeError(f'{role} must be a path, an (18, 2) keypoint '
                             f'array, PoseKeypoints or an image array, got '

@@ -331,6 +331,18 @@ def test_a_source_pose_of_another_image_size_is_refused(inferencer, photos,
                    source_pose=str(pose))
 
 
+def test_an_array_pose_of_another_shape_is_refused(inferencer, photos):
+    """Neither (18, 2) keypoints nor an (H, W, 3) image (e.g. 17 COCO
+    joints): named, not sent to MediaPipe as a picture."""
+    with pytest.raises(ValueError,
+                       match=r'source_pose of .*astronaut.png: an array must '
+                       r'be \(18, 2\) keypoints .* got shape \(17, 2\)'):
+        inferencer(photos['astronaut'], standing_pose(),
+                   source_pose=standing_pose()[:17])
+    with pytest.raises(ValueError, match=r'target_pose .* \(18, 3\)'):
+        inferencer(photos['astronaut'], np.zeros((18, 3), np.float32))
+
+
 def test_no_person_in_source_is_a_clear_error(inferencer, photos):
     with pytest.raises(NoPersonError, match='source image .*empty.png'):
         inferencer(photos['empty'], standing_pose())
