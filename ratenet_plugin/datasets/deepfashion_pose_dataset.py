@@ -6,6 +6,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
+from ratenet_plugin.fileio.errors import listing
 from ratenet_plugin.fileio.image_file import (ImageFileError,
                                               check_image_file)
 from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE, AnnotationRow,
@@ -14,15 +15,6 @@ from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE, AnnotationRow,
 from ratenet_plugin.registry import DATASETS
 from .keypoints import COCO18_FLIP_INDEX, COCO18_NAMES
 from .synthetic import ensure_synthetic_deepfashion
-
-# How many offending names a log line lists before "...".
-_MAX_LISTED = 5
-
-
-def _listing(names: Sequence[str]) -> str:
-    shown = ', '.join(names[:_MAX_LISTED])
-    return shown + (', ...' if len(names) > _MAX_LISTED else '')
-
 
 @DATASETS.register_module()
 class DeepFashionPoseDataset(BaseDataset):
@@ -205,7 +197,7 @@ class DeepFashionPoseDataset(BaseDataset):
                 print_log(
                     f'{self.pairs_file}: dropped {len(dropped)} of '
                     f'{len(pair_rows)} pairs {reason} '
-                    f'({_listing(dropped)})',
+                    f'({listing(dropped)})',
                     logger='current',
                     level=logging.WARNING)
         if not data_list:

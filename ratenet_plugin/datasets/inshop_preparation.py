@@ -36,7 +36,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.fileio.errors import UserInputError, listing
 from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS,
                                               ImageFileError, read_image,
                                               write_image)
@@ -127,12 +127,6 @@ def _process_image(task: Tuple) -> Tuple:
     moved, clipped, outside = fit_keypoints_to_frame(moved, size, tolerance)
     write_image(out_path, to_output.apply_to_image(img), jpeg_quality=quality)
     return key, moved, clipped, outside
-
-
-def _examples(items: Sequence[str], count: int = 3) -> str:
-    """The first ``count`` items, for a message."""
-    shown = ', '.join(items[:count])
-    return f'e.g. {shown}' if len(items) > count else shown
 
 
 def _pairs_within_identities(names: Iterable[str]) -> List[Tuple[str, str]]:
@@ -271,7 +265,7 @@ def prepare_deepfashion(raw_root: str,
     if not_found:
         warnings.append(
             f'{len(not_found)} of the {len(annotations)} annotated images '
-            f'are not under {image_dir} ({_examples(not_found)}): a partial '
+            f'are not under {image_dir} ({listing(not_found)}): a partial '
             'download or another folder (pass --images img where '
             'img_highres is only partly unpacked); they and their pairs are '
             'left out')
@@ -279,7 +273,7 @@ def prepare_deepfashion(raw_root: str,
         warnings.append(
             f'{len(unrecognised)} images under {image_dir} are not in '
             'In-shop\'s layout <GENDER>/<Category>/id_XXXXXXXX/<file> '
-            f'({_examples(unrecognised)}): not used')
+            f'({listing(unrecognised)}): not used')
     dropped_images: Counter = Counter()
     dropped_images['path_not_in_inshop_layout'] = len(unrecognised)
     dropped_images['annotated_but_no_raw_image'] = len(not_found)
@@ -328,7 +322,7 @@ def prepare_deepfashion(raw_root: str,
     if unreadable:
         warnings.append(
             f'{len(unreadable)} images could not be read (empty, truncated '
-            f'or not an image: {_examples(sorted(unreadable))}): left out; '
+            f'or not an image: {listing(sorted(unreadable))}): left out; '
             'download them again')
     dropped_pairs: Counter = Counter()
     dropped_rows: List[str] = []
@@ -376,7 +370,7 @@ def prepare_deepfashion(raw_root: str,
     if dropped_rows:
         warnings.append(
             f'{len(dropped_rows)} given pairs were dropped '
-            f'({_examples(dropped_rows)}; the kept images and the reasons '
+            f'({listing(dropped_rows)}; the kept images and the reasons '
             'images were dropped are in prepare_summary.json): the test '
             'set is no longer the pairs file\'s')
     summary['warnings'] = warnings

@@ -27,10 +27,7 @@ from typing import (Any, Dict, Iterable, List, Mapping, NamedTuple, Tuple,
 import torch
 from torch import nn
 
-from .errors import UserInputError
-
-#: How many key names a mismatch message lists for each kind of problem.
-NAMES_SHOWN = 5
+from .errors import UserInputError, listing
 
 
 class CheckpointError(UserInputError):
@@ -221,12 +218,6 @@ def compare_state_dicts(expected: Mapping[str, torch.Tensor],
     return StateDictMismatch(missing, unexpected, wrong_shapes)
 
 
-def _first(names: List[str]) -> str:
-    shown = ', '.join(names[:NAMES_SHOWN])
-    more = len(names) - NAMES_SHOWN
-    return shown + (f', ... ({more} more)' if more > 0 else '')
-
-
 #: The keys of PATN's own generator file (``latest_net_netG.pth``) start so.
 PATN_GENERATOR_PREFIX = 'model.stream1_down.'
 
@@ -251,11 +242,11 @@ def mismatch_message(source: str, what: str,
     ]
     lines = [f'{source} does not match {what}: ' + ', '.join(parts)]
     if mismatch.missing:
-        lines.append('missing: ' + _first(mismatch.missing))
+        lines.append('missing: ' + listing(mismatch.missing))
     if mismatch.unexpected:
-        lines.append('unexpected: ' + _first(mismatch.unexpected))
+        lines.append('unexpected: ' + listing(mismatch.unexpected))
     if mismatch.wrong_shapes:
-        lines.append('wrong shapes (file vs network): ' + _first([
+        lines.append('wrong shapes (file vs network): ' + listing([
             f'{key} {list(file_shape)} vs {list(net_shape)}'
             for key, file_shape, net_shape in mismatch.wrong_shapes
         ]))
