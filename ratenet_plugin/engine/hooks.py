@@ -165,9 +165,12 @@ class StrictCheckpointLoadHook(Hook):
                 and 'param_schedulers' not in checkpoint):
             missing.append('param_schedulers')
         if missing:
+            why = ('a best checkpoint or weights alone'
+                   if missing != ['param_schedulers'] else
+                   'saved by a run without this config\'s param_scheduler')
             raise CheckpointError(
                 f'checkpoint {source} holds no training state (no '
-                f'{", ".join(missing)}; a best checkpoint or weights alone): '
+                f'{", ".join(missing)}; {why}): '
                 'it cannot be resumed. Resume from the run\'s iter_N.pth, or '
                 'start a new run from its weights: drop --resume and set '
                 f'load_from (--cfg-options load_from={source})')

@@ -230,7 +230,8 @@ def unconverted_patn_hint(keys: Iterable[str], source: str) -> str:
         return ''
     return (f'; {source} is PATN\'s own generator file: convert it first, '
             f'python tools/convert_patn_checkpoint.py {source} '
-            'checkpoints/patn_deepfashion_converted.pth (docs/patn.md)')
+            'checkpoints/patn_deepfashion_converted.pth (docs/patn.md; '
+            '--overwrite replaces an earlier conversion)')
 
 
 def mismatch_message(source: str, what: str,

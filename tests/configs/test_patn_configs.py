@@ -241,7 +241,8 @@ def test_patns_unconverted_file_is_refused_with_the_conversion_command(
     unconverted = converted.parent / 'latest_net_netG.pth'
     command = (f'{unconverted} is PATN\'s own generator file: convert it '
                f'first, python tools/convert_patn_checkpoint.py {unconverted} '
-               'checkpoints/patn_deepfashion_converted.pth (docs/patn.md)')
+               'checkpoints/patn_deepfashion_converted.pth (docs/patn.md; '
+               '--overwrite replaces an earlier conversion)')
     config = patn_test_config(tmp_path, tiny_data_root)
     with pytest.raises(CheckpointMismatchError) as error:
         load_tool('test').main([

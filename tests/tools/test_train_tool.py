@@ -86,13 +86,19 @@ def test_resume_from_another_architecture_stops_before_any_update(
     assert 'wrong shapes (file vs network): generator.pose_transfer.' in line
 
 
-@pytest.mark.parametrize('meta, missing', [
-    (None, 'meta.epoch, meta.iter, optimizer, param_schedulers'),
-    (dict(iter=0), 'meta.epoch, optimizer, param_schedulers'),
-    (dict(epoch=0, iter=2), 'optimizer, param_schedulers'),
+WEIGHTS_ALONE = 'a best checkpoint or weights alone'
+
+
+@pytest.mark.parametrize('meta, missing, why', [
+    (None, 'meta.epoch, meta.iter, optimizer, param_schedulers',
+     WEIGHTS_ALONE),
+    (dict(iter=0), 'meta.epoch, optimizer, param_schedulers', WEIGHTS_ALONE),
+    (dict(epoch=0, iter=2), 'optimizer, param_schedulers', WEIGHTS_ALONE),
+    (dict(epoch=0, iter=2, optimizer=True), 'param_schedulers',
+     "saved by a run without this config's param_scheduler"),
 ])
 def test_resume_from_weights_without_training_state_stops(
-        tiny_config_file, tmp_path, meta, missing):
+        tiny_config_file, tmp_path, meta, missing, why):
     """A file of weights alone (no meta, or tools/analysis/
     save_initial_checkpoint.py's meta=dict(iter=0), or a best checkpoint of
     ``save_best``, saved with its meta but no optimiser and schedulers): it
@@ -109,6 +115,9 @@ def test_resume_from_weights_without_training_state_stops(
     state = dict(state_dict=MODELS.build(
         Config.fromfile(config).model).state_dict())
     if meta is not None:
+        meta = dict(meta)
+        if meta.pop('optimizer', False):  # a run without schedulers'
+            state['optimizer'] = {}
         state['meta'] = meta
     weights = tmp_path / 'weights.pth'
     torch.save(state, weights)
@@ -117,8 +126,8 @@ def test_resume_from_weights_without_training_state_stops(
                       weights, cwd=tmp_path)
     line = assert_stopped_before_training(result, work_dir)
     assert line.startswith(f'error: checkpoint {weights} holds no training '
-                           f'state (no {missing}; a best checkpoint or '
-                           'weights alone): it cannot be resumed.')
+                           f'state (no {missing}; {why}): it cannot be '
+                           'resumed.')
 
 
 def test_resume_from_an_unsafe_file_stops(tiny_config_file, tmp_path,
