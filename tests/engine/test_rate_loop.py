@@ -183,6 +183,33 @@ def test_resume_reproduces_an_uninterrupted_run(tiny_config_file, tmp_path,
         assert got.tolist() == expected.tolist(), key
 
 
+def test_resume_with_mmengines_ema_hook_is_exact(tiny_config_file, tmp_path):
+    """MMEngine's EMAHook (averaged weights in the checkpoint, swapped in
+    for validation at the checkpoint's cycle): a resumed run ends with the
+    uninterrupted run's weights and averages (docs/training.md)."""
+    config = tiny_config_file(
+        max_iters=4, checkpoint_interval=2, val_interval=2)
+    hooks = {
+        'custom_hooks': [
+            dict(type='RandomStateHook'),
+            dict(type='EMAHook', momentum=0.1),
+        ]
+    }
+    build_runner(config, tmp_path / 'straight', **hooks).train()
+    build_runner(config, tmp_path / 'resumed', **hooks,
+                 **{'train_cfg.max_iters': 2}).train()
+    build_runner(config, tmp_path / 'resumed', resume=True,
+                 load_from=str(tmp_path / 'resumed' / 'iter_2.pth'),
+                 **hooks).train()
+    straight, resumed = (
+        torch.load(tmp_path / run / 'iter_4.pth', weights_only=False)
+        for run in ('straight', 'resumed'))
+    for key in ('state_dict', 'ema_state_dict'):
+        assert list(resumed[key]) == list(straight[key])
+        for name, value in resumed[key].items():
+            assert torch.equal(value, straight[key][name]), (key, name)
+
+
 def test_checkpoints_saved_in_validation_hold_the_state_training_goes_on_from(
         tiny_config_file, tmp_path):
     """With ``save_best``, MMEngine's CheckpointHook saves during validation
