@@ -20,6 +20,7 @@ with _bootstrap.heavy_imports():
     from ratenet_plugin.utils.arguments import compile_mode, folder_to_write
     from ratenet_plugin.utils.cli import run_tool
     from ratenet_plugin.utils.config import (apply_fast_paths, compile_option,
+                                             enable_auto_scale_lr,
                                              enable_fast_paths, import_plugin,
                                              load_config, set_resume)
     from ratenet_plugin.utils.config_errors import naming_config_keys
@@ -45,6 +46,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         'float16 or bfloat16 on a GPU, bfloat16 on CPU); --no-amp: float32. '
         "Default: the config's fast_paths (auto: bf16 on CPUs with native "
         'bf16, docs/benchmarks.md)')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rates linearly to the total batch size '
+        '(processes x batch size) from the one they were set for: the '
+        "config's auto_scale_lr.base_batch_size, else its batch size")
     parser.add_argument(
         '--amp-dtype',
         choices=['float16', 'bfloat16'],
@@ -96,6 +103,8 @@ def build_config(args: argparse.Namespace) -> Config:
         amp_dtype=args.amp_dtype)
     enable_fast_paths(cfg, torch_compile=compile_option(args.compile))
     set_resume(cfg, args.resume)
+    if args.auto_scale_lr:
+        enable_auto_scale_lr(cfg, args.config)
     import_plugin(cfg)
     return cfg
 

@@ -66,6 +66,20 @@ def load_config(path: str,
     return cfg
 
 
+def enable_auto_scale_lr(cfg: Config, path: str) -> None:
+    """``--auto-scale-lr`` (MMagic's flag): scale every optimiser's learning
+    rate by the total batch (processes x batch size) over the one the rates
+    were set for, by MMEngine's linear rule: ``auto_scale_lr.base_batch_size``
+    where the config gives it, else the batch size written in the config
+    file ``path`` (our configs' rates are for one process with it, ``1xbN``
+    in their names), so that ``--cfg-options train_dataloader.batch_size``
+    scales them too."""
+    base = (cfg.get('auto_scale_lr') or {}).get('base_batch_size')
+    if base is None:
+        base = read_config(path).train_dataloader.batch_size
+    cfg.auto_scale_lr = dict(enable=True, base_batch_size=base)
+
+
 def set_resume(cfg: Config, resume: Optional[str]) -> None:
     """Apply ``--resume [CHECKPOINT]`` to ``cfg`` (in place).
 

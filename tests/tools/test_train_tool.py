@@ -62,6 +62,25 @@ def assert_stopped_before_training(result, work_dir: Path) -> str:
     return line
 
 
+def test_auto_scale_lr_scales_every_optimiser_to_the_total_batch(
+        tiny_config_file, tmp_path):
+    """MMagic's --auto-scale-lr: the tiny config's rates are for its batch
+    of 2; at batch 4 they are doubled, for all three optimisers."""
+    config = tiny_config_file(max_iters=1)
+    rates = {}
+    for flags, name in (([], 'plain'), (['--auto-scale-lr'], 'scaled')):
+        work_dir = tmp_path / name
+        load_tool('train').main([
+            config, '--work-dir', str(work_dir), *flags, '--cfg-options',
+            'train_dataloader.batch_size=4'
+        ])
+        [record] = [r for r in scalars(work_dir) if 'loss_recon' in r]
+        rates[name] = {k: v for k, v in record.items() if k.endswith('lr')}
+    assert len(rates['plain']) == 3
+    assert rates['scaled'] == pytest.approx(
+        {k: 2 * v for k, v in rates['plain'].items()})
+
+
 def test_resume_without_a_checkpoint_stops(tiny_config_file, tmp_path):
     work_dir = tmp_path / 'work'
     result = run_tool(TRAIN, tiny_config_file(), '--work-dir', work_dir,
