@@ -134,8 +134,13 @@ def read_checkpoint(path: str,
         raise CheckpointError(
             f'checkpoint {path} is damaged or not a PyTorch checkpoint '
             f'({_first_sentence(error)}): {_USE_ANOTHER}') from error
-    except (EOFError, KeyError, ValueError) as error:
-        # The legacy (non-zip) reader fails on foreign bytes with these.
+    except PermissionError as error:
+        raise CheckpointError(
+            f'checkpoint {path} cannot be read: permission denied; make it '
+            'readable (chmod) or copy it') from error
+    except (EOFError, KeyError, ValueError, OSError) as error:
+        # The legacy (non-zip) reader fails on foreign bytes with the first
+        # three; a zip cut at some points makes a seek fail (Errno 22).
         raise CheckpointError(
             f'checkpoint {path} is damaged or not a PyTorch checkpoint '
             f'({type(error).__name__}: {_first_sentence(error)}): '

@@ -112,8 +112,27 @@ def _other_pickle(path):
     path.write_bytes(pickle.dumps({'a': 1}, protocol=2))
 
 
+def _zip_cut_where_torch_seeks_wrongly(path):
+    """A zip checkpoint cut where torch.load fails with an OSError
+    (Errno 22 from a seek; a few per cent of cut points) instead of its
+    usual "central directory" error."""
+    torch.manual_seed(0)
+    torch.save({f'w{i}': torch.randn(64, 64) for i in range(8)}, path)
+    data = path.read_bytes()
+    for cut in range(100, len(data), 97):
+        path.write_bytes(data[:cut])
+        try:
+            torch.load(path, weights_only=True)
+        except OSError:
+            return
+        except Exception:  # the other ways a cut file fails
+            pass
+    raise AssertionError('no cut point raises an OSError any more')
+
+
 @pytest.mark.parametrize('make', [_legacy_cut_off, _zip_not_pytorch,
-                                  _other_pickle])
+                                  _other_pickle,
+                                  _zip_cut_where_torch_seeks_wrongly])
 def test_every_damaged_file_is_one_line_naming_it(tmp_path, make):
     """A legacy-format file cut off (as a partial download of PATN's
     generator is), a zip that is no PyTorch file, a pickle of another
