@@ -61,6 +61,15 @@ def import_status(module: str) -> str:
     return STANDIN if getattr(imported, 'IS_STANDIN', False) else 'ok'
 
 
+def _native_bf16(torch) -> bool:
+    """fast_paths.native_cuda_bf16's rule (this tool imports no part of
+    ratenet_plugin): bf16 computed natively, not emulated (T4, V100)."""
+    try:
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    except TypeError:  # a torch without the argument
+        return torch.cuda.get_device_capability()[0] >= 8
+
+
 def torch_report() -> dict:
     import torch
     report = dict(
@@ -81,7 +90,7 @@ def torch_report() -> dict:
                         torch.cuda.get_device_properties(i).total_memory /
                         2**30, 1)) for i in range(torch.cuda.device_count())
             ],
-            bf16_supported=torch.cuda.is_bf16_supported())
+            bf16_supported=_native_bf16(torch))
     return report
 
 

@@ -45,7 +45,7 @@ class MachineInfo:
             (``torch.backends.cpu.get_cpu_capability()``, e.g. ``'AVX512'``).
         gpu_name (str): The GPU's name where ``device`` is ``'cuda'``.
         gpu_bf16 (bool): Whether that GPU computes in bfloat16
-            (``torch.cuda.is_bf16_supported()``: Ampere and newer).
+            (:func:`native_cuda_bf16`: Ampere and newer).
     """
     device: str
     cpu_model: str
@@ -58,6 +58,16 @@ class MachineInfo:
     def native_bf16(self) -> bool:
         """Whether the CPU has bfloat16 dot-product instructions."""
         return any(flag in self.cpu_flags for flag in NATIVE_BF16_FLAGS)
+
+
+def native_cuda_bf16() -> bool:
+    """Whether the current GPU computes bfloat16 natively (Ampere and
+    newer). ``torch.cuda.is_bf16_supported()`` alone also says True where it
+    is only emulated (T4, V100: pytorch#124996), slower than float16."""
+    try:
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    except TypeError:  # a torch without the argument
+        return torch.cuda.get_device_capability()[0] >= 8
 
 
 def detect_machine(device: Optional[str] = None) -> MachineInfo:
@@ -79,7 +89,7 @@ def detect_machine(device: Optional[str] = None) -> MachineInfo:
     gpu_name, gpu_bf16 = '', False
     if device == 'cuda' and torch.cuda.is_available():
         gpu_name = torch.cuda.get_device_name()
-        gpu_bf16 = torch.cuda.is_bf16_supported()
+        gpu_bf16 = native_cuda_bf16()
     return MachineInfo(device, model, flags,
                        torch.backends.cpu.get_cpu_capability(), gpu_name,
                        gpu_bf16)
