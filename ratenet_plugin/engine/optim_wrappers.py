@@ -1,8 +1,10 @@
 """Mixed-precision optimiser wrapper that also runs on CPU (bfloat16)."""
+import logging
 from typing import Optional, Union
 
 import torch
 from mmengine.device import get_device
+from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
 from ratenet_plugin.registry import OPTIM_WRAPPERS
@@ -62,3 +64,19 @@ class AnyDeviceAmpOptimWrapper(AmpOptimWrapper):
         # optimiser, update() does nothing, and nothing is read back.
         self.loss_scaler = torch.amp.GradScaler(device, enabled=False)
         self.cast_dtype = dtype
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """MMEngine's, except that a checkpoint trained without loss
+        scaling (bfloat16 or float32: its ``loss_scaler`` is empty), resumed
+        in float16, starts from a fresh loss scale, said in the log: an
+        enabled ``GradScaler`` refuses an empty state (a RuntimeError)."""
+        if (not state_dict.get('loss_scaler', True)
+                and self.loss_scaler.is_enabled()):
+            state_dict = dict(state_dict)
+            del state_dict['loss_scaler']
+            print_log(
+                'the checkpoint was trained without loss scaling (bfloat16 '
+                'or float32); float16 starts from a fresh loss scale',
+                logger='current',
+                level=logging.WARNING)
+        super().load_state_dict(state_dict)

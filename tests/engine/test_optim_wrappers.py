@@ -43,6 +43,22 @@ def test_bf16_on_cpu_autocasts_and_steps_without_scaling():
     other.load_state_dict(state)
 
 
+def test_a_bf16_checkpoint_resumes_with_float16_loss_scaling():
+    """A bf16 (or fp32) run's checkpoint holds an empty loss_scaler; resumed
+    in float16 (--amp on a GPU), the enabled GradScaler starts fresh
+    instead of raising. The float16 wrapper needs a GPU: an enabled CPU
+    GradScaler stands for its scaler here (the GPU test below checks the
+    wrapper itself)."""
+    _, bf16 = conv_wrapper(dtype='bfloat16')
+    state = bf16.state_dict()
+    assert state['loss_scaler'] == {}
+    _, scaled = conv_wrapper(dtype='bfloat16')
+    scaled.loss_scaler = torch.amp.GradScaler('cpu', init_scale=2.**10)
+    scaled.load_state_dict(state)
+    assert scaled.loss_scaler.get_scale() == 2.**10
+    assert state['loss_scaler'] == {}  # the caller's dict is left as it was
+
+
 @requires_cpu_only
 def test_default_dtype_on_cpu_is_bf16_and_fp16_is_refused():
     _, wrapper = conv_wrapper()
@@ -58,6 +74,7 @@ def test_fp16_on_gpu_is_amp_optim_wrapper_with_dynamic_scaling():
     _, wrapper = conv_wrapper(dtype='float16')
     assert wrapper.loss_scaler.is_enabled()
     _, bf16 = conv_wrapper(dtype='bfloat16')
+    wrapper.load_state_dict(bf16.state_dict())  # a bf16 run resumed in fp16
     assert not bf16.loss_scaler.is_enabled()
 
 
