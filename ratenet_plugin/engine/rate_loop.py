@@ -1,5 +1,6 @@
 """RATELoop: the paper's "1-1-3" alternating training cycle (section 4)."""
 import logging
+import os.path as osp
 from contextlib import nullcontext
 from typing import (Callable, ContextManager, Dict, Iterator, List, Optional,
                     Sequence, Tuple, Union)
@@ -198,6 +199,8 @@ class RATELoop(IterBasedTrainLoop):
         last = self.runner.message_hub.get_info('last_ckpt')
         if last is None:
             saved = 'no checkpoint was saved'
+        elif not osp.isfile(last):  # another node's disk
+            saved = f'the last checkpoint is {last}'
         elif finite_weights(last):
             saved = f'the last checkpoint, {last}, is of finite weights'
         else:  # diverged in the last update of the checkpoint's own cycle
