@@ -51,8 +51,9 @@ class RandomStateHook(Hook):
     small collectives per cycle and per validation, beside the cycle's DDP
     all-reduces) and each rank resumes from its own
     (``checkpoint['random_state_of_ranks']``): exact with
-    ``randomness.diff_rank_seed=True`` and for each GPU's generator. Resumed with another number of processes (or several from a
-    single process's checkpoint), every rank takes rank 0's state
+    ``randomness.diff_rank_seed=True`` and for each GPU's generator.
+    Resumed with another number of processes (or several from a single
+    process's checkpoint), every rank takes rank 0's state
     (``checkpoint['random_state']``, also what a single-process run reads),
     with a warning where the saved ranks' states differ.
 
