@@ -7,11 +7,8 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
-                                                   CheckpointMismatchError,
-                                                   compare_state_dicts,
-                                                   mismatch_message,
-                                                   model_state_dict,
-                                                   unconverted_patn_hint)
+                                                   check_state_dict,
+                                                   model_state_dict)
 
 from ratenet_plugin.registry import HOOKS
 from ratenet_plugin.utils.model_wrappers import unwrap_model
@@ -138,14 +135,10 @@ class StrictCheckpointLoadHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         source = runner.cfg.get('load_from') or 'the checkpoint'
-        mismatch = compare_state_dicts(
+        check_state_dict(
             unwrap_model(runner.model).state_dict(),
-            model_state_dict(checkpoint, f'checkpoint {source}'))
-        if mismatch:
-            config = runner.cfg.filename or 'the config'
-            raise CheckpointMismatchError(
-                mismatch_message(source, f'the model of {config}', mismatch) +
-                unconverted_patn_hint(mismatch.unexpected, source))
+            model_state_dict(checkpoint, f'checkpoint {source}'), source,
+            f'the model of {runner.cfg.filename or "the config"}')
         if is_resuming(runner):
             self._check_training_state(runner, checkpoint, source)
 

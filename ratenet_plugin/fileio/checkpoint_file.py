@@ -259,6 +259,24 @@ def mismatch_message(source: str, what: str,
     return '; '.join(lines)
 
 
+def check_state_dict(expected: Mapping[str, torch.Tensor],
+                     state_dict: Mapping[str, torch.Tensor], source: str,
+                     what: str) -> None:
+    """Stop if ``state_dict`` (of the file ``source``) does not fit the
+    network ``what`` whose state dict is ``expected``: every key and shape.
+
+    Raises:
+        CheckpointMismatchError: Missing, unexpected or wrongly shaped keys
+            (:func:`mismatch_message`, with the conversion command where the
+            file is PATN's own generator).
+    """
+    mismatch = compare_state_dicts(expected, state_dict)
+    if mismatch:
+        raise CheckpointMismatchError(
+            mismatch_message(source, what, mismatch) +
+            unconverted_patn_hint(mismatch.unexpected, source))
+
+
 def load_state_dict_strictly(module: nn.Module,
                              state_dict: Mapping[str, torch.Tensor],
                              source: str, what: str) -> None:
@@ -274,9 +292,5 @@ def load_state_dict_strictly(module: nn.Module,
         CheckpointMismatchError: Missing, unexpected or wrongly shaped keys;
             nothing is loaded then.
     """
-    mismatch = compare_state_dicts(module.state_dict(), state_dict)
-    if mismatch:
-        raise CheckpointMismatchError(
-            mismatch_message(source, what, mismatch) +
-            unconverted_patn_hint(mismatch.unexpected, source))
+    check_state_dict(module.state_dict(), state_dict, source, what)
     module.load_state_dict(state_dict, strict=True)
