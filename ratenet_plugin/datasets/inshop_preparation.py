@@ -129,6 +129,17 @@ def _process_image(task: Tuple) -> Tuple:
     return key, moved, clipped, outside
 
 
+def _read_given_pairs(path: str) -> List[Tuple[str, str, str]]:
+    """``(source, target, 'file, line N')`` of a pairs file, the names
+    flattened (a name too short for In-shop's layout names its line)."""
+    pairs = []
+    for row in read_pairs_csv(path):
+        where = f'{path}, line {row.line}'
+        pairs.append((flatten_name_at(row.source, where),
+                      flatten_name_at(row.target, where), where))
+    return pairs
+
+
 def _pairs_within_identities(names: Iterable[str]) -> List[Tuple[str, str]]:
     by_identity = defaultdict(list)
     for name in sorted(names):
@@ -242,10 +253,7 @@ def prepare_deepfashion(raw_root: str,
     # The pairs files are read before the long work: a bad one stops the run
     # while nothing is written yet.
     given_pairs = {
-        split: [(flatten_name_at(row.source, f'{path}, line {row.line}'),
-                 flatten_name_at(row.target, f'{path}, line {row.line}'),
-                 f'{path}, line {row.line}')
-                for row in read_pairs_csv(path)]
+        split: _read_given_pairs(path)
         for split, path in (pairs_files or {}).items()
     }
 
