@@ -63,6 +63,7 @@ from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
                                             read_pairs_csv)
 from ratenet_plugin.models.editors.ratenet.ratenet import RATENet
 from ratenet_plugin.registry import build_from_registered
+from ratenet_plugin.utils.channel_order import rgb_uint8
 from ratenet_plugin.utils.config import (apply_model_fast_paths,
                                          import_plugin, read_config)
 from ratenet_plugin.utils.config_errors import naming_config_keys
@@ -522,10 +523,7 @@ class RATENetInferencer(BaseInferencer):
         if 'channel_order' not in pred.metainfo:
             raise KeyError('the model\'s test_step outputs must state their '
                            'channel_order (RGB or BGR) in the metainfo')
-        img = pred.output.pred_img.detach().cpu().float()
-        if pred.metainfo['channel_order'] == 'BGR':
-            img = img.flip(0)
-        return img.clamp(0, 255).round().byte().permute(1, 2, 0).numpy()
+        return rgb_uint8(pred.output.pred_img, pred)
 
     def __call__(self,
                  source: Union[ImageInput, Sequence[ImageInput]],

@@ -6,9 +6,8 @@ import torch
 from mmengine.hooks import Hook
 
 from ratenet_plugin.registry import HOOKS
+from ratenet_plugin.utils.channel_order import as_rgb, rgb_uint8, to_hwc_uint8
 from ratenet_plugin.utils.model_wrappers import unwrap_model
-
-PANELS = ('source', 'target pose', 'coarse', 'residual', 'final', 'ground truth')
 
 
 def pose_to_image(heatmaps: torch.Tensor) -> np.ndarray:
@@ -32,12 +31,6 @@ def pose_to_image(heatmaps: torch.Tensor) -> np.ndarray:
     strength = maps.max(axis=0)[..., None]
     picture = (1 - strength) * 1.0 + strength * colours[strongest]
     return (picture * 255).round().astype(np.uint8)
-
-
-def to_hwc_uint8(image: torch.Tensor) -> np.ndarray:
-    """(3, H, W) float in [0, 255] -> (H, W, 3) uint8."""
-    return image.detach().float().cpu().clamp(0, 255).round().byte().permute(
-        1, 2, 0).numpy()
 
 
 def residual_to_image(residual: torch.Tensor) -> np.ndarray:
@@ -82,7 +75,8 @@ def render_grid(model, batch: dict) -> np.ndarray:
         batch (dict): A collated batch (:func:`select_batch`).
 
     Returns:
-        np.ndarray: (rows * H, 6 * W, 3) uint8 RGB.
+        np.ndarray: (rows * H, 6 * W, 3) uint8 RGB, whatever channel order
+        the model hands its metrics (``channel_order`` of each sample).
     """
     module = unwrap_model(model)
     was_training = module.training
@@ -98,13 +92,14 @@ def render_grid(model, batch: dict) -> np.ndarray:
         coarse = output.coarse_img
         residual = output.get('residual_img', None)
         panels = [
-            to_hwc_uint8(sample.source_img),
+            rgb_uint8(sample.source_img, sample),
             pose_to_image(tgt_pose),
-            to_hwc_uint8(coarse),
-            residual_to_image(residual) if residual is not None else
-            np.full_like(to_hwc_uint8(coarse), 255),
-            to_hwc_uint8(output.pred_img),
-            to_hwc_uint8(sample.gt_img),
+            rgb_uint8(coarse, sample),
+            residual_to_image(as_rgb(residual, sample))
+            if residual is not None else np.full_like(to_hwc_uint8(coarse),
+                                                      255),
+            rgb_uint8(output.pred_img, sample),
+            rgb_uint8(sample.gt_img, sample),
         ]
         rows.append(np.concatenate(panels, axis=1))
     return np.concatenate(rows, axis=0)

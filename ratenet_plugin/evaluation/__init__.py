@@ -10,7 +10,7 @@ from .folder import (LAYOUTS, GeneratedFolder, MatchedPair, StoredOutputs,
                      extract_generated, match_generated,
                      parse_generated_name, reference_statistics, result_name,
                      score_pairs)
-from .functional import (as_rgb, collect_in_order, feature_statistics,
+from .functional import (collect_in_order, feature_statistics,
                          fid_from_features, frechet_distance, load_fid_stats,
                          pad_to_square, save_fid_stats)
 from .garment_fidelity import (GarmentFidelity, band_energies, gabor_bank,
@@ -29,7 +29,7 @@ __all__ = [
     'gabor_bank', 'garment_errors',
     'LAYOUTS', 'LPIPS', 'GeneratedFolder', 'MatchedPair',
     'MissingWeightsError', 'PaddedSSIM', 'PoseTransferFID', 'PoseTransferIS',
-    'PretrainedFile', 'StoredOutputs', 'ResultsReportHook', 'as_rgb',
+    'PretrainedFile', 'StoredOutputs', 'ResultsReportHook',
     'build_fid_inception', 'build_is_inception', 'build_lpips',
     'collect_in_order', 'extract_generated', 'feature_statistics',
     'fid_from_features', 'find_pretrained', 'format_table', 'frechet_distance',

@@ -33,27 +33,6 @@ def pad_to_square(images: Union[Tensor, np.ndarray],
         value=fill)
 
 
-def as_rgb(image: Tensor, sample: dict) -> Tensor:
-    """``image`` (..., 3, H, W) in RGB, by the order the sample says.
-
-    ``channel_order`` in its metainfo decides (RATENet: ``'RGB'``, or
-    ``'BGR'`` with ``eval_channel_order='BGR'`` for MMagic's TransFID/TransIS;
-    PosePix2Pix: ``'RGB'``). Without it, a sample of MMagic's own editors is
-    BGR: their ``DataPreprocessor`` tags samples ``<key>_output_channel_order``
-    and its ``destruct`` hands evaluators BGR images, the order MMagic's
-    metrics assume. Any other sample is RGB, the contract's default.
-    """
-    order = sample.get('channel_order')
-    if order is None:
-        tagged = any(
-            str(key).endswith('_output_channel_order') for key in sample)
-        order = 'BGR' if tagged else 'RGB'
-    order = str(order).upper()
-    if order not in ('RGB', 'BGR'):
-        raise ValueError(f'unknown channel_order {order!r} in a data sample')
-    return image.flip(-3) if order == 'BGR' else image
-
-
 def feature_statistics(
         features: Union[Tensor, np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
     """Mean and covariance (float64) of (N, D) features, N >= 2."""

@@ -39,7 +39,7 @@ from torch import Tensor
 
 from ratenet_plugin.fileio.garment_labels import LOWER, UPPER, read_labels
 from ratenet_plugin.registry import METRICS
-from .functional import as_rgb
+from ratenet_plugin.utils.channel_order import as_rgb
 
 GARMENTS = {'upper': UPPER, 'lower': LOWER}
 # Periods of the filter bank as fractions of the image height; the synthetic

@@ -28,7 +28,8 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from ratenet_plugin.registry import METRICS
-from .functional import (as_rgb, collect_in_order, feature_statistics,
+from ratenet_plugin.utils.channel_order import as_rgb
+from .functional import (collect_in_order, feature_statistics,
                          fid_from_features, load_fid_stats, pad_to_square)
 from .weights import build_fid_inception, build_is_inception
 

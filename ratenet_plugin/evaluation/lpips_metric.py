@@ -10,7 +10,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from ratenet_plugin.registry import METRICS
-from .functional import as_rgb
+from ratenet_plugin.utils.channel_order import as_rgb
 from .weights import build_lpips
 
 # Smallest input each backbone's pooling chain maps to a non-empty feature map.

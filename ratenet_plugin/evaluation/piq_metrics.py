@@ -31,7 +31,7 @@ from mmagic.evaluation.metrics.metrics_utils import obtain_data
 from torch import Tensor
 
 from ratenet_plugin.registry import METRICS
-from .functional import as_rgb
+from ratenet_plugin.utils.channel_order import as_rgb
 
 # piq's MS-SSIM weights of the five scales (Wang et al. 2003).
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)

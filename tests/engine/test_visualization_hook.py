@@ -10,7 +10,9 @@ from mmengine.runner import Runner
 
 import ratenet_plugin  # noqa: F401
 from ratenet_plugin.engine.visualization_hook import (pose_to_image,
+                                                     render_grid,
                                                      spread_indices)
+from tests.models.ratenet_testing import build_model, raw_batch
 
 
 @pytest.mark.parametrize(
@@ -59,3 +61,21 @@ def test_rows_are_spread_over_the_set_to_show_different_people():
     assert spread_indices(224, 6) == [0, 45, 89, 134, 178, 223]
     assert spread_indices(3, 6) == [0, 1, 2]
     assert spread_indices(5, 1) == [0]
+
+
+def test_grids_are_rgb_whatever_order_the_metrics_get():
+    """With ``eval_channel_order='BGR'`` (for MMagic's TransFID) the samples
+    are BGR; the grid still shows every panel in RGB, the same picture as
+    the RGB model's."""
+    torch.manual_seed(0)
+    model = build_model()
+    batch = raw_batch(num=2, height=32, width=22)
+    rgb = render_grid(model, batch)
+    model.data_preprocessor.eval_channel_order = 'BGR'
+    bgr = render_grid(model, batch)
+    np.testing.assert_array_equal(bgr, rgb)
+    width = 22
+    source = batch['inputs']['src_img'][0].permute(1, 2, 0).numpy()
+    truth = batch['inputs']['tgt_img'][0].permute(1, 2, 0).numpy()
+    np.testing.assert_array_equal(rgb[:32, :width], source)
+    np.testing.assert_array_equal(rgb[:32, 5 * width:], truth)
