@@ -6,8 +6,9 @@
   domain), 256x256, for MediaPipe to find the person in;
 * ``sources/synthetic_<k>.png`` + ``.json``: two people of the synthetic
   set's held-out identities (the demo model never trained on them), drawn at
-  256x176, with their keypoints (MediaPipe does not see these figures as
-  people, so the app uses the bundled keypoints for these exact images);
+  256x176, with their keypoints (the generator's exact annotation, which
+  the app uses for these exact images; MediaPipe's estimate of a drawn
+  figure is some pixels off);
 * ``poses/<k>_<view>.json``: the pose gallery, coco18 keypoints of other
   held-out images (front, side and back views);
 * ``sequences/synthetic_motion/<t>.json``: a short driving sequence for the

@@ -28,7 +28,7 @@ with _bootstrap.heavy_imports(skip_training_only=__name__ == '__main__'):
                                      write_animation)
     from ratenet_plugin.apis.inferencer import add_inferencer_arguments
     from ratenet_plugin.fileio.video import (ANIMATION_EXTENSIONS,
-                                             frames_written)
+                                             GIF_MIN_FPS, frames_written)
     from ratenet_plugin.utils.arguments import (int_at_least, number_in,
                                                 path_ending_in)
     from ratenet_plugin.utils.cli import run_tool
@@ -65,7 +65,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--no-smooth', action='store_true',
                         help='no temporal smoothing of the keypoints')
     add_inferencer_arguments(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if (args.fps is not None and args.out.lower().endswith('.gif')
+            and args.fps < GIF_MIN_FPS):
+        parser.error(f'--fps {args.fps:g}: a GIF shows a frame for at most '
+                     f'655.35 s, so at least {GIF_MIN_FPS:.4f}; write an '
+                     '.mp4')
+    return args
 
 
 def run(args: argparse.Namespace) -> int:

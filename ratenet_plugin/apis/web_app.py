@@ -16,8 +16,9 @@ traceback on the server and reported in one line.
 
 Bundled examples (``demo/examples``, see ``demo/make_ratenet_examples.py``):
 ``sources/*.png|jpg`` are example photos, each optionally with a ``.json``
-of its keypoints beside it (used when that exact image is the source, for
-figures MediaPipe does not see as people); ``poses/*.json`` are the pose
+of its keypoints beside it (used when that exact image is the source: the
+exact annotation of a drawn figure, which MediaPipe estimates some pixels
+off); ``poses/*.json`` are the pose
 gallery, drawn as skeletons; ``sequences/<name>/*.json`` are example pose
 sequences, one keypoint file per frame.
 """

@@ -21,6 +21,8 @@ VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif')
 ANIMATION_EXTENSIONS = ('.gif', '.mp4')
 #: The fastest rate a GIF plays at in browsers (delays of 2/100 s).
 GIF_MAX_FPS = 50.0
+#: The slowest: a GIF frame's delay is at most 65,535 hundredths of a second.
+GIF_MIN_FPS = 100 / 65535
 #: H.264 in MP4, YUV 4:2:0 (what browsers and players expect).
 MP4_CODEC = 'libx264'
 
@@ -166,8 +168,10 @@ def write_animation(frames: Sequence[np.ndarray], path: str,
         float: The frame rate written (``fps``, or the GIF's lower one).
 
     Raises:
-        VideoFileError: for an unknown extension, no frames, or frames of
-            different sizes.
+        VideoFileError: for an unknown extension, no frames, frames of
+            different sizes, or a GIF below :data:`GIF_MIN_FPS`. Nothing is
+            written then, and a file that cannot be finished leaves no part
+            behind (an existing ``path`` is replaced only by a whole one).
     """
     import imageio.v3 as iio
 
@@ -180,18 +184,34 @@ def write_animation(frames: Sequence[np.ndarray], path: str,
         raise VideoFileError(f'{path}: no frames to write')
     if fps <= 0:
         raise VideoFileError(f'{path}: fps must be positive, got {fps}')
+    if extension == '.gif' and fps < GIF_MIN_FPS:
+        raise VideoFileError(
+            f'{path}: a GIF shows a frame for at most 655.35 s, so fps must '
+            f'be at least {GIF_MIN_FPS:.4f}, got {fps:g}; write an .mp4')
     shapes = {frame.shape for frame in frames}
     if len(shapes) != 1 or next(iter(shapes))[2:] != (3, ):
         raise VideoFileError(f'{path}: frames must be (H, W, 3) of one size, '
                              f'got shapes {sorted(shapes)}')
     stack = np.stack(frames).astype(np.uint8, copy=False)
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    if extension == '.gif':
-        # Pillow's GIF writer: duration per frame in ms, loop=0 = forever.
-        step, delays = gif_timing(len(stack), fps)
-        iio.imwrite(path, stack[::step], plugin='pillow', duration=delays,
-                    loop=0)
-        return fps / step
-    iio.imwrite(path, np.stack([_even(f) for f in stack]),
-                plugin='pyav', codec=MP4_CODEC, fps=fps)
-    return fps
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    # Written next to ``path`` under another name, renamed when complete.
+    partial = osp.join(folder, f'.{osp.basename(path)}.partial{extension}')
+    try:
+        if extension == '.gif':
+            # Pillow's GIF writer: duration per frame in ms (one number for
+            # a single frame), loop=0 = forever.
+            step, delays = gif_timing(len(stack), fps)
+            kept = stack[::step]
+            iio.imwrite(partial, kept, plugin='pillow', loop=0,
+                        duration=delays if len(kept) > 1 else delays[0])
+            rate = fps / step
+        else:
+            iio.imwrite(partial, np.stack([_even(f) for f in stack]),
+                        plugin='pyav', codec=MP4_CODEC, fps=fps)
+            rate = fps
+        os.replace(partial, path)
+    finally:
+        if osp.exists(partial):
+            os.remove(partial)
+    return rate

@@ -118,3 +118,28 @@ def test_frames_written_says_what_a_gif_kept():
     assert frames_written(8, 25.0, 25.0) == '8 frames'
     assert frames_written(60, 60.0, 30.0) == (
         'every 2 of 60 frames (a GIF plays at most 50 fps)')
+
+
+@pytest.mark.parametrize('extension', ['.gif', '.mp4'])
+def test_one_frame_is_an_animation_too(tmp_path, extension):
+    """One generated pose (a one-file pose folder, or a rate that keeps one
+    frame) still gives a file that reads back."""
+    path = str(tmp_path / f'one{extension}')
+    assert write_animation(grey_ramp(1), path, 12) == 12
+    frames, _ = read_video(path)
+    frames = list(frames)
+    assert len(frames) == 1 and frames[0].shape[2] == 3
+    # 20 frames at 1000 fps: a GIF keeps every 20th, i.e. one.
+    write_animation(grey_ramp(20), str(tmp_path / 'fast.gif'), 1000)
+    assert len(list(read_video(str(tmp_path / 'fast.gif'))[0])) == 1
+
+
+def test_a_refused_gif_rate_keeps_the_old_file(tmp_path):
+    path = tmp_path / 'slow.gif'
+    write_animation(grey_ramp(2), str(path), 10)
+    before = path.read_bytes()
+    # A GIF cannot hold a frame for 1,000 s: refused before writing.
+    with pytest.raises(VideoFileError, match='at least 0.0015'):
+        write_animation(grey_ramp(2), str(path), 0.001)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['slow.gif']

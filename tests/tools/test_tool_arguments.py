@@ -96,6 +96,10 @@ BAD_ARGUMENTS = [
      ['--fps', '0'], "argument --fps: expected a number > 0, got '0'"),
     ('animate', ['--config', 'c.py', '--checkpoint', 'k.pth', '--source',
                  's.png', '--poses', 'p', '--out', 'a.gif'],
+     ['--fps', '0.001'], '--fps 0.001: a GIF shows a frame for at most '
+     '655.35 s, so at least 0.0015; write an .mp4'),
+    ('animate', ['--config', 'c.py', '--checkpoint', 'k.pth', '--source',
+                 's.png', '--poses', 'p', '--out', 'a.gif'],
      ['--batch-size', '0'], 'argument --batch-size: expected an integer >= 1'),
     ('animate', ['--config', 'c.py', '--checkpoint', 'k.pth', '--source',
                  's.png', '--poses', 'p'],
