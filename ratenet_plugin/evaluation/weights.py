@@ -30,6 +30,11 @@ from mmagic.evaluation.functional.fid_inception import (FID_WEIGHTS_URL,
 from mmagic.evaluation.functional.inception_utils import TERO_INCEPTION_URL
 from mmagic.utils import MMAGIC_CACHE_DIR
 
+from ratenet_plugin.fileio.checkpoint_file import (CheckpointMismatchError,
+                                                   load_state_dict_strictly,
+                                                   model_state_dict,
+                                                   read_checkpoint)
+
 INCEPTION_STYLES = ('PyTorch', 'StyleGAN')
 
 
@@ -141,23 +146,14 @@ def find_pretrained(spec: PretrainedFile, path: Optional[str],
         "metric's config to the file's path.")
 
 
-def load_state_dict_file(path: str) -> Dict[str, torch.Tensor]:
-    """Load a plain state dict (tensors only; ``weights_only`` loading)."""
-    state = torch.load(path, map_location='cpu', weights_only=True)
-    if isinstance(state, dict) and isinstance(state.get('state_dict'), dict):
-        state = state['state_dict']
-    if not isinstance(state, dict):
-        raise ValueError(f'{path!r} holds a {type(state).__name__}, not a '
-                         'state dict')
-    return state
-
-
-def _load_strict(module: nn.Module, state: Dict[str, torch.Tensor], path: str,
-                 what: str) -> None:
-    try:
-        module.load_state_dict(state, strict=True)
-    except RuntimeError as err:
-        raise ValueError(f'{path!r} does not fit {what}: {err}') from err
+def read_state_dict(path: str,
+                    spec: PretrainedFile) -> Dict[str, torch.Tensor]:
+    """The weights in ``path`` (a bare state dict or a checkpoint holding
+    one), read by the one checkpoint reader (``weights_only``; a damaged or
+    foreign file is a ``CheckpointError`` naming it and ``spec``'s URL)."""
+    remedy = f'download {spec.url} again'
+    return model_state_dict(
+        read_checkpoint(path, remedy=remedy), path, remedy=remedy)
 
 
 def _freeze(module: nn.Module) -> nn.Module:
@@ -201,10 +197,10 @@ def build_lpips(net: str = 'alex',
             pnet_rand=True,
             model_path=linear_path,
             verbose=False)
+    backbone = read_state_dict(backbone_file, LPIPS_BACKBONES[net])
     features = {
         key[len('features.'):]: value
-        for key, value in load_state_dict_file(backbone_file).items()
-        if key.startswith('features.')
+        for key, value in backbone.items() if key.startswith('features.')
     }
     # lpips slices torchvision's `features` into slice1..sliceN and keeps the
     # layer indices as child names, so `features.<i>.*` goes to layer <i>.
@@ -217,10 +213,11 @@ def build_lpips(net: str = 'alex',
                 if key.split('.', 1)[0] == index
             }
             used += len(layer_state)
-            _load_strict(layer, layer_state, backbone_file,
-                         f'the LPIPS {net} backbone (layer features.{index})')
+            load_state_dict_strictly(
+                layer, layer_state, backbone_file,
+                f'the LPIPS {net} backbone (layer features.{index})')
     if used != len(features):
-        raise ValueError(
+        raise CheckpointMismatchError(
             f'{backbone_file!r} has {len(features)} `features.*` tensors but '
             f'the LPIPS {net} backbone takes {used}: is it the torchvision '
             f'{LPIPS_BACKBONES[net].filename} file?')
@@ -256,7 +253,7 @@ def build_fid_inception(
     if inception_style == 'StyleGAN':
         return _stylegan_inception(inception_path), 'StyleGAN'
     path = find_pretrained(FID_INCEPTION, inception_path, 'inception_path')
-    state = load_state_dict_file(path)
+    state = read_state_dict(path, FID_INCEPTION)
     mapped = {}
     for key, value in state.items():
         module_name, rest = key.split('.', 1)
@@ -269,7 +266,8 @@ def build_fid_inception(
                             resize_input=True,
                             normalize_input=False,
                             load_fid_inception=False)
-    _load_strict(model, mapped, path, 'the FID Inception-v3 (pytorch-fid)')
+    load_state_dict_strictly(model, mapped, path,
+                             'the FID Inception-v3 (pytorch-fid)')
     return _freeze(model), 'PyTorch'
 
 
@@ -295,6 +293,6 @@ def build_is_inception(
         aux_logits=True,
         transform_input=False,
         init_weights=False)
-    _load_strict(model, load_state_dict_file(path), path,
-                 'torchvision inception_v3')
+    load_state_dict_strictly(model, read_state_dict(path, IS_INCEPTION), path,
+                             'torchvision inception_v3')
     return _freeze(model), 'PyTorch'

@@ -7,14 +7,17 @@ unpickler and turns each way a file can be unusable into one
 damaged, not a PyTorch file, or refused for safety because it would run code
 (e.g. ``posix.system``) while loading. MMEngine reads local checkpoints
 through it
-(:func:`ratenet_plugin.utils.checkpoint.register_checkpoint_loader`), so ``tools/test.py``, ``--resume``, ``load_from``, ``init_cfg`` pretrained
-weights and the inferencer all give the same messages.
+(:func:`ratenet_plugin.utils.checkpoint.register_checkpoint_loader`), so
+``tools/test.py``, ``--resume``, ``load_from``, ``init_cfg`` pretrained
+weights, the inferencer, VGG19 and the evaluation's networks (LPIPS, the
+Inceptions) all give the same messages.
 
 A file that does not fit the network it is loaded into must stop the run:
 PyTorch's ``strict=False`` and MMEngine's ``Pretrained`` init only log a
 warning and leave random weights in place. Every loader of weights in the
-plugin (init_cfg pretrained parts, VGG19, the inferencer, ``tools/test.py``,
-``--resume``) reports a mismatch through :class:`CheckpointMismatchError`.
+plugin (init_cfg pretrained parts, VGG19, the evaluation's networks, the
+inferencer, ``tools/test.py``, ``--resume``) reports a mismatch through
+:class:`CheckpointMismatchError`.
 """
 import os
 import os.path as osp
@@ -79,8 +82,9 @@ def write_checkpoint(checkpoint: Any, path: str) -> None:
 
 
 def read_checkpoint(path: str,
-                    map_location: Union[str, torch.device, Any] = 'cpu'
-                    ) -> Any:
+                    map_location: Union[str, torch.device, Any] = 'cpu',
+                    *,
+                    remedy: str = _USE_ANOTHER) -> Any:
     """Read a checkpoint with ``torch.load(..., weights_only=True)``.
 
     Only tensors, containers and the allow-listed MMEngine types of
@@ -91,6 +95,10 @@ def read_checkpoint(path: str,
     Args:
         path (str): The ``.pth`` file (``~`` is expanded).
         map_location: As for ``torch.load``. Defaults to ``'cpu'``.
+        remedy (str): What the user can do about a damaged file, ending
+            each such message. Defaults to using an earlier checkpoint of
+            the work dir; weight files of pretrained networks say where to
+            download them again.
 
     Returns:
         The loaded object (for MMEngine checkpoints a dict with ``meta``,
@@ -105,7 +113,7 @@ def read_checkpoint(path: str,
     if osp.getsize(path) == 0:
         raise CheckpointError(
             f'checkpoint {path} is empty (0 bytes), e.g. cut off while it was '
-            f'written or copied: {_USE_ANOTHER}')
+            f'written or copied: {remedy}')
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
@@ -113,7 +121,7 @@ def read_checkpoint(path: str,
         if refused is None:
             raise CheckpointError(
                 f'checkpoint {path} is damaged or not a PyTorch checkpoint '
-                f'({_unpickler_reason(error)}): {_USE_ANOTHER}') from error
+                f'({_unpickler_reason(error)}): {remedy}') from error
         raise CheckpointError(
             f'checkpoint {path} is not a weights-only checkpoint: it would '
             f'call {refused} while loading, so it was refused for safety and '
@@ -129,11 +137,11 @@ def read_checkpoint(path: str,
             raise CheckpointError(
                 f'checkpoint {path} is truncated ({osp.getsize(path)} bytes; '
                 'its end, the zip central directory, is missing), e.g. cut '
-                f'off while it was written or copied: {_USE_ANOTHER}'
+                f'off while it was written or copied: {remedy}'
             ) from error
         raise CheckpointError(
             f'checkpoint {path} is damaged or not a PyTorch checkpoint '
-            f'({_first_sentence(error)}): {_USE_ANOTHER}') from error
+            f'({_first_sentence(error)}): {remedy}') from error
     except PermissionError as error:
         raise CheckpointError(
             f'checkpoint {path} cannot be read: permission denied; make it '
@@ -144,7 +152,7 @@ def read_checkpoint(path: str,
         raise CheckpointError(
             f'checkpoint {path} is damaged or not a PyTorch checkpoint '
             f'({type(error).__name__}: {_first_sentence(error)}): '
-            f'{_USE_ANOTHER}') from error
+            f'{remedy}') from error
 
 
 def _refused_global(message: str) -> Union[str, None]:
@@ -173,15 +181,17 @@ def _first_sentence(error: BaseException) -> str:
 
 
 def model_state_dict(checkpoint: Mapping[str, Any],
-                     source: str = 'the checkpoint'
-                     ) -> Dict[str, torch.Tensor]:
+                     source: str = 'the checkpoint',
+                     *,
+                     remedy: str = _USE_ANOTHER) -> Dict[str, torch.Tensor]:
     """The model weights of a loaded checkpoint: its ``state_dict`` entry
     (a bare state dict as it is), with the ``module.`` prefix of weights
     saved from a wrapped model removed, as MMEngine's loader does.
 
     Raises:
         CheckpointError: ``checkpoint`` (read from ``source``) holds no
-            dict of weights (e.g. a bare tensor or a list).
+            dict of weights (e.g. a bare tensor or a list); the message
+            ends with ``remedy`` (see :func:`read_checkpoint`).
     """
     state_dict = checkpoint.get('state_dict', checkpoint) \
         if isinstance(checkpoint, Mapping) else checkpoint
@@ -189,7 +199,7 @@ def model_state_dict(checkpoint: Mapping[str, Any],
         raise CheckpointError(
             f'{source} holds a {type(state_dict).__name__}, not model '
             'weights (a state dict, or a dict with one under "state_dict"): '
-            f'{_USE_ANOTHER}')
+            f'{remedy}')
     return {
         re.sub(r'^module\.', '', key): value
         for key, value in state_dict.items()

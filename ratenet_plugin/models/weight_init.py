@@ -22,6 +22,7 @@ from torch import nn
 
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                     load_state_dict_strictly,
+                                                    model_state_dict,
                                                     unconverted_patn_hint)
 
 
@@ -70,7 +71,7 @@ class StrictPretrainedInit:
                 'init_cfg\'s checkpoint to an existing one')
         loaded = CheckpointLoader.load_checkpoint(
             self.checkpoint, map_location=self.map_location)
-        state_dict = loaded.get('state_dict', loaded)
+        state_dict = model_state_dict(loaded, self.checkpoint)
         loaded_keys = list(state_dict)
         what = type(module).__name__
         if self.prefix:

@@ -9,6 +9,8 @@ from ratenet_plugin.evaluation.weights import (FID_INCEPTION, IS_INCEPTION,
                                                LPIPS_BACKBONES,
                                                build_fid_inception,
                                                build_is_inception, build_lpips)
+from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
+                                                   CheckpointMismatchError)
 
 
 def test_missing_lpips_backbone_names_file_cache_path_and_config_key(
@@ -85,8 +87,10 @@ def test_lpips_linear_layers_come_from_the_lpips_package(alexnet_file):
 
 
 def test_backbone_file_of_another_network_is_rejected(vgg16_file):
-    with pytest.raises(ValueError, match='does not fit'):
+    with pytest.raises(CheckpointMismatchError) as info:
         build_lpips('alex', backbone_path=str(vgg16_file))
+    assert str(info.value).startswith(f'{vgg16_file} does not match the '
+                                      'LPIPS alex backbone (layer features.')
 
 
 def test_unknown_lpips_net_is_rejected(alexnet_file):
@@ -126,3 +130,15 @@ def test_unknown_inception_style_is_rejected(fid_inception_file):
 def test_cache_paths_follow_torch_home(isolated_torch_home):
     assert FID_INCEPTION.cache_path() == str(
         isolated_torch_home / 'hub' / 'checkpoints' / FID_INCEPTION.filename)
+
+
+def test_damaged_weight_file_says_where_to_download_it(tmp_path):
+    """Read by the one checkpoint reader: a CheckpointError (one error
+    line in the tools) naming the file and the download, not a traceback."""
+    damaged = tmp_path / LPIPS_BACKBONES['alex'].filename
+    damaged.write_text('not a checkpoint')
+    with pytest.raises(CheckpointError) as info:
+        build_lpips('alex', backbone_path=str(damaged))
+    assert str(info.value).startswith(f'checkpoint {damaged} is damaged')
+    assert str(info.value).endswith(
+        f"download {LPIPS_BACKBONES['alex'].url} again")

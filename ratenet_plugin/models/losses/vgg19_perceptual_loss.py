@@ -15,8 +15,9 @@ import torch.nn.functional as F
 import torchvision.models.vgg as tv_vgg
 from mmagic.models.losses import PerceptualVGG
 
-from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
-                                                    load_state_dict_strictly)
+from ratenet_plugin.fileio.checkpoint_file import (load_state_dict_strictly,
+                                                   model_state_dict,
+                                                   read_checkpoint)
 from ratenet_plugin.registry import MODELS
 
 #: File name of torchvision's ImageNet VGG19 weights (``VGG19_Weights``).
@@ -131,22 +132,16 @@ class LocalPerceptualVGG(PerceptualVGG):
         strictly: every used layer's weight and bias, with VGG19's shapes.
 
         Raises:
-            CheckpointError: The file cannot be read as a state dict.
+            CheckpointError: The file cannot be read as a state dict (the
+                one checkpoint reader's message, naming the file).
             CheckpointMismatchError: Its ``features.*`` entries do not fit
                 VGG19's used layers (missing, unexpected or wrong shapes,
                 named with the file).
         """
-        try:
-            state_dict = torch.load(
-                path, map_location='cpu', weights_only=True)
-        except Exception as error:  # any unpickling failure
-            raise CheckpointError(
-                f'{path} cannot be read as torchvision\'s VGG19 state dict '
-                f'({VGG19_WEIGHTS_FILE}): {error}') from error
-        if not isinstance(state_dict, Mapping):
-            raise CheckpointError(
-                f'{path} is not a state dict (torchvision\'s '
-                f'{VGG19_WEIGHTS_FILE} is one)')
+        remedy = (f'download torchvision\'s VGG19 weights again '
+                  f'({VGG19_WEIGHTS_URL})')
+        state_dict = model_state_dict(
+            read_checkpoint(path, remedy=remedy), path, remedy=remedy)
         prefix = 'features.'
         feature_state = {
             key[len(prefix):]: value

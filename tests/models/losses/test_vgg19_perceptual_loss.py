@@ -92,8 +92,12 @@ def test_vgg_file_with_a_layer_missing_is_refused(tmp_path):
 def test_unreadable_vgg_file_is_a_checkpoint_error(tmp_path):
     path = tmp_path / 'vgg19.pth'
     path.write_text('not a checkpoint')
-    with pytest.raises(CheckpointError, match='cannot be read'):
+    with pytest.raises(CheckpointError) as info:
         VGG19PerceptualLoss(LAYERS, pretrained=str(path)).init_weights()
+    assert str(info.value).startswith(f'checkpoint {path} is damaged')
+    assert str(info.value).endswith(
+        "download torchvision's VGG19 weights again "
+        '(https://download.pytorch.org/models/vgg19-dcbb9e9d.pth)')
 
 
 def test_no_silent_random_vgg(tmp_path):
