@@ -23,6 +23,7 @@ not serve itself (Gradio's page would otherwise fetch a script from a CDN).
 import argparse
 import os
 import os.path as osp
+import signal
 import sys
 
 # Before gradio is imported: no usage statistics, no version check online.
@@ -40,6 +41,7 @@ from ratenet_plugin.apis.web_app import (  # noqa: E402
     POSE_FROM_GALLERY, POSE_FROM_JSON, POSE_FROM_PHOTO, SEQUENCE_FROM_EXAMPLE,
     SEQUENCE_FROM_UPLOAD, PoseTransferApp, newest_checkpoint,
     no_checkpoint_message)
+from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
@@ -57,6 +59,16 @@ CONTENT_SECURITY_POLICY = (
 LOCAL_FONTS = dict(
     font=['ui-sans-serif', 'system-ui', 'sans-serif'],
     font_mono=['ui-monospace', 'monospace'])
+#: The source, the result and the animation in their fixed-height boxes:
+#: scaled to fit, the whole person shown (Gradio 4.26 draws the picture at
+#: the box's width, so a portrait showed from the head to the waist).
+WHOLE_IMAGES_CSS = '''
+#source-preview .image-container, #result .image-container,
+#animation .image-container { height: 100%; }
+#source-preview img, #result img, #animation img {
+    width: 100%; height: 100%; object-fit: contain;
+}
+'''
 
 
 class SameOriginOnly:
@@ -88,6 +100,7 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
     with gr.Blocks(
             title='RATE-Net pose transfer',
             theme=gr.themes.Default(**LOCAL_FONTS),
+            css=WHOLE_IMAGES_CSS,
             analytics_enabled=False) as page:
         gr.Markdown('# RATE-Net: a person in a new pose\nChoose a photo of '
                     'a person and a target pose, then press **Generate**.')
@@ -146,7 +159,7 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
                                     label='One video, or keypoint JSON files '
                                     '(one per frame, in name order)',
                                     file_count='multiple',
-                                    file_types=['video', '.json'],
+                                    file_types=['video', '.gif', '.json'],
                                     type='filepath', height=110,
                                     elem_id='sequence-upload')
                         with gr.Row():
@@ -201,9 +214,11 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
             answer = app.generate(*inputs)
             return answer.result, answer.panel, answer.message
 
+        # A click while one runs is not lost: the newest choice runs next
+        # (Gradio's default drops clicks while an event is pending).
         generate.click(
             run, [source, pose_from, gallery_index, pose_photo, pose_json],
-            [result, panel, message])
+            [result, panel, message], trigger_mode='always_last')
 
         for tab, name in ((example_tab, SEQUENCE_FROM_EXAMPLE),
                           (upload_tab, SEQUENCE_FROM_UPLOAD)):
@@ -220,7 +235,7 @@ def build_page(app: PoseTransferApp) -> gr.Blocks:
             run_animation, [
                 source, sequence_from, sequence_example, sequence_upload,
                 side_by_side, retarget, smooth
-            ], [animation, message])
+            ], [animation, message], trigger_mode='always_last')
     return page
 
 
@@ -229,9 +244,12 @@ def build_app(args: argparse.Namespace) -> PoseTransferApp:
     one."""
     checkpoint = args.checkpoint or newest_checkpoint(args.work_dir)
     if checkpoint is None:
+        # Trained into another --work-dir, the model is found there.
+        command = TRAIN_COMMAND if osp.abspath(args.work_dir) == osp.join(
+            ROOT, WORK_DIR) else f'{TRAIN_COMMAND} --work-dir {args.work_dir}'
         return PoseTransferApp(
             None, EXAMPLES_DIR,
-            no_checkpoint_message(args.work_dir, args.config, TRAIN_COMMAND))
+            no_checkpoint_message(args.work_dir, args.config, command))
     return PoseTransferApp(
         RATENetInferencer.from_args(args, checkpoint), EXAMPLES_DIR)
 
@@ -265,13 +283,21 @@ def main(argv=None) -> None:
     # Gradio checks that it can reach itself; never through a proxy.
     os.environ['NO_PROXY'] = os.environ['no_proxy'] = ','.join(
         filter(None, [os.environ.get('NO_PROXY'), '127.0.0.1', 'localhost']))
+    # SIGTERM (kill, systemd, a test's terminate()) stops it as Ctrl+C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         build_page(app).queue().launch(
             server_name=args.host,
             server_port=args.port,
             show_api=False,
             app_kwargs=dict(middleware=[Middleware(SameOriginOnly)]))
-    finally:  # Ctrl+C: the animations made are removed with the app
+    except OSError as error:
+        if 'Cannot find empty port' not in str(error):
+            raise
+        raise UserInputError(
+            f'port {args.port} on {args.host} is in use (is the app already '
+            'running?): pass --port with a free one') from error
+    finally:  # Ctrl+C or SIGTERM: the animations made go with the app
         app.close()
 
 

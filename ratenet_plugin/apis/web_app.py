@@ -38,7 +38,8 @@ import numpy as np
 from ratenet_plugin.fileio.image_file import ImageFileError, read_image
 from ratenet_plugin.fileio.keypoint_json import (PoseKeypoints,
                                                  read_keypoint_json)
-from ratenet_plugin.fileio.video import frames_written, write_animation
+from ratenet_plugin.fileio.video import (VIDEO_EXTENSIONS, VideoFileError,
+                                         frames_written, write_animation)
 from .animation import animate
 from .inferencer import RATENetInferencer
 from .pose_drawing import draw_pose
@@ -133,15 +134,18 @@ def _sha1(path: str) -> str:
         return hashlib.sha1(f.read()).hexdigest()
 
 
-def read_image_upload(path: Optional[str], what: str) -> np.ndarray:
-    """Decode an uploaded file as ``uint8 (H, W, 3)`` RGB.
+def read_image_upload(path: Optional[str], what: str,
+                      examples: bool = True) -> np.ndarray:
+    """Decode an uploaded file as ``uint8 (H, W, 3)`` RGB; ``examples``:
+    the page offers example photos for it (said when nothing is uploaded).
 
     Raises:
         AppInputError: Nothing uploaded, or not a decodable image (the
             message names the file by its own name).
     """
     if not path:
-        raise AppInputError(f'No {what}: upload a photo or pick an example.')
+        raise AppInputError(f'No {what}: upload a photo' +
+                            (' or pick an example.' if examples else '.'))
     try:
         return read_image(path)
     except (ImageFileError, OSError):
@@ -406,6 +410,12 @@ class PoseTransferApp:
             rate = write_animation(animation.frames, gif, animation.fps)
         except ValueError as err:  # AppInputError, PoseSequenceError, ...
             message = str(err)
+            if isinstance(err, VideoFileError) and 'cannot read' in message:
+                # Not the command line's advice (folders): the page's.
+                message = (
+                    f'"{osp.basename(uploads[0])}" cannot be read as a video'
+                    f'; upload one video ({", ".join(VIDEO_EXTENSIONS)}) or '
+                    'keypoint JSON files (one per frame).')
             if staged is not None:
                 message = message.replace(staged + os.sep, '').replace(
                     staged, 'the uploaded keypoint files')
@@ -451,7 +461,8 @@ class PoseTransferApp:
                                     'gallery.')
             return self.gallery[gallery_index].pose
         if pose_from == POSE_FROM_PHOTO:
-            image = read_image_upload(pose_photo, 'pose photo')
+            image = read_image_upload(pose_photo, 'pose photo',
+                                      examples=False)
             return self._extract(image, 'pose photo', pose_photo)
         if pose_from == POSE_FROM_JSON:
             return read_pose_json_upload(pose_json)

@@ -99,7 +99,10 @@ def test_uploaded_photo_to_pose_of_a_photo_and_of_a_json(app, uploads):
     (dict(source='empty', pose_from=POSE_FROM_GALLERY, gallery_index=0),
      'No person found in the source photo "wall.png"'),
     (dict(source=None, pose_from=POSE_FROM_GALLERY, gallery_index=0),
-     'No source photo'),
+     'No source photo: upload a photo or pick an example.'),
+    # The pose-photo tab has no examples to pick.
+    (dict(source='photo', pose_from=POSE_FROM_PHOTO, pose_photo=None),
+     'No pose photo: upload a photo.'),
     (dict(source='photo', pose_from=POSE_FROM_GALLERY, gallery_index=None),
      'No target pose: click a pose in the gallery'),
     (dict(source='photo', pose_from=POSE_FROM_PHOTO, pose_photo='empty'),
@@ -231,7 +234,10 @@ def test_uploaded_jsons_count_the_frame_without_a_person(
 
 
 @pytest.mark.parametrize('files, expected', [
-    (['text_video'], 'cannot read "clip.mp4" as a video'),
+    # The page's advice, not the command line's (no folders to give here).
+    (['text_video'], '"clip.mp4" cannot be read as a video; upload one video '
+     '(.mp4, .avi, .mov, .mkv, .webm, .gif) or keypoint JSON files (one per '
+     'frame).'),
     (['empty_video'], '"wall.mp4": no usable pose in any of its 3 frames'),
     (['nobody'], 'the uploaded keypoint files: no usable pose'),
     (['jsons', 'broken'], 'frame_5.json'),

@@ -49,7 +49,10 @@ def server(tiny_model_files, tmp_path_factory):
     folder = tmp_path_factory.mktemp('app')
     port = free_port()
     log = open(folder / 'app.log', 'w')
-    env = dict(os.environ, GRADIO_TEMP_DIR=str(folder / 'uploads'))
+    # The app's own temporary folder (its animations) goes under tmp/.
+    (folder / 'tmp').mkdir()
+    env = dict(os.environ, GRADIO_TEMP_DIR=str(folder / 'uploads'),
+               TMPDIR=str(folder / 'tmp'))
     process = subprocess.Popen(
         [sys.executable, 'demo/ratenet_gradio.py', '--config', config,
          '--checkpoint', checkpoint, '--port', str(port)],
@@ -70,9 +73,12 @@ def server(tiny_model_files, tmp_path_factory):
                         (folder / 'app.log').read_text()[-3000:])
         time.sleep(0.5)
     yield url
-    process.terminate()
+    process.terminate()  # SIGTERM, as kill or a service manager stop it
     process.wait(timeout=30)
     log.close()
+    # Stopped so, it removed its temporary folder (the animation test made
+    # one) as Ctrl+C does.
+    assert not list((folder / 'tmp').glob('ratenet_app_*'))
 
 
 @pytest.fixture(scope='module')
@@ -142,6 +148,17 @@ def fetched_hosts(driver) -> set:
     }
 
 
+def shown_fraction(browser, box: str) -> float:
+    """The fraction of the picture in ``#box`` that lies inside the box."""
+    return browser.execute_script(
+        '''const box = document.getElementById(arguments[0]);
+        const outer = box.getBoundingClientRect();
+        const inner = box.querySelector('img').getBoundingClientRect();
+        const shown = Math.min(outer.bottom, inner.bottom)
+            - Math.max(outer.top, inner.top);
+        return shown / inner.height;''', box)
+
+
 def test_text_file_as_photo_shows_a_message(server, browser, files):
     open_page(browser, server)
     message = upload_pick_generate(browser, files['text'])
@@ -160,6 +177,10 @@ def test_photo_and_gallery_pose_give_a_result_of_the_model_size(
         'return [arguments[0].naturalHeight, arguments[0].naturalWidth]',
         image)
     assert tuple(size) == RESULT_SIZE
+    # The whole picture is drawn inside its box, the source's too (not cut
+    # at the box's height after filling its width).
+    for box in ('result', 'source-preview'):
+        assert shown_fraction(browser, box) == pytest.approx(1.0), box
     # Offline: the page loaded nothing from anywhere but the app.
     assert fetched_hosts(browser) == {'127.0.0.1'}
 
@@ -189,3 +210,18 @@ def test_example_sequence_gives_an_animated_gif(server, browser):
         gif = Image.open(io.BytesIO(response.read()))
     assert gif.format == 'GIF' and gif.n_frames == SEQUENCE_FRAMES
     assert gif.size == RESULT_SIZE[::-1]
+
+
+def test_a_port_in_use_is_one_error_line(server, tiny_model_files):
+    """A second app on the first one's port: one line saying what to do,
+    exit 2 (a traceback pointing at GRADIO_SERVER_PORT before)."""
+    config, checkpoint = tiny_model_files
+    port = urlsplit(server).port
+    result = subprocess.run(
+        [sys.executable, 'demo/ratenet_gradio.py', '--config', config,
+         '--checkpoint', checkpoint, '--port', str(port)],
+        cwd=ROOT, capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f'error: port {port} on 127.0.0.1 is in use (is the app already '
+        'running?): pass --port with a free one')

@@ -184,6 +184,15 @@ def test_the_web_app_without_a_usable_checkpoint_is_one_error_line(tmp_path):
         'file written by tools/train.py (e.g. work_dirs/<config>/iter_N.pth)')
 
 
+def test_the_web_app_without_a_checkpoint_says_how_to_train_one(tmp_path):
+    """The page's advice trains into the folder the app looks in."""
+    script = load_script('demo/ratenet_gradio.py')
+    app = script.build_app(script.parse_args(['--work-dir', str(tmp_path)]))
+    assert not app.ready
+    assert (f'`{script.TRAIN_COMMAND} --work-dir {tmp_path}`'
+            in app.setup_message)
+
+
 #: (tool, its arguments with {file} where a folder to write belongs).
 FOLDER_ARGUMENTS = [
     ('generate_synthetic_motion', ['{file}', '--frames', '2'], 'out_dir'),
