@@ -81,7 +81,7 @@ setup(
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
     include_package_data=True,
     package_data={'ratenet_plugin': mim_package_data()},
-    python_requires='>=3.9',
+    python_requires='>=3.10',
     install_requires=read_requirements('runtime.txt'),
     extras_require={'tests': read_requirements('tests.txt')},
     license='Apache License 2.0',

@@ -1,7 +1,9 @@
 """Packaging: the wheel ships configs/tools under ``ratenet_plugin/.mim`` and
 ``mim train ratenet_plugin CONFIG`` finds and runs them.
 
-The wheel is built from a copy of the working tree and installed into a fresh
+The wheel is built as ``python -m build`` builds it, from a source
+distribution of a copy of the working tree (so the sdist must carry what
+setup.py reads), and installed into a fresh
 virtual environment that reuses the project environment's packages through a
 ``.pth`` file (nothing is downloaded). openmim's own code then resolves the
 package, the config and ``tools/train.py``, and trains one cycle.
@@ -45,11 +47,16 @@ def _run(cmd, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory) -> str:
     work = tmp_path_factory.mktemp('packaging')
-    src = str(work / 'src')
-    _copy_tree(src)
+    tree = str(work / 'tree')
+    _copy_tree(tree)
+    _run([sys.executable, 'setup.py', '-q', 'sdist', '-d',
+          str(work / 'sdist')], cwd=tree, timeout=300)
+    (archive, ) = os.listdir(work / 'sdist')
+    shutil.unpack_archive(str(work / 'sdist' / archive), str(work / 'src'))
+    (src, ) = (work / 'src').iterdir()
     _run([sys.executable, '-m', 'pip', 'wheel', '--no-deps',
           '--no-build-isolation', '--no-index', '-q', '-w',
-          str(work / 'wheels'), src], timeout=300)
+          str(work / 'wheels'), str(src)], timeout=300)
     wheels = os.listdir(work / 'wheels')
     assert len(wheels) == 1 and wheels[0].startswith('ratenet_plugin-')
     return str(work / 'wheels' / wheels[0])
