@@ -2,9 +2,11 @@
 import pytest
 import torch
 from mmagic.evaluation import Evaluator
+from mmagic.evaluation.metrics.inception_score import TransIS
 
 from ratenet_plugin.evaluation import (PoseTransferFID, PoseTransferIS,
-                                       feature_statistics, save_fid_stats)
+                                       feature_statistics, pad_to_square,
+                                       save_fid_stats)
 from ratenet_plugin.registry import METRICS
 from tests.evaluation.evaluation_testing import (as_samples, random_images,
                                                  run_metric)
@@ -100,6 +102,58 @@ def test_padded_is_has_its_own_name(is_inception_file):
     result = run_metric(metric, images, images, coarse=images)
     assert set(result) == {'coarse/IS-padded', 'coarse/IS-padded_std'}
     assert result['coarse/IS-padded_std'] == 0  # one split
+
+
+def _class_probabilities(is_inception_file, images, **kwargs):
+    metric = PoseTransferIS(
+        splits=1, inception_path=str(is_inception_file), **kwargs)
+    metric.prepare_for(len(images), 'cpu')
+    metric.process(None, as_samples(images, images))
+    return torch.cat(metric.fake_results)
+
+
+def test_padded_is_scores_the_images_padded_white(is_inception_file):
+    """IS-padded sees what PATN's IS saw: the 32x22 images padded with
+    white to 32x32, not the images themselves."""
+    images = random_images(2, seed=4)
+    padded = _class_probabilities(
+        is_inception_file, images, pad_to_square=True)
+    torch.testing.assert_close(
+        padded, _class_probabilities(is_inception_file,
+                                     pad_to_square(images)))
+    assert not torch.allclose(
+        padded, _class_probabilities(is_inception_file, images))
+
+
+def test_is_gives_mmagics_is_the_bgr_it_expects(is_inception_file):
+    """Our RGB images reach MMagic's TransIS code as the BGR it flips back
+    to RGB: the same probabilities as MMagic's own processing of the BGR
+    images (and not of the RGB ones: the test images tell them apart)."""
+    images = random_images(2, seed=7)
+    ours = _class_probabilities(is_inception_file, images)
+    reference = PoseTransferIS(
+        splits=1, inception_path=str(is_inception_file))
+    reference.prepare_for(4, 'cpu')
+    TransIS.process(reference, None,
+                    [dict(fake_img=img) for img in images.flip(1)])
+    TransIS.process(reference, None, [dict(fake_img=img) for img in images])
+    bgr, rgb = torch.cat(reference.fake_results).split(2)
+    torch.testing.assert_close(ours, bgr)
+    assert not torch.allclose(ours, rgb)
+
+
+def test_fid_feeds_inception_rgb_in_minus_one_to_one(fid):
+    """pytorch-fid's Inception takes RGB in [-1, 1]: our features of RGB
+    images in [0, 255] are its output for them, not for the BGR ones."""
+    fid.prepare_for(2, 'cpu')
+    images = random_images(2, seed=6)
+    with torch.no_grad():
+        expected = fid.inception(images / 127.5 - 1)[0].view(2, -1)
+        swapped = fid.inception(images.flip(1) / 127.5 - 1)[0].view(2, -1)
+    features = fid.inception_features(images)
+    # (x - 127.5) / 127.5 in MMagic, x / 127.5 - 1 here: rounding apart.
+    torch.testing.assert_close(features, expected, rtol=1e-3, atol=1e-3)
+    assert (features - swapped).abs().max() > 0.1
 
 
 def test_bgr_samples_are_read_as_rgb(is_inception_file):

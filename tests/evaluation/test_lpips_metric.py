@@ -49,6 +49,18 @@ def test_lpips_counts_one_result_per_sample(lpips_metric):
     assert result['final/LPIPS'] == pytest.approx(float(expected), rel=1e-5)
 
 
+def test_lpips_is_the_lpips_packages_distance_of_images_in_0_255(
+        lpips_metric):
+    """Images in [0, 255] reach the network as the lpips package's own
+    [0, 1] path (``normalize=True``) takes them to [-1, 1]."""
+    gts = random_images(2, 64, 44, seed=8)
+    preds = random_images(2, 64, 44, seed=9)
+    net = lpips_metric.lpips_net
+    with torch.no_grad():
+        expected = net(preds / 255, gts / 255, normalize=True).flatten()
+    torch.testing.assert_close(lpips_distance(net, gts, preds), expected)
+
+
 def test_lpips_handles_samples_of_different_sizes(lpips_metric):
     small, large = random_images(1, 64, 44), random_images(1, 80, 56)
     samples = as_samples(small, small) + as_samples(large, large + 10)

@@ -1,11 +1,12 @@
 """RATENet's three updates: what each changes, what it logs, ablations."""
+import copy
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
 import torchvision.models.vgg as tv_vgg
-from mmengine.optim import AmpOptimWrapper
+from mmengine.optim import AmpOptimWrapper, OptimWrapper, OptimWrapperDict
 from mmengine.registry import DefaultScope
 
 from ratenet_plugin.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
@@ -115,45 +116,78 @@ def lsgan(score: torch.Tensor, target: float) -> torch.Tensor:
     return ((score - target)**2).mean()
 
 
+def _written_out_terms(model, inputs, weights):
+    """The paper's L1 (cycle step 1) and L2 (step 2) term by term, written
+    out from the networks (with gradients), and the unweighted L_per/L_sty.
+    """
+    gt = inputs['tgt_img']
+    out = model(inputs)
+    per_coarse, _ = model.perceptual_loss(out['coarse'], gt, with_style=False)
+    per, sty = model.perceptual_loss(out['final'], gt, with_style=True)
+    shape = lsgan(
+        model.shape_discriminator(out['final'], inputs['tgt_pose']), 1)
+    app = lsgan(
+        model.appearance_discriminator(out['final'], inputs['src_img']), 1)
+    coarse = dict(
+        loss_recon_coarse=weights['lambda_recon'] *
+        F.l1_loss(out['coarse'], gt),
+        loss_per_coarse=weights['lambda_per'] * per_coarse)
+    joint = dict(
+        loss_recon=weights['lambda_recon'] * F.l1_loss(out['final'], gt),
+        loss_per=weights['lambda_per'] * per,
+        loss_sty=weights['lambda_sty'] * sty,
+        loss_gan_shape=weights['lambda_gan'] * weights['gan_shape_weight'] *
+        shape,
+        loss_gan_app=weights['lambda_gan'] * weights['gan_app_weight'] * app)
+    return coarse, joint, dict(unweighted_per=per, unweighted_sty=sty)
+
+
+def sgd_wrappers(model, lr: float) -> OptimWrapperDict:
+    """Plain SGD, so that an update is exactly ``-lr * gradient``."""
+    return OptimWrapperDict(
+        **{
+            key: OptimWrapper(
+                torch.optim.SGD(getattr(model, key).parameters(), lr=lr))
+            for key in ('generator', 'shape_discriminator',
+                        'appearance_discriminator')
+        })
+
+
 def test_every_generator_loss_term_is_its_weight_times_its_loss():
+    """Each update logs each term as its weight times its loss, and descends
+    the sum of exactly those terms (L1: step 1, L2: step 2)."""
     weights = dict(lambda_recon=2.0, lambda_per=3.0, lambda_sty=7.0,
                    lambda_gan=5.0, gan_shape_weight=0.5, gan_app_weight=1.5)
     model = build_model(loss_weights=weights)
     batch = model.data_preprocessor(raw_batch(), training=True)
-    inputs = batch['inputs']
-    gt = inputs['tgt_img']
-    with torch.no_grad():
-        out = model(inputs)
-        per_coarse, _ = model.perceptual_loss(
-            out['coarse'], gt, with_style=False)
-        per, sty = model.perceptual_loss(out['final'], gt, with_style=True)
-        shape = lsgan(
-            model.shape_discriminator(out['final'], inputs['tgt_pose']), 1)
-        app = lsgan(
-            model.appearance_discriminator(out['final'], inputs['src_img']),
-            1)
-    assert min(per_coarse, per, sty, shape, app) > 0
-    expected_coarse = dict(
-        loss_recon_coarse=2.0 * F.l1_loss(out['coarse'], gt),
-        loss_per_coarse=3.0 * per_coarse)
-    expected_joint = dict(
-        loss_recon=2.0 * F.l1_loss(out['final'], gt),
-        loss_per=3.0 * per,
-        loss_sty=7.0 * sty,
-        loss_gan_shape=5.0 * 0.5 * shape,
-        loss_gan_app=5.0 * 1.5 * app,
-        unweighted_per=per,
-        unweighted_sty=sty)
     initial = {k: v.clone() for k, v in model.state_dict().items()}
-    coarse_logs = model.train_pose_transfer(batch, optim_wrappers(model))
-    model.load_state_dict(initial)
-    joint_logs = model.train_joint(batch, optim_wrappers(model))
-    for logs, expected in ((coarse_logs, expected_coarse),
-                           (joint_logs, expected_joint)):
+    coarse, joint, unweighted = _written_out_terms(model, batch['inputs'],
+                                                   weights)
+    assert min(min(t.values()) for t in (coarse, joint, unweighted)) > 0
+    params = dict(model.generator.named_parameters())
+    gradients = [
+        torch.autograd.grad(sum(terms.values()), list(params.values()),
+                            retain_graph=True, allow_unused=True)
+        for terms in (coarse, joint)
+    ]
+    lr = 0.5
+    for update, terms, logged, grads in (
+            (model.train_pose_transfer, coarse, {}, gradients[0]),
+            (model.train_joint, joint, unweighted, gradients[1])):
+        logs = update(batch, sgd_wrappers(model, lr))
+        expected = dict(terms, **logged)
         assert set(logs) == set(expected)
         for key, value in expected.items():
             assert logs[key].item() == pytest.approx(value.item(),
                                                      rel=1e-5), key
+        # The step is -lr * the gradient of the terms' sum, parameter by
+        # parameter (G_t, unused by step 1, stays where it was).
+        for (name, param), grad in zip(params.items(), grads):
+            step = torch.zeros_like(param) if grad is None else -lr * grad
+            torch.testing.assert_close(
+                param.detach() - initial[f'generator.{name}'], step,
+                rtol=1e-4, atol=1e-6, msg=name)
+        model.load_state_dict(initial)
 
 
 def test_discriminator_loss_is_half_the_sum_of_real_and_fake_terms(
@@ -283,11 +317,19 @@ def test_a_new_target_pose_for_the_same_source_gets_new_fakes(model, batch):
 
 
 def test_repeated_generator_updates_log_their_mean(model, batch):
+    twin = copy.deepcopy(model)
+    twin_wrappers = optim_wrappers(twin)
+    steps = [twin.train_joint(batch, twin_wrappers) for _ in range(2)]
     calls = []
     model.generator.register_forward_hook(lambda *args: calls.append(1))
     logs = model.train_update('joint', batch, optim_wrappers(model),
                               repeats=2)
     assert len(calls) == 2 and set(logs) == JOINT_KEYS
+    # The same two steps, each logged value their mean.
+    for key in JOINT_KEYS:
+        torch.testing.assert_close(logs[key],
+                                   (steps[0][key] + steps[1][key]) / 2)
+    assert not torch.equal(steps[0]['loss_recon'], steps[1]['loss_recon'])
     with pytest.raises(ValueError, match='>= 1'):
         model.train_update('joint', batch, optim_wrappers(model), repeats=0)
 
