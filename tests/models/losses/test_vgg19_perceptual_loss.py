@@ -280,3 +280,40 @@ def test_it_is_the_perceptual_loss_of_mmagics_srgan():
         ])
     log = model.train_step(data, optim)
     assert log['loss_perceptual'] > 0 and 'loss_style' not in log
+
+
+def test_losses_are_the_papers_terms_on_imagenet_normalised_features(
+        tmp_path):
+    """Written out with torchvision's VGG19 (the file's weights): images in
+    [-1, 1] go to [0, 1], then ImageNet-normalised; L_per = sum of w_l *
+    mean |phi_l(x) - phi_l(gt)|, L_sty the same over Gram matrices / CHW."""
+    path = tmp_path / VGG19_WEIGHTS_FILE
+    features = _save_vgg19(path).eval()
+    loss = VGG19PerceptualLoss(LAYERS, layer_weights_style=LAYERS,
+                               pretrained=str(path))
+    loss.init_weights()
+    pred, gt = _images()
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+
+    def phi(img, index):
+        return features[:index + 1](((img + 1) / 2 - mean) / std)
+
+    indices = dict(relu1_1=1, relu2_1=6)
+    with torch.no_grad():
+        per, sty = loss(pred, gt)
+        expected_per = sum(
+            w * (phi(pred, indices[k]) - phi(gt, indices[k])).abs().mean()
+            for k, w in LAYERS.items())
+
+        def gram(f):
+            n, c, h, w = f.shape
+            f = f.reshape(n, c, h * w)
+            return f @ f.transpose(1, 2) / (c * h * w)
+
+        expected_sty = sum(
+            w * (gram(phi(pred, indices[k])) -
+                 gram(phi(gt, indices[k]))).abs().mean()
+            for k, w in LAYERS.items())
+    torch.testing.assert_close(per, expected_per)
+    torch.testing.assert_close(sty, expected_sty)
