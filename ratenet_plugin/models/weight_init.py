@@ -14,7 +14,7 @@ child registry (MMagic's) only under a default scope, which unit tests and
 scripts building a model by hand do not set.
 """
 import os.path as osp
-from typing import Optional
+from typing import Optional, Union
 
 from mmengine.registry import WEIGHT_INITIALIZERS
 from mmengine.runner.checkpoint import CheckpointLoader
@@ -24,6 +24,7 @@ from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                     load_state_dict_strictly,
                                                     model_state_dict,
                                                     unconverted_patn_hint)
+from ratenet_plugin.fileio.errors import UserInputError
 
 
 @WEIGHT_INITIALIZERS.register_module(name='StrictPretrained')
@@ -91,3 +92,21 @@ class StrictPretrainedInit:
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(checkpoint={self.checkpoint!r}, '
                 f'prefix={self.prefix!r})')
+
+
+def refuse_lenient_pretrained(init_cfg: Optional[Union[dict, list]]) -> None:
+    """Refuse MMEngine's ``Pretrained`` init, which loads with
+    ``strict=False`` and leaves random weights where keys do not match: a
+    pretrained file that does not fit must stop the run. Every network of
+    the plugin calls this on its ``init_cfg``.
+
+    Raises:
+        UserInputError: ``init_cfg`` (or one of a list) is ``Pretrained``.
+    """
+    cfgs = init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]
+    for cfg in cfgs:
+        if cfg is not None and cfg.get('type') == 'Pretrained':
+            raise UserInputError(
+                'init_cfg type "Pretrained" loads non-strictly (a mismatched '
+                'file leaves random weights); use dict(type='
+                '"StrictPretrained", checkpoint=..., prefix=...) instead')

@@ -1,11 +1,15 @@
-"""StrictPretrained: MMEngine's pretrained init, failing on any mismatch."""
+"""StrictPretrained: MMEngine's pretrained init, failing on any mismatch;
+MMEngine's lenient Pretrained refused."""
 import pytest
 import torch
 from mmengine.model.weight_init import initialize
 
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                     CheckpointMismatchError)
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.models import PoseTransferModule
+from ratenet_plugin.registry import MODELS
+from tests.models.ratenet_testing import tiny_model_cfg
 
 PREFIX = 'generator.pose_transfer.'
 
@@ -80,3 +84,23 @@ def test_absent_file_or_prefix(saved, tmp_path):
         initialize(tiny_module(),
                    dict(type='StrictPretrained', checkpoint=str(path),
                         prefix='g_p.'))
+
+
+@pytest.mark.parametrize('cfg', [
+    dict(type='PoseTransferModule'),
+    dict(type='TextureEnhancingModule', feature_channels=16),
+    dict(type='PoseShapeDiscriminator'),
+    dict(type='AppearanceDiscriminator'),
+    dict(type='ConcatConditionDiscriminator', discriminator=dict(
+        type='PatchDiscriminator', in_channels=21, base_channels=4,
+        num_conv=1)),
+    tiny_model_cfg(),
+])
+def test_lenient_pretrained_init_is_refused(cfg):
+    """MMEngine's Pretrained would keep random weights on a mismatch: no
+    network of ours takes it, alone or in a list."""
+    for init_cfg in (dict(type='Pretrained', checkpoint='x.pth'),
+                     [dict(type='Normal'),
+                      dict(type='Pretrained', checkpoint='x.pth')]):
+        with pytest.raises(UserInputError, match='StrictPretrained'):
+            MODELS.build(dict(cfg, init_cfg=init_cfg))

@@ -7,7 +7,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import initialize
 
-from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.models.weight_init import refuse_lenient_pretrained
 from ratenet_plugin.registry import MODELS
 from ratenet_plugin.utils.arguments import (check_non_negative_int,
                                             check_positive_int)
@@ -104,7 +104,7 @@ class PoseTransferModule(BaseModule):
                  downsample_padding: str = 'reflect',
                  dropout: float = 0.5,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
-        _refuse_lenient_pretrained(init_cfg)
+        refuse_lenient_pretrained(init_cfg)
         super().__init__(init_cfg=init_cfg)
         for name, value in (('image_channels', image_channels),
                             ('pose_channels', pose_channels),
@@ -194,14 +194,3 @@ class PoseTransferModule(BaseModule):
             x = block(x, size)
         return dict(coarse=self.head(x), feature=feature)
 
-
-def _refuse_lenient_pretrained(init_cfg: Optional[Union[dict, list]]) -> None:
-    """Refuse MMEngine's ``Pretrained`` init, which loads with
-    ``strict=False`` and leaves random weights where keys do not match."""
-    cfgs = init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]
-    for cfg in cfgs:
-        if cfg is not None and cfg.get('type') == 'Pretrained':
-            raise UserInputError(
-                'init_cfg type "Pretrained" loads non-strictly (a mismatched '
-                'file leaves random weights); use dict(type='
-                '"StrictPretrained", checkpoint=..., prefix=...) instead')

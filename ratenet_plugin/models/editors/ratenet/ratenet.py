@@ -9,6 +9,7 @@ from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 
 from ratenet_plugin.models.winograd_conv2d import MIN_CHANNELS, use_winograd
+from ratenet_plugin.models.weight_init import refuse_lenient_pretrained
 from ratenet_plugin.registry import MODELS
 from ratenet_plugin.utils.arguments import check_weight
 from ratenet_plugin.utils.fast_paths import (CompileOption, compile_in_place,
@@ -118,6 +119,7 @@ class RATENet(BaseModel):
                  winograd: bool = False,
                  winograd_min_channels: int = MIN_CHANNELS,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
+        refuse_lenient_pretrained(init_cfg)
         super().__init__(
             data_preprocessor=MODELS.build(
                 dict(type='PoseDataPreprocessor')

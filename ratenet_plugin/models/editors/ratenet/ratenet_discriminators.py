@@ -7,6 +7,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
+from ratenet_plugin.models.weight_init import refuse_lenient_pretrained
 from ratenet_plugin.registry import MODELS
 from ratenet_plugin.utils.arguments import (check_non_negative_int,
                                             check_positive_int)
@@ -51,6 +52,7 @@ class PATNResDiscriminator(BaseModule):
                  act_cfg: Mapping = LEAKY_RELU,
                  dropout: float = 0.5,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
+        refuse_lenient_pretrained(init_cfg)
         super().__init__(init_cfg=init_cfg)
         check_positive_int('in_channels', in_channels)
         check_positive_int('base_channels', base_channels)
@@ -195,6 +197,7 @@ class ConcatConditionDiscriminator(BaseModule):
     def __init__(self,
                  discriminator: dict,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
+        refuse_lenient_pretrained(init_cfg)
         super().__init__(init_cfg=init_cfg)
         self.discriminator = MODELS.build(discriminator)
 

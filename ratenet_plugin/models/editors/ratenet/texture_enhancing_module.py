@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import kaiming_init
 
+from ratenet_plugin.models.weight_init import refuse_lenient_pretrained
 from ratenet_plugin.registry import MODELS
 from ratenet_plugin.utils.arguments import (check_non_negative_int,
                                             check_positive_int)
@@ -41,7 +42,7 @@ class TextureEnhancingModule(BaseModule):
     InstanceNorm would remove the channel statistics that carry texture;
     2 residual blocks on each side (FUNIT); one linear z_t -> (gamma, beta)
     per AdaIN layer. R_t ends in tanh, so I_t = I_co + R_t stays in [-2, 2]
-    and is clamped to [-1, 1] only for display and metrics.
+    (what :class:`RATEGenerator` does with it: its ``final_range``).
 
     Args:
         feature_channels (int): Channels of F_t (``PoseTransferModule.
@@ -93,6 +94,7 @@ class TextureEnhancingModule(BaseModule):
                  act_cfg: Mapping = LEAKY_RELU,
                  out_act_cfg: Optional[Mapping] = TANH,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
+        refuse_lenient_pretrained(init_cfg)
         super().__init__(init_cfg=init_cfg)
         for name, value in (('feature_channels', feature_channels),
                             ('image_channels', image_channels),
@@ -153,7 +155,8 @@ class TextureEnhancingModule(BaseModule):
 
     def init_weights(self) -> None:
         """Kaiming init for the texture encoder, PATN's N(0, 0.02) for the
-        decoder; or the ``init_cfg`` (e.g. Pretrained).
+        decoder; or the ``init_cfg`` (e.g. StrictPretrained; MMEngine's
+        lenient Pretrained is refused).
 
         The encoder has no normalisation by default, so N(0, 0.02) would
         shrink its signal at every layer and start from a texture code of
