@@ -131,7 +131,7 @@ def person_crop(keypoints: np.ndarray,
         ValueError: if no joint is present.
     """
     poses = np.asarray(keypoints).reshape(-1, len(COCO18_NAMES), 2)
-    present = (poses >= 0).all(axis=2)
+    present = ~missing_mask(poses)
     if not present.any():
         raise ValueError('cannot crop to a person without keypoints')
     pts = poses[present]

@@ -4,7 +4,7 @@ from typing import Sequence, Tuple
 import cv2
 import numpy as np
 
-from ratenet_plugin.datasets.keypoints import COCO18_LIMBS
+from ratenet_plugin.datasets.keypoints import COCO18_LIMBS, missing_mask
 
 # OpenPose's limb colours (RGB), one per entry of COCO18_LIMBS.
 LIMB_COLOURS = ((255, 0, 0), (255, 85, 0), (255, 170, 0), (255, 255, 0),
@@ -30,7 +30,7 @@ def draw_pose(keypoints: np.ndarray,
     height, width = size
     canvas = np.full((height, width, 3), background, np.uint8)
     thickness = max(1, round(min(height, width) / 64))
-    present = (keypoints >= 0).all(axis=1)
+    present = ~missing_mask(keypoints)
     for (a, b), colour in zip(COCO18_LIMBS, LIMB_COLOURS):
         if present[a] and present[b]:
             pa = tuple(int(round(v)) for v in keypoints[a])

@@ -22,7 +22,8 @@ from typing import Optional
 import numpy as np
 
 from ratenet_plugin.datasets.keypoints import (NUM_KEYPOINTS,
-                                               mediapipe_to_coco18)
+                                               mediapipe_to_coco18,
+                                               missing_mask)
 from ratenet_plugin.fileio.errors import UserInputError
 
 
@@ -112,7 +113,7 @@ class PoseExtractor:
 
 def has_person(keypoints: np.ndarray) -> bool:
     """Whether any joint of ``(18, 2)`` keypoints is present."""
-    return bool((keypoints[:, 0] >= 0).any())
+    return not missing_mask(keypoints).all()
 
 
 def extract_keypoints(image: np.ndarray,

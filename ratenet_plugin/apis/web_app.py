@@ -35,6 +35,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ratenet_plugin.datasets.keypoints import missing_mask
 from ratenet_plugin.fileio.image_file import ImageFileError, read_image
 from ratenet_plugin.fileio.keypoint_json import (PoseKeypoints,
                                                  read_keypoint_json)
@@ -176,7 +177,8 @@ def load_pose_gallery(folder: str) -> List[GalleryPose]:
         size = pose.image_size or _keypoint_extent(pose.keypoints)
         scale = GALLERY_HEIGHT / size[0]
         width = max(1, round(size[1] * scale))
-        kpts = np.where(pose.keypoints >= 0, pose.keypoints * scale, -1)
+        kpts = np.where(missing_mask(pose.keypoints)[:, None], -1,
+                        pose.keypoints * scale)
         gallery.append(
             GalleryPose(
                 osp.splitext(osp.basename(path))[0], pose,
@@ -186,7 +188,7 @@ def load_pose_gallery(folder: str) -> List[GalleryPose]:
 
 def _keypoint_extent(keypoints: np.ndarray) -> Tuple[int, int]:
     """``(H, W)`` that holds the present keypoints, with a margin."""
-    present = keypoints[(keypoints >= 0).all(axis=1)]
+    present = keypoints[~missing_mask(keypoints)]
     x_max, y_max = present.max(axis=0) if len(present) else (1., 1.)
     return int(y_max * 1.1) + 1, int(x_max * 1.1) + 1
 

@@ -13,7 +13,7 @@ from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE, AnnotationRow,
                                             PoseDataError, flatten_name_at,
                                             read_annotations, read_pairs_csv)
 from ratenet_plugin.registry import DATASETS
-from .keypoints import COCO18_FLIP_INDEX, COCO18_NAMES
+from .keypoints import COCO18_FLIP_INDEX, COCO18_NAMES, missing_mask
 from .synthetic import ensure_synthetic_deepfashion
 
 @DATASETS.register_module()
@@ -176,7 +176,7 @@ class DeepFashionPoseDataset(BaseDataset):
             if ends[0][0] == ends[1][0]:
                 same_image.append(pair.source)
                 continue
-            if any((row.keypoints < 0).all() for _, row in ends):
+            if any(missing_mask(row.keypoints).all() for _, row in ends):
                 all_missing.append(f'{pair.source}->{pair.target}')
                 continue
             entry = dict(keypoint_frame=self.keypoint_frame,

@@ -100,3 +100,20 @@ def test_one_extractor_serves_two_threads(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith('ok')
+
+
+def test_a_joint_with_any_negative_coordinate_is_missing_everywhere():
+    """One rule (datasets/keypoints.missing_mask) for every reader: a pose
+    whose only joint is (5, -3) has no person, draws nothing, crops to
+    nothing."""
+    from ratenet_plugin.apis.pose_drawing import draw_pose
+    from ratenet_plugin.apis.person_crop import person_crop
+    keypoints = np.full((18, 2), -1.0, np.float32)
+    keypoints[1] = (5, -3)
+    assert not has_person(keypoints)
+    assert (draw_pose(keypoints, (16, 12)) == 255).all()
+    keypoints[1] = (5, 3)
+    assert has_person(keypoints)
+    keypoints[1] = (-5, 3)
+    with pytest.raises(ValueError, match='without keypoints'):
+        person_crop(keypoints, (16, 12))
