@@ -25,6 +25,7 @@ from ratenet_plugin.analysis.ablation import (VARIANTS, RunSpec,  # noqa: E402
                                               comparison_grid,
                                               markdown_table,
                                               plot_metric_history, train_run)
+from ratenet_plugin.analysis.options import image_size  # noqa: E402
 from ratenet_plugin.fileio.image_file import write_image  # noqa: E402
 from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
                                             int_at_least)
@@ -114,8 +115,7 @@ def main(argv=None) -> None:
         records, ['final/SSIM', 'final/garment_colour',
                   'final/garment_texture', 'final/HaarPSI'],
         osp.join(args.images_dir, f'{args.name}_curves.png'))
-    grid = comparison_grid(records, args.seeds[0],
-                           base.get('image_size', (64, 44)))
+    grid = comparison_grid(records, args.seeds[0], image_size(base))
     if grid is not None:
         write_image(osp.join(args.images_dir, f'{args.name}_grid.png'), grid)
         print('grid columns: source | ' + ' | '.join(
