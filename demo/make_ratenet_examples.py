@@ -34,6 +34,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from ratenet_plugin.datasets.synthetic import (  # noqa: E402
     generate_synthetic_deepfashion, render_synthetic_motion)
+from ratenet_plugin.fileio.image_file import (read_image,  # noqa: E402
+                                              write_image)
 from ratenet_plugin.fileio.keypoint_json import \
     write_keypoint_json  # noqa: E402
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv  # noqa: E402
@@ -55,8 +57,8 @@ def write_examples(out_dir: str) -> None:
     os.makedirs(poses, exist_ok=True)
     astronaut = cv2.resize(data.astronaut(), (256, 256),
                            interpolation=cv2.INTER_AREA)
-    cv2.imwrite(osp.join(sources, 'astronaut.jpg'), astronaut[..., ::-1],
-                [cv2.IMWRITE_JPEG_QUALITY, 90])
+    write_image(osp.join(sources, 'astronaut.jpg'), astronaut,
+                jpeg_quality=90)
 
     # The main job's set, drawn at 256x176: identity i is the same person
     # whatever the size, so its test identities are people the demo model
@@ -79,9 +81,8 @@ def write_examples(out_dir: str) -> None:
         firsts = [row for row, m in zip(rows, parts)
                   if m.group(1) == '1'][:NUM_SOURCES]
         for k, row in enumerate(firsts, 1):
-            image = cv2.imread(osp.join(tmp, 'test', row.name))
-            cv2.imwrite(osp.join(sources, f'synthetic_{k}.png'), image,
-                        [cv2.IMWRITE_PNG_COMPRESSION, 9])
+            image = read_image(osp.join(tmp, 'test', row.name))
+            write_image(osp.join(sources, f'synthetic_{k}.png'), image)
             write_keypoint_json(
                 osp.join(sources, f'synthetic_{k}.json'), row.keypoints, SIZE)
         # Gallery: the remaining held-out poses, every view in turn.

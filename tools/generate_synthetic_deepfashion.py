@@ -15,8 +15,10 @@ import argparse
 import os.path as osp
 import time
 
-from ratenet_plugin.datasets.synthetic import ensure_synthetic_deepfashion
+from ratenet_plugin.datasets.synthetic import (MARKER_FILE,
+                                               ensure_synthetic_deepfashion)
 from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.fileio.text_file import read_text
 from ratenet_plugin.utils.arguments import folder_to_write, int_at_least
 from ratenet_plugin.utils.cli import run_tool
 
@@ -49,7 +51,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    marker = osp.join(args.out_dir, 'synthetic_deepfashion.json')
+    marker = osp.join(args.out_dir, MARKER_FILE)
     if osp.exists(marker):
         raise UserInputError(f'{args.out_dir} already holds a synthetic set; '
                              'delete it to regenerate')
@@ -62,8 +64,7 @@ def main(argv=None) -> int:
     if not osp.exists(marker):
         raise UserInputError(f'{args.out_dir} is not empty: give a new or '
                              'empty output folder')
-    with open(marker) as f:
-        summary = f.read()
+    summary = read_text(marker)
     print(f'wrote {args.out_dir} in {time.perf_counter() - start:.1f} s:\n'
           f'{summary}')
     return 0
