@@ -3,7 +3,7 @@
 Importing the package registers every component in MMagic's registries and
 makes MMEngine checkpoints loadable under torch >= 2.6, read through one
 loader with one set of error messages (see
-:mod:`ratenet_plugin.utils.checkpoint`).
+:mod:`ratenet_plugin.utils.mmengine_checkpoints`).
 
 Registration is split by import cost (docs/architecture.md, "Light
 imports"): the models, data and engine parts register here and now; the
@@ -14,7 +14,7 @@ load MMagic's whole model zoo) register when MMagic's ``METRICS`` or
 ``ratenet_plugin.apis`` (inference) starts without MMagic's model zoo.
 """
 from .registry import HOOKS, METRICS, register_lazily
-from .utils.checkpoint import (register_checkpoint_loader,
+from .utils.mmengine_checkpoints import (register_checkpoint_loader,
                                register_checkpoint_safe_globals)
 from .utils.lazy import lazy_attributes
 from .version import __version__

@@ -9,7 +9,7 @@ from mmengine.fileio import dump, load
 from mmengine.hooks import Hook
 
 from ratenet_plugin.registry import HOOKS
-from .hooks import is_resuming
+from .checkpoint_hooks import is_resuming
 
 History = Dict[str, List[Tuple[int, float]]]
 

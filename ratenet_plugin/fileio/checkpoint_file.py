@@ -6,10 +6,9 @@ unpickler and turns each way a file can be unusable into one
 :class:`CheckpointError` line naming the file: missing, empty, truncated or
 damaged, not a PyTorch file, or refused for safety because it would run code
 (e.g. ``posix.system``) while loading. MMEngine reads local checkpoints
-through it
-(:func:`ratenet_plugin.utils.checkpoint.register_checkpoint_loader`), so
-``tools/test.py``, ``--resume``, ``load_from``, ``init_cfg`` pretrained
-weights, the inferencer, VGG19 and the evaluation's networks (LPIPS, the
+through it (``register_checkpoint_loader`` of
+:mod:`ratenet_plugin.utils.mmengine_checkpoints`), so ``tools/test.py``,
+``--resume``, ``load_from``, ``init_cfg`` pretrained weights, the inferencer, VGG19 and the evaluation's networks (LPIPS, the
 Inceptions) all give the same messages.
 
 A file that does not fit the network it is loaded into must stop the run:
@@ -88,9 +87,9 @@ def read_checkpoint(path: str,
     """Read a checkpoint with ``torch.load(..., weights_only=True)``.
 
     Only tensors, containers and the allow-listed MMEngine types of
-    :mod:`ratenet_plugin.utils.checkpoint` are unpickled: a file that asks
-    for anything else (a function such as ``posix.system``, a class) is
-    refused before any of it runs.
+    :mod:`ratenet_plugin.utils.mmengine_checkpoints` are unpickled: a file
+    that asks for anything else (a function such as ``posix.system``, a
+    class) is refused before any of it runs.
 
     Args:
         path (str): The ``.pth`` file (``~`` is expanded).
@@ -162,7 +161,7 @@ def _refused_global(message: str) -> Union[str, None]:
     match = re.search(r'GLOBAL ([\w.]+)', message)
     if match:
         return match.group(1)
-    # history_buffer_getattr's refusal (utils/checkpoint.py).
+    # history_buffer_getattr's refusal (utils/mmengine_checkpoints.py).
     match = re.search(r'asks for attribute (\S+) of', message)
     return f'getattr(..., {match.group(1)})' if match else None
 

@@ -17,7 +17,8 @@ from ratenet_plugin.utils.fast_paths import (AUTO, FastPaths, MachineInfo,
                                              detect_machine,
                                              resolve_fast_paths)
 
-#: Checks every checkpoint a Runner loads against its model (engine/hooks.py).
+#: Checks every checkpoint a Runner loads against its model
+#: (engine/checkpoint_hooks.py).
 STRICT_CHECKPOINT_HOOK = 'StrictCheckpointLoadHook'
 
 

@@ -1,4 +1,6 @@
-"""Hooks of ratenet_plugin."""
+"""Checkpoint hooks: the random state of every rank saved into checkpoints
+and restored on resume (RandomStateHook), and every loaded checkpoint
+checked against the model (StrictCheckpointLoadHook)."""
 import logging
 from typing import List, Optional, Tuple
 

@@ -7,7 +7,7 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 
 import ratenet_plugin  # noqa: F401  (registers the safe globals)
-from ratenet_plugin.utils.checkpoint import history_buffer_getattr
+from ratenet_plugin.utils.mmengine_checkpoints import history_buffer_getattr
 
 
 class NotAllowed:
