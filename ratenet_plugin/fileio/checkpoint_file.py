@@ -8,8 +8,9 @@ damaged, not a PyTorch file, or refused for safety because it would run code
 (e.g. ``posix.system``) while loading. MMEngine reads local checkpoints
 through it (``register_checkpoint_loader`` of
 :mod:`ratenet_plugin.utils.mmengine_checkpoints`), so ``tools/test.py``,
-``--resume``, ``load_from``, ``init_cfg`` pretrained weights, the inferencer, VGG19 and the evaluation's networks (LPIPS, the
-Inceptions) all give the same messages.
+``--resume``, ``load_from``, ``init_cfg`` pretrained weights, the inferencer,
+VGG19 and the evaluation's networks (LPIPS, the Inceptions) all give the same
+messages.
 
 A file that does not fit the network it is loaded into must stop the run:
 PyTorch's ``strict=False`` and MMEngine's ``Pretrained`` init only log a
