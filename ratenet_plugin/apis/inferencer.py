@@ -152,11 +152,12 @@ class RATENetInferencer(BaseInferencer):
             (letterbox the whole image). Defaults to ``'person'``.
         min_visibility (float): MediaPipe visibility below which a joint is
             missing. Defaults to 0.5.
-        amp (bool, optional): Generate under bfloat16 autocast. None (the
-            default) follows the config's ``fast_paths`` for ``device``, as
-            training does (``'auto'``: on where the CPU has native
-            bfloat16, AVX512-BF16 or AMX, or the GPU has bfloat16; a config
-            without ``fast_paths``: float32). The images then differ from
+        amp (bool, optional): Generate under autocast: bfloat16, or on a
+            GPU without native bfloat16 float16. None (the default) follows
+            the config's ``fast_paths`` for ``device``, as training does
+            (``'auto'``: on where the CPU has native bfloat16, AVX512-BF16 or
+            AMX, or the GPU has native bfloat16; a config without
+            ``fast_paths``: float32). The images then differ from
             float32's by a few 8-bit levels (docs/benchmarks.md).
         channels_last (bool, optional): channels_last weights; None follows
             the config's ``fast_paths`` (``'auto'``: on for CPU).

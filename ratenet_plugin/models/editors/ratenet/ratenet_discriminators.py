@@ -126,12 +126,14 @@ class PoseShapeDiscriminator(PATNResDiscriminator):
         """Score R_S = D_S(image; P_t).
 
         Args:
-            img (Tensor): (N, 3, H, W) real or generated image in [-1, 1].
+            img (Tensor): (N, 3, H, W) real image in [-1, 1], or generated
+            I_t (in [-2, 2] with the generator's ``final_range='unbounded'``).
             tgt_pose (Tensor): (N, 18, H, W) target heatmaps, COCO-18, in
                 [0, 1].
 
         Returns:
-            Tensor: (N, C, H/2^n, W/2^n) score map (LSGAN: real -> 1).
+            Tensor: (N, C, ceil(H/2^n), ceil(W/2^n)) score map for n
+            down-samplings (LSGAN: real -> 1).
         """
         return self._score(img, tgt_pose)
 
@@ -173,11 +175,13 @@ class AppearanceDiscriminator(PATNResDiscriminator):
         """Score R_A = D_A(image; I_s).
 
         Args:
-            img (Tensor): (N, 3, H, W) real or generated image in [-1, 1].
+            img (Tensor): (N, 3, H, W) real image in [-1, 1], or generated
+            I_t (in [-2, 2] with the generator's ``final_range='unbounded'``).
             src_img (Tensor): (N, 3, H, W) source image I_s in [-1, 1].
 
         Returns:
-            Tensor: (N, C, H/2^n, W/2^n) score map (LSGAN: real -> 1).
+            Tensor: (N, C, ceil(H/2^n), ceil(W/2^n)) score map for n
+            down-samplings (LSGAN: real -> 1).
         """
         return self._score(img, src_img)
 
@@ -228,7 +232,8 @@ class ConcatConditionDiscriminator(BaseModule):
         """Score an image under its condition.
 
         Args:
-            img (Tensor): (N, 3, H, W) real or generated image in [-1, 1].
+            img (Tensor): (N, 3, H, W) real image in [-1, 1], or generated
+            I_t (in [-2, 2] with the generator's ``final_range='unbounded'``).
             condition (Tensor): (N, C, H, W) condition, e.g. target heatmaps
                 (N, 18, H, W) in [0, 1] or the source image in [-1, 1].
 

@@ -120,8 +120,9 @@ class RATEGenerator(BaseModule):
 
         Returns:
             dict: ``coarse`` (N, 3, H, W) I_co in [-1, 1]; ``feature`` F_t
-            (N, C, H/2^n, W/2^n); ``residual`` (N, 3, H, W) R_t in [-1, 1]
-            or None; ``texture_code`` (N, texture_dim) z_t or None;
+            (N, C, ceil(H/2^n), ceil(W/2^n)) for G_P's n down-samplings;
+            ``residual`` (N, 3, H, W) R_t in [-1, 1] or None;
+            ``texture_code`` (N, texture_dim) z_t or None;
             ``final`` (N, 3, H, W) I_t = I_co + R_t, in [-2, 2] with
             ``final_range='unbounded'``, in [-1, 1] otherwise (I_co for
             PB Only) or None.
