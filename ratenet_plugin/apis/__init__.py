@@ -27,8 +27,7 @@ from .inferencer import PairInput, RATENetInferencer
 from .person_crop import FrameCrop, full_crop, person_crop
 from .pose_annotation import annotate_images
 from .pose_drawing import draw_pose, make_panel
-from .pose_extraction import (NoPersonError, PoseExtractor,
-                              extract_keypoints, has_person)
+from .pose_extraction import NoPersonError, PoseExtractor, has_person
 from .pose_retargeting import retarget_pose, retarget_sequence
 from .pose_smoothing import OneEuroFilter, smooth_keypoints
 
@@ -36,7 +35,7 @@ __all__ = [
     'Animation', 'EmptyPoseError', 'FrameCrop', 'ImageFileError', 'KeypointFormatError',
     'NoPersonError', 'OneEuroFilter', 'PairInput', 'PoseExtractor',
     'PoseKeypoints', 'PoseSequence', 'PoseSequenceError', 'RATENetInferencer',
-    'animate', 'annotate_images', 'draw_pose', 'extract_keypoints',
+    'animate', 'annotate_images', 'draw_pose',
     'full_crop', 'has_person', 'keypoints_from_dict', 'keypoints_to_coco18',
     'keypoints_to_openpose', 'list_images', 'make_panel', 'person_crop',
     'read_image', 'read_keypoint_json', 'read_pose_sequence',

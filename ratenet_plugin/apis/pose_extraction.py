@@ -114,12 +114,3 @@ class PoseExtractor:
 def has_person(keypoints: np.ndarray) -> bool:
     """Whether any joint of ``(18, 2)`` keypoints is present."""
     return not missing_mask(keypoints).all()
-
-
-def extract_keypoints(image: np.ndarray,
-                      extractor: Optional[PoseExtractor] = None) -> np.ndarray:
-    """One-off extraction; creates (and closes) an extractor if none given."""
-    if extractor is not None:
-        return extractor(image)
-    with PoseExtractor() as owned:
-        return owned(image)
