@@ -17,7 +17,6 @@ annotations come from: index 14 is the person's right eye, 15 the left eye,
 as pairs either way.)
 """
 import threading
-from typing import Optional
 
 import numpy as np
 
