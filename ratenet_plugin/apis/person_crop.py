@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 
 from ratenet_plugin.datasets.keypoints import (COCO18_NAMES, keep_in_frame,
-                                               missing_mask)
+                                               missing_mask,
+                                               scale_pixel_centres)
 
 _NOSE = COCO18_NAMES.index('nose')
 _NECK = COCO18_NAMES.index('neck')
@@ -72,7 +73,8 @@ class FrameCrop:
         """
         if present is None:
             present = ~missing_mask(keypoints)
-        moved = (keypoints - (self.x0, self.y0) + 0.5) * self.scale_xy - 0.5
+        moved = scale_pixel_centres(keypoints, self.scale_xy,
+                                    origin=(self.x0, self.y0))
         return keep_in_frame(moved, present, self.out_size)
 
     def apply_image(self, image: np.ndarray,

@@ -49,7 +49,7 @@ from ratenet_plugin.fileio.patn_csv import (PoseDataError,
                                             write_annotation_csv,
                                             write_pairs_csv)
 from ratenet_plugin.fileio.text_file import read_text, write_text
-from .keypoints import missing_mask
+from .keypoints import missing_mask, scale_pixel_centres
 from .transforms.geometric import ResizePadPose
 
 SPLITS = ('train', 'test')
@@ -119,9 +119,8 @@ def _process_image(task: Tuple) -> Tuple:
     # Annotation frame -> raw frame -> output frame (pixel centres).
     a_h, a_w, a_top, a_left = to_annotation.layout(*raw_size)
     o_h, o_w, o_top, o_left = to_output.layout(*raw_size)
-    ratio = np.array([o_w / a_w, o_h / a_h], np.float32)
-    moved = (keypoints - [a_left, a_top] + 0.5) * ratio - 0.5 + [o_left,
-                                                                  o_top]
+    moved = scale_pixel_centres(keypoints, (o_w / a_w, o_h / a_h),
+                                origin=(a_left, a_top), offset=(o_left, o_top))
     missing = patn_missing(keypoints)
     moved[missing] = -1
     moved, clipped, outside = fit_keypoints_to_frame(moved, size, tolerance)

@@ -83,6 +83,25 @@ def keep_in_frame(keypoints: np.ndarray, present: np.ndarray,
     return kept
 
 
+def scale_pixel_centres(keypoints: np.ndarray, scale_xy,
+                        origin=(0., 0.), offset=(0., 0.)) -> np.ndarray:
+    """Where ``(..., 2)`` ``(x, y)`` keypoints land when the image is cut
+    at ``origin`` (a window's top-left corner in the input's pixels),
+    resized by ``scale_xy`` per axis and placed at ``offset`` in the output:
+    ``(x - origin + 0.5) * scale - 0.5 + offset``, pixel centres kept on
+    pixel centres (the rule of every resize, crop and letterbox here).
+
+    Missing joints are not treated: callers mark them (:func:`missing_mask`
+    of the input).
+
+    Returns:
+        np.ndarray: float32, the shape of ``keypoints``.
+    """
+    moved = (np.asarray(keypoints, np.float32) - np.asarray(origin) + 0.5
+             ) * np.asarray(scale_xy) - 0.5 + np.asarray(offset)
+    return moved.astype(np.float32)
+
+
 def flip_keypoints_horizontal(keypoints: np.ndarray,
                               width: int) -> np.ndarray:
     """Mirror keypoints in an image of ``width`` pixels and swap left/right.

@@ -7,7 +7,7 @@ from mmcv.transforms import BaseTransform
 
 from ratenet_plugin.registry import TRANSFORMS
 from ..keypoints import (COCO18_FLIP_INDEX, flip_keypoints_horizontal,
-                         keep_in_frame, missing_mask)
+                         keep_in_frame, missing_mask, scale_pixel_centres)
 
 
 @TRANSFORMS.register_module()
@@ -166,11 +166,11 @@ class ResizePadPose(BaseTransform):
         offset = np.array([left, top], np.float32)
         keypoints = np.asarray(keypoints, dtype=np.float32)
         if inverse:
-            moved = (keypoints - offset + 0.5) / factor - 0.5
+            moved = scale_pixel_centres(keypoints, 1 / factor, origin=offset)
         else:
-            moved = (keypoints + 0.5) * factor - 0.5 + offset
+            moved = scale_pixel_centres(keypoints, factor, offset=offset)
         moved[missing_mask(keypoints)] = -1
-        return moved.astype(np.float32)
+        return moved
 
     def transform(self, results: dict) -> dict:
         """Resize, pad or crop every side to ``scale``."""
