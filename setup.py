@@ -83,7 +83,10 @@ setup(
     package_data={'ratenet_plugin': mim_package_data()},
     python_requires='>=3.10',
     install_requires=read_requirements('runtime.txt'),
-    extras_require={'tests': read_requirements('tests.txt')},
+    extras_require={
+        'tests': read_requirements('tests.txt'),
+        'demo': read_requirements('demo.txt'),
+    },
     license='Apache License 2.0',
     zip_safe=False,
 )
