@@ -148,10 +148,22 @@ def decode_image(content: bytes, source: str) -> np.ndarray:
         np.ndarray: ``uint8 (H, W, 3)`` RGB.
 
     Raises:
-        ImageFileError: Empty, truncated, damaged or not an image.
+        ImageFileError: Empty, truncated, damaged, not an image, or more
+            pixels than OpenCV decodes.
     """
     check_image_bytes(content, source)
-    image = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_COLOR)
+    try:
+        image = cv2.imdecode(
+            np.frombuffer(content, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error as error:  # OpenCV refuses before decoding
+        if 'CV_IO_MAX_IMAGE_PIXELS' in str(error):
+            raise ImageFileError(
+                f'cannot decode image {source}: it has more pixels than '
+                'OpenCV decodes (2^30, CV_IO_MAX_IMAGE_PIXELS; a huge or '
+                'forged header): make it smaller') from None
+        raise ImageFileError(
+            f'cannot decode image {source}: OpenCV refused it '
+            f'({str(error).strip().splitlines()[-1]})') from None
     if image is None:
         raise ImageFileError(
             f'cannot decode image {source}: not an image, or a format '

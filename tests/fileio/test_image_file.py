@@ -1,3 +1,6 @@
+import struct
+import zlib
+
 import cv2
 import numpy as np
 import pytest
@@ -135,3 +138,30 @@ def test_list_images(tmp_path):
         list_images(str(tmp_path / 'absent'))
     with pytest.raises(ImageFileError, match='is a file; expected a folder'):
         list_images(str(tmp_path / 'a.jpg'))
+
+
+def _png(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` grey pixels (its
+    chunks complete, its data a few rows: OpenCV checks the size first)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack('>I', len(data)) + kind + data +
+                struct.pack('>I', zlib.crc32(kind + data)))
+
+    header = struct.pack('>IIBBBBB', width, height, 8, 0, 0, 0, 0)
+    return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', header) +
+            chunk(b'IDAT', zlib.compress(b'\x00' * (width + 1) * 2)) +
+            chunk(b'IEND', b''))
+
+
+def test_an_image_larger_than_opencv_decodes_is_named(tmp_path):
+    """A decompression bomb (40000 x 40000 declared in a small file) is an
+    ImageFileError naming the file (one error line in the tools), not
+    OpenCV's own exception."""
+    path = tmp_path / 'bomb.png'
+    path.write_bytes(_png(40000, 40000))
+    with pytest.raises(ImageFileError) as info:
+        read_image(str(path))
+    assert str(info.value) == (
+        f'cannot decode image {path}: it has more pixels than OpenCV decodes '
+        '(2^30, CV_IO_MAX_IMAGE_PIXELS; a huge or forged header): make it '
+        'smaller')
