@@ -17,6 +17,7 @@ GFLA/CFLD-style papers do), saved with ``--save-fid-stats x.npz`` and reused
 with ``--fid-real-stats x.npz``. See docs/evaluation.md.
 """
 import argparse
+import logging
 import os.path as osp
 import sys
 import tempfile
@@ -152,6 +153,15 @@ def main(argv: Optional[List[str]] = None) -> dict:
                          ('missing pair', matched.missing)):
         for item in items[:5]:
             print_log(f'  {label}: {item}', logger='current')
+    if matched.shared:
+        stand_for = sum(count for _, count in matched.shared)
+        print_log(
+            f'warning: {len(matched.shared)} images named by their target '
+            f'alone stand for {stand_for} pairs of {args.pairs} (a target of '
+            'several pairs): each is scored once, so those pairs count once '
+            'each; name the images by pair (A___B.png) to score every pair '
+            f'(e.g. {matched.shared[0][0]}: {matched.shared[0][1]} pairs)',
+            logger='current', level=logging.WARNING)
     with tempfile.TemporaryDirectory() as scratch:
         fid = [m for m in metrics if m['type'] == 'PoseTransferFID']
         if args.fid_real_dir and fid:
@@ -174,7 +184,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
             num_workers=args.num_workers,
             device=args.device)
     if any(
-            key.endswith('/SSIM') and value > 0.999
+            key.endswith(('/SSIM', '/SSIM-padded')) and value > 0.999
             for key, value in results.items()):
         print_log(
             'SSIM is ~1: the scored panel looks like the ground truth '
@@ -192,6 +202,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         unmatched=matched.unmatched,
         duplicates=matched.duplicates,
         missing_pairs=matched.missing,
+        target_named_for_several_pairs=matched.shared,
         fid_real_dir=args.fid_real_dir,
         metric_configs=metrics)
     return results

@@ -21,7 +21,8 @@ side-by-side: source, target, generated). Square 256x256 panels for 176-wide
 ground truth are centre-cropped to 176, the crop of PATN's data.
 """
 import os.path as osp
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
@@ -120,6 +121,9 @@ class MatchReport:
     unmatched: List[str]  # generated files naming no known target / pair
     duplicates: List[str]  # further files for an already matched pair
     missing: List[Tuple[Optional[str], str]]  # CSV pairs with no file
+    # Files named by their target alone that stand for several CSV pairs
+    # (scored once each): (file, number of pairs with that target).
+    shared: List[Tuple[str, int]] = field(default_factory=list)
 
 
 def match_generated(gen_dir: str,
@@ -144,31 +148,41 @@ def match_generated(gen_dir: str,
         raise UserInputError(f'{pairs_csv} lists no pairs (only its header '
                              'or nothing); give the pairs file of the test '
                              'set, or leave --pairs out to score every image')
-    wanted_targets = {tgt for _, tgt in wanted} if wanted else None
-    pairs, unmatched, duplicates, seen = [], [], [], set()
+    pairs_of_target = Counter(tgt for _, tgt in wanted) if wanted else None
+    unmatched, named = [], []
     for gen_path in list_images(gen_dir):
         source, target = parse_generated_name(gen_path, index)
         if target is None:
             unmatched.append(gen_path)
             continue
         if wanted is not None:
-            known_pair = ((source, target) in wanted
-                          if source is not None else target in wanted_targets)
+            known_pair = ((source, target) in wanted if source is not None
+                          else target in pairs_of_target)
             if not known_pair:
                 unmatched.append(gen_path)
                 continue
-        if (source, target) in seen:
+        named.append((gen_path, source, target))
+    # A file named by its target alone, beside files named by a pair with
+    # that target, is one more image of the same pairs.
+    pair_named_targets = {tgt for _, src, tgt in named if src is not None}
+    pairs, duplicates, shared, seen = [], [], [], set()
+    for gen_path, source, target in named:
+        if (source, target) in seen or (source is None
+                                        and target in pair_named_targets):
             duplicates.append(gen_path)
             continue
         seen.add((source, target))
         pairs.append(MatchedPair(gen_path, gt_paths[target], source, target))
+        if source is None and wanted is not None \
+                and pairs_of_target[target] > 1:
+            shared.append((gen_path, pairs_of_target[target]))
     missing = []
     if wanted is not None:
         covered_targets = {tgt for src, tgt in seen if src is None}
         missing = sorted(
             (src, tgt) for src, tgt in wanted
             if (src, tgt) not in seen and tgt not in covered_targets)
-    return MatchReport(pairs, unmatched, duplicates, missing)
+    return MatchReport(pairs, unmatched, duplicates, missing, shared)
 
 
 def extract_generated(image: np.ndarray,
@@ -185,7 +199,9 @@ def extract_generated(image: np.ndarray,
             square ones, whichever divides the width (an error where both
             do); ``'side-by-side'``: panels as wide as the ground truth;
             ``'square'``: square panels; ``'single'``: the whole image;
-            ``'patn'``: 5 panels.
+            ``'patn'``: 5 panels. A square panel (256x256 for 256x176 ground
+            truth) is centre-cropped to the ground truth's width, PATN's
+            crop; a panel of any other width is an error.
         panel (int, optional): Index of the generated panel; default the last.
         name (str): File name for error messages.
 
@@ -215,8 +231,9 @@ def extract_generated(image: np.ndarray,
         if not widths:
             raise UserInputError(
                 f'{name}: width {width} is not a multiple of the ground '
-                f"truth's width {gt_w} or height {gt_h}; pass layout='single' "
-                'or crop the images first')
+                f"truth's width {gt_w} or height {gt_h}: not the model's "
+                'output of this test set, or panels with margins; crop the '
+                'images to the generated panel first')
         if len(widths) > 1:
             raise UserInputError(
                 f'{name}: width {width} splits into panels as wide as the '
@@ -230,10 +247,14 @@ def extract_generated(image: np.ndarray,
                              f'{num_panels} panels')
     index %= num_panels
     crop = image[:, index * panel_w:(index + 1) * panel_w]
-    if panel_w < gt_w:
+    if panel_w not in (gt_w, gt_h):
+        # Only PATN's square panels are cropped; any other width would be
+        # scored as a meaningless middle strip.
         raise UserInputError(
-            f'{name}: panel width {panel_w} is narrower than the '
-            f"ground truth's {gt_w}")
+            f'{name}: a panel {panel_w} wide is neither as wide as the '
+            f"ground truth ({gt_w}) nor square ({gt_h}, cropped to the "
+            'middle as PATN does); crop the images to the generated panel '
+            'first')
     left = (panel_w - gt_w) // 2
     return crop[:, left:left + gt_w]
 

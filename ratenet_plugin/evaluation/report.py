@@ -30,7 +30,16 @@ _HIGHER_IS_BETTER = {
     'IS': True,
     'IS-padded': True,
     'FID': False,
-    'LPIPS': False
+    'LPIPS': False,
+    'PSNR': True,
+    'MAE': False,
+    'MS-SSIM': True,
+    'GMSD': False,
+    'HaarPSI': True,
+    **{
+        f'garment_{kind}{part}': False
+        for kind in ('colour', 'texture') for part in ('', '_upper', '_lower')
+    },
 }
 
 

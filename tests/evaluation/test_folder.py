@@ -80,6 +80,28 @@ def test_pairs_csv_selects_pairs_and_reports_the_rest(folders):
     assert report.missing == [(OTHER, SRC), (TGT, SRC)]
 
 
+def test_target_named_files_say_how_many_pairs_they_stand_for(folders):
+    """``B.png`` stands for every CSV pair with target B: reported, not
+    counted as complete coverage in silence; beside a pair-named file for
+    B it is a duplicate, not a second image of the same pairs."""
+    gen_dir, images = folders['gen_dir'], folders['images']
+    save_rgb(gen_dir / f'{SRC}.png', to_hwc(images[SRC]))  # 2 pairs -> SRC
+    save_rgb(gen_dir / f'{TGT}.png', to_hwc(images[TGT]))  # 1 pair -> TGT
+    report = match_generated(
+        str(gen_dir), str(folders['gt_dir']), str(folders['pairs_csv']))
+    assert [(Path(f).name, n) for f, n in report.shared] == [
+        (f'{SRC}.png', 2)
+    ]
+    assert report.missing == [] and not report.duplicates
+    save_rgb(gen_dir / f'{SRC}___{TGT}.png', to_hwc(images[TGT]))
+    report = match_generated(
+        str(gen_dir), str(folders['gt_dir']), str(folders['pairs_csv']))
+    assert [Path(p).name for p in report.duplicates] == [f'{TGT}.png']
+    assert {(p.src_name, p.tgt_name) for p in report.pairs} == {
+        (None, SRC), (SRC, TGT)
+    }
+
+
 def test_a_pairs_file_without_pairs_or_a_folder_is_named(folders, tmp_path):
     header_only = tmp_path / 'header.csv'
     header_only.write_text('from,to\n')
@@ -132,6 +154,14 @@ def test_layout_errors_name_the_file():
         extract_generated(np.zeros((8, 7, 3)), (8, 6))
     with pytest.raises(ValueError, match='panel 3 out of range'):
         extract_generated(np.zeros((8, 12, 3)), (8, 6), panel=3)
+    # 'single' crops only PATN's square panels: an image of another width
+    # is not silently cut to its middle.
+    assert extract_generated(np.zeros((8, 8, 3)), (8, 6),
+                             'single').shape == (8, 6, 3)
+    with pytest.raises(ValueError, match='x.png: a panel 30 wide is neither '
+                       r'as wide as the ground truth \(6\) nor square'):
+        extract_generated(np.zeros((8, 30, 3)), (8, 6), 'single',
+                          name='x.png')
 
 
 def test_folder_scores_equal_the_metrics_on_the_same_tensors(

@@ -47,3 +47,17 @@ def test_tensor_and_numpy_scalars_print_as_numbers():
                          'final/PSNR': np.float32(20.5)})
     assert 'tensor' not in text
     assert '0.2500' in text and '20.5000' in text
+
+
+def test_every_metric_of_the_demo_table_says_which_way_is_better():
+    from ratenet_plugin.evaluation.report import format_table
+    names = ['SSIM', 'PSNR', 'MAE', 'MS-SSIM', 'GMSD', 'HaarPSI',
+             'garment_colour', 'garment_colour_upper', 'garment_texture_lower',
+             'IS_std']
+    header = format_table({f'final/{n}': 1.0 for n in names}).splitlines()[0]
+    cells = [c.strip() for c in header.strip('|').split('|')][1:]
+    assert set(cells) == {
+        'SSIM ↑', 'PSNR ↑', 'MAE ↓', 'MS-SSIM ↑', 'GMSD ↓', 'HaarPSI ↑',
+        'garment_colour ↓', 'garment_colour_upper ↓',
+        'garment_texture_lower ↓', 'IS_std'
+    }
