@@ -2,14 +2,17 @@
 
     python tools/score_folder.py GEN_DIR GT_DIR [--pairs PAIRS_CSV]
         [--layout auto|single|patn|side-by-side|square] [--panel N]
-        [--metrics SSIM SSIM-padded LPIPS FID IS IS-padded] [--out x.json]
+        [--eval-config CONFIG] [--metrics SSIM PSNR ...] [--out x.json]
 
 Generated images are paired with ground truth by file name (``B.png``,
 ``A___B_vis.jpg``, ``A_2_B_vis.png``; A = source, B = target, as in the pairs
 CSV), the generated panel is cut out of strips (PATN's 5 panels, side-by-side
 images: the last panel), and the pairs are scored by MMagic's evaluator with
-the metric configs of ``configs/ratenet/_base_/evaluation.py``
-(``final_metrics``): the numbers ``tools/test.py`` reports for our model.
+the metric configs of the final image in a config's ``test_evaluator``
+(``--eval-config``; default ``configs/ratenet/_base_/evaluation.py``, the
+paper's protocol; a model config, e.g. the demo's, scores with its own, the
+weight-free ones included): the numbers ``tools/test.py`` reports for our
+model with that config.
 
 FID's reference set: by default the ground truth of the scored pairs; with
 ``--fid-real-dir DIR`` the images in DIR (e.g. the training set, as
@@ -29,6 +32,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from ratenet_plugin.evaluation import (  # noqa: E402
     LAYOUTS,
+    RESULT_NAMES,
     match_generated,
     reference_statistics,
     report_results,
@@ -45,7 +49,6 @@ from ratenet_plugin.utils.config import read_config  # noqa: E402
 DEFAULT_EVAL_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'ratenet',
     '_base_', 'evaluation.py')
-RESULT_NAMES = ('SSIM', 'SSIM-padded', 'LPIPS', 'FID', 'IS', 'IS-padded')
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -78,7 +81,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--eval-config',
         default=DEFAULT_EVAL_CONFIG,
-        help='config whose `final_metrics` define the protocol')
+        help="config whose test_evaluator's metrics of the final image "
+        "(prefix 'final') define the protocol (default: "
+        'configs/ratenet/_base_/evaluation.py; a model config, e.g. the '
+        "demo's, scores with its own test metrics)")
     parser.add_argument('--lpips-net', choices=('alex', 'vgg'))
     parser.add_argument('--lpips-backbone', help='LPIPS backbone weights')
     parser.add_argument(
@@ -108,11 +114,25 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def metric_configs(args: argparse.Namespace) -> List[dict]:
-    """The config's ``final_metrics`` with the command line's choices."""
+    """The config's test metrics of the final image, with the command
+    line's choices."""
     cfg = read_config(args.eval_config)
-    if 'final_metrics' not in cfg:
+    evaluator = cfg.get('test_evaluator') or {}
+    listed = evaluator.get('metrics', []) if isinstance(evaluator, dict) \
+        else evaluator
+    final = [m for m in listed if m.get('prefix') == 'final']
+    if not final:
         raise UserInputError(
-            f'{args.eval_config} defines no `final_metrics`')
+            f'{args.eval_config} has no test_evaluator metric of the final '
+            "image (prefix 'final'); give a model config or "
+            'configs/ratenet/_base_/evaluation.py')
+    offered = [result_name(m) for m in final]
+    asked = [n for n in args.metrics or [] if n not in offered]
+    if asked:
+        raise UserInputError(
+            f'--metrics {" ".join(asked)}: not among the test metrics of the '
+            f'final image in {args.eval_config} ({", ".join(offered)}); pass '
+            '--eval-config with a config that has them')
     name = args.name or osp.basename(osp.normpath(args.gen_dir))
     overrides = {
         'LPIPS':
@@ -125,8 +145,9 @@ def metric_configs(args: argparse.Namespace) -> List[dict]:
     }
     overrides['IS-padded'] = overrides['IS']
     metrics = []
-    for metric in cfg.final_metrics:
-        metric = metric.to_dict()
+    for metric in final:
+        metric = metric.to_dict() if hasattr(metric, 'to_dict') \
+            else dict(metric)
         result = result_name(metric)
         if args.metrics and result not in args.metrics:
             continue

@@ -6,8 +6,8 @@ Registered in MMagic's ``METRICS``: ``LPIPS``, ``PaddedSSIM``,
 protocol is in ``configs/ratenet/_base_/evaluation.py`` and
 docs/evaluation.md.
 """
-from .folder import (LAYOUTS, GeneratedFolder, MatchedPair, StoredOutputs,
-                     extract_generated, match_generated,
+from .folder import (LAYOUTS, RESULT_NAMES, GeneratedFolder, MatchedPair,
+                     StoredOutputs, extract_generated, match_generated,
                      parse_generated_name, reference_statistics, result_name,
                      score_pairs)
 from .functional import (collect_in_order, feature_statistics,
@@ -27,7 +27,7 @@ from .weights import (MissingWeightsError, PretrainedFile, build_fid_inception,
 __all__ = [
     'GMSD', 'GarmentFidelity', 'HaarPSI', 'PairedMSSSIM', 'band_energies',
     'gabor_bank', 'garment_errors',
-    'LAYOUTS', 'LPIPS', 'GeneratedFolder', 'MatchedPair',
+    'LAYOUTS', 'RESULT_NAMES', 'LPIPS', 'GeneratedFolder', 'MatchedPair',
     'MissingWeightsError', 'PaddedSSIM', 'PoseTransferFID', 'PoseTransferIS',
     'PretrainedFile', 'StoredOutputs', 'ResultsReportHook',
     'build_fid_inception', 'build_is_inception', 'build_lpips',

@@ -259,23 +259,36 @@ def extract_generated(image: np.ndarray,
     return crop[:, left:left + gt_w]
 
 
-_RESULT_NAMES = {
+#: What a folder of stored images can be scored with: the metrics of the
+#: test evaluators (registered type -> the result name it writes first).
+FOLDER_METRICS = {
     'SSIM': 'SSIM',
     'PaddedSSIM': 'SSIM-padded',
+    'PSNR': 'PSNR',
+    'MAE': 'MAE',
+    'PairedMSSSIM': 'MS-SSIM',
+    'GMSD': 'GMSD',
+    'HaarPSI': 'HaarPSI',
+    'GarmentFidelity': 'garment_colour',
     'LPIPS': 'LPIPS',
     'PoseTransferFID': 'FID',
+    'PoseTransferIS': 'IS',
 }
+#: Every result name :func:`result_name` gives.
+RESULT_NAMES = tuple(FOLDER_METRICS.values()) + ('IS-padded', )
 
 
 def result_name(metric_cfg: dict) -> str:
-    """The result name a metric config produces (``SSIM``, ``IS-padded``)."""
-    if metric_cfg['type'] == 'PoseTransferIS':
-        return 'IS-padded' if metric_cfg.get('pad_to_square') else 'IS'
-    if metric_cfg['type'] not in _RESULT_NAMES:
+    """The result name a metric config produces (``SSIM``, ``IS-padded``,
+    ``garment_colour`` for the garment figures)."""
+    kind = metric_cfg['type']
+    if kind == 'PoseTransferIS' and metric_cfg.get('pad_to_square'):
+        return 'IS-padded'
+    if kind not in FOLDER_METRICS:
         raise UserInputError(
-            f'unknown metric type {metric_cfg["type"]!r}; '
-            f'known: {sorted(_RESULT_NAMES)} and PoseTransferIS')
-    return _RESULT_NAMES[metric_cfg['type']]
+            f'metric type {kind!r} cannot score a folder of images; '
+            f'known: {", ".join(FOLDER_METRICS)}')
+    return FOLDER_METRICS[kind]
 
 
 class GeneratedFolder(Dataset):
@@ -309,7 +322,9 @@ class GeneratedFolder(Dataset):
             metainfo=dict(
                 gen_path=pair.gen_path,
                 src_name=pair.src_name,
-                tgt_name=pair.tgt_name))
+                tgt_name=pair.tgt_name,
+                # Where GarmentFidelity finds the target's garment labels.
+                tgt_img_path=pair.gt_path))
         return dict(
             inputs=dict(
                 pred_img=torch.from_numpy(pred.copy()).permute(2, 0, 1)),

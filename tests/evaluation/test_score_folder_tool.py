@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from ratenet_plugin.evaluation import MissingWeightsError
+from ratenet_plugin.fileio.errors import UserInputError
 from tests.evaluation.evaluation_testing import random_images
 from tests.tools.tool_testing import load_tool
 
@@ -104,3 +105,51 @@ def test_tool_without_weights_says_which_file_is_missing(tool, patn_outputs):
             str(patn_outputs / 'patn_results'),
             str(patn_outputs / 'gt'), '--metrics', 'LPIPS'
         ])
+
+
+def test_tool_scores_with_a_model_configs_weight_free_metrics(tool, tmp_path):
+    """Another method's outputs on the synthetic test set, scored with the
+    demo config's test metrics (no downloaded weights): the ground truth
+    itself scores perfectly, a recoloured copy loses on the garment colour
+    (GarmentFidelity finds the target's label images)."""
+    from ratenet_plugin.datasets.synthetic import \
+        generate_synthetic_deepfashion
+    from ratenet_plugin.fileio.patn_csv import read_pairs_csv
+    root = tmp_path / 'set'
+    generate_synthetic_deepfashion(
+        str(root), num_identities=3, poses_per_identity=2,
+        num_test_identities=1, height=64, width=44, image_format='png')
+    pairs = read_pairs_csv(str(root / 'fasion-resize-pairs-test.csv'))
+    results = {}
+    for method, change in (('same', lambda img: img),
+                           ('recoloured', lambda img: img[..., ::-1])):
+        out_dir = tmp_path / method
+        out_dir.mkdir()
+        for pair in pairs:
+            target = np.asarray(Image.open(root / 'test' / pair.target))
+            Image.fromarray(np.ascontiguousarray(change(target))).save(
+                out_dir / f'{pair.source}___{pair.target}.png')
+        results.update(tool.main([
+            str(out_dir), str(root / 'test'), '--pairs',
+            str(root / 'fasion-resize-pairs-test.csv'), '--eval-config',
+            'configs/ratenet/ratenet_demo-pat32x22_1xb4-1800cycles_'
+            'synthetic-64x44.py', '--metrics', 'SSIM', 'PSNR', 'GMSD',
+            'HaarPSI', 'garment_colour'
+        ]))
+    assert results['same/SSIM'] == pytest.approx(1.)
+    assert results['same/GMSD'] == pytest.approx(0., abs=1e-6)
+    assert results['same/garment_colour'] == pytest.approx(0., abs=1e-6)
+    assert results['recoloured/garment_colour'] > 10
+    assert {'same/PSNR', 'same/HaarPSI', 'same/garment_texture_upper'
+            } <= set(results)
+
+
+def test_metrics_the_config_lacks_are_named(tool, patn_outputs):
+    with pytest.raises(UserInputError) as info:
+        tool.main([
+            str(patn_outputs / 'patn_results'),
+            str(patn_outputs / 'gt'), '--metrics', 'SSIM', 'garment_colour'
+        ])
+    assert str(info.value).startswith(
+        '--metrics garment_colour: not among the test metrics of the final '
+        'image in ')
