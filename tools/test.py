@@ -7,6 +7,7 @@
 """
 import argparse
 import os
+from datetime import datetime, timezone
 import os.path as osp
 import sys
 
@@ -86,8 +87,14 @@ def main(argv=None) -> dict:
         runner = Runner.from_cfg(cfg)
         # MultiTestLoop returns no metrics; a hook logs the table and writes
         # JSON.
+        # Which file was scored, so that a results file is not read as the
+        # scores of a checkpoint written later at the same path.
+        stat = os.stat(args.checkpoint)
         metrics = run_test_with_report(
-            runner, args.out, config=args.config, checkpoint=args.checkpoint)
+            runner, args.out, config=args.config, checkpoint=args.checkpoint,
+            checkpoint_bytes=stat.st_size,
+            checkpoint_modified=datetime.fromtimestamp(
+                stat.st_mtime, timezone.utc).isoformat(timespec='seconds'))
         if args.grid and is_main_process():  # one writer (dist_test.sh)
             grid = render_grid(
                 runner.model,

@@ -1,6 +1,7 @@
 """tools/test.py on a tiny trained checkpoint prints and writes all four
 numbers (SSIM, IS, FID, LPIPS) for the final and the coarse image."""
 import json
+from datetime import datetime
 
 import pytest
 
@@ -59,6 +60,11 @@ def test_test_tool_reports_all_four_metrics(tiny_config_file, tmp_path,
     written = json.loads(out.read_text())
     assert written['metrics'] == pytest.approx(metrics)
     assert written['meta']['checkpoint'] == str(checkpoint)
+    # ... and which file that was: a later one at the same path differs.
+    assert written['meta']['checkpoint_bytes'] == checkpoint.stat().st_size
+    assert datetime.fromisoformat(
+        written['meta']['checkpoint_modified']).timestamp() == pytest.approx(
+            checkpoint.stat().st_mtime, abs=1)
     assert -1 < metrics['final/SSIM'] < 1  # an untrained model
     assert metrics['final/LPIPS'] > 0
     assert metrics['final/FID'] > 0
