@@ -24,7 +24,13 @@ file does not say. The format is recognised from the document:
   ``"keypoints": [x, y, v, ...]`` triplets. 17 joints, or 26 (Halpe) and 133
   (COCO-WholeBody), whose first 17 are COCO-17's. Present when the score (or
   visibility ``v``) is above 0.3, MMPose's default keypoint threshold. The
-  neck is the midpoint of the shoulders.
+  neck is the midpoint of the shoulders. A single instance (a dict with
+  ``"keypoints"`` and no ``"format"``) is read as a list of one.
+* **coco**: a COCO keypoint annotation file, ``{"images": [...],
+  "annotations": [{"image_id": .., "keypoints": [x, y, v, ...]}, ...]}``
+  (e.g. exported by an annotation tool): its annotations with keypoints are
+  the instances above (``person`` picks one); the image size is the
+  annotated image's ``height`` and ``width``.
 * **mediapipe33**: ``{"format": "mediapipe33", "image_size": [H, W],
   "landmarks": [{"x": .., "y": .., "z": .., "visibility": ..}, ...]}`` with
   MediaPipe's 33 normalised landmarks (``x`` in [0, 1] of the width, ``y`` of
@@ -54,7 +60,8 @@ MEDIAPIPE_FORMAT = 'mediapipe33'
 #: Formats :func:`write_keypoint_json` writes.
 WRITE_FORMATS = (COCO18_FORMAT, 'openpose')
 #: Score above which a joint is present, per format read.
-DEFAULT_MIN_CONFIDENCE = dict(openpose=0.0, mmpose=0.3, mediapipe33=0.5)
+DEFAULT_MIN_CONFIDENCE = dict(
+    openpose=0.0, mmpose=0.3, coco=0.3, mediapipe33=0.5)
 # Joint counts of MMPose layouts whose first 17 joints are COCO-17's.
 _COCO17_PREFIXED = (17, 26, 133)
 
@@ -219,7 +226,29 @@ def detect_format(doc: Any) -> Optional[str]:
         return None
     if doc.get('format') in (COCO18_FORMAT, MEDIAPIPE_FORMAT):
         return doc['format']
+    if isinstance(doc.get('annotations'), list):
+        return 'coco'
+    if 'keypoints' in doc and 'format' not in doc:
+        return 'mmpose'  # one instance
     return 'openpose' if 'people' in doc else None
+
+
+def _from_coco_file(doc: dict, where: str, person: int,
+                    min_confidence: float) -> PoseKeypoints:
+    annotations = [a for a in doc['annotations']
+                   if isinstance(a, dict) and 'keypoints' in a]
+    if doc['annotations'] and not annotations:
+        raise KeypointFormatError(
+            f'{where}: a COCO file whose annotations have no "keypoints" '
+            '(boxes or masks only); give a keypoint annotation file')
+    pose = _from_mmpose(annotations, where, person, min_confidence)
+    image_id = annotations[person].get('image_id')
+    for image in doc.get('images') or []:
+        if isinstance(image, dict) and image.get('id') == image_id:
+            size = (image.get('height'), image.get('width'))
+            return PoseKeypoints(pose.keypoints,
+                                 _as_image_size(list(size), where))
+    return pose
 
 
 def keypoints_from_dict(doc: Any,
@@ -246,7 +275,8 @@ def keypoints_from_dict(doc: Any,
             f'{where}: unknown keypoint format; expected '
             f'{{"format": "{COCO18_FORMAT}", "keypoints": [...]}}, OpenPose '
             '{"people": [{"pose_keypoints_2d": [...]}]}, MMPose [{"keypoints":'
-            f' [...], "keypoint_scores": [...]}}] or {{"format": '
+            ' [...], "keypoint_scores": [...]}], a COCO keypoint file '
+            '{"annotations": [{"keypoints": [...]}]} or {"format": '
             f'"{MEDIAPIPE_FORMAT}", ...}} (docs/inference.md)')
     threshold = DEFAULT_MIN_CONFIDENCE.get(fmt, 0.0) \
         if min_confidence is None else min_confidence
@@ -255,9 +285,11 @@ def keypoints_from_dict(doc: Any,
     elif fmt == 'openpose':
         pose = _from_openpose(doc, where, person, threshold)
     elif fmt == 'mmpose':
-        pose = _from_mmpose(
-            doc['instance_info'] if isinstance(doc, dict) else doc, where,
-            person, threshold)
+        instances = doc if isinstance(doc, list) else doc.get(
+            'instance_info', [doc])
+        pose = _from_mmpose(instances, where, person, threshold)
+    elif fmt == 'coco':
+        pose = _from_coco_file(doc, where, person, threshold)
     else:
         pose = _from_mediapipe(doc, where, threshold)
     if missing_mask(pose.keypoints).all():

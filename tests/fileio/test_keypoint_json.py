@@ -91,6 +91,35 @@ def test_mmpose_coco17_hand_checked(doc):
     np.testing.assert_array_equal(pose.keypoints, COCO17_AS_COCO18)
 
 
+# COCO's visibility: 0 not labelled, 1 labelled but hidden, 2 visible.
+COCO17_TRIPLETS = sum([[x, y, 0 if i == 15 else 2]
+                       for i, (x, y) in enumerate(COCO17)], [])
+
+
+@pytest.mark.parametrize('doc, image_size', [
+    # An annotation file (e.g. exported by an annotation tool): the second
+    # annotation is a box without keypoints, the image gives the size.
+    ({'images': [{'id': 7, 'height': 120, 'width': 80, 'file_name': 'a'}],
+      'annotations': [{'id': 1, 'image_id': 7, 'bbox': [0, 0, 5, 5]},
+                      {'id': 2, 'image_id': 7, 'num_keypoints': 16,
+                       'keypoints': COCO17_TRIPLETS}],
+      'categories': [{'id': 1, 'name': 'person'}]}, (120, 80)),
+    # One annotation object on its own.
+    ({'image_id': 7, 'keypoints': COCO17_TRIPLETS}, None),
+])
+def test_coco_annotation_files_and_objects(doc, image_size):
+    pose = keypoints_from_dict(doc)
+    np.testing.assert_array_equal(pose.keypoints, COCO17_AS_COCO18)
+    assert pose.image_size == image_size
+
+
+def test_a_coco_file_without_keypoints_is_named():
+    doc = {'images': [], 'annotations': [{'bbox': [0, 0, 5, 5]}]}
+    with pytest.raises(KeypointFormatError, match='x.json: a COCO file whose '
+                       'annotations have no "keypoints"'):
+        keypoints_from_dict(doc, 'x.json')
+
+
 def test_mmpose_wholebody_uses_its_first_17_joints():
     doc = [{'keypoints': COCO17 + [[1, 1]] * 116,
             'keypoint_scores': COCO17_SCORES + [1.0] * 116}]
