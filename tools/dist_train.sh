@@ -21,8 +21,11 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 PYTHON=${PYTHON:-python}
 
+# exec: the script becomes torchrun, so a SIGTERM sent to it (kill, a job
+# scheduler) reaches torchrun, which stops its workers; as a child, torchrun
+# and the ranks went on training after the script had gone.
 PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" \
-"$PYTHON" -m torch.distributed.run \
+exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
     --node-rank="$NODE_RANK" \
     --master-addr="$MASTER_ADDR" \

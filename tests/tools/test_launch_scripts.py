@@ -121,3 +121,23 @@ def test_missing_arguments_print_the_usage(script, args):
                           text=True)
     assert proc.returncode == 2
     assert proc.stderr.startswith('usage:')
+
+
+@pytest.mark.parametrize('script, args', [
+    ('dist_train.sh', ['cfg.py', '2']),
+    ('dist_test.sh', ['cfg.py', 'k.pth', '2']),
+])
+def test_the_dist_scripts_become_torchrun(tmp_path, script, args):
+    """The script execs torchrun (same process): a SIGTERM sent to it
+    reaches torchrun, which stops its workers. Run as a child, torchrun and
+    the ranks were left training when the script was killed."""
+    interpreter = tmp_path / 'fake-python'
+    interpreter.write_text('#!/usr/bin/env bash\necho $$ > "$RECORD"\n')
+    interpreter.chmod(0o755)
+    record = tmp_path / 'pid.txt'
+    process = subprocess.Popen(
+        ['bash', str(TOOLS / script), *args],
+        env=dict(os.environ, PYTHON=str(interpreter), RECORD=str(record)),
+        cwd=tmp_path)
+    assert process.wait(timeout=60) == 0
+    assert int(record.read_text()) == process.pid
