@@ -4,9 +4,11 @@ checked against the model (StrictCheckpointLoadHook)."""
 import logging
 from typing import List, Optional, Tuple
 
+import torch
 from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
+from mmengine.runner.utils import set_random_seed
 
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                    check_state_dict,
@@ -28,7 +30,8 @@ def is_resuming(runner) -> bool:
 
 @HOOKS.register_module()
 class RandomStateHook(Hook):
-    """Save the global random generators in checkpoints and restore them on resume.
+    """Save the global random generators in checkpoints, restore them on
+    resume.
 
     MMEngine re-seeds on resume but does not restore the generators, so
     dropout masks and random augmentations after a resume differ from those of
@@ -54,7 +57,12 @@ class RandomStateHook(Hook):
     Resumed with another number of processes (or several from a single
     process's checkpoint), every rank takes rank 0's state
     (``checkpoint['random_state']``, also what a single-process run reads),
-    with a warning where the saved ranks' states differ.
+    with a warning where the saved ranks' states differ; with
+    ``diff_rank_seed=True`` each rank is then re-seeded with a seed drawn
+    from that state plus its rank, so that the ranks keep drawing different
+    dropout masks and flips, as MMEngine's seed + rank makes them at the
+    start (the same for every resume of that checkpoint with that number of
+    processes).
 
     The priority, just above MMEngine's ``CheckpointHook`` (VERY_LOW = 90),
     gathers the states after every other hook of the cycle has run and before
@@ -116,6 +124,18 @@ class RandomStateHook(Hook):
                 logger='current',
                 level=logging.WARNING)
         set_random_state(checkpoint['random_state'])
+        randomness = getattr(runner, '_randomness_cfg', None) or {}
+        if runner.world_size > 1 and randomness.get('diff_rank_seed'):
+            # Drawn from the restored state: the same on every rank.
+            base = int(torch.randint(0, 2**31 - runner.world_size, ()))
+            set_random_seed(base, diff_rank_seed=True)
+            print_log(
+                f'Resumed with {runner.world_size} processes from a '
+                'checkpoint of another number: with diff_rank_seed each '
+                f'process is re-seeded ({base} + its rank), so that they '
+                'keep drawing different random numbers',
+                logger='current',
+                level=logging.WARNING)
 
 
 @HOOKS.register_module()

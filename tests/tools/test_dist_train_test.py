@@ -265,3 +265,14 @@ def test_two_ranks_with_their_own_random_streams_resume_exactly(
     [log] = single.glob('*/*.log')
     assert ('saved by 2 processes whose random states differ; this run has '
             '1') in ' '.join(log.read_text().split())
+
+    # Two processes resuming a single process's checkpoint: both start from
+    # its state, then (diff_rank_seed) draw apart again, as at a start.
+    again = tmp_path / 'again'
+    launch('dist_train.sh', [
+        config, str(WORLD_SIZE), '--work-dir', str(again), '--resume',
+        str(single / 'iter_4.pth'), '--cfg-options', 'train_cfg.max_iters=6'
+    ], tmp_path)
+    ranks = torch.load(again / 'iter_6.pth',
+                       weights_only=False)['random_state_of_ranks']
+    assert not same_random_state(ranks[0], ranks[1])
