@@ -120,6 +120,17 @@ if ! step environment "$OUT/env.txt" "${ENV_CMD[@]}"; then
     TRAIN_CMD=("${TRAIN_CMD[0]}" "$UNPINNED" "${TRAIN_CMD[@]:1}")
 fi
 
+if [ "$DEVICE" = cuda ] && ! "$PYTHON" -c \
+        'import sys, torch; sys.exit(not torch.cuda.is_available())' \
+        > /dev/null 2>&1; then
+    # Without this the benchmark failed on CUDA and the smoke run trained the
+    # paper model on the CPU for tens of minutes.
+    echo "No CUDA device is visible (torch.cuda.is_available() is False):" \
+        "this script times the GPU path. Run it where a GPU is, or check the" \
+        "script here with --cpu-dry-run." | tee -a "$SUMMARY"
+    exit 1
+fi
+
 FAILED=
 step benchmark "$OUT/benchmark.txt" "${BENCH_CMD[@]}" || FAILED+=" benchmark"
 

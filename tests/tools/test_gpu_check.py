@@ -1,10 +1,13 @@
 """tools/gpu_check.sh's command line (the GPU run itself needs a GPU) and
 tools/env_report.py, which it runs first."""
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from tests.tools.tool_testing import load_tool
 
@@ -38,6 +41,23 @@ def test_cpu_dry_run_uses_the_demo_on_cpu(tmp_path):
     bench = result.stdout.splitlines()[1]
     assert ('ratenet_demo_1xb4-1600cycles_synthetic-64x44.py --device cpu '
             '--options fp32 bf16') in bench
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='a GPU is visible')
+def test_without_a_gpu_it_stops_after_the_environment_report(tmp_path):
+    """Not a benchmark failing on CUDA and the paper model's smoke training
+    on the CPU: one message, exit 1, after env.json."""
+    result = subprocess.run(['bash', str(SCRIPT), str(tmp_path)],
+                            capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, PYTHON=sys.executable))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        'No CUDA device is visible (torch.cuda.is_available() is False): '
+        'this script times the GPU path. Run it where a GPU is, or check the '
+        'script here with --cpu-dry-run.')
+    assert (tmp_path / 'env.json').exists()
+    assert not (tmp_path / 'benchmark.txt').exists()
+    assert not (tmp_path / 'smoke_train.txt').exists()
 
 
 @pytest.mark.parametrize('args', [('--gpu', ), ('a', 'b')])
