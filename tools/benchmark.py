@@ -34,7 +34,7 @@ from ratenet_plugin.analysis.patn_timing import (PATNReference,  # noqa: E402
                                                  patn_fits)
 from ratenet_plugin.utils.arguments import (compile_mode,  # noqa: E402
                                             file_to_write, int_at_least,
-                                            number_in)
+                                            number_in, torch_device)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
                                          read_config)
@@ -64,7 +64,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help='measure training only for these of --options (default: all; '
         'fp32 always); the others get inference figures only')
-    parser.add_argument('--device', choices=['cuda', 'cpu'], default=None)
+    parser.add_argument('--device', type=torch_device, default=None,
+                        help='cpu, cuda or cuda:N (default: cuda if there '
+                        'is one, else cpu)')
     parser.add_argument(
         '--batch-size',
         type=int_at_least(1),

@@ -42,7 +42,7 @@ from ratenet_plugin.evaluation import (  # noqa: E402
 from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
 from ratenet_plugin.utils.arguments import (file_to_write,  # noqa: E402
-                                            int_at_least)
+                                            int_at_least, torch_device)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import read_config  # noqa: E402
 
@@ -104,7 +104,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--save-fid-stats', help='save the --fid-real-dir statistics (.npz)')
     parser.add_argument('--batch-size', type=int_at_least(1), default=8)
     parser.add_argument('--num-workers', type=int_at_least(0), default=0)
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda')
+    parser.add_argument('--device', type=torch_device, default='cpu',
+                        help='cpu, cuda or cuda:N (default: cpu)')
     parser.add_argument('--out', type=file_to_write,
                         help='JSON file for the results')
     args = parser.parse_args(argv)

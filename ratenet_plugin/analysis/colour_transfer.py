@@ -49,7 +49,7 @@ from torch import Tensor
 
 from ratenet_plugin.evaluation.garment_fidelity import GARMENTS, interior
 from ratenet_plugin.fileio.garment_labels import read_labels
-from ratenet_plugin.utils.arguments import int_at_least
+from ratenet_plugin.utils.arguments import int_at_least, torch_device
 
 # Saturated red, green and blue and a mid grey, 8-bit RGB: far apart in
 # every channel, so the slope is well determined.
@@ -106,7 +106,8 @@ def add_checkpoint_pairs_arguments(parser) -> None:
     parser.add_argument(
         '--max-pairs', type=int_at_least(1), default=None,
         help='the first N test pairs only (default: all)')
-    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    parser.add_argument('--device', type=torch_device, default='cpu',
+                        help="'cpu', 'cuda' or 'cuda:N' (default: cpu)")
 
 
 def checkpoint_pairs(config: str,

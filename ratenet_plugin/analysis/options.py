@@ -60,6 +60,18 @@ def option_argument(text: str) -> str:
     return text
 
 
+def training_option_argument(text: str) -> str:
+    """:func:`option_argument` for tools that time training cycles: an
+    inference-only fast path (``winograd``) is refused too."""
+    parts = parse_option(option_argument(text))
+    inference_only = [p for p in parts if p in INFERENCE_ONLY]
+    if inference_only:
+        raise argparse.ArgumentTypeError(
+            f'{text!r}: {", ".join(inference_only)} is an inference-only '
+            'fast path; this tool times training cycles')
+    return text
+
+
 def amp_dtype(parts: Sequence[str]) -> Optional[torch.dtype]:
     if 'bf16' in parts:
         return torch.bfloat16

@@ -63,6 +63,7 @@ from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
                                             read_pairs_csv)
 from ratenet_plugin.models.editors.ratenet.ratenet import RATENet
 from ratenet_plugin.registry import build_from_registered
+from ratenet_plugin.utils.arguments import torch_device
 from ratenet_plugin.utils.channel_order import rgb_uint8
 from ratenet_plugin.utils.config import (apply_model_fast_paths,
                                          import_plugin, read_config)
@@ -717,7 +718,8 @@ def add_inferencer_arguments(parser: argparse.ArgumentParser) -> None:
     ``--crop``, ``--amp/--no-amp`` and ``--channels-last/--no-channels-last``
     (None when not given: the config's ``fast_paths`` decide). Read back by
     :meth:`RATENetInferencer.from_args`."""
-    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    parser.add_argument('--device', type=torch_device, default='cpu',
+                        help="'cpu', 'cuda' or 'cuda:N' (default: cpu)")
     parser.add_argument(
         '--crop', choices=CROP_MODES, default='person',
         help='crop around the source person (default) or letterbox the '

@@ -9,9 +9,9 @@ train on nonsense. Constructors call these checks;
 tools can name the config key (:func:`ratenet_plugin.utils.config_errors.
 naming_config_keys`). The argparse types (:func:`int_at_least`,
 :func:`number_in`, :func:`path_ending_in`, :func:`folder_to_write`,
-:func:`file_to_write`, :func:`compile_mode`) stop a bad command-line value
-with argparse's usage error before a tool does any work
-(docs/bad_inputs.md).
+:func:`file_to_write`, :func:`compile_mode`, :func:`torch_device`) stop a
+bad command-line value with argparse's usage error before a tool does any
+work (docs/bad_inputs.md).
 """
 import argparse
 import math
@@ -194,4 +194,30 @@ def compile_mode(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f'expected a torch.compile mode ({", ".join(modes)}), got '
             f'{text!r}')
+    return text
+
+
+def torch_device(text: str) -> str:
+    """An argparse ``type`` for ``--device``: ``cpu``, ``cuda`` or
+    ``cuda:N`` of a GPU torch sees here, checked before any work (a typo or
+    ``cuda`` on a machine without one stopped with a traceback after the
+    model was built)."""
+    import torch
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        device = None
+    if device is None or device.type not in ('cpu', 'cuda'):
+        raise argparse.ArgumentTypeError(
+            f"expected 'cpu', 'cuda' or 'cuda:N', got {text!r}")
+    if device.type == 'cuda':
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise argparse.ArgumentTypeError(
+                f'{text!r}: torch sees no CUDA device on this machine; use '
+                "'cpu'")
+        if device.index is not None and device.index >= count:
+            raise argparse.ArgumentTypeError(
+                f'{text!r}: torch sees {count} CUDA device(s), numbered from '
+                '0')
     return text

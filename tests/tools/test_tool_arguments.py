@@ -3,6 +3,7 @@ included: a mistake in a config path, a command-line value or an output
 path stops before any work, with argparse's usage error or one ``error:``
 line (exit code 2), never a traceback."""
 import pytest
+import torch
 
 from ratenet_plugin.fileio.errors import UserInputError
 from tests.tools.tool_testing import (REPO_ROOT, load_script, load_tool,
@@ -142,8 +143,22 @@ BAD_ARGUMENTS = [
      'argument --compile-mode: expected a torch.compile mode'),
     ('analysis/shared_core_study', [], ['--options', 'bf16+fp16'],
      "argument --options: 'bf16+fp16': choose bf16 or fp16"),
+    ('analysis/shared_core_study', [], ['--options', 'winograd'],
+     "argument --options: 'winograd': winograd is an inference-only fast "
+     'path; this tool times training cycles'),
     ('analysis/garment_error_breakdown', ['c.py', 'k.pth'],
      ['--max-pairs', '0'], 'argument --max-pairs: expected an integer >= 1'),
+    ('infer', ['--checkpoint', 'k.pth', '--source', 's.png',
+               '--target-pose', 'p.json', '--out', 'r.png'],
+     ['--device', 'tpu'],
+     "argument --device: expected 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
+    ('score_folder', ['generated', 'real'], ['--device', 'gpu'],
+     "argument --device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'"),
+    ('benchmark', ['c.py'], ['--device', 'cuda:x'],
+     "argument --device: expected 'cpu', 'cuda' or 'cuda:N', got 'cuda:x'"),
+    ('analysis/colour_transfer_probe', ['c.py', 'k.pth'],
+     ['--device', 'tpu'],
+     "argument --device: expected 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
 ]
 
 
@@ -160,6 +175,16 @@ def test_bad_numbers_stop_in_argparse(tool, argv, bad, message, tmp_path,
     assert info.value.code == 2
     assert f'error: {message}' in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='a GPU is visible')
+def test_cuda_without_a_gpu_stops_in_argparse(capsys):
+    parse = load_tool('infer').parse_args
+    with pytest.raises(SystemExit):
+        parse(['--checkpoint', 'k.pth', '--source', 's.png', '--target-pose',
+               'p.json', '--out', 'r.png', '--device', 'cuda'])
+    assert ("argument --device: 'cuda': torch sees no CUDA device on this "
+            "machine; use 'cpu'") in capsys.readouterr().err
 
 
 def test_synthetic_set_into_a_folder_with_other_files(tmp_path):

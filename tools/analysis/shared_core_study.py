@@ -22,7 +22,7 @@ import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 
 from ratenet_plugin.analysis.shared_cores import (  # noqa: E402
     LOADS, WAIT_POLICIES, StudySettings, run_study, study_table)
-from ratenet_plugin.analysis.options import option_argument  # noqa: E402
+from ratenet_plugin.analysis.options import training_option_argument  # noqa: E402
 from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
                                             int_at_least)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
@@ -37,7 +37,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         default='configs/ratenet/'
         'ratenet_demo_1xb4-1600cycles_synthetic-64x44.py')
     parser.add_argument('--options', nargs='+', default=['fp32'],
-                        type=option_argument,
+                        type=training_option_argument,
                         help='benchmark options (fp32, bf16, ...)')
     parser.add_argument('--policies', nargs='+', default=list(WAIT_POLICIES),
                         choices=list(WAIT_POLICIES))
