@@ -15,8 +15,6 @@ as a ratio to ``fp32``. The measuring code is ``ratenet_plugin.analysis``
 the flags, prints the tables and writes the JSON (``--out``).
 """
 import argparse
-import json
-import os
 import os.path as osp
 import sys
 
@@ -32,6 +30,7 @@ from ratenet_plugin.analysis.options import (image_size,  # noqa: E402
                                              option_argument)
 from ratenet_plugin.analysis.patn_timing import (PATNReference,  # noqa: E402
                                                  patn_fits)
+from ratenet_plugin.fileio.json_file import write_json  # noqa: E402
 from ratenet_plugin.utils.arguments import (compile_mode,  # noqa: E402
                                             file_to_write, int_at_least,
                                             number_in, torch_device)
@@ -151,9 +150,7 @@ def main(argv=None) -> dict:
     out = args.out or osp.join(
         'work_dirs', 'benchmark',
         f'{osp.splitext(osp.basename(args.config))[0]}_{device}.json')
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    with open(out, 'w') as file:
-        json.dump(report, file, indent=2)
+    write_json(out, report)
     print(f'\nJSON: {out}')
     return report
 

@@ -8,8 +8,6 @@ MMagic's ``MultiTestLoop.run`` returns nothing (``runner.test()`` gives
 ``None``); the metrics reach hooks only, so :class:`ResultsReportHook` catches
 them in ``after_test_epoch``.
 """
-import json
-import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Any, Dict, Optional, Sequence, Union
@@ -19,6 +17,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from ratenet_plugin.fileio.json_file import write_json
 from ratenet_plugin.registry import HOOKS
 
 # Column order; names not listed follow in the order first seen.
@@ -119,20 +118,9 @@ def report_results(metrics: Dict[str, Any],
     payload = dict(
         metrics=dict(metrics), table=metrics_table(metrics), meta=meta)
     for path in ([out_file] if isinstance(out_file, str) else out_file or []):
-        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-        with open(path, 'w') as file:
-            json.dump(payload, file, indent=2, default=_to_json)
+        write_json(path, payload)
         print_log(f'Results written to {path}', logger='current')
     return text
-
-
-def _to_json(value: Any) -> Any:
-    """Config objects and numpy scalars as plain JSON values."""
-    if hasattr(value, 'to_dict'):
-        return value.to_dict()
-    if hasattr(value, 'item'):
-        return value.item()
-    return str(value)
 
 
 @HOOKS.register_module()

@@ -13,13 +13,13 @@ and pair of garments (the leak of one into the other); ``--out`` writes the
 summary as JSON.
 """
 import argparse
-import json
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 
+from ratenet_plugin.fileio.json_file import write_json  # noqa: E402
 from ratenet_plugin.utils.arguments import file_to_write  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
@@ -57,10 +57,9 @@ def main(argv=None) -> dict:
                       f'{found["coverage"]:.2f}, spill {found["spill"]:.2f}, '
                       f'gain where drawn {found["gain_where_drawn"]:.2f}')
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(
-                dict(config=args.config, checkpoint=args.checkpoint,
-                     gains=summary), f, indent=1)
+        write_json(args.out, dict(config=args.config,
+                                  checkpoint=args.checkpoint, gains=summary),
+                   indent=1)
     return summary
 
 

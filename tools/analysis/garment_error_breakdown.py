@@ -13,13 +13,13 @@ Float32, whatever the config's fast paths. ``--out`` writes the summary and
 every pair's figures as JSON.
 """
 import argparse
-import json
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 
+from ratenet_plugin.fileio.json_file import write_json  # noqa: E402
 from ratenet_plugin.utils.arguments import file_to_write  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 
@@ -53,10 +53,9 @@ def main(argv=None) -> dict:
                   f'{means["final"]:6.1f}  coarse {means["coarse"]:6.1f}  '
                   f'floor {means["floor"]:5.1f}')
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(
-                dict(config=args.config, checkpoint=args.checkpoint,
-                     summary=summary, pairs=rows), f, indent=1)
+        write_json(args.out, dict(config=args.config,
+                                  checkpoint=args.checkpoint, summary=summary,
+                                  pairs=rows), indent=1)
     return summary
 
 

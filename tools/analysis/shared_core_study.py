@@ -12,7 +12,6 @@ its settings when torch loads it); the logic is
 ``table.md`` to ``--out`` and prints the table.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -23,6 +22,7 @@ import _bootstrap  # noqa: E402,F401  (repo on sys.path, OpenMP defaults)
 from ratenet_plugin.analysis.shared_cores import (  # noqa: E402
     LOADS, WAIT_POLICIES, StudySettings, run_study, study_table)
 from ratenet_plugin.analysis.options import training_option_argument  # noqa: E402
+from ratenet_plugin.fileio.json_file import write_json  # noqa: E402
 from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
                                             int_at_least)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
@@ -59,8 +59,7 @@ def main(argv=None) -> int:
     records = run_study(settings)
     table = study_table(records)
     os.makedirs(args.out, exist_ok=True)
-    with open(osp.join(args.out, 'records.json'), 'w') as file:
-        json.dump(records, file, indent=1)
+    write_json(osp.join(args.out, 'records.json'), records, indent=1)
     with open(osp.join(args.out, 'table.md'), 'w') as file:
         file.write(table + '\n')
     print(table)

@@ -27,6 +27,7 @@ from ratenet_plugin.analysis.ablation import (VARIANTS, RunSpec,  # noqa: E402
                                               plot_metric_history, train_run)
 from ratenet_plugin.analysis.options import image_size  # noqa: E402
 from ratenet_plugin.fileio.image_file import write_image  # noqa: E402
+from ratenet_plugin.fileio.json_file import write_json  # noqa: E402
 from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
                                             int_at_least)
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
@@ -91,8 +92,7 @@ def main(argv=None) -> None:
             record['work_dir'] = work_dir
             records.append(record)
             done[(variant, seed)] = work_dir
-            with open(records_file, 'w') as f:
-                json.dump(records, f, indent=1)
+            write_json(records_file, records, indent=1)
             print(f'{variant} seed {seed}: {record["seconds"]:.0f} s, '
                   f'{record["metrics"]}', flush=True)
     records = [
