@@ -63,6 +63,17 @@ def test_count_flops_names_a_bad_config_key(tiny_config_file):
         '--cfg-options')
 
 
+def test_count_flops_texture_dim_needs_a_texture_module():
+    main = load_script('tools/analysis/count_flops.py').main
+    config = 'configs/ratenet/ratenet_pb-only_1xb7-40kcycles_deepfashion-' \
+        '256x176.py'
+    with pytest.raises(UserInputError) as info:
+        main([str(REPO_ROOT / config), '--texture-dim', '64'])
+    assert str(info.value) == (
+        f'--texture-dim: {REPO_ROOT / config} has no texture enhancing '
+        'module G_t (texture_enhancer=None, PB Only)')
+
+
 def test_synthetic_ablation_needs_pb_only_for_pb_fixed(capsys):
     parse_args = load_script('tools/analysis/synthetic_ablation.py').parse_args
     assert parse_args(['--variants', 'pb-only', 'pb-fixed']).variants == [

@@ -25,6 +25,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 
 from ratenet_plugin.analysis import count_params, generator_flops  # noqa: E402
 from ratenet_plugin.analysis.options import image_size  # noqa: E402
+from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
 from ratenet_plugin.utils.arguments import int_at_least  # noqa: E402
 from ratenet_plugin.utils.cli import run_tool  # noqa: E402
 from ratenet_plugin.utils.config import (import_plugin,  # noqa: E402
@@ -80,6 +81,13 @@ def model_cfg(args: argparse.Namespace) -> Config:
         if generator.texture_enhancer is not None:
             generator.texture_enhancer.max_channels = args.max_channels
     if args.texture_dim is not None:
+        if args.no_texture:
+            raise UserInputError('--texture-dim and --no-texture contradict '
+                                 'each other: choose one')
+        if generator.get('texture_enhancer') is None:
+            raise UserInputError(
+                f'--texture-dim: {args.config} has no texture enhancing '
+                'module G_t (texture_enhancer=None, PB Only)')
         generator.texture_enhancer.texture_dim = args.texture_dim
     if args.no_texture:
         generator.texture_enhancer = None
