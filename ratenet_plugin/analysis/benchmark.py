@@ -32,6 +32,7 @@ from typing import Dict, List, Optional, Protocol, Sequence
 import torch
 from mmengine.config import Config
 
+from ratenet_plugin.utils.fast_paths import detect_machine
 from .data_pipeline import measure_data_pipeline
 from .flops import (count_cycle_flops, count_inference_flops,
                     fake_model_and_batch, shapes_only)
@@ -408,8 +409,9 @@ def run_benchmark(cfg: Config,
     # Train graphs + one per inference batch size per compiled network.
     torch._dynamo.config.cache_size_limit = max(
         torch._dynamo.config.cache_size_limit, 32)
+    # The CPU's model name (/proc/cpuinfo), as every figure must name it.
     device_name = torch.cuda.get_device_name() if device == 'cuda' else \
-        f'CPU ({platform.processor() or platform.machine()}, ' \
+        f'CPU ({detect_machine("cpu").cpu_model or platform.machine()}, ' \
         f'{torch.get_num_threads()} threads)'
     report = dict(
         config=config_name,

@@ -33,3 +33,7 @@ def test_flags_reach_the_benchmark_and_json_is_written(tiny_config_file,
     # 32x22 does not fit PATN (sides divisible by 4): no PATN ratios.
     assert report['references'] == {}
     assert 'JSON: ' + str(out) in proc.stdout
+    # The CPU named by its model, as every figure must be.
+    from ratenet_plugin.utils.fast_paths import detect_machine
+    assert report['environment']['device_name'].startswith(
+        f'CPU ({detect_machine("cpu").cpu_model}, ')
