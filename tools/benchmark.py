@@ -54,8 +54,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=option_argument,
         default=None,
         help='options to measure, fast paths joined by "+" (fp32, bf16, '
-        'fp16, channels_last, compile, cudnn_benchmark); fp32 is always '
-        'measured first. Default: all that apply to the device')
+        'fp16, channels_last, compile, cudnn_benchmark, winograd: '
+        'inference only); fp32 is always measured first. Default: all that '
+        'apply to the device')
     parser.add_argument(
         '--train-options',
         nargs='+',
@@ -128,7 +129,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='JSON output file')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, default=None)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unmeasured = [o for o in args.train_options or []
+                  if o != 'fp32' and args.options and o not in args.options]
+    if unmeasured:
+        parser.error(f'--train-options {" ".join(unmeasured)}: not among '
+                     '--options, so never measured; add them there')
+    return args
 
 
 def main(argv=None) -> dict:

@@ -152,6 +152,9 @@ BAD_ARGUMENTS = [
      "argument --compile: expected a torch.compile mode (default, "),
     ('benchmark', ['c.py'], ['--compile-mode', 'fastest'],
      'argument --compile-mode: expected a torch.compile mode'),
+    ('benchmark', ['c.py', '--options', 'bf16'], ['--train-options', 'fp16'],
+     '--train-options fp16: not among --options, so never measured; add '
+     'them there'),
     ('analysis/shared_core_study', [], ['--options', 'bf16+fp16'],
      "argument --options: 'bf16+fp16': choose bf16 or fp16"),
     ('analysis/shared_core_study', [], ['--options', 'winograd'],
