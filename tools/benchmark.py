@@ -65,8 +65,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='measure training only for these of --options (default: all; '
         'fp32 always); the others get inference figures only')
     parser.add_argument('--device', type=torch_device, default=None,
-                        help='cpu, cuda or cuda:N (default: cuda if there '
-                        'is one, else cpu)')
+                        help='cpu or cuda (default: cuda if there is one, '
+                        'else cpu; CUDA_VISIBLE_DEVICES picks the GPU)')
     parser.add_argument(
         '--batch-size',
         type=int_at_least(1),
@@ -135,6 +135,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     if unmeasured:
         parser.error(f'--train-options {" ".join(unmeasured)}: not among '
                      '--options, so never measured; add them there')
+    if args.device is not None and ':' in args.device:
+        # Its options, defaults and synchronisation go by the device type.
+        parser.error(f'--device {args.device}: the benchmark takes cpu or '
+                     'cuda; choose the GPU with CUDA_VISIBLE_DEVICES=N')
     return args
 
 

@@ -8,11 +8,11 @@ Generated images are paired with ground truth by file name (``B.png``,
 ``A___B_vis.jpg``, ``A_2_B_vis.png``; A = source, B = target, as in the pairs
 CSV), the generated panel is cut out of strips (PATN's 5 panels, side-by-side
 images: the last panel), and the pairs are scored by MMagic's evaluator with
-the metric configs of the final image in a config's ``test_evaluator``
-(``--eval-config``; default ``configs/ratenet/_base_/evaluation.py``, the
-paper's protocol; a model config, e.g. the demo's, scores with its own, the
-weight-free ones included): the numbers ``tools/test.py`` reports for our
-model with that config.
+the metric configs of ``configs/ratenet/_base_/evaluation.py``'s
+``final_metrics`` (the paper's protocol) or, with ``--eval-config`` a model
+config (e.g. the demo's), its ``test_evaluator``'s metrics of the final
+image, the weight-free ones included: the numbers ``tools/test.py`` reports
+for our model with that config.
 
 FID's reference set: by default the ground truth of the scored pairs; with
 ``--fid-real-dir DIR`` the images in DIR (e.g. the training set, as
@@ -81,10 +81,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--eval-config',
         default=DEFAULT_EVAL_CONFIG,
-        help="config whose test_evaluator's metrics of the final image "
-        "(prefix 'final') define the protocol (default: "
-        'configs/ratenet/_base_/evaluation.py; a model config, e.g. the '
-        "demo's, scores with its own test metrics)")
+        help="config whose `final_metrics` (the protocol file's) or else "
+        "test_evaluator's metrics of the final image (prefix 'final') "
+        'define the protocol (default: configs/ratenet/_base_/evaluation.py; '
+        "a model config, e.g. the demo's, scores with its own test metrics)")
     parser.add_argument('--lpips-net', choices=('alex', 'vgg'))
     parser.add_argument('--lpips-backbone', help='LPIPS backbone weights')
     parser.add_argument(
@@ -118,9 +118,12 @@ def metric_configs(args: argparse.Namespace) -> List[dict]:
     """The config's test metrics of the final image, with the command
     line's choices."""
     cfg = read_config(args.eval_config)
-    evaluator = cfg.get('test_evaluator') or {}
-    listed = evaluator.get('metrics', []) if isinstance(evaluator, dict) \
-        else evaluator
+    if 'final_metrics' in cfg:  # the protocol file, _base_/evaluation.py
+        listed = cfg.final_metrics
+    else:
+        evaluator = cfg.get('test_evaluator') or {}
+        listed = evaluator.get('metrics', []) \
+            if isinstance(evaluator, dict) else evaluator
     final = [m for m in listed if m.get('prefix') == 'final']
     if not final:
         raise UserInputError(

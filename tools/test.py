@@ -70,7 +70,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def build_config(args: argparse.Namespace) -> Config:
-    check_checkpoint_path(args.checkpoint)
+    # ~ expanded, for MMEngine's load_from and the results' file identity.
+    args.checkpoint = check_checkpoint_path(args.checkpoint)
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
                       args.launcher)
     cfg.load_from = args.checkpoint

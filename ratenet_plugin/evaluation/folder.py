@@ -247,9 +247,9 @@ def extract_generated(image: np.ndarray,
                              f'{num_panels} panels')
     index %= num_panels
     crop = image[:, index * panel_w:(index + 1) * panel_w]
-    if panel_w not in (gt_w, gt_h):
-        # Only PATN's square panels are cropped; any other width would be
-        # scored as a meaningless middle strip.
+    if not (panel_w == gt_w or (panel_w == gt_h and gt_h > gt_w)):
+        # Only PATN's square panels of portrait ground truth are cropped;
+        # any other width would be scored as a meaningless middle strip.
         raise UserInputError(
             f'{name}: a panel {panel_w} wide is neither as wide as the '
             f"ground truth ({gt_w}) nor square ({gt_h}, cropped to the "

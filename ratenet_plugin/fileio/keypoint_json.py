@@ -245,9 +245,11 @@ def _from_coco_file(doc: dict, where: str, person: int,
     image_id = annotations[person].get('image_id')
     for image in doc.get('images') or []:
         if isinstance(image, dict) and image.get('id') == image_id:
-            size = (image.get('height'), image.get('width'))
-            return PoseKeypoints(pose.keypoints,
-                                 _as_image_size(list(size), where))
+            size = [image.get('height'), image.get('width')]
+            # COCO's sizes are integers; a tool that writes them otherwise
+            # (or not at all) leaves the size unknown, as other formats do.
+            if all(isinstance(v, int) and v > 0 for v in size):
+                return PoseKeypoints(pose.keypoints, (size[0], size[1]))
     return pose
 
 

@@ -24,8 +24,9 @@ def as_rgb(image: Tensor, sample: dict) -> Tensor:
     """
     order = sample.get('channel_order')
     if order is None:
+        keys = sample.all_keys() if hasattr(sample, 'all_keys') else sample
         tagged = any(
-            str(key).endswith('_output_channel_order') for key in sample)
+            str(key).endswith('_output_channel_order') for key in keys)
         order = 'BGR' if tagged else 'RGB'
     order = str(order).upper()
     if order not in ('RGB', 'BGR'):

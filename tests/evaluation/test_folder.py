@@ -162,6 +162,9 @@ def test_layout_errors_name_the_file():
                        r'as wide as the ground truth \(6\) nor square'):
         extract_generated(np.zeros((8, 30, 3)), (8, 6), 'single',
                           name='x.png')
+    # Landscape ground truth: a square panel is narrower, never cropped.
+    with pytest.raises(ValueError, match='a panel 100 wide is neither'):
+        extract_generated(np.zeros((100, 100, 3)), (100, 150), 'single')
 
 
 def test_folder_scores_equal_the_metrics_on_the_same_tensors(

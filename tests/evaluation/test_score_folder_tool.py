@@ -153,3 +153,14 @@ def test_metrics_the_config_lacks_are_named(tool, patn_outputs):
     assert str(info.value).startswith(
         '--metrics garment_colour: not among the test metrics of the final '
         'image in ')
+
+
+def test_the_default_protocol_is_the_papers_six_numbers(tool):
+    """Without --eval-config: _base_/evaluation.py's final_metrics, not its
+    whole test_evaluator (whose 5-scale MS-SSIM refuses images under 161
+    px)."""
+    from ratenet_plugin.evaluation import result_name
+    metrics = tool.metric_configs(tool.parse_args(['generated', 'real']))
+    assert [result_name(m) for m in metrics] == [
+        'SSIM', 'SSIM-padded', 'LPIPS', 'FID', 'IS', 'IS-padded'
+    ]

@@ -106,6 +106,9 @@ COCO17_TRIPLETS = sum([[x, y, 0 if i == 15 else 2]
       'categories': [{'id': 1, 'name': 'person'}]}, (120, 80)),
     # One annotation object on its own.
     ({'image_id': 7, 'keypoints': COCO17_TRIPLETS}, None),
+    # An image entry without (integer) sizes: the size stays unknown.
+    ({'images': [{'id': 7, 'height': 120.0}],
+      'annotations': [{'image_id': 7, 'keypoints': COCO17_TRIPLETS}]}, None),
 ])
 def test_coco_annotation_files_and_objects(doc, image_size):
     pose = keypoints_from_dict(doc)

@@ -73,3 +73,23 @@ def test_grid_of_test_samples(config, tiny_model_files, tmp_path):
     assert source.shape == (height, width, 3)
     difference = np.abs(grid[:height, :width].astype(int) - source)
     assert difference.max() <= 1
+
+
+def test_a_checkpoint_given_under_home_is_scored(config, tiny_model_files,
+                                                 tmp_path, monkeypatch):
+    """``~/ck.pth`` as a shell leaves it quoted: expanded for loading and for
+    the results' record of the file."""
+    import json
+    import shutil
+
+    from tests.tools.tool_testing import load_tool
+    home = tmp_path / 'home'
+    home.mkdir()
+    shutil.copy(tiny_model_files[1], home / 'ck.pth')
+    monkeypatch.setenv('HOME', str(home))
+    out = tmp_path / 'results.json'
+    load_tool('test').main([config, '~/ck.pth', '--work-dir',
+                            str(tmp_path / 'work'), '--out', str(out)])
+    meta = json.loads(out.read_text())['meta']
+    assert meta['checkpoint'] == str(home / 'ck.pth')
+    assert meta['checkpoint_bytes'] == (home / 'ck.pth').stat().st_size

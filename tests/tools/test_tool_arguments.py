@@ -170,6 +170,9 @@ BAD_ARGUMENTS = [
      "argument --device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'"),
     ('benchmark', ['c.py'], ['--device', 'cuda:x'],
      "argument --device: expected 'cpu', 'cuda' or 'cuda:N', got 'cuda:x'"),
+    ('benchmark', ['c.py'], ['--device', 'cpu:0'],
+     '--device cpu:0: the benchmark takes cpu or cuda; choose the GPU with '
+     'CUDA_VISIBLE_DEVICES=N'),
     ('analysis/colour_transfer_probe', ['c.py', 'k.pth'],
      ['--device', 'tpu'],
      "argument --device: expected 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
