@@ -12,6 +12,7 @@ The output folder must not exist (or be empty); the result is what
 ``DeepFashionPoseDataset(..., synthetic=dict(...))`` generates on first use.
 """
 import argparse
+import os
 import os.path as osp
 import time
 
@@ -55,6 +56,10 @@ def main(argv=None) -> int:
     if osp.exists(marker):
         raise UserInputError(f'{args.out_dir} already holds a synthetic set; '
                              'delete it to regenerate')
+    if osp.isdir(args.out_dir) and os.listdir(args.out_dir):
+        # Before the data set code, which would take such a folder as data.
+        raise UserInputError(f'{args.out_dir} is not empty: give a new or '
+                             'empty output folder')
     start = time.perf_counter()
     ensure_synthetic_deepfashion(
         args.out_dir, num_identities=args.num_identities,

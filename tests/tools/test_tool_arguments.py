@@ -204,16 +204,20 @@ def test_cuda_without_a_gpu_stops_in_argparse(capsys):
             "machine; use 'cpu'") in capsys.readouterr().err
 
 
-def test_synthetic_set_into_a_folder_with_other_files(tmp_path):
-    """The same words as prepare_deepfashion.py's for the same mistake."""
+def test_synthetic_set_into_a_folder_with_other_files(tmp_path, capsys):
+    """The same words as prepare_deepfashion.py's for the same mistake, and
+    only those (no 'using it as is' of the data set code before them)."""
     (tmp_path / 'notes.txt').write_text('mine')
     main = load_tool('generate_synthetic_deepfashion').main
+    capsys.readouterr()
     with pytest.raises(UserInputError) as info:
         main([str(tmp_path), '--num-identities', '2', '--num-test-identities',
               '1', '--poses-per-identity', '2', '--size', '16', '16'])
     assert str(info.value) == (f'{tmp_path} is not empty: give a new or '
                                'empty output folder')
     assert [p.name for p in tmp_path.iterdir()] == ['notes.txt']
+    printed = capsys.readouterr()
+    assert 'using it as is' not in printed.out + printed.err
 
 
 def test_the_web_app_without_a_usable_checkpoint_is_one_error_line(tmp_path):
