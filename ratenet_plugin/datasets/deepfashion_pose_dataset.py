@@ -13,6 +13,7 @@ from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE, AnnotationRow,
                                             PoseDataError, flatten_name_at,
                                             read_annotations, read_pairs_csv)
 from ratenet_plugin.registry import DATASETS
+from ratenet_plugin.utils.arguments import ConfigValueError
 from .keypoints import COCO18_FLIP_INDEX, COCO18_NAMES, missing_mask
 from .synthetic import ensure_synthetic_deepfashion
 
@@ -132,14 +133,18 @@ class DeepFashionPoseDataset(BaseDataset):
             return None
         if not data_root:
             raise ValueError('synthetic data needs a data_root to write to')
+        given = synthetic
         synthetic = dict(synthetic)
         frame = dict(height=self.keypoint_frame[0],
                      width=self.keypoint_frame[1])
         for key, value in frame.items():
             if synthetic.setdefault(key, value) != value:
-                raise ValueError(
-                    f'synthetic {key}={synthetic[key]} disagrees with '
-                    f'keypoint_frame={self.keypoint_frame}')
+                raise ConfigValueError(
+                    'synthetic', given,
+                    f'height and width equal to keypoint_frame '
+                    f'{tuple(self.keypoint_frame)} (or left out: they follow '
+                    'it); the set is drawn at keypoint_frame\'s size, so set '
+                    'that instead, in every dataset of the config')
         return synthetic
 
     def _join_prefix(self) -> None:

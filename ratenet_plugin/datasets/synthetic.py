@@ -505,7 +505,9 @@ def _check_existing(data_root: str, params: dict) -> None:
         raise ValueError(
             f'{data_root} holds a synthetic set generated with other '
             f'parameters ((found, requested): {differing}); delete the folder '
-            'to regenerate it or point data_root elsewhere')
+            'to regenerate it or point data_root elsewhere (or, where the '
+            'train and val datasets share this data_root, give both the same '
+            'keypoint_frame and synthetic settings)')
 
 
 def ensure_synthetic_deepfashion(data_root: str, **kwargs) -> str:

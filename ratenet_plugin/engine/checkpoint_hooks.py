@@ -107,7 +107,16 @@ class RandomStateHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # A run started from weights (load_from) keeps its own seed.
-        if not is_resuming(runner) or 'random_state' not in checkpoint:
+        if not is_resuming(runner):
+            return
+        if 'random_state' not in checkpoint:
+            print_log(
+                'The resumed checkpoint holds no random state (saved without '
+                'RandomStateHook): the generators are re-seeded, so this run '
+                'draws other dropout masks and flips than an uninterrupted '
+                'one',
+                logger='current',
+                level=logging.WARNING)
             return
         ranks = checkpoint.get('random_state_of_ranks')
         if ranks is not None and len(ranks) == runner.world_size:

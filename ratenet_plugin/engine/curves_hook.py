@@ -1,4 +1,5 @@
 """A plot of the training losses and the held-out metrics over cycles."""
+import logging
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -7,6 +8,7 @@ import numpy as np
 from mmengine.dist import is_main_process
 from mmengine.fileio import dump, load
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 
 from ratenet_plugin.registry import HOOKS
 from .checkpoint_hooks import is_resuming
@@ -96,6 +98,7 @@ class TrainingCurvesHook(Hook):
         self.losses: History = defaultdict(list)
         self.metrics: History = defaultdict(list)
         self._window: Dict[str, List[float]] = defaultdict(list)
+        self._warned = False
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
@@ -109,6 +112,16 @@ class TrainingCurvesHook(Hook):
             self._window.clear()
 
     def after_val_epoch(self, runner, metrics=None) -> None:
+        missing = [k for k in self.metric_keys or [] if k not in metrics]
+        if metrics and missing and not self._warned:
+            self._warned = True
+            print_log(
+                f'TrainingCurvesHook: metric_keys {missing} are not among '
+                f'the validation\'s results ({sorted(metrics)}); their curves '
+                'stay empty: set metric_keys to names the val_evaluator '
+                'gives (with their prefix)',
+                logger='current',
+                level=logging.WARNING)
         for key, value in (metrics or {}).items():
             if self.metric_keys is None or key in self.metric_keys:
                 self.metrics[key].append((runner.iter, float(value)))

@@ -148,6 +148,15 @@ class RATELoop(IterBasedTrainLoop):
             val_interval=val_interval,
             dynamic_intervals=dynamic_intervals)
         self.cycle = check_cycle('cycle', cycle)
+        # The model says which updates it has (RATENet.updates); checked
+        # here, not at the first cycle after others have already run.
+        known = getattr(unwrap_model(runner.model), 'updates', None)
+        if known is not None and any(n not in known for n, _ in self.cycle):
+            raise ConfigValueError(
+                'cycle', cycle, 'update names among '
+                f'{", ".join(map(repr, known))}, e.g. the paper\'s '
+                "[('pose_transfer', 1), ('joint', 1), ('discriminator', 3)]")
+        _check_schedulers_count_cycles(runner.cfg.get('param_scheduler'))
         self.stop_on_nonfinite_loss = stop_on_nonfinite_loss
         print_log(
             'RATELoop: one iteration = one cycle of '
@@ -171,6 +180,16 @@ class RATELoop(IterBasedTrainLoop):
         data at the resumed cycle (:meth:`_skip_trained_batches`)."""
         self._check_no_accumulation()
         if self._iter > 0:
+            if not any(type(hook).__name__ == 'RandomStateHook'
+                       for hook in self.runner.hooks):
+                print_log(
+                    'Resumed without RandomStateHook in custom_hooks: the '
+                    'random generators are re-seeded, not restored, so this '
+                    'run draws other dropout masks and flips than an '
+                    "uninterrupted one; add dict(type='RandomStateHook') for "
+                    'an exact resume',
+                    logger='current',
+                    level=logging.WARNING)
             self._skip_trained_batches()
         return super().run()
 
@@ -317,3 +336,24 @@ class _AfterSkip:
         if self._skip == 0:
             set_random_state(self._replay_state)
         return batch
+
+
+def _check_schedulers_count_cycles(schedulers) -> None:
+    """Refuse a ``param_scheduler`` entry that counts epochs: MMEngine's
+    default ``by_epoch=True`` never steps in an iteration-based loop, so the
+    learning rate silently stays where it starts."""
+    if schedulers is None:
+        return
+    groups = schedulers.items() if isinstance(schedulers, dict) and \
+        'type' not in schedulers else [('', schedulers)]
+    for group, entries in groups:
+        entries = [entries] if isinstance(entries, dict) else entries
+        for index, entry in enumerate(entries or []):
+            if isinstance(entry, dict) and entry.get('by_epoch', True):
+                key = (f'param_scheduler.{group}[{index}]' if group
+                       else f'param_scheduler[{index}]')
+                raise UserInputError(
+                    f'{key} ({entry.get("type")}) counts epochs (MMEngine\'s '
+                    'default by_epoch=True), which RATELoop has none of: its '
+                    'learning rate would never change. Add by_epoch=False '
+                    '(every schedule here counts cycles)')

@@ -1,8 +1,10 @@
 """Small helpers shared by tools/train.py, tools/test.py and the tests."""
+import copy
 import importlib
 import logging
 import os.path as osp
-from typing import Optional, Tuple, Union
+import sys
+from typing import Any, Optional, Tuple, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -56,6 +58,7 @@ def load_config(path: str,
     cfg.launcher = launcher  # before the options, as MMagic's train.py
     if cfg_options is not None:
         cfg.merge_from_dict(cfg_options)
+        pass_dataset_variables_on(cfg, cfg_options)
     if work_dir:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
@@ -64,7 +67,72 @@ def load_config(path: str,
     hooks = list(cfg.get('custom_hooks') or [])
     if all(hook.get('type') != STRICT_CHECKPOINT_HOOK for hook in hooks):
         cfg.custom_hooks = hooks + [dict(type=STRICT_CHECKPOINT_HOOK)]
+    warn_stale_dataset_variables(cfg)
     return cfg
+
+
+#: Top-level config variables our configs build their datasets from, and the
+#: dataset argument each feeds.
+DATASET_VARIABLES = (('data_root', 'data_root'),
+                     ('image_size', 'keypoint_frame'),
+                     ('synthetic', 'synthetic'))
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, 'to_dict'):
+        value = value.to_dict()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def pass_dataset_variables_on(cfg: Config, cfg_options: dict) -> None:
+    """``--cfg-options data_root=...`` (or ``image_size``, ``synthetic``
+    and its fields) reaches every dataset built from that variable.
+
+    They are Python variables of the config file: MMEngine evaluates the
+    dataset dicts from them once, when the file is read, so the option
+    changed the variable and nothing else, and the run silently used the
+    old data (a whole synthetic set generated where the user did not ask).
+    """
+    for variable, argument in DATASET_VARIABLES:
+        if variable not in cfg or not any(
+                key == variable or key.startswith(variable + '.')
+                for key in cfg_options):
+            continue
+        for loader in _LOADERS:
+            dataset = (cfg.get(loader) or {}).get('dataset') or {}
+            if argument in dataset:
+                dataset[argument] = copy.deepcopy(cfg[variable])
+
+
+def warn_stale_dataset_variables(cfg: Config) -> None:
+    """Warn where a top-level ``data_root``, ``image_size`` or
+    ``synthetic`` differs from what a dataset is built with: a child config
+    that set the variable alone did not change the datasets (one that set
+    the datasets and left the variable is fine, hence a warning)."""
+    for variable, argument in DATASET_VARIABLES:
+        if variable not in cfg:
+            continue
+        for loader in _LOADERS:
+            dataset = (cfg.get(loader) or {}).get('dataset') or {}
+            if argument in dataset and \
+                    _plain(dataset[argument]) != _plain(cfg[variable]):
+                # stderr, not MMEngine's logger: the Runner's is not made
+                # yet, and making one here changes where it writes.
+                print(f'warning: config variable {variable}='
+                      f'{_plain(cfg[variable])!r} differs from {loader}.'
+                      f'dataset.{argument}={_plain(dataset[argument])!r}, '
+                      'which the data comes from: a top-level variable feeds '
+                      'the datasets only in the file that defines them; if '
+                      f'you meant the variable, set {loader}.dataset.'
+                      f'{argument} (in every dataloader)', file=sys.stderr)
+                break
 
 
 def enable_auto_scale_lr(cfg: Config, path: str) -> None:

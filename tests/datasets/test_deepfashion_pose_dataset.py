@@ -8,6 +8,7 @@ from mmagic.registry import DATASETS
 from ratenet_plugin.datasets import DeepFashionPoseDataset, PoseDataError
 from ratenet_plugin.datasets.synthetic import MARKER_FILE
 from ratenet_plugin.fileio.image_file import ImageFileError
+from ratenet_plugin.utils.arguments import ConfigValueError
 from tests.datasets.deepfashion_testing import (SYNTHETIC, keypoint_rows,
                                                 standing_keypoints,
                                                 write_image)
@@ -264,8 +265,9 @@ def test_synthetic_with_other_parameters_is_an_error(synthetic_root):
 
 
 def test_synthetic_size_must_match_keypoint_frame(tmp_path):
-    with pytest.raises(ValueError, match='disagrees with keypoint_frame'):
-        _dataset(tmp_path / 'x', synthetic=dict(height=32))
+    with pytest.raises(ConfigValueError, match='synthetic=.*expected height '
+                       r'and width equal to keypoint_frame \(64, 44\)'):
+        _dataset(tmp_path / 'x', synthetic=dict(height=48))
     with pytest.raises(ValueError, match='needs a data_root'):
         DeepFashionPoseDataset('a.csv', 'p.csv', synthetic=dict())
 

@@ -15,6 +15,7 @@ import ratenet_plugin  # noqa: F401
 from ratenet_plugin.datasets import DeepFashionPoseDataset
 from ratenet_plugin.engine import RATELoop, TrainingDivergedError
 from ratenet_plugin.engine.rate_loop import run_cycle
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.registry import DATASETS, HOOKS
 from ratenet_plugin.utils.arguments import ConfigValueError
 from ratenet_plugin.utils.random_state import same_random_state
@@ -131,6 +132,29 @@ def test_gradient_accumulation_is_refused_before_training(tiny_config_file,
     assert runner.iter == 0
 
 
+def test_an_unknown_update_in_the_cycle_stops_before_training(
+        tiny_config_file, tmp_path):
+    """Named at the loop's build, not at the first cycle after the valid
+    updates before it have run."""
+    with pytest.raises(ConfigValueError, match="expected update names among "
+                       "'pose_transfer', 'joint', 'discriminator'"):
+        runner = build_runner(
+            tiny_config_file(max_iters=1), tmp_path / 'work',
+            **{'train_cfg.cycle': [('joint', 1), ('pose', 1)]})
+        runner.train()
+
+
+def test_a_schedule_counting_epochs_is_refused(tiny_config_file, tmp_path):
+    """MMEngine's default by_epoch=True never steps in RATELoop: the
+    learning rate would stay constant, silently."""
+    with pytest.raises(UserInputError, match=r'param_scheduler\[0\] '
+                       r'\(CosineAnnealingLR\) counts epochs'):
+        runner = build_runner(
+            tiny_config_file(max_iters=1), tmp_path / 'work',
+            param_scheduler=[dict(type='CosineAnnealingLR', T_max=4)])
+        runner.train()
+
+
 @pytest.mark.parametrize(
     'sampler',
     [
@@ -181,6 +205,33 @@ def test_resume_reproduces_an_uninterrupted_run(tiny_config_file, tmp_path,
         expected = straight.message_hub.get_scalar(key).data[0]
         got = resumed.message_hub.get_scalar(key).data[0]
         assert got.tolist() == expected.tolist(), key
+
+
+def test_a_resume_that_cannot_be_exact_says_so(tiny_config_file, tmp_path):
+    """Without RandomStateHook (a custom_hooks list that dropped it) the
+    generators are re-seeded, not restored: warned, with the fix; and by the
+    hook when the checkpoint holds no random state. The curves hook warns
+    when its metric_keys are not among the validation's results."""
+    config = tiny_config_file(max_iters=2, checkpoint_interval=1,
+                              val_interval=1)
+    hooks = [dict(type='TrainingCurvesHook', interval=1,
+                  metric_keys=['final/SSIM', 'final/no_such_metric'])]
+    build_runner(config, tmp_path / 'work', custom_hooks=hooks,
+                 **{'train_cfg.max_iters': 1}).train()
+    logged = ''
+    for name, custom_hooks, expected in (
+            ('without', hooks,
+             'Resumed without RandomStateHook in custom_hooks'),
+            ('with', [dict(type='RandomStateHook')],
+             'The resumed checkpoint holds no random state')):
+        build_runner(config, tmp_path / name, resume=True,
+                     load_from=str(tmp_path / 'work' / 'iter_1.pth'),
+                     custom_hooks=custom_hooks).train()
+        [log] = (tmp_path / name).glob('*/*.log')
+        text = ' '.join(log.read_text().split())
+        assert expected in text
+        logged += text
+    assert "metric_keys ['final/no_such_metric'] are not among" in logged
 
 
 def test_resume_with_mmengines_ema_hook_is_exact(tiny_config_file, tmp_path):

@@ -63,6 +63,38 @@ def test_load_config_adds_the_strict_checkpoint_hook_once(tmp_path):
         load_config(str(tmp_path / 'none.py'))
 
 
+DEMO = REPO_ROOT / 'configs/ratenet/' \
+    'ratenet_demo-pat32x22_1xb4-1800cycles_synthetic-64x44.py'
+
+
+def test_options_on_the_configs_data_variables_reach_every_dataset():
+    """--cfg-options data_root=... (or synthetic.<field>) changed only the
+    variable; the datasets, built from it when the file was read, trained
+    on the old data (generating a whole set where not asked)."""
+    cfg = load_config(str(DEMO), {'data_root': '/tmp/mine',
+                                  'synthetic.num_identities': 4})
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = cfg[loader].dataset
+        assert dataset.data_root == '/tmp/mine', loader
+        assert dataset.synthetic.num_identities == 4, loader
+        assert dataset.synthetic.poses_per_identity == 6, loader
+    # Nothing asked, nothing changed.
+    assert load_config(str(DEMO)).train_dataloader.dataset.data_root == \
+        'data/synthetic_deepfashion_64x44_200x6'
+
+
+def test_a_child_config_that_sets_a_data_variable_alone_is_warned(
+        tmp_path, capfd):
+    child = tmp_path / 'child.py'
+    child.write_text(f'_base_ = [{str(DEMO)!r}]\nimage_size = (96, 64)\n')
+    capfd.readouterr()
+    load_config(str(child))
+    printed = capfd.readouterr()
+    assert ('config variable image_size=[96, 64] differs from '
+            'train_dataloader.dataset.keypoint_frame=[64, 44]'
+            ) in ' '.join((printed.out + printed.err).split())
+
+
 def test_set_resume(tmp_path):
     cfg = Config(dict(work_dir=str(tmp_path)))
     with pytest.raises(UserInputError,

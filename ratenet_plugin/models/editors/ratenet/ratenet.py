@@ -423,6 +423,9 @@ class RATENet(BaseModel):
             _add_mean(logs, update(data, optim_wrapper), repeats)
         return logs
 
+    #: The updates :meth:`train_update` runs (RATELoop checks its cycle).
+    updates = UPDATES
+
     def train_step(self, data, optim_wrapper):
         """Not used: ``RATELoop`` trains through :meth:`train_update`."""
         raise NotImplementedError(
