@@ -68,7 +68,27 @@ def load_config(path: str,
     if all(hook.get('type') != STRICT_CHECKPOINT_HOOK for hook in hooks):
         cfg.custom_hooks = hooks + [dict(type=STRICT_CHECKPOINT_HOOK)]
     warn_stale_dataset_variables(cfg)
+    _check_one_optimizer_per_network(cfg)
     return cfg
+
+
+def _check_one_optimizer_per_network(cfg: Config) -> None:
+    """``optim_wrapper.optimizer`` (MMEngine's single-optimiser form) on a
+    config with one optimiser per network: MMagic's constructor took it for
+    a network called 'optimizer' and failed with an assertion."""
+    wrapper = cfg.get('optim_wrapper') or {}
+    if wrapper.get('constructor') != 'MultiOptimWrapperConstructor' or \
+            'optimizer' not in wrapper:
+        return
+    networks = [k for k, v in wrapper.items()
+                if isinstance(v, dict) and 'optimizer' in v]
+    raise UserInputError(
+        'config key optim_wrapper.optimizer: this config has one optimiser '
+        'per network (MultiOptimWrapperConstructor); set '
+        + ', '.join(f'optim_wrapper.{n}.optimizer' for n in networks)
+        + ' instead (e.g. --cfg-options '
+        + ' '.join(f'optim_wrapper.{n}.optimizer.type=Adam' for n in networks)
+        + ')')
 
 
 #: Top-level config variables our configs build their datasets from, and the

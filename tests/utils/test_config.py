@@ -95,6 +95,20 @@ def test_a_child_config_that_sets_a_data_variable_alone_is_warned(
             ) in ' '.join((printed.out + printed.err).split())
 
 
+def test_one_optimizer_for_a_model_of_several_names_them():
+    with pytest.raises(UserInputError) as info:
+        load_config(str(DEMO), {'optim_wrapper.optimizer.type': 'Adam'})
+    assert str(info.value) == (
+        'config key optim_wrapper.optimizer: this config has one optimiser '
+        'per network (MultiOptimWrapperConstructor); set '
+        'optim_wrapper.generator.optimizer, '
+        'optim_wrapper.shape_discriminator.optimizer, '
+        'optim_wrapper.appearance_discriminator.optimizer instead (e.g. '
+        '--cfg-options optim_wrapper.generator.optimizer.type=Adam '
+        'optim_wrapper.shape_discriminator.optimizer.type=Adam '
+        'optim_wrapper.appearance_discriminator.optimizer.type=Adam)')
+
+
 def test_set_resume(tmp_path):
     cfg = Config(dict(work_dir=str(tmp_path)))
     with pytest.raises(UserInputError,
