@@ -39,7 +39,8 @@ from ratenet_plugin.datasets.keypoints import missing_mask
 from ratenet_plugin.fileio.image_file import ImageFileError, read_image
 from ratenet_plugin.fileio.keypoint_json import (PoseKeypoints,
                                                  read_keypoint_json)
-from ratenet_plugin.fileio.video import (VIDEO_EXTENSIONS, VideoFileError,
+from ratenet_plugin.fileio.video import (VIDEO_EXTENSIONS,
+                                         UnreadableVideoError,
                                          frames_written, write_animation)
 from .animation import animate
 from .inferencer import RATENetInferencer
@@ -412,7 +413,7 @@ class PoseTransferApp:
             rate = write_animation(animation.frames, gif, animation.fps)
         except ValueError as err:  # AppInputError, PoseSequenceError, ...
             message = str(err)
-            if isinstance(err, VideoFileError) and 'cannot read' in message:
+            if isinstance(err, UnreadableVideoError):
                 # Not the command line's advice (folders): the page's.
                 message = (
                     f'"{osp.basename(uploads[0])}" cannot be read as a video'

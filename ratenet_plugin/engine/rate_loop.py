@@ -21,6 +21,7 @@ from ratenet_plugin.utils.arguments import (ConfigValueError, check_cycle,
                                             check_positive_int)
 from ratenet_plugin.utils.model_wrappers import unwrap_model
 from ratenet_plugin.utils.random_state import get_random_state, set_random_state
+from .checkpoint_hooks import RandomStateHook
 
 #: The paper's cycle: one pose-transfer update (G_P, L1), one joint update
 #: (G_P + G_t, L2) and K=3 discriminator updates, all on the same batch.
@@ -180,7 +181,7 @@ class RATELoop(IterBasedTrainLoop):
         data at the resumed cycle (:meth:`_skip_trained_batches`)."""
         self._check_no_accumulation()
         if self._iter > 0:
-            if not any(type(hook).__name__ == 'RandomStateHook'
+            if not any(isinstance(hook, RandomStateHook)
                        for hook in self.runner.hooks):
                 print_log(
                     'Resumed without RandomStateHook in custom_hooks: the '

@@ -32,6 +32,10 @@ class VideoFileError(UserInputError):
     written; the message names the file."""
 
 
+class UnreadableVideoError(VideoFileError):
+    """A file that no video reader decodes (not a video, or damaged)."""
+
+
 def read_video(path: str) -> Tuple[Iterator[np.ndarray], float]:
     """Open a video file (or an animated GIF).
 
@@ -59,7 +63,7 @@ def read_video(path: str) -> Tuple[Iterator[np.ndarray], float]:
     try:
         meta = iio.immeta(path, plugin=plugin)
     except Exception as error:  # noqa: B902  the plugins raise many types
-        raise VideoFileError(
+        raise UnreadableVideoError(
             f'cannot read {path} as a video ({type(error).__name__}: '
             f'{error}); give a video file ({", ".join(VIDEO_EXTENSIONS)}), '
             'a folder of frames or a folder of keypoint JSONs') from None

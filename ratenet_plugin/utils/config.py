@@ -4,7 +4,7 @@ import importlib
 import logging
 import os.path as osp
 import sys
-from typing import Any, Optional, Tuple, Union
+from typing import Optional, Tuple, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -13,6 +13,7 @@ from mmengine.utils import import_modules_from_strings
 
 from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
 from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.fileio.json_file import to_json_value
 from ratenet_plugin.utils.config_errors import constructor_arguments
 from ratenet_plugin.utils.fast_paths import (AUTO, FastPaths, MachineInfo,
                                              describe_fast_paths,
@@ -98,16 +99,6 @@ DATASET_VARIABLES = (('data_root', 'data_root'),
                      ('synthetic', 'synthetic'))
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(value, 'to_dict'):
-        value = value.to_dict()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
@@ -139,15 +130,15 @@ def warn_stale_dataset_variables(cfg: Config) -> None:
     for variable, argument in DATASET_VARIABLES:
         if variable not in cfg:
             continue
+        value = to_json_value(cfg[variable])  # tuples and lists alike
         for loader in _LOADERS:
             dataset = (cfg.get(loader) or {}).get('dataset') or {}
-            if argument in dataset and \
-                    _plain(dataset[argument]) != _plain(cfg[variable]):
+            used = to_json_value(dataset.get(argument, value))
+            if used != value:
                 # stderr, not MMEngine's logger: the Runner's is not made
                 # yet, and making one here changes where it writes.
-                print(f'warning: config variable {variable}='
-                      f'{_plain(cfg[variable])!r} differs from {loader}.'
-                      f'dataset.{argument}={_plain(dataset[argument])!r}, '
+                print(f'warning: config variable {variable}={value!r} '
+                      f'differs from {loader}.dataset.{argument}={used!r}, '
                       'which the data comes from: a top-level variable feeds '
                       'the datasets only in the file that defines them; if '
                       f'you meant the variable, set {loader}.dataset.'
