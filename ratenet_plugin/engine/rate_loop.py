@@ -29,6 +29,12 @@ PAPER_CYCLE = (('pose_transfer', 1), ('joint', 1), ('discriminator', 3))
 
 CycleSpec = Sequence[Union[Tuple[str, int], List]]
 
+#: Message hub key (saved in checkpoints) of the samples the training
+#: sampler has given out so far over all processes: where a resumed run's
+#: data order continues, whatever batch size or number of processes either
+#: run has.
+SAMPLES_DRAWN_KEY = 'train_samples_drawn'
+
 #: ``around_update(name, repeats)`` of :func:`run_cycle`: a context manager
 #: entered around each entry of the cycle (e.g. a timer).
 AroundUpdate = Callable[[str, int], ContextManager]
@@ -172,6 +178,12 @@ class RATELoop(IterBasedTrainLoop):
         return sum(repeats for _, repeats in self.cycle)
 
     @property
+    def samples_per_cycle(self) -> int:
+        """Samples one cycle draws over all processes (batch size x
+        processes)."""
+        return self.dataloader.batch_size * self.runner.world_size
+
+    @property
     def num_updates(self) -> int:
         """Updates done so far: the paper's iteration count."""
         return self._iter * self.updates_per_cycle
@@ -180,7 +192,17 @@ class RATELoop(IterBasedTrainLoop):
         """Train: MMEngine's ``IterBasedTrainLoop.run``, after positioning the
         data at the resumed cycle (:meth:`_skip_trained_batches`)."""
         self._check_no_accumulation()
+        self._samples_drawn = self._iter * self.samples_per_cycle
         if self._iter > 0:
+            if self._iter >= self._max_iters:
+                print_log(
+                    f'Resumed at cycle {self._iter}, and train_cfg.max_iters '
+                    f'is {self._max_iters}: nothing left to train. To train '
+                    'longer, raise train_cfg.max_iters (and the end of the '
+                    'learning-rate schedule, param_scheduler) with '
+                    '--cfg-options',
+                    logger='current',
+                    level=logging.WARNING)
             if not any(isinstance(hook, RandomStateHook)
                        for hook in self.runner.hooks):
                 print_log(
@@ -256,8 +278,11 @@ class RATELoop(IterBasedTrainLoop):
         them from the dataloader: every skipped sample is loaded again, and
         the draws advance the global random generators. With a sampler that
         has ``set_position`` (:class:`ResumableInfiniteSampler`) this starts
-        a new dataloader iterator at the resumed cycle's position of the same
-        order and lets the skip draw placeholders; with any other sampler the
+        a new dataloader iterator of the same order after the samples the
+        checkpoint's run drew (:data:`SAMPLES_DRAWN_KEY`; cycles x batch size
+        x processes for a checkpoint without it), so a resume with another
+        batch size or number of processes neither skips nor repeats a
+        sample, and lets the skip draw placeholders; with any other sampler the
         skip draws the batches as before. Either way the global random state
         restored from the checkpoint (:class:`RandomStateHook`) is kept.
         """
@@ -265,7 +290,23 @@ class RATELoop(IterBasedTrainLoop):
         sampler = self.dataloader.sampler
         if (hasattr(sampler, 'set_position')
                 and type(self.dataloader.batch_sampler) is BatchSampler):
-            sampler.set_position(self._iter * self.dataloader.batch_size)
+            drawn = self.runner.message_hub.get_info(SAMPLES_DRAWN_KEY)
+            if drawn is not None and drawn != self._samples_drawn:
+                print_log(
+                    f'Resuming at cycle {self._iter}: the checkpoint\'s run '
+                    f'drew {drawn} samples, and this run draws '
+                    f'{self.samples_per_cycle} per cycle (batch size '
+                    f'{self.dataloader.batch_size} x {self.runner.world_size}'
+                    ' processes): the data order continues after sample '
+                    f'{drawn}. The learning-rate schedule and the intervals '
+                    'count cycles, not samples.',
+                    logger='current')
+                self._samples_drawn = drawn
+            # This rank's order is the global order's every world_size-th
+            # sample from its rank on: start at its first one not drawn.
+            rank, world_size = self.runner.rank, self.runner.world_size
+            sampler.set_position(
+                max(0, -(-(self._samples_drawn - rank) // world_size)))
             # A new iterator starts at the new position (the one made when the
             # loop was built started at 0; dataloader workers still load what
             # it prefetched, prefetch_factor x num_workers batches whatever
@@ -273,8 +314,8 @@ class RATELoop(IterBasedTrainLoop):
             # is infinite.
             iterator = iter(self.dataloader)
             print_log(
-                f'Resuming at cycle {self._iter}: the sampler starts at sample '
-                f'{self._iter * self.dataloader.batch_size} of its order; the '
+                f'Resuming at cycle {self._iter}: the sampler starts after '
+                f'sample {self._samples_drawn} of its order; the '
                 'trained batches are not loaded again (MMEngine\'s "Advance '
                 'dataloader ... steps" warning below draws placeholders).',
                 logger='current')
@@ -299,6 +340,9 @@ class RATELoop(IterBasedTrainLoop):
             self.runner.optim_wrapper, self.cycle)
         if self.stop_on_nonfinite_loss:
             self._check_finite(outputs)
+        self._samples_drawn += self.samples_per_cycle
+        self.runner.message_hub.update_info(SAMPLES_DRAWN_KEY,
+                                            self._samples_drawn)
         self.runner.call_hook(
             'after_train_iter',
             batch_idx=self._iter,

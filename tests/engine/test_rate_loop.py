@@ -14,7 +14,7 @@ from mmengine.runner import Runner
 import ratenet_plugin  # noqa: F401
 from ratenet_plugin.datasets import DeepFashionPoseDataset
 from ratenet_plugin.engine import RATELoop, TrainingDivergedError
-from ratenet_plugin.engine.rate_loop import run_cycle
+from ratenet_plugin.engine.rate_loop import SAMPLES_DRAWN_KEY, run_cycle
 from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.registry import DATASETS, HOOKS
 from ratenet_plugin.utils.arguments import ConfigValueError
@@ -399,6 +399,8 @@ def test_resume_at_a_large_cycle_loads_no_trained_sample(
     checkpoint = torch.load(
         tmp_path / 'first' / 'iter_1.pth', weights_only=False)
     checkpoint['meta']['iter'] = cycle
+    checkpoint['message_hub']['runtime_info'][SAMPLES_DRAWN_KEY] = (
+        cycle * batch_size)
     torch.save(checkpoint, tmp_path / f'iter_{cycle}.pth')
 
     resumed = build_runner(
@@ -417,6 +419,49 @@ def test_resume_at_a_large_cycle_loads_no_trained_sample(
     order = iter(InfiniteSampler(resumed.train_dataloader.dataset, seed=0))
     assert resumed.train_dataloader.dataset.loaded == list(
         itertools.islice(order, cycle * batch_size, (cycle + 2) * batch_size))
+
+
+def test_a_resume_with_another_batch_size_continues_after_the_drawn_samples(
+        tiny_config_file, tmp_path):
+    """Two cycles of batches of 2, resumed with batches of 3: the resumed
+    cycles load the order's samples 4 to 9, neither skipping nor repeating
+    one (cycles x the new batch size would start at 6)."""
+    config = tiny_config_file(max_iters=2, checkpoint_interval=1)
+    options = {'train_dataloader.dataset.type': 'LoadRecordingPoseDataset'}
+    first = build_runner(config, tmp_path / 'work', **options,
+                         **{'train_dataloader.batch_size': 2})
+    first.train()
+    saved = torch.load(tmp_path / 'work' / 'iter_2.pth', weights_only=False)
+    assert saved['message_hub']['runtime_info'][SAMPLES_DRAWN_KEY] == 4
+
+    resumed = build_runner(
+        config, tmp_path / 'work', resume=True,
+        load_from=str(tmp_path / 'work' / 'iter_2.pth'), **options,
+        **{'train_dataloader.batch_size': 3, 'train_cfg.max_iters': 4})
+    resumed.train()
+
+    order = list(itertools.islice(
+        iter(InfiniteSampler(first.train_dataloader.dataset, seed=0)), 10))
+    assert first.train_dataloader.dataset.loaded == order[:4]
+    assert resumed.train_dataloader.dataset.loaded == order[4:10]
+    assert resumed.message_hub.get_info(SAMPLES_DRAWN_KEY) == 10
+    [log] = sorted((tmp_path / 'work').glob('*/*.log'))[-1:]
+    assert ("the checkpoint's run drew 4 samples, and this run draws 3 per "
+            'cycle') in ' '.join(log.read_text().split())
+
+
+def test_a_resume_with_nothing_left_to_train_says_so(tiny_config_file,
+                                                     tmp_path):
+    config = tiny_config_file(max_iters=1, checkpoint_interval=1)
+    build_runner(config, tmp_path / 'work').train()
+    resumed = build_runner(config, tmp_path / 'work', resume=True,
+                           load_from=str(tmp_path / 'work' / 'iter_1.pth'))
+    resumed.train()
+    assert resumed.iter == 1
+    [log] = sorted((tmp_path / 'work').glob('*/*.log'))[-1:]
+    assert ('Resumed at cycle 1, and train_cfg.max_iters is 1: nothing left '
+            'to train. To train longer, raise train_cfg.max_iters') in ' '.join(
+                log.read_text().split())
 
 
 def test_batches_stacked_in_the_workers_train_exactly_the_same(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from ratenet_plugin.engine.rate_loop import SAMPLES_DRAWN_KEY
 from ratenet_plugin.utils.random_state import same_random_state
 from tests.network_testing import free_port
 from tests.tools.distributed_testing import NETWORKS, plain_name
@@ -263,8 +264,19 @@ def test_two_ranks_with_their_own_random_streams_resume_exactly(
         str(resumed / 'iter_2.pth')
     ])
     [log] = single.glob('*/*.log')
+    logged = ' '.join(log.read_text().split())
     assert ('saved by 2 processes whose random states differ; this run has '
-            '1') in ' '.join(log.read_text().split())
+            '1') in logged
+    # The data order continues after the samples both ranks drew.
+    drawn = halfway['message_hub']['runtime_info'][SAMPLES_DRAWN_KEY]
+    batch_size = drawn // (2 * WORLD_SIZE)
+    assert drawn == 2 * WORLD_SIZE * batch_size > 0
+    assert (f"the checkpoint's run drew {drawn} samples, and this run draws "
+            f'{batch_size} per cycle') in logged
+    assert f'the sampler starts after sample {drawn} of its order' in logged
+    single_drawn = torch.load(single / 'iter_4.pth', weights_only=False)[
+        'message_hub']['runtime_info'][SAMPLES_DRAWN_KEY]
+    assert single_drawn == drawn + 2 * batch_size
 
     # Two processes resuming a single process's checkpoint: both start from
     # its state, then (diff_rank_seed) draw apart again, as at a start.
@@ -273,6 +285,8 @@ def test_two_ranks_with_their_own_random_streams_resume_exactly(
         config, str(WORLD_SIZE), '--work-dir', str(again), '--resume',
         str(single / 'iter_4.pth'), '--cfg-options', 'train_cfg.max_iters=6'
     ], tmp_path)
-    ranks = torch.load(again / 'iter_6.pth',
-                       weights_only=False)['random_state_of_ranks']
+    checkpoint = torch.load(again / 'iter_6.pth', weights_only=False)
+    ranks = checkpoint['random_state_of_ranks']
     assert not same_random_state(ranks[0], ranks[1])
+    assert checkpoint['message_hub']['runtime_info'][SAMPLES_DRAWN_KEY] == (
+        single_drawn + 2 * WORLD_SIZE * batch_size)
