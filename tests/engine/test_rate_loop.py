@@ -459,9 +459,9 @@ def test_a_resume_with_nothing_left_to_train_says_so(tiny_config_file,
     resumed.train()
     assert resumed.iter == 1
     [log] = sorted((tmp_path / 'work').glob('*/*.log'))[-1:]
+    logged = ' '.join(log.read_text().split())
     assert ('Resumed at cycle 1, and train_cfg.max_iters is 1: nothing left '
-            'to train. To train longer, raise train_cfg.max_iters') in ' '.join(
-                log.read_text().split())
+            'to train. To train longer, raise train_cfg.max_iters') in logged
 
 
 def test_batches_stacked_in_the_workers_train_exactly_the_same(
