@@ -1,9 +1,11 @@
 """Image grids of pose transfer results during training."""
+import logging
 from typing import List, Optional
 
 import numpy as np
 import torch
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 
 from ratenet_plugin.registry import HOOKS
 from ratenet_plugin.utils.channel_order import as_rgb, rgb_uint8, to_hwc_uint8
@@ -137,6 +139,16 @@ class PoseTransferVisualizationHook(Hook):
         self.name = name
         self._batch: Optional[dict] = None
         self._last_step: Optional[int] = None
+
+    def before_train(self, runner) -> None:
+        if self._val_dataloader(runner) is None:
+            print_log(
+                'PoseTransferVisualizationHook: no validation data '
+                '(val_dataloader is None), so no grids are drawn; '
+                'tools/test.py CONFIG CHECKPOINT --grid FILE draws one for '
+                'any checkpoint',
+                logger='current',
+                level=logging.WARNING)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:

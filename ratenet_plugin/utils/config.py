@@ -70,7 +70,45 @@ def load_config(path: str,
         cfg.custom_hooks = hooks + [dict(type=STRICT_CHECKPOINT_HOOK)]
     warn_stale_dataset_variables(cfg)
     _check_one_optimizer_per_network(cfg)
+    _check_loop_parts(cfg)
+    _check_persistent_workers(cfg)
     return cfg
+
+
+#: What MMEngine's Runner builds a loop from: all three, or none of them.
+_LOOP_PARTS = (('training', ('train_dataloader', 'train_cfg',
+                             'optim_wrapper')),
+               ('validation', ('val_dataloader', 'val_cfg', 'val_evaluator')),
+               ('testing', ('test_dataloader', 'test_cfg', 'test_evaluator')))
+
+
+def _check_loop_parts(cfg: Config) -> None:
+    """``val_dataloader=None`` alone (to train without validation): the
+    Runner refused it with a ValueError that printed the whole evaluator."""
+    for what, keys in _LOOP_PARTS:
+        unset = [key for key in keys if cfg.get(key) is None]
+        if unset and len(unset) < len(keys):
+            raise UserInputError(
+                f'config key {"=None, ".join(unset)}=None: {what} needs '
+                f'{", ".join(keys)}, or none of them; to go without it set '
+                'all three (--cfg-options '
+                + ' '.join(f'{key}=None' for key in keys) + ')')
+
+
+def _check_persistent_workers(cfg: Config) -> None:
+    """PyTorch's DataLoader refuses persistent workers without workers,
+    with a traceback that names neither the loader nor the key."""
+    for name in _LOADERS:
+        loader = cfg.get(name) or {}
+        if loader.get('persistent_workers') and not loader.get(
+                'num_workers', 0):
+            raise UserInputError(
+                f'config key {name}.persistent_workers=True needs worker '
+                f'processes, and {name}.num_workers is '
+                f'{loader.get("num_workers", 0)}: set '
+                f'{name}.persistent_workers=False with it (--cfg-options '
+                f'{name}.num_workers=0 {name}.persistent_workers=False), '
+                f'or {name}.num_workers to 1 or more')
 
 
 def _check_one_optimizer_per_network(cfg: Config) -> None:

@@ -47,6 +47,23 @@ def test_grids_are_written_mid_training_and_at_the_end(
     assert grid[:, 5 * width:].std() > 5
 
 
+def test_training_without_validation_says_no_grids_are_drawn(
+        tiny_config_file, tmp_path):
+    cfg = Config.fromfile(tiny_config_file(max_iters=1))
+    cfg.custom_hooks = [dict(type='PoseTransferVisualizationHook',
+                             interval=1, num_samples=2)]
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.experiment_name = f'vis-{uuid.uuid4().hex[:8]}'
+    Runner.from_cfg(cfg).train()
+
+    assert not list(tmp_path.glob('work/*/vis_data/vis_image/*.png'))
+    [log] = tmp_path.glob('work/*/*.log')
+    assert ('PoseTransferVisualizationHook: no validation data '
+            '(val_dataloader is None), so no grids are drawn') in ' '.join(
+                log.read_text().split())
+
+
 def test_pose_picture_marks_joints_on_white():
     heatmaps = torch.zeros(18, 16, 12)
     heatmaps[4, 8, 6] = 1.0  # right wrist

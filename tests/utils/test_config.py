@@ -261,3 +261,29 @@ def test_fast_paths_of_a_model_without_them_stop_early(option, flag):
     with pytest.raises(UserInputError,
                        match=f'{flag}: model.type=PosePix2Pix takes no'):
         enable_fast_paths(cfg, **option)
+
+
+def test_a_loop_given_in_part_names_the_keys_to_set():
+    with pytest.raises(UserInputError) as info:
+        load_config(str(DEMO), {'val_dataloader': None})
+    assert str(info.value) == (
+        'config key val_dataloader=None: validation needs val_dataloader, '
+        'val_cfg, val_evaluator, or none of them; to go without it set all '
+        'three (--cfg-options val_dataloader=None val_cfg=None '
+        'val_evaluator=None)')
+    # All three unset: training without validation is a valid config.
+    cfg = load_config(str(DEMO), {key: None for key in (
+        'val_dataloader', 'val_cfg', 'val_evaluator')})
+    assert cfg.val_dataloader is None
+
+
+def test_persistent_workers_without_workers_names_both_keys():
+    with pytest.raises(UserInputError) as info:
+        load_config(str(DEMO), {'train_dataloader.persistent_workers': True,
+                                'train_dataloader.num_workers': 0})
+    assert str(info.value).startswith(
+        'config key train_dataloader.persistent_workers=True needs worker '
+        'processes, and train_dataloader.num_workers is 0: set '
+        'train_dataloader.persistent_workers=False')
+    load_config(str(DEMO), {'train_dataloader.persistent_workers': True,
+                            'train_dataloader.num_workers': 1})
