@@ -84,6 +84,17 @@ def parse_args(argv=None) -> argparse.Namespace:
                        help='folder for the results')
     args = parser.parse_args(argv)
     if args.pairs:
+        single_options = [
+            option for option, value in (
+                ('--source', args.source), ('--source-pose', args.source_pose),
+                ('--target-pose', args.target_pose),
+                ('--target-name', args.target_name), ('--out', args.out))
+            if value is not None
+        ]
+        if single_options:
+            parser.error(f'{", ".join(single_options)}: one pair\'s options, '
+                         'not read in batch mode (--pairs); drop them, or '
+                         'drop --pairs')
         if not (args.image_dir and args.out_dir):
             parser.error('--pairs needs --image-dir and --out-dir')
         if isinstance(args.panel, str):
@@ -95,9 +106,28 @@ def parse_args(argv=None) -> argparse.Namespace:
     elif args.panel is True:
         parser.error('--panel needs the file to write in single mode, e.g. '
                      '--panel panel.png')
-    if args.target_name and not args.target_pose:
-        parser.error('--target-name needs --target-pose ANNOTATION.csv')
+    if args.target_name and not (args.target_pose or '').lower().endswith(
+            '.csv'):
+        parser.error('--target-name names a row of an annotation CSV: it '
+                     'needs --target-pose ANNOTATION.csv')
+    if not args.pairs:
+        _check_outputs_spare_inputs(parser, args)
     return args
+
+
+def _check_outputs_spare_inputs(parser: argparse.ArgumentParser,
+                                args: argparse.Namespace) -> None:
+    """--out and --panel must not replace an input file or each other."""
+    inputs = [('--source', args.source), ('--source-pose', args.source_pose),
+              ('--target-pose', args.target_pose)]
+    outputs = [('--out', args.out)]
+    if isinstance(args.panel, str):
+        outputs.append(('--panel', args.panel))
+    for index, (option, path) in enumerate(outputs):
+        for other, given in inputs + outputs[:index]:
+            if given is not None and osp.realpath(path) == osp.realpath(given):
+                parser.error(f'{option} {path} is the {other} file: writing '
+                             'it would replace that; choose another file')
 
 
 def _target_pose(args, inferencer: RATENetInferencer):

@@ -43,18 +43,21 @@ from typing import (Any, Callable, Dict, List, Optional, Sequence, Set,
                     Tuple, Union)
 
 import numpy as np
+import PIL.Image
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import Compose
 from mmengine.infer import BaseInferencer
 from mmengine.registry import FUNCTIONS, init_default_scope
 
+from ratenet_plugin.datasets.keypoints import missing_mask
 from ratenet_plugin.fileio.checkpoint_file import (check_checkpoint_path,
                                                    load_state_dict_strictly,
-                                                   model_state_dict)
+                                                   model_state_dict,
+                                                   trained_config_hint)
 from ratenet_plugin.fileio.errors import USER_ERRORS
-from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS, read_image,
-                                              write_image)
+from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS, over_white,
+                                              read_image, write_image)
 from ratenet_plugin.fileio.keypoint_json import (KeypointFormatError,
                                                  PoseKeypoints,
                                                  read_keypoint_json)
@@ -76,6 +79,9 @@ from .pose_extraction import NoPersonError, PoseExtractor, has_person
 ImageInput = Union[str, np.ndarray]
 PoseInput = Union[str, np.ndarray, PoseKeypoints]
 CROP_MODES = ('person', 'full')
+#: Joints a target pose must keep in the model's frame (a single joint, or
+#: a pose framed away, leaves the model no body to draw).
+MIN_FRAMED_JOINTS = 2
 # Pipeline steps that read files; the inferencer supplies images itself.
 LOADING_TRANSFORMS = ('LoadPosePairFromFile', )
 
@@ -96,6 +102,21 @@ class PairInput:
     target_crop: Optional[Union[str, FrameCrop]] = None
 
 
+def plain_input(value: Any) -> Any:
+    """A path-like object as its ``str`` path and a PIL image as a uint8
+    (H, W, 3) RGB array (transparent parts on white, as files are read:
+    :func:`~ratenet_plugin.fileio.image_file.decode_image`); anything else
+    as it is."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, PIL.Image.Image):
+        if 'A' in value.getbands() or 'transparency' in value.info:
+            rgba = np.asarray(value.convert('RGBA'))
+            return over_white(rgba[..., :3], rgba[..., 3])
+        return np.asarray(value.convert('RGB'))
+    return value
+
+
 def _stem(value: Any, default: str) -> str:
     return osp.splitext(osp.basename(value))[0] if isinstance(value,
                                                               str) else default
@@ -113,12 +134,25 @@ def check_source_pose_frame(pose: PoseKeypoints,
     wrong place without a word.
 
     Raises:
-        SourcePoseFrameError: the sizes differ.
+        SourcePoseFrameError: the sizes differ, or a pose without a size
+            has no joint on the photo.
     """
-    if pose.image_size is None or tuple(pose.image_size) == tuple(
-            image_size):
-        return
     what = given if isinstance(given, str) else 'the source pose given'
+    if pose.image_size is None:
+        # No size to compare: the joints themselves must lie on the photo.
+        height, width = image_size
+        present = ~missing_mask(pose.keypoints)
+        x, y = pose.keypoints[present].T
+        if present.any() and not ((x > -0.5) & (x < width - 0.5) & (y > -0.5)
+                                  & (y < height - 0.5)).any():
+            raise SourcePoseFrameError(
+                f'{what}: none of its {int(present.sum())} joints lies on '
+                f'the source image {source_name} ({height}x{width}); give '
+                'the keypoints in its pixels (tools/extract_pose.py without '
+                '--crop-size) or leave the source pose out to extract it')
+        return
+    if tuple(pose.image_size) == tuple(image_size):
+        return
     raise SourcePoseFrameError(
         f'{what}: keypoints of a {pose.image_size[0]}x{pose.image_size[1]} '
         f'image, but the source image {source_name} is '
@@ -206,6 +240,8 @@ class RATENetInferencer(BaseInferencer):
         self.autocast_dtype = self._apply_fast_paths(cfg, device, amp,
                                                      channels_last)
         self._checkpoint_path = checkpoint
+        self._config_path = config if isinstance(config, str) else \
+            cfg.filename
         with naming_config_keys(cfg):  # a config value or key of the model
             super().__init__(
                 cfg, checkpoint, device, scope='mmagic', show_progress=False)
@@ -255,9 +291,10 @@ class RATENetInferencer(BaseInferencer):
             checkpoint, f'checkpoint {self._checkpoint_path}')
         if isinstance(model, RATENet) and not model.can_train:
             state_dict = RATENet.generation_state_dict(state_dict)
-        load_state_dict_strictly(model, state_dict, self._checkpoint_path,
-                                 f'the model of the config '
-                                 f'({type(model).__name__})')
+        load_state_dict_strictly(
+            model, state_dict, self._checkpoint_path,
+            f'the model of the config ({type(model).__name__})',
+            trained_config_hint(checkpoint, self._config_path))
 
     def _init_pipeline(self, cfg: ConfigDict) -> Compose:
         """The test pipeline without its loading step."""
@@ -381,7 +418,8 @@ class RATENetInferencer(BaseInferencer):
         raise KeypointFormatError(
             f'{role} {pose!r}: expected a .json keypoint file or an image '
             f'({", ".join(IMAGE_EXTENSIONS)}); for a PATN annotation row use '
-            'RATENetInferencer.read_patn_pose(csv, name)')
+            'RATENetInferencer.read_patn_pose(csv, name) (tools/infer.py: '
+            '--target-pose CSV --target-name ROW)')
 
     def _extract(self, image: np.ndarray, role: str,
                  name: str) -> PoseKeypoints:
@@ -424,6 +462,37 @@ class RATENetInferencer(BaseInferencer):
         return src_crop, full_crop(tgt_pose.image_size or self.frame,
                                    self.frame)
 
+    def _check_target_framed(self, pose: PoseKeypoints, framed: np.ndarray,
+                             given: Any, source_name: str) -> None:
+        """A target pose must keep at least :data:`MIN_FRAMED_JOINTS`
+        joints in the model's frame: with fewer the model is asked for a
+        person without a body and paints a smear.
+
+        Raises:
+            NoPersonError: fewer joints left in the frame.
+        """
+        inside = int((~missing_mask(framed)).sum())
+        if inside >= MIN_FRAMED_JOINTS:
+            return
+        total = int((~missing_mask(pose.keypoints)).sum())
+        what = (f'target_pose {given}' if isinstance(given, str) else
+                f'the target_pose given for {source_name}')
+        height, width = self.frame
+        if total < MIN_FRAMED_JOINTS:
+            why = (f'it has {total} joint, and a person needs at least '
+                   f'{MIN_FRAMED_JOINTS} to be placed in the frame; give a '
+                   'pose of the whole body')
+        elif self.crop == 'full' and pose.image_size is None:
+            why = (f'{inside} of its {total} joints lie inside the model\'s '
+                   f'{height}x{width} frame: the file gives no image size, so '
+                   "crop='full' takes its keypoints to be in that frame's "
+                   'pixels; add "image_size": [H, W] (the coco18 format) or '
+                   "use crop='person' (tools: --crop person)")
+        else:
+            why = (f'{inside} of its {total} joints lie inside the model\'s '
+                   f'{height}x{width} frame; give a pose of the whole body')
+        raise NoPersonError(f'{what}: {why}')
+
     def prepare(self, request: PairInput, index: int = 0) -> dict:
         """Crop the source, fit the target pose, run the test pipeline.
 
@@ -432,6 +501,10 @@ class RATENetInferencer(BaseInferencer):
             ``source`` (the source as the model sees it, uint8 RGB),
             ``target_keypoints`` (in the model's frame).
         """
+        request = replace(request,
+                          source=plain_input(request.source),
+                          target_pose=plain_input(request.target_pose),
+                          source_pose=plain_input(request.source_pose))
         source = request.source
         source_name = source if isinstance(source, str) else f'source #{index}'
         image = read_image(source) if isinstance(source, str) else source
@@ -451,6 +524,10 @@ class RATENetInferencer(BaseInferencer):
 
         src_crop, tgt_crop = self._crops(image.shape[:2], src_pose, tgt_pose,
                                          request.target_crop)
+        tgt_keypoints = tgt_crop.apply_keypoints(tgt_pose.keypoints)
+        if request.target_crop is None:
+            self._check_target_framed(tgt_pose, tgt_keypoints,
+                                      request.target_pose, source_name)
         name = request.name or (f'{_stem(source, f"source{index}")}___'
                                 f'{_stem(request.target_pose, "pose")}')
         height, width = self.frame
@@ -460,7 +537,7 @@ class RATENetInferencer(BaseInferencer):
             # test pipeline (which packs a pair) unchanged.
             tgt_img=np.full((height, width, 3), 255, np.uint8),
             src_keypoints=src_crop.apply_keypoints(src_pose.keypoints),
-            tgt_keypoints=tgt_crop.apply_keypoints(tgt_pose.keypoints),
+            tgt_keypoints=tgt_keypoints,
             keypoint_frame=self.frame,
             src_name=source_name,
             tgt_name=str(request.target_pose) if isinstance(
@@ -588,16 +665,26 @@ class RATENetInferencer(BaseInferencer):
 
     @staticmethod
     def _to_requests(source, target_pose, source_pose) -> List[PairInput]:
-        many = isinstance(source, (list, tuple))
-        if not many:
+        """Requests from single items or lists; one target pose (not a
+        list) is used for every source."""
+        if not isinstance(source, (list, tuple)):
             return [PairInput(source, target_pose, source_pose)]
-        targets = list(target_pose)
-        source_poses = [None] * len(source) if source_pose is None else list(
-            source_pose)
+        many = isinstance(target_pose, (list, tuple))
+        targets = list(target_pose) if many else [target_pose] * len(source)
+        if source_pose is None:
+            source_poses = [None] * len(source)
+        elif isinstance(source_pose, (list, tuple)):
+            source_poses = list(source_pose)
+        else:
+            raise ValueError(
+                f'got {len(source)} sources and one source_pose: give a '
+                'list of one source pose per source (None for those to '
+                'extract)')
         if not len(source) == len(targets) == len(source_poses):
             raise ValueError(
                 f'got {len(source)} sources, {len(targets)} target poses and '
-                f'{len(source_poses)} source poses; they must pair up')
+                f'{len(source_poses)} source poses; they must pair up (or '
+                'give one target pose for all)')
         return [
             PairInput(s, t, p)
             for s, t, p in zip(source, targets, source_poses)

@@ -12,7 +12,8 @@ from mmengine.runner.utils import set_random_seed
 
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                    check_state_dict,
-                                                   model_state_dict)
+                                                   model_state_dict,
+                                                   trained_config_hint)
 
 from ratenet_plugin.registry import HOOKS
 from ratenet_plugin.utils.model_wrappers import unwrap_model
@@ -169,7 +170,8 @@ class StrictCheckpointLoadHook(Hook):
         check_state_dict(
             unwrap_model(runner.model).state_dict(),
             model_state_dict(checkpoint, f'checkpoint {source}'), source,
-            f'the model of {runner.cfg.filename or "the config"}')
+            f'the model of {runner.cfg.filename or "the config"}',
+            trained_config_hint(checkpoint, runner.cfg.filename))
         if is_resuming(runner):
             self._check_training_state(runner, checkpoint, source)
 

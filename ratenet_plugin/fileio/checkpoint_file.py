@@ -19,13 +19,14 @@ plugin (init_cfg pretrained parts, VGG19, the evaluation's networks, the
 inferencer, ``tools/test.py``, ``--resume``) reports a mismatch through
 :class:`CheckpointMismatchError`.
 """
+import glob
 import os
 import os.path as osp
 import pickle
 import re
 import tempfile
-from typing import (Any, Dict, Iterable, List, Mapping, NamedTuple, Tuple,
-                    Union)
+from typing import (Any, Dict, Iterable, List, Mapping, NamedTuple, Optional,
+                    Tuple, Union)
 
 import torch
 from torch import nn
@@ -269,27 +270,59 @@ def mismatch_message(source: str, what: str,
     return '; '.join(lines)
 
 
+#: Where a config named in a checkpoint's meta is looked for: the
+#: repository's configs/, or the installed package's copy (mim).
+_CONFIG_FOLDERS = (
+    osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+             'configs'),
+    osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim',
+             'configs'))
+
+
+def trained_config_hint(checkpoint: Any, config: Optional[str]) -> str:
+    """A sentence naming the config a checkpoint was trained with (from
+    MMEngine's ``meta.experiment_name``, ``<config name>_<timestamp>``)
+    where it is not ``config``, the path of the config file given; else ''.
+    For the message of a checkpoint that does not fit its config."""
+    meta = checkpoint.get('meta') if isinstance(checkpoint, Mapping) else None
+    name = meta.get('experiment_name') if isinstance(meta, Mapping) else None
+    if not isinstance(name, str):
+        return ''
+    name = re.sub(r'_\d{8}_\d{6}$', '', name)
+    if config and osp.splitext(osp.basename(config))[0] == name:
+        return ''
+    found = [
+        path for folder in _CONFIG_FOLDERS
+        for path in glob.glob(osp.join(folder, '**', f'{name}.py'),
+                              recursive=True)
+    ]
+    where = osp.relpath(found[0]) if found else f'{name}.py'
+    return (f'; it was trained with the config {where} (the checkpoint\'s '
+            'meta.experiment_name): give that config')
+
+
 def check_state_dict(expected: Mapping[str, torch.Tensor],
                      state_dict: Mapping[str, torch.Tensor], source: str,
-                     what: str) -> None:
+                     what: str, hint: str = '') -> None:
     """Stop if ``state_dict`` (of the file ``source``) does not fit the
     network ``what`` whose state dict is ``expected``: every key and shape.
 
     Raises:
         CheckpointMismatchError: Missing, unexpected or wrongly shaped keys
             (:func:`mismatch_message`, with the conversion command where the
-            file is PATN's own generator).
+            file is PATN's own generator, then ``hint``, e.g.
+            :func:`trained_config_hint`).
     """
     mismatch = compare_state_dicts(expected, state_dict)
     if mismatch:
         raise CheckpointMismatchError(
             mismatch_message(source, what, mismatch) +
-            unconverted_patn_hint(mismatch.unexpected, source))
+            unconverted_patn_hint(mismatch.unexpected, source) + hint)
 
 
 def load_state_dict_strictly(module: nn.Module,
                              state_dict: Mapping[str, torch.Tensor],
-                             source: str, what: str) -> None:
+                             source: str, what: str, hint: str = '') -> None:
     """Load ``state_dict`` into ``module`` only if every key and shape fits.
 
     Args:
@@ -297,10 +330,11 @@ def load_state_dict_strictly(module: nn.Module,
         state_dict (Mapping[str, Tensor]): Keys relative to ``module``.
         source (str): The file the weights came from, for the message.
         what (str): What ``module`` is, for the message (e.g. ``'G_P'``).
+        hint (str): Appended to the message of a mismatch.
 
     Raises:
         CheckpointMismatchError: Missing, unexpected or wrongly shaped keys;
             nothing is loaded then.
     """
-    check_state_dict(module.state_dict(), state_dict, source, what)
+    check_state_dict(module.state_dict(), state_dict, source, what, hint)
     module.load_state_dict(state_dict, strict=True)

@@ -2,8 +2,10 @@
 
 Reading (:func:`read_image`, :func:`decode_image`) gives ``uint8 (H, W, 3)``
 RGB with OpenCV's ``IMREAD_COLOR`` rules: a grey file is expanded to three
-channels, an alpha channel is dropped, 16-bit samples are scaled to 8 bits,
-and the EXIF orientation of a photo is applied.
+channels, 16-bit samples are scaled to 8 bits, and the EXIF orientation of a
+photo is applied; a transparent PNG or WebP (a cut-out from a background
+remover) is laid over white, the DeepFashion background (OpenCV drops the
+alpha channel, leaving whatever colour lies under it, often black).
 
 Damaged files are never used silently. OpenCV decodes a truncated JPEG into a
 partly grey image without an error, so before decoding the bytes are checked
@@ -137,6 +139,35 @@ def check_image_file(path: str) -> None:
     check_image_bytes(_read_bytes(path), path)
 
 
+def _may_be_transparent(content: bytes) -> bool:
+    """A PNG with an alpha channel, or any WebP: the files worth decoding
+    a second time for their alpha (a palette PNG's transparent colour,
+    ``tRNS``, is not: OpenCV does not give it as alpha)."""
+    if content.startswith(_PNG_SIGNATURE):
+        # IHDR's colour type: 4 grey + alpha, 6 RGBA.
+        return content[25:26] in (b'\x04', b'\x06')
+    return content[:4] == b'RIFF' and content[8:12] == b'WEBP'
+
+
+def over_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Lay ``uint8 (H, W, 3)`` colours with their ``(H, W)`` alpha (uint8 or
+    uint16, full = opaque) over white: ``uint8 (H, W, 3)``."""
+    opacity = alpha.astype(np.float32)[..., None] / np.iinfo(alpha.dtype).max
+    return np.round(rgb * opacity + 255.0 * (1.0 - opacity)).astype(np.uint8)
+
+
+def _alpha(content: bytes, shape: tuple) -> Optional[np.ndarray]:
+    """The file's alpha channel where it has one that is not opaque
+    everywhere and fits the decoded ``shape`` (an EXIF rotation of a
+    non-square transparent image does not: its alpha is not used)."""
+    raw = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_UNCHANGED)
+    if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4) or \
+            raw.shape[:2] != shape[:2]:
+        return None
+    alpha = raw[..., -1]
+    return alpha if alpha.min() < np.iinfo(alpha.dtype).max else None
+
+
 def decode_image(content: bytes, source: str) -> np.ndarray:
     """Check and decode an image file's bytes.
 
@@ -145,7 +176,7 @@ def decode_image(content: bytes, source: str) -> np.ndarray:
         source (str): The file's name, for messages.
 
     Returns:
-        np.ndarray: ``uint8 (H, W, 3)`` RGB.
+        np.ndarray: ``uint8 (H, W, 3)`` RGB, transparent parts on white.
 
     Raises:
         ImageFileError: Empty, truncated, damaged, not an image, or more
@@ -168,10 +199,16 @@ def decode_image(content: bytes, source: str) -> np.ndarray:
         raise ImageFileError(
             f'cannot decode image {source}: not an image, or a format '
             f'OpenCV does not read (use {", ".join(IMAGE_EXTENSIONS)})')
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    alpha = _alpha(content, image.shape) if _may_be_transparent(
+        content) else None
+    return image if alpha is None else over_white(image, alpha)
 
 
 def _read_bytes(path: str) -> bytes:
+    if osp.isdir(path):
+        raise ImageFileError(f'{path} is a folder, not an image file: give '
+                             'the path of an image')
     if not osp.isfile(path):
         raise ImageNotFoundError(f'image file not found: {path}')
     with open(path, 'rb') as file:

@@ -698,3 +698,109 @@ def test_a_misspelt_model_key_is_named(checkpoint):
         'config key model.generator.pose_transfer.num_blokcs: '
         "PoseTransferModule takes no argument 'num_blokcs' (did you mean "
         'num_blocks?); fix the config or --cfg-options')
+
+
+def test_a_target_pose_that_cannot_be_framed_is_refused(checkpoint, photos,
+                                                        inferencer, tmp_path):
+    """All joints framed away (crop='full' takes a pose without an image
+    size to be in the model's frame: an OpenPose file of a 256x176 photo
+    lies outside 64x44), or a single joint: refused, not drawn as a smear."""
+    openpose = str(tmp_path / 'openpose.json')
+    write_keypoint_json(openpose, standing_pose(), fmt='openpose')
+    full = RATENetInferencer(tiny_config(), checkpoint, crop='full')
+    with pytest.raises(NoPersonError) as info:
+        full(photos['astronaut'], openpose)
+    assert str(info.value).startswith(
+        f"target_pose {openpose}: 0 of its 17 joints lie inside the model's "
+        '64x44 frame: the file gives no image size, so crop=\'full\' takes '
+        "its keypoints to be in that frame's pixels")
+    full.close()
+    # The same file framed around the person is fine.
+    assert len(inferencer(photos['astronaut'], openpose)['predictions']) == 1
+    nose = np.full((18, 2), -1, np.float32)
+    nose[0] = (88, 29)
+    with pytest.raises(NoPersonError,
+                       match='it has 1 joint, and a person needs at least 2'):
+        inferencer(photos['astronaut'], nose)
+
+
+def test_a_source_pose_off_its_photo_is_refused(inferencer, photos):
+    """Keypoints without an image size (an array, OpenPose) of another,
+    larger photo: none lies on this one, so the crop would be white."""
+    off = standing_pose()
+    off[off[:, 0] >= 0] += 1000
+    with pytest.raises(KeypointFormatError,
+                       match='the source pose given: none of its 17 joints '
+                       'lies on the source image .*astronaut.png'):
+        inferencer(photos['astronaut'], standing_pose(), source_pose=off)
+
+
+def test_paths_pil_images_and_one_pose_for_many_sources(inferencer, photos,
+                                                        tmp_path):
+    from pathlib import Path
+
+    from PIL import Image
+    pose = str(tmp_path / 'pose.json')
+    write_keypoint_json(pose, standing_pose(), (256, 176))
+    expected = inferencer(photos['astronaut'], pose)['predictions'][0][
+        'result']
+    by_path = inferencer(Path(photos['astronaut']), Path(pose))
+    with Image.open(photos['astronaut']) as image:
+        by_pil = inferencer(image, pose)
+    np.testing.assert_array_equal(by_path['predictions'][0]['result'],
+                                  expected)
+    np.testing.assert_array_equal(by_pil['predictions'][0]['result'],
+                                  expected)
+    # One target pose (a path string, not a list of characters) for all.
+    many = inferencer([photos['astronaut'], photos['astronaut']], pose)
+    assert len(many['predictions']) == 2
+    for prediction in many['predictions']:
+        np.testing.assert_array_equal(prediction['result'], expected)
+    with pytest.raises(ValueError, match='got 2 sources and one '
+                       'source_pose'):
+        inferencer([photos['astronaut']] * 2, pose, source_pose=pose)
+
+
+def test_a_checkpoint_of_another_config_names_its_config(checkpoint,
+                                                         tmp_path):
+    """MMEngine's meta.experiment_name says which config trained it."""
+    state = torch.load(checkpoint)
+    state['meta'] = dict(experiment_name='ratenet_demo-pat32x22_1xb4-'
+                         '1800cycles_synthetic-64x44_20261205_083920')
+    named = str(tmp_path / 'named.pth')
+    torch.save(state, named)
+    wider = tiny_config()
+    wider.model.generator.pose_transfer.base_channels = 16
+    with pytest.raises(CheckpointMismatchError) as info:
+        RATENetInferencer(wider, named)
+    assert str(info.value).endswith(
+        '; it was trained with the config configs/ratenet/ratenet_demo-'
+        'pat32x22_1xb4-1800cycles_synthetic-64x44.py (the checkpoint\'s '
+        'meta.experiment_name): give that config')
+
+
+def test_cli_refuses_to_overwrite_inputs_and_unread_options(
+        checkpoint, photos, tmp_path, capsys):
+    tool = load_tool('infer')
+    common = ['--checkpoint', checkpoint]
+    for argv, message in (
+            (['--source', photos['astronaut'], '--target-pose',
+              photos['mirrored'], '--out', photos['astronaut']],
+             f'--out {photos["astronaut"]} is the --source file'),
+            (['--source', photos['astronaut'], '--target-pose',
+              photos['mirrored'], '--out', str(tmp_path / 'a.png'),
+              '--panel', str(tmp_path / 'a.png')],
+             f'--panel {tmp_path / "a.png"} is the --out file'),
+            (['--source', photos['astronaut'], '--target-pose',
+              photos['mirrored'], '--target-name', 'row.jpg', '--out',
+              str(tmp_path / 'b.png')],
+             '--target-name names a row of an annotation CSV'),
+            (['--pairs', 'pairs.csv', '--image-dir', str(tmp_path),
+              '--out-dir', str(tmp_path / 'out'), '--source',
+              photos['astronaut']],
+             "--source: one pair's options, not read in batch mode")):
+        with pytest.raises(SystemExit) as info:
+            tool.parse_args(common + argv)
+        assert info.value.code == 2
+        assert message in ' '.join(capsys.readouterr().err.split())
+    assert cv2.imread(photos['astronaut']) is not None

@@ -113,13 +113,52 @@ def test_grey_16bit_and_alpha_files_become_rgb_uint8(tmp_path):
     cv2.imwrite(str(tmp_path / 'grey.png'), np.full((8, 6), 90, np.uint8))
     cv2.imwrite(str(tmp_path / 'deep.png'), np.full((8, 6, 3), 65535,
                                                      np.uint16))
-    rgba = np.zeros((8, 6, 4), np.uint8)
-    rgba[..., 2] = 200  # red in OpenCV's BGRA
-    cv2.imwrite(str(tmp_path / 'alpha.png'), rgba)
+    opaque = np.zeros((8, 6, 4), np.uint8)
+    opaque[..., 2], opaque[..., 3] = 200, 255  # red in OpenCV's BGRA
+    cv2.imwrite(str(tmp_path / 'opaque.png'), opaque)
     assert (read_image(str(tmp_path / 'grey.png')) == 90).all()
     assert (read_image(str(tmp_path / 'deep.png')) == 255).all()
-    alpha = read_image(str(tmp_path / 'alpha.png'))
-    assert alpha.shape == (8, 6, 3) and (alpha[..., 0] == 200).all()
+    rgb = read_image(str(tmp_path / 'opaque.png'))
+    assert rgb.shape == (8, 6, 3) and (rgb == (200, 0, 0)).all()
+
+
+@pytest.mark.parametrize('ext, depth, channels', [
+    ('.png', np.uint8, 'BGRA'), ('.png', np.uint16, 'BGRA'),
+    ('.png', np.uint8, 'grey+alpha'), ('.webp', np.uint8, 'BGRA')])
+def test_transparent_parts_are_laid_over_white(tmp_path, ext, depth,
+                                               channels):
+    """A cut-out (transparent background over black, as background
+    removers write) reads on white, DeepFashion's background; half
+    transparent pixels are blended."""
+    full = np.iinfo(depth).max
+    alpha = np.full((8, 6), full, depth)
+    alpha[:2] = 0
+    alpha[2:4] = full // 2 + 1
+    if channels == 'BGRA':
+        colour = np.zeros((8, 6, 3), depth)
+        colour[..., 2] = 200 * (full // 255)  # red
+        image, expected_colour = np.dstack([colour, alpha]), (200, 0, 0)
+    else:  # Pillow writes grey + alpha PNGs (mode 'LA')
+        from PIL import Image
+        image = None
+        Image.fromarray(np.dstack([np.full((8, 6), 100, np.uint8),
+                                   alpha]), 'LA').save(tmp_path / 'x.png')
+        expected_colour = (100, 100, 100)
+    path = tmp_path / f'x{ext}'
+    if image is not None:
+        assert cv2.imwrite(str(path), image,
+                           [cv2.IMWRITE_WEBP_QUALITY, 101])  # lossless
+    rgb = read_image(str(path)).astype(int)
+    assert (rgb[:2] == 255).all()
+    assert (rgb[4:] == expected_colour).all()
+    half = (np.array(expected_colour) + 255) / 2
+    assert np.abs(rgb[2:4] - half).max() <= 1
+
+
+def test_a_folder_is_not_an_image(tmp_path):
+    with pytest.raises(ImageFileError, match=f'{tmp_path} is a folder, not '
+                       'an image file'):
+        read_image(str(tmp_path))
 
 
 def test_write_image_refuses_unknown_extensions(tmp_path):
