@@ -40,6 +40,7 @@ from torch import Tensor
 from ratenet_plugin.fileio.garment_labels import LOWER, UPPER, read_labels
 from ratenet_plugin.registry import METRICS
 from ratenet_plugin.utils.channel_order import as_rgb
+from .metric_errors import MetricInputError
 
 GARMENTS = {'upper': UPPER, 'lower': LOWER}
 # Periods of the filter bank as fractions of the image height; the synthetic
@@ -209,9 +210,12 @@ class GarmentFidelity(BaseSampleWiseMetric):
             pred = as_rgb(obtain_data(sample['output'], self.pred_key),
                           sample)
             if 'tgt_img_path' not in sample:
-                raise ValueError(
+                raise MetricInputError(
                     'GarmentFidelity needs the target image path '
-                    '(tgt_img_path) in the data samples\' metainfo')
+                    '(tgt_img_path) in the data samples\' metainfo, to read '
+                    'its garment labels (synthetic set only): '
+                    'PackPoseInputs packs it; with MMagic\'s PackInputs add '
+                    "meta_keys=['tgt_img_path']")
             labels = read_labels(sample['tgt_img_path'])
             self.results.append(
                 garment_errors(gt, pred, labels, self.periods))

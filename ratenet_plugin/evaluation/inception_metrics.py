@@ -31,6 +31,7 @@ from ratenet_plugin.registry import METRICS
 from ratenet_plugin.utils.channel_order import as_rgb
 from .functional import (collect_in_order, feature_statistics,
                          fid_from_features, load_fid_stats, pad_to_square)
+from .metric_errors import MetricInputError
 from .weights import build_fid_inception, build_is_inception
 
 
@@ -51,7 +52,7 @@ def _resolve_sample_count(metric, requested: int, available: int) -> int:
     if requested == -1:
         return available
     if not 0 < requested <= available:
-        raise ValueError(
+        raise MetricInputError(
             f'{type(metric).__name__} (prefix {metric.prefix!r}): fake_nums='
             f'{requested} but the evaluation set has {available} samples; use '
             'fake_nums=-1 for all of them')
@@ -282,7 +283,7 @@ class PoseTransferIS(TransIS):
         self.fake_nums = _resolve_sample_count(self, self.requested_nums,
                                                num_samples)
         if self.splits > self.fake_nums:
-            raise ValueError(
+            raise MetricInputError(
                 f'PoseTransferIS (prefix {self.prefix!r}): splits='
                 f'{self.splits} needs at least as many images, got '
                 f'{self.fake_nums}; lower `splits` for a small set')

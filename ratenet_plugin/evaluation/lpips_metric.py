@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader
 
 from ratenet_plugin.registry import METRICS
 from ratenet_plugin.utils.channel_order import as_rgb
+from .metric_errors import MetricInputError
 from .weights import build_lpips
 
 # Smallest input each backbone's pooling chain maps to a non-empty feature map.
@@ -35,7 +36,7 @@ def lpips_distance(net: nn.Module, gt: Tensor, pred: Tensor) -> Tensor:
                          f'{tuple(gt.shape)} and pred {tuple(pred.shape)}')
     min_side = MIN_IMAGE_SIDE.get(getattr(net, 'pnet_type', None), 0)
     if min(gt.shape[-2:]) < min_side:
-        raise ValueError(
+        raise MetricInputError(
             f'LPIPS with the {net.pnet_type} backbone needs images of at '
             f'least {min_side} px per side, got {tuple(gt.shape[-2:])}; use '
             "net='vgg' (>= 16 px) for smaller images")

@@ -32,6 +32,7 @@ from torch import Tensor
 
 from ratenet_plugin.registry import METRICS
 from ratenet_plugin.utils.channel_order import as_rgb
+from .metric_errors import MetricInputError
 
 # piq's MS-SSIM weights of the five scales (Wang et al. 2003).
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
@@ -139,7 +140,7 @@ class PairedMSSSIM(_PairedPiqMetric):
                 if self.min_side(n) <= side
             ], default=1)
         if side < self.min_side(num_scales):
-            raise ValueError(
+            raise MetricInputError(
                 f'MS-SSIM with {num_scales} scales and a '
                 f'{self.kernel_size}-px window needs images of at least '
                 f'{self.min_side(num_scales)} px per side, got '

@@ -10,6 +10,7 @@ from ratenet_plugin.datasets.synthetic import generate_synthetic_deepfashion
 from ratenet_plugin.evaluation import garment_errors
 from ratenet_plugin.fileio.garment_labels import read_labels
 from ratenet_plugin.fileio.patn_csv import read_annotation_csv
+from ratenet_plugin.evaluation.metric_errors import MetricInputError
 from ratenet_plugin.registry import METRICS
 
 
@@ -116,3 +117,15 @@ def test_metric_reads_labels_of_the_target(synthetic_images):
         assert result[f'final/garment_{kind}'] == pytest.approx(
             np.mean(both), rel=1e-9)
     assert result['final/garment_colour'] > 30
+
+
+def test_samples_without_the_target_path_name_the_packing_fix(
+        synthetic_images):
+    """MMagic's PackInputs (PosePix2Pix's configs) packs no tgt_img_path."""
+    metric = METRICS.build(dict(type='GarmentFidelity', prefix='final'))
+    path, gt = synthetic_images[0]
+    sample = DataSample(gt_img=gt)
+    sample.output = DataSample(pred_img=gt)
+    with pytest.raises(MetricInputError, match="with MMagic's PackInputs add "
+                       "meta_keys=\\['tgt_img_path'\\]"):
+        metric.process(None, [sample.to_dict()])

@@ -7,6 +7,7 @@ from mmagic.evaluation.metrics.inception_score import TransIS
 from ratenet_plugin.evaluation import (PoseTransferFID, PoseTransferIS,
                                        feature_statistics, pad_to_square,
                                        save_fid_stats)
+from ratenet_plugin.evaluation.metric_errors import MetricInputError
 from ratenet_plugin.registry import METRICS
 from tests.evaluation.evaluation_testing import (as_samples, random_images,
                                                  run_metric)
@@ -59,7 +60,8 @@ def test_fid_uses_at_most_fake_nums_samples(fid_inception_file):
 def test_fake_nums_beyond_the_evaluation_set_fails_early(fid):
     fid.requested_nums = 10
     try:
-        with pytest.raises(ValueError, match='fake_nums=10.*has 4 samples'):
+        with pytest.raises(MetricInputError,
+                           match='fake_nums=10.*has 4 samples'):
             fid.prepare_for(4, 'cpu')
     finally:
         fid.requested_nums = -1

@@ -3,6 +3,7 @@ import piq
 import pytest
 import torch
 
+from ratenet_plugin.evaluation.metric_errors import MetricInputError
 from ratenet_plugin.registry import METRICS
 from tests.evaluation.evaluation_testing import random_images, run_metric
 
@@ -44,7 +45,8 @@ def test_metric_equals_piq_on_known_pairs(type_name, key, kwargs, reference):
 
 def test_ms_ssim_names_the_smallest_size_it_accepts():
     gts, preds = pairs()
-    with pytest.raises(ValueError, match='at least 161 px'):
+    # A user's setting, printed by the tools as one error line.
+    with pytest.raises(MetricInputError, match='at least 161 px'):
         run_metric(build('PairedMSSSIM'), gts, preds)
 
 

@@ -6,6 +6,7 @@ from mmcv.transforms import BaseTransform
 
 from ratenet_plugin.registry import TRANSFORMS
 from ..keypoints import missing_mask
+from .pipeline_errors import PosePipelineError
 
 #: Heatmap values below this are stored as 0: 2^-24, half a unit in the
 #: last place of the peak value 1.0 in float32 (the Gaussian falls below it
@@ -144,10 +145,15 @@ class GeneratePoseHeatmap(BaseTransform):
     def transform(self, results: dict) -> dict:
         """Add ``{key}_pose`` for each key."""
         frame = results.get('keypoint_frame')
+        if results.get('flip_infos'):
+            raise PosePipelineError(
+                'a transform before GeneratePoseHeatmap mirrored the images '
+                "without their keypoints (MMagic's Flip); use PoseAwareFlip, "
+                'which mirrors both and swaps left and right joints')
         for key in self.keys:
             height, width = results[f'{key}_img'].shape[:2]
             if frame is not None and tuple(frame) != (height, width):
-                raise ValueError(
+                raise PosePipelineError(
                     f'{key}_img is {height}x{width} but its keypoints are '
                     f'in a {frame[0]}x{frame[1]} frame (keypoint_frame): a '
                     'transform before GeneratePoseHeatmap resized or cropped '

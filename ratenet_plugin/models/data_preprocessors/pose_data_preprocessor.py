@@ -5,6 +5,8 @@ import torch
 from mmagic.structures import DataSample
 from mmengine.model import BaseDataPreprocessor
 
+from ratenet_plugin.datasets.transforms.pipeline_errors import \
+    PosePipelineError
 from ratenet_plugin.registry import MODELS
 
 CHANNEL_ORDERS = ('RGB', 'BGR')
@@ -78,6 +80,25 @@ class PoseDataPreprocessor(BaseDataPreprocessor):
                              f'got shape {tuple(batch.shape)}')
         return batch
 
+    def _check_sizes(self, inputs: dict) -> None:
+        """Images of 3 channels, and images and heatmaps of one size: a
+        transform after GeneratePoseHeatmap that resizes the images (or a
+        packer that stacks other keys) failed deep in the generator."""
+        batches = [(key, inputs[key]) for key in self.image_keys +
+                   self.pose_keys if key in inputs]
+        sizes = {tuple(batch.shape[-2:]) for _, batch in batches}
+        wrong_channels = [(key, batch.shape[1]) for key, batch in batches
+                          if key in self.image_keys and batch.shape[1] != 3]
+        if len(sizes) <= 1 and not wrong_channels:
+            return
+        shapes = ', '.join(f'{key} {tuple(batch.shape[1:])}'
+                           for key, batch in batches)
+        raise PosePipelineError(
+            f'the data pipeline gave {shapes} (C, H, W): images need 3 '
+            'channels, and images and heatmaps one size; resize with '
+            'ResizePadPose before GeneratePoseHeatmap (no resizing after '
+            'it) and pack with PackPoseInputs')
+
     def to_eval_image(self, img: torch.Tensor) -> torch.Tensor:
         """[-1, 1] RGB image(s), (..., 3, H, W) -> float [0, 255] in
         ``eval_channel_order``, clamped."""
@@ -103,6 +124,12 @@ class PoseDataPreprocessor(BaseDataPreprocessor):
             (a stacked ``DataSample`` or None).
         """
         data = self.cast_data(data)
+        if not isinstance(data['inputs'], dict):
+            raise PosePipelineError(
+                'the data pipeline packed the inputs as '
+                f'{type(data["inputs"]).__name__}, not a dict of images and '
+                'heatmaps: end it with PackPoseInputs (not MMagic\'s '
+                'PackInputs)')
         inputs = dict(data['inputs'])
         for key in self.image_keys:
             if key in inputs:
@@ -110,6 +137,7 @@ class PoseDataPreprocessor(BaseDataPreprocessor):
         for key in self.pose_keys:
             if key in inputs:
                 inputs[key] = self._batch(inputs[key], key).float()
+        self._check_sizes(inputs)
 
         data_samples: Optional[DataSample] = None
         if 'data_samples' in data and data['data_samples'] is not None:

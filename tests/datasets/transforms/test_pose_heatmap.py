@@ -5,6 +5,7 @@ from mmagic.registry import TRANSFORMS
 from ratenet_plugin.datasets import (GeneratePoseHeatmap,
                                     keypoints_to_heatmaps,
                                     keypoints_to_patn_heatmaps)
+from ratenet_plugin.datasets.transforms import PosePipelineError
 from ratenet_plugin.datasets.transforms.pose_heatmap import HEATMAP_FLOOR
 
 
@@ -126,9 +127,15 @@ def test_images_resized_without_their_keypoints_are_refused():
     heatmap = GeneratePoseHeatmap(sigma=2.0)
     resize = TRANSFORMS.build(
         dict(type='Resize', keys=['src_img', 'tgt_img'], scale=(88, 128)))
-    with pytest.raises(ValueError, match='src_img is 128x88 but its '
+    with pytest.raises(PosePipelineError, match='src_img is 128x88 but its '
                        'keypoints are in a 64x44 frame'):
         heatmap(resize(sample()))
+    # MMagic's Flip mirrors the images, not the keypoints.
+    flip = TRANSFORMS.build(dict(type='Flip', keys=['src_img', 'tgt_img'],
+                                 flip_ratio=1.0, direction='horizontal'))
+    with pytest.raises(PosePipelineError, match="without their keypoints "
+                       "\(MMagic's Flip\); use PoseAwareFlip"):
+        heatmap(flip(sample()))
     ours = TRANSFORMS.build(dict(type='ResizePadPose', scale=(128, 88)))
     results = heatmap(ours(sample()))
     assert np.unravel_index(results['src_pose'][0].argmax(),

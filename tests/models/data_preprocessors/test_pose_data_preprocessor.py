@@ -5,7 +5,8 @@ import torch
 from mmagic.structures import DataSample
 from mmengine.dataset import default_collate, pseudo_collate
 
-from ratenet_plugin.datasets.transforms import PackPoseInputs
+from ratenet_plugin.datasets.transforms import (PackPoseInputs,
+                                               PosePipelineError)
 from ratenet_plugin.models import PoseDataPreprocessor
 from tests.models.ratenet_testing import raw_batch
 
@@ -94,3 +95,27 @@ def test_rejects_unbatchable_images():
     batch['inputs']['src_img'] = torch.zeros(3, 32, 22, dtype=torch.uint8)
     with pytest.raises(ValueError, match="inputs\\['src_img'\\]"):
         PoseDataPreprocessor()(batch, training=True)
+
+
+def test_a_pipeline_that_separates_images_and_heatmaps_is_named():
+    """Images resized after GeneratePoseHeatmap, or MMagic's PackInputs in
+    place of PackPoseInputs: one error naming the steps, not a size
+    mismatch deep in a PAT block."""
+    batch = raw_batch()
+    images = batch['inputs']['src_img']
+    batch['inputs']['src_img'] = [
+        torch.nn.functional.interpolate(image[None].float(), scale_factor=2)[0]
+        .to(torch.uint8) for image in images
+    ]
+    with pytest.raises(PosePipelineError) as info:
+        PoseDataPreprocessor()(batch, training=True)
+    height, width = images[0].shape[-2:]
+    assert str(info.value).startswith(
+        f'the data pipeline gave src_img (3, {2 * height}, {2 * width}), '
+        f'tgt_img (3, {height}, {width})')
+    assert 'resize with ResizePadPose before GeneratePoseHeatmap' in str(
+        info.value)
+    with pytest.raises(PosePipelineError, match="packed the inputs as "
+                       "Tensor.*end it with PackPoseInputs"):
+        PoseDataPreprocessor()(dict(inputs=torch.zeros(2, 42, 8, 8),
+                                    data_samples=None), training=True)
