@@ -164,6 +164,7 @@ class RATELoop(IterBasedTrainLoop):
                 f'{", ".join(map(repr, known))}, e.g. the paper\'s '
                 "[('pose_transfer', 1), ('joint', 1), ('discriminator', 3)]")
         _check_schedulers_count_cycles(runner.cfg.get('param_scheduler'))
+        _check_no_mmagic_ema(runner.hooks)
         self.stop_on_nonfinite_loss = stop_on_nonfinite_loss
         print_log(
             'RATELoop: one iteration = one cycle of '
@@ -381,6 +382,25 @@ class _AfterSkip:
         if self._skip == 0:
             set_random_state(self._replay_state)
         return batch
+
+
+def _check_no_mmagic_ema(hooks) -> None:
+    """MMagic's ExponentialMovingAverageHook averages into a copy
+    (``model.generator_ema``) that only MMagic's own GAN models generate
+    with: RATENet validated, tested and saved the raw generator beside it.
+    MMEngine's EMAHook swaps the averages in for validation and testing."""
+    # MMagic's hooks module, imported only by a training loop.
+    from mmagic.engine.hooks import ExponentialMovingAverageHook
+    for hook in hooks:
+        if isinstance(hook, ExponentialMovingAverageHook):
+            raise UserInputError(
+                "config key custom_hooks: MMagic's "
+                'ExponentialMovingAverageHook averages into '
+                'model.generator_ema, which RATENet never generates with '
+                '(validation, tools/test.py and inference use '
+                "model.generator); use MMEngine's EMAHook, e.g. "
+                "dict(type='EMAHook', momentum=0.005), whose averages "
+                'validation and testing use (docs/training.md)')
 
 
 def _check_schedulers_count_cycles(schedulers) -> None:

@@ -485,3 +485,16 @@ def test_batches_stacked_in_the_workers_train_exactly_the_same(
     weight = 'generator.pose_transfer.head.conv.weight'
     assert not torch.equal(initial.model.state_dict()[weight],
                            reference[weight])
+
+
+def test_mmagics_ema_hook_is_refused_for_mmengines(tiny_config_file,
+                                                   tmp_path):
+    """MMagic's hook averages into model.generator_ema, which RATENet never
+    generates with: the run scored the raw weights beside it."""
+    config = tiny_config_file(max_iters=1)
+    runner = build_runner(
+        config, tmp_path / 'work',
+        custom_hooks=[dict(type='ExponentialMovingAverageHook',
+                           module_keys=('generator_ema', ), interval=1)])
+    with pytest.raises(UserInputError, match="use MMEngine's EMAHook"):
+        runner.train()

@@ -1,4 +1,5 @@
 """RATENet: losses and the three updates of the 1-1-3 cycle (section 4)."""
+import inspect
 from typing import Dict, List, Mapping, Optional, Union
 
 import torch
@@ -8,6 +9,8 @@ from mmagic.structures import DataSample
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 
+from ratenet_plugin.datasets.keypoints import NUM_KEYPOINTS
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.models.winograd_conv2d import MIN_CHANNELS, use_winograd
 from ratenet_plugin.models.weight_init import refuse_lenient_pretrained
 from ratenet_plugin.registry import MODELS
@@ -28,6 +31,45 @@ def _add_mean(total: Tensors, logs: Tensors, repeats: int) -> None:
     mean of each logged value."""
     for key, value in logs.items():
         total[key] = total.get(key, 0) + value / repeats
+
+
+def check_discriminator(name: str, discriminator: nn.Module,
+                        condition_channels: int) -> None:
+    """A discriminator of RATENet scores ``(image, condition)``: its
+    ``forward`` takes both, and its first convolution reads the two
+    concatenated, ``3 + condition_channels``. A single-input MMagic
+    discriminator given bare failed in MMagic's ``init_weights``
+    (``UnboundLocalError``), one of other input channels at the first joint
+    update, both as tracebacks.
+
+    Raises:
+        UserInputError: Naming the config key and the fix.
+    """
+    example = ("dict(type='ConcatConditionDiscriminator', discriminator="
+               f"dict(type='PatchDiscriminator', in_channels="
+               f"{3 + condition_channels}, ...))")
+    inputs = [
+        parameter for parameter in inspect.signature(
+            discriminator.forward).parameters.values()
+        if parameter.kind in (parameter.POSITIONAL_ONLY,
+                              parameter.POSITIONAL_OR_KEYWORD,
+                              parameter.VAR_POSITIONAL)
+    ]
+    if len(inputs) < 2 and not any(
+            p.kind == p.VAR_POSITIONAL for p in inputs):
+        raise UserInputError(
+            f'config key model.{name}: {type(discriminator).__name__} '
+            'scores one tensor, and RATENet gives a discriminator the image '
+            f'and its condition: wrap it, {example}')
+    first = next((module for module in discriminator.modules()
+                  if isinstance(module, nn.Conv2d)), None)
+    if first is not None and first.in_channels != 3 + condition_channels:
+        raise UserInputError(
+            f'config key model.{name}: its first convolution reads '
+            f'{first.in_channels} channels, and it is given the image and '
+            f'its condition concatenated, 3 + {condition_channels} = '
+            f'{3 + condition_channels}: set in_channels='
+            f'{3 + condition_channels}, e.g. {example}')
 
 
 @MODELS.register_module()
@@ -140,6 +182,12 @@ class RATENet(BaseModel):
             MODELS.build(shape_discriminator) if self.can_train else None)
         self.appearance_discriminator = (
             MODELS.build(appearance_discriminator) if self.can_train else None)
+        if self.can_train:
+            # D_S reads (image, target heatmaps), D_A (image, source image).
+            check_discriminator('shape_discriminator',
+                                self.shape_discriminator, NUM_KEYPOINTS)
+            check_discriminator('appearance_discriminator',
+                                self.appearance_discriminator, 3)
         self.perceptual_loss = (
             MODELS.build(perceptual_loss) if self.can_train else None)
         # MMagic's GANLoss, through the registry: importing its module would

@@ -7,7 +7,9 @@ from mmengine.registry import init_default_scope
 from ratenet_plugin.models import (AppearanceDiscriminator,
                                    ConcatConditionDiscriminator,
                                    PoseShapeDiscriminator)
+from ratenet_plugin.fileio.errors import UserInputError
 from ratenet_plugin.registry import MODELS
+from tests.models.ratenet_testing import tiny_model_cfg
 
 
 @pytest.mark.parametrize('size', [(256, 176), (32, 22)])
@@ -49,3 +51,31 @@ def test_concat_condition_discriminator_matches_wrapped_network():
     torch.testing.assert_close(
         score, wrapper.discriminator(torch.cat([img, pose], dim=1)))
     assert score.shape[:2] == (2, 1)
+
+
+@pytest.mark.parametrize('discriminator, message', [
+    (dict(type='PatchDiscriminator', in_channels=6, base_channels=8,
+          num_conv=2),
+     'config key model.appearance_discriminator: PatchDiscriminator scores '
+     'one tensor, and RATENet gives a discriminator the image and its '
+     "condition: wrap it, dict(type='ConcatConditionDiscriminator'"),
+    (dict(type='ConcatConditionDiscriminator',
+          discriminator=dict(type='PatchDiscriminator', in_channels=21,
+                             base_channels=8, num_conv=2)),
+     'config key model.appearance_discriminator: its first convolution '
+     'reads 21 channels, and it is given the image and its condition '
+     'concatenated, 3 + 3 = 6: set in_channels=6'),
+])
+def test_an_mmagic_discriminator_plugged_in_wrongly_is_named(
+        discriminator, message):
+    """Bare, MMagic's init_weights raised UnboundLocalError; with the wrong
+    channels the first joint update failed in a convolution."""
+    init_default_scope('mmagic')
+    with pytest.raises(UserInputError) as info:
+        MODELS.build(dict(tiny_model_cfg(),
+                          appearance_discriminator=discriminator))
+    assert str(info.value).startswith(message)
+    wrapped = dict(type='ConcatConditionDiscriminator',
+                   discriminator=dict(discriminator.get(
+                       'discriminator', discriminator), in_channels=6))
+    MODELS.build(dict(tiny_model_cfg(), appearance_discriminator=wrapped))
