@@ -4,7 +4,7 @@ import importlib
 import logging
 import os.path as osp
 import sys
-from typing import Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -12,7 +12,7 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmengine.utils import import_modules_from_strings
 
 from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
-from ratenet_plugin.fileio.errors import UserInputError
+from ratenet_plugin.fileio.errors import UserInputError, listing
 from ratenet_plugin.fileio.json_file import to_json_value
 from ratenet_plugin.utils.config_errors import constructor_arguments
 from ratenet_plugin.utils.fast_paths import (AUTO, FastPaths, MachineInfo,
@@ -58,6 +58,7 @@ def load_config(path: str,
     cfg = read_config(path)
     cfg.launcher = launcher  # before the options, as MMagic's train.py
     if cfg_options is not None:
+        _refuse_variables_not_passed_on(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
         pass_dataset_variables_on(cfg, cfg_options)
     if work_dir:
@@ -138,6 +139,60 @@ DATASET_VARIABLES = (('data_root', 'data_root'),
 
 
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+#: Top-level keys that MMEngine's Runner, MMagic and our tools read
+#: themselves: options setting them take effect.
+RUNNER_KEYS = frozenset((
+    'model', 'work_dir', 'train_dataloader', 'val_dataloader',
+    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr',
+    'optim_wrapper', 'param_scheduler', 'val_evaluator', 'test_evaluator',
+    'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
+    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
+    'visualizer', 'default_scope', 'randomness', 'experiment_name',
+    'custom_imports', 'fast_paths'))
+
+
+def _keys_holding(tree: Any, value: Any, prefix: str = '') -> List[str]:
+    """Dotted keys of ``tree`` (dicts and lists) whose value is ``value``
+    (compared as JSON values: tuples and lists alike)."""
+    if to_json_value(tree) == value and prefix:
+        return [prefix]
+    if isinstance(tree, dict):
+        items = tree.items()
+    elif isinstance(tree, (list, tuple)):
+        items = enumerate(tree)
+    else:
+        return []
+    return [key for name, child in items
+            for key in _keys_holding(child, value, f'{prefix}{name}.')]
+
+
+def _refuse_variables_not_passed_on(cfg: Config, cfg_options: dict) -> None:
+    """``--cfg-options num_cycles=3200`` (or ``pose_transfer_checkpoint``,
+    ``vis_backends``: any variable of the config file other than the data
+    set's, which :func:`pass_dataset_variables_on` passes on) changed the
+    variable alone: its uses were evaluated when the file was read, and the
+    run silently kept the file's value (trained 1,800 cycles; loaded the
+    default PATN file). Refused where the variable's value is used, naming
+    the keys to set instead."""
+    passed_on = {variable for variable, _ in DATASET_VARIABLES}
+    for option in cfg_options:
+        name = option.split('.')[0]
+        if name in RUNNER_KEYS or name in passed_on or name not in cfg:
+            continue
+        value = to_json_value(cfg[name])
+        if value is None or isinstance(value, bool):
+            continue
+        uses = [key.rstrip('.') for top, tree in cfg.to_dict().items()
+                if top != name
+                for key in _keys_holding(tree, value, f'{top}.')]
+        if uses:
+            raise UserInputError(
+                f'--cfg-options {option}: {name} is a variable of the config '
+                'file, evaluated when the file is read, so its uses keep its '
+                f'value {cfg[name]!r} (and values computed from it): '
+                f'{listing(uses)}; set those keys instead')
 
 
 def pass_dataset_variables_on(cfg: Config, cfg_options: dict) -> None:

@@ -287,3 +287,26 @@ def test_persistent_workers_without_workers_names_both_keys():
         'train_dataloader.persistent_workers=False')
     load_config(str(DEMO), {'train_dataloader.persistent_workers': True,
                             'train_dataloader.num_workers': 1})
+
+
+def test_an_option_setting_a_used_config_variable_names_its_uses():
+    """num_cycles (and the PATN configs' pose_transfer_checkpoint) are
+    evaluated when the file is read: the option changed the variable alone
+    and the run trained the file's 1,800 cycles."""
+    with pytest.raises(UserInputError) as info:
+        load_config(str(DEMO), {'num_cycles': 3200})
+    assert str(info.value) == (
+        '--cfg-options num_cycles: num_cycles is a variable of the config '
+        'file, evaluated when the file is read, so its uses keep its value '
+        '1800 (and values computed from it): train_cfg.max_iters, '
+        'param_scheduler.1.end; set those keys instead')
+    patn_init = REPO_ROOT / 'configs/ratenet/' \
+        'ratenet_patn-init_1xb7-40kcycles_deepfashion-256x176.py'
+    with pytest.raises(UserInputError,
+                       match='model.generator.pose_transfer.init_cfg.'
+                       'checkpoint; set those keys instead'):
+        load_config(str(patn_init), {'pose_transfer_checkpoint': 'x.pth'})
+    # The keys themselves, and the data set's variables, are taken.
+    cfg = load_config(str(DEMO), {'train_cfg.max_iters': 3200,
+                                  'data_root': 'elsewhere'})
+    assert cfg.train_cfg.max_iters == 3200
