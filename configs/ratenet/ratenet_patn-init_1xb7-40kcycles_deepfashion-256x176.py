@@ -25,7 +25,11 @@ model = dict(
             init_cfg=dict(
                 type='StrictPretrained',
                 checkpoint=pose_transfer_checkpoint,
-                prefix='generator.pose_transfer.')),
+                prefix='generator.pose_transfer.',
+                remedy='convert PATN\'s generator to it: python '
+                'tools/convert_patn_checkpoint.py latest_net_netG.pth '
+                '{checkpoint} (docs/patn.md), or set '
+                'model.generator.pose_transfer.init_cfg.checkpoint')),
         # G_t's decoder up-samples PATN's F_t (1/4 resolution) twice.
         texture_enhancer=dict(num_upsamples=2)))
 

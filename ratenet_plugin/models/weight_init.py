@@ -23,6 +23,7 @@ from torch import nn
 from ratenet_plugin.fileio.checkpoint_file import (CheckpointError,
                                                     load_state_dict_strictly,
                                                     model_state_dict,
+                                                    read_checkpoint,
                                                     unconverted_patn_hint)
 from ratenet_plugin.fileio.errors import UserInputError
 
@@ -46,15 +47,22 @@ class StrictPretrainedInit:
             with the prefix removed; the file may hold other modules' keys
             too. None: the whole state dict is the module's.
         map_location (str): Where tensors are loaded. Defaults to ``'cpu'``.
+        remedy (str, optional): How to make or get the file again, ending
+            the message of a missing or damaged one (e.g. the PATN configs':
+            convert PATN's generator); ``{checkpoint}`` in it stands for the
+            file's path. None: a generic one.
     """
 
     def __init__(self,
                  checkpoint: str,
                  prefix: Optional[str] = None,
-                 map_location: str = 'cpu') -> None:
+                 map_location: str = 'cpu',
+                 remedy: Optional[str] = None) -> None:
         self.checkpoint = checkpoint
         self.prefix = prefix
         self.map_location = map_location
+        self.remedy = None if remedy is None else remedy.replace(
+            '{checkpoint}', checkpoint)
 
     def __call__(self, module: nn.Module) -> None:
         """Load the weights into ``module``.
@@ -65,13 +73,19 @@ class StrictPretrainedInit:
             CheckpointMismatchError: Missing, unexpected or wrongly shaped
                 keys; nothing is loaded then.
         """
-        if '://' not in self.checkpoint and not osp.isfile(self.checkpoint):
+        local = '://' not in self.checkpoint
+        if local and not osp.isfile(self.checkpoint):
             raise CheckpointError(
                 f'pretrained weights {self.checkpoint} not found (init_cfg '
-                f'of {type(module).__name__}): create the file or set the '
-                'init_cfg\'s checkpoint to an existing one')
-        loaded = CheckpointLoader.load_checkpoint(
-            self.checkpoint, map_location=self.map_location)
+                f'of {type(module).__name__}): ' + (
+                    self.remedy or 'create the file or set the init_cfg\'s '
+                    'checkpoint to an existing one'))
+        if local and self.remedy:
+            loaded = read_checkpoint(self.checkpoint, self.map_location,
+                                     remedy=self.remedy)
+        else:
+            loaded = CheckpointLoader.load_checkpoint(
+                self.checkpoint, map_location=self.map_location)
         state_dict = model_state_dict(loaded, self.checkpoint)
         loaded_keys = list(state_dict)
         what = type(module).__name__

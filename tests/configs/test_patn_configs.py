@@ -47,6 +47,7 @@ def test_configs_use_patns_layout_and_heatmaps(path):
     assert pose_transfer == dict(PATN_DEEPFASHION_LAYOUT)
     loaders = [cfg.test_dataloader]
     if path != PATN_TEST:
+        assert 'tools/convert_patn_checkpoint.py' in init_cfg.pop('remedy')
         assert init_cfg == dict(
             type='StrictPretrained',
             checkpoint='checkpoints/patn_deepfashion_converted.pth',

@@ -80,6 +80,22 @@ def test_absent_file_or_prefix(saved, tmp_path):
         initialize(tiny_module(),
                    dict(type='StrictPretrained',
                         checkpoint=str(tmp_path / 'nothing.pth')))
+    # The config can say how the file is made (the PATN configs: convert
+    # PATN's generator), for a missing file and a damaged one.
+    remedy = 'convert it: python make.py {checkpoint}'
+    with pytest.raises(CheckpointError, match=f'nothing.pth not found '
+                       f'\\(init_cfg of PoseTransferModule\\): convert it: '
+                       f'python make.py {tmp_path}/nothing.pth$'):
+        initialize(tiny_module(),
+                   dict(type='StrictPretrained', remedy=remedy,
+                        checkpoint=str(tmp_path / 'nothing.pth')))
+    cut = tmp_path / 'cut.pth'
+    cut.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(CheckpointError, match=f'convert it: python make.py '
+                       f'{cut}$'):
+        initialize(tiny_module(),
+                   dict(type='StrictPretrained', remedy=remedy,
+                        checkpoint=str(cut), prefix=PREFIX))
     with pytest.raises(CheckpointError, match="no key under prefix 'g_p.'"):
         initialize(tiny_module(),
                    dict(type='StrictPretrained', checkpoint=str(path),

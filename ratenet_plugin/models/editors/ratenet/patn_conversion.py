@@ -206,20 +206,22 @@ def convert_patn_state_dict(
     return converted, ConversionReport(mapped, dropped)
 
 
+#: Where PATN's generator file comes from, for the messages.
+DOWNLOAD = ('latest_net_netG.pth, linked from the README of '
+            'github.com/tengteng95/Pose-Transfer')
+
+
 def read_patn_state_dict(path: str) -> Dict[str, torch.Tensor]:
-    """Read PATN's generator file (a bare state dict of tensors).
+    """Read PATN's generator file (a bare state dict of tensors; a
+    ``module.`` prefix of a copy saved from ``nn.DataParallel`` removed).
 
     Raises:
         CheckpointError: The file is absent, unreadable (empty, truncated,
             foreign, refused for safety: :func:`read_checkpoint`) or not a
             state dict.
     """
-    if not osp.isfile(path):
-        raise CheckpointError(
-            f'{path} not found: download PATN\'s DeepFashion generator '
-            '(latest_net_netG.pth, linked from the README of '
-            'github.com/tengteng95/Pose-Transfer) and pass its path')
-    state = read_checkpoint(path)
+    _check_patn_file(path)
+    state = read_checkpoint(path, remedy=f'download it again ({DOWNLOAD})')
     if isinstance(state, Mapping) and 'state_dict' in state:
         raise CheckpointError(
             f'{path} is a training checkpoint (it has a "state_dict" entry), '
@@ -230,7 +232,18 @@ def read_patn_state_dict(path: str) -> Dict[str, torch.Tensor]:
         raise CheckpointError(
             f'{path} is not a state dict of tensors (PATN saves its '
             'generator as one)')
+    # A copy saved from nn.DataParallel (forks, retrained copies; PATN's own
+    # save_network never writes the prefix).
+    if state and all(key.startswith('module.') for key in state):
+        return {key[len('module.'):]: value for key, value in state.items()}
     return dict(state)
+
+
+def _check_patn_file(path: str) -> None:
+    if not osp.isfile(path):
+        raise CheckpointError(
+            f'{path} not found: download PATN\'s DeepFashion generator '
+            f'({DOWNLOAD}) and pass its path')
 
 
 def convert_patn_checkpoint(src: str, dst: str, *, overwrite: bool = False,
@@ -253,6 +266,7 @@ def convert_patn_checkpoint(src: str, dst: str, *, overwrite: bool = False,
     Returns:
         ConversionReport: The mapped and dropped keys.
     """
+    _check_patn_file(src)
     if osp.exists(dst) and osp.samefile(src, dst):
         raise UserInputError(
             f'the converted checkpoint would replace PATN\'s file {src}; '

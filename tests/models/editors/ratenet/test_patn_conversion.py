@@ -89,6 +89,23 @@ def test_round_trip_keeps_every_tensor(tmp_path):
     assert {POSE_TRANSFER_PREFIX + k for k in ours.state_dict()} == set(state)
 
 
+def test_a_copy_saved_from_data_parallel_converts_alike(tmp_path):
+    """Keys prefixed 'module.' (nn.DataParallel's state dict, as forks
+    and retrained copies save it) convert to the same weights."""
+    patn = tiny_patn()
+    plain, parallel = tmp_path / 'plain.pth', tmp_path / 'parallel.pth'
+    torch.save(patn.state_dict(), plain)
+    torch.save({f'module.{key}': value
+                for key, value in patn.state_dict().items()}, parallel)
+    for src in (plain, parallel):
+        convert_patn_checkpoint(str(src), str(tmp_path / f'{src.stem}_g.pth'),
+                                **TINY)
+    expected = torch.load(tmp_path / 'plain_g.pth')['state_dict']
+    got = torch.load(tmp_path / 'parallel_g.pth')['state_dict']
+    assert list(got) == list(expected)
+    assert all(torch.equal(got[key], expected[key]) for key in expected)
+
+
 def test_the_output_never_replaces_patns_file_and_is_whole(tmp_path):
     """Converting onto PATN's own file, or onto an existing file without
     overwrite, is refused before anything is written; the output is written
@@ -200,6 +217,24 @@ def test_files_that_are_not_state_dicts(tmp_path):
     absent = tmp_path / 'nothing.pth'
     with pytest.raises(CheckpointError, match='not found: download PATN'):
         convert_patn_checkpoint(str(absent), str(tmp_path / 'o.pth'))
+    # Also when the output exists (a second conversion, a typo in the
+    # input): OSError's 'No such file' from samefile before.
+    existing = tmp_path / 'existing.pth'
+    existing.write_bytes(b'an earlier conversion')
+    for overwrite in (False, True):
+        with pytest.raises(CheckpointError, match='not found: download PATN'):
+            convert_patn_checkpoint(str(absent), str(existing),
+                                    overwrite=overwrite)
+    # A damaged download says to download it again (not to take an earlier
+    # iter_N.pth of a work dir).
+    whole = tmp_path / 'latest_net_netG.pth'
+    torch.save(tiny_patn().state_dict(), whole)
+    cut = tmp_path / 'cut.pth'
+    cut.write_bytes(whole.read_bytes()[:len(whole.read_bytes()) // 2])
+    with pytest.raises(CheckpointError, match='download it again '
+                       '\\(latest_net_netG.pth, linked from the README of '
+                       'github.com/tengteng95/Pose-Transfer\\)$'):
+        convert_patn_checkpoint(str(cut), str(tmp_path / 'o.pth'), **TINY)
     text = tmp_path / 'text.pth'
     text.write_text('hello')
     with pytest.raises(CheckpointError, match='not a PyTorch checkpoint'):
