@@ -20,7 +20,15 @@ def pose_to_image(heatmaps: torch.Tensor) -> np.ndarray:
 
     Returns:
         np.ndarray: (H, W, 3) uint8; joint k is drawn in a fixed hue.
+        Heatmaps of a single pixel per joint (PATN's ``patn_uint8``
+        encoding) are drawn as dots of ``2 * (min(H, W) // 64) + 1`` pixels
+        across (at least 3), which one pixel of a 176x256 tile is not seen.
     """
+    maps = heatmaps.detach().float().cpu().clamp(0, 1)
+    if maps.flatten(1).sum(1).max() <= 1.0:
+        radius = max(1, min(maps.shape[-2:]) // 64)
+        maps = torch.nn.functional.max_pool2d(
+            maps[None], 2 * radius + 1, stride=1, padding=radius)[0]
     num_joints = heatmaps.shape[0]
     hues = np.linspace(0, 1, num_joints, endpoint=False)
     # A cheap hue wheel: one RGB colour per joint.
@@ -28,7 +36,7 @@ def pose_to_image(heatmaps: torch.Tensor) -> np.ndarray:
         0.5 + 0.5 * np.cos(2 * np.pi * (hues + offset))
         for offset in (0, 1 / 3, 2 / 3)
     ], axis=1)
-    maps = heatmaps.detach().float().cpu().clamp(0, 1).numpy()
+    maps = maps.numpy()
     strongest = maps.argmax(axis=0)
     strength = maps.max(axis=0)[..., None]
     picture = (1 - strength) * 1.0 + strength * colours[strongest]

@@ -74,6 +74,28 @@ def test_pose_picture_marks_joints_on_white():
     assert np.unique(picture.reshape(-1, 3), axis=0).shape[0] == 2
 
 
+def test_single_pixel_joints_are_drawn_as_dots_gaussians_as_they_are():
+    """PATN's uint8 heatmaps (one pixel per joint) left a 176x256 grid
+    tile all but white; Gaussian heatmaps are drawn unchanged."""
+    heatmaps = torch.zeros(18, 256, 176)
+    heatmaps[4, 100, 60] = 1.0
+    heatmaps[7, 200, 90] = 1.0
+    picture = pose_to_image(heatmaps)
+    drawn = ~(picture == 255).all(axis=-1)
+    # radius min(256, 176) // 64 = 2: two 5x5 dots.
+    assert drawn.sum() == 2 * 25
+    assert drawn[98:103, 58:63].all() and drawn[198:203, 88:93].all()
+    ys, xs = torch.meshgrid(torch.arange(64.), torch.arange(44.),
+                            indexing='ij')
+    gaussian = torch.zeros(18, 64, 44)
+    gaussian[4] = torch.exp(-((ys - 30)**2 + (xs - 20)**2) / 8)
+    expected_strength = gaussian[4].numpy()[..., None]
+    colour = pose_to_image(gaussian)[30, 20].astype(float) / 255
+    expected = (1 - expected_strength) + expected_strength * colour
+    np.testing.assert_allclose(pose_to_image(gaussian) / 255, expected,
+                               atol=1 / 255)
+
+
 def test_rows_are_spread_over_the_set_to_show_different_people():
     assert spread_indices(224, 6) == [0, 45, 89, 134, 178, 223]
     assert spread_indices(3, 6) == [0, 1, 2]
