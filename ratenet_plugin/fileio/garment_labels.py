@@ -72,6 +72,13 @@ def read_labels(image_path: str) -> np.ndarray:
     """
     path = label_path(image_path)
     labels = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if labels is None and not osp.isdir(osp.dirname(path)):
+        raise MissingLabelsError(
+            f'no garment labels for {image_path} (no folder '
+            f'{osp.dirname(path)}): GarmentFidelity scores the synthetic '
+            'sets only, whose generator writes a label image per picture; '
+            'for other data (DeepFashion) leave GarmentFidelity out of '
+            'val_evaluator and test_evaluator')
     if labels is None:
         raise MissingLabelsError(
             f'no garment label image {path} for {image_path}: garment labels '

@@ -21,7 +21,16 @@ def test_labels_round_trip_in_a_sibling_folder(tmp_path):
 
 def test_missing_or_bad_labels_name_the_file(tmp_path):
     image = tmp_path / 'test' / 'a.jpg'
-    with pytest.raises(MissingLabelsError, match='test_labels.*a.png'):
+    # No label folder at all: real data, not a synthetic set (the advice
+    # was to delete the data folder to regenerate it).
+    with pytest.raises(MissingLabelsError) as info:
+        read_labels(str(image))
+    assert 'GarmentFidelity scores the synthetic sets only' in str(
+        info.value)
+    assert 'delete' not in str(info.value)
+    (tmp_path / 'test_labels').mkdir()
+    with pytest.raises(MissingLabelsError, match='test_labels.*a.png.*'
+                       'delete the data folder to regenerate it'):
         read_labels(str(image))
     with pytest.raises(ValueError, match='values in'):
         write_labels(str(image), np.full((4, 4), 7))
