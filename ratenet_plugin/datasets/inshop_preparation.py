@@ -139,6 +139,19 @@ def _read_given_pairs(path: str) -> List[Tuple[str, str, str]]:
     return pairs
 
 
+#: Share of annotated joints outside the annotation frame above which the
+#: preparation warns (PATN's annotations lie inside their 256x176 frame).
+OFF_FRAME_SHARE = 0.05
+
+
+def _same_file(path_a: str, path_b: str) -> bool:
+    """Whether two raw images are the same bytes (sizes compared first)."""
+    if osp.getsize(path_a) != osp.getsize(path_b):
+        return False
+    with open(path_a, 'rb') as a, open(path_b, 'rb') as b:
+        return a.read() == b.read()
+
+
 def _pairs_within_identities(names: Iterable[str]) -> List[Tuple[str, str]]:
     by_identity = defaultdict(list)
     for name in sorted(names):
@@ -285,13 +298,18 @@ def prepare_deepfashion(raw_root: str,
     dropped_images['path_not_in_inshop_layout'] = len(unrecognised)
     dropped_images['annotated_but_no_raw_image'] = len(not_found)
     tasks = []
+    # Why an image is not kept, for the given pairs that name it.
+    not_kept = {key: 'no raw image' for key in not_found}
     for key in sorted(raw):
         if key not in split_of:
             dropped_images['not_in_split'] += 1
+            not_kept[key] = 'in no split'
         elif key not in annotations:
             dropped_images['no_annotation'] += 1
+            not_kept[key] = 'no annotation row'
         elif patn_missing(annotations[key]).all():
             dropped_images['every_joint_missing'] += 1
+            not_kept[key] = 'every joint missing in its annotation'
         else:
             split = split_of[key]
             tasks.append((key, raw[key], osp.join(out_dir, split, key),
@@ -308,18 +326,30 @@ def prepare_deepfashion(raw_root: str,
             results = list(pool.imap_unordered(_process_image, tasks, 64))
     else:
         results = [_process_image(task) for task in tasks]
+    given_joints = sum(int((~patn_missing(task[3])).sum()) for task in tasks)
     for key, keypoints, clipped, outside in results:
         joints['clipped_onto_the_frame'] += clipped
         joints['outside_the_frame_marked_missing'] += outside
         if keypoints is None:
             dropped_images['unreadable'] += 1
             unreadable.append(raw[key])
+            not_kept[key] = 'unreadable'
         elif missing_mask(keypoints).all():
             dropped_images['every_joint_outside_the_output'] += 1
             os.remove(osp.join(out_dir, split_of[key], key))
+            not_kept[key] = 'every joint outside the output'
         else:
             kept[split_of[key]][key] = keypoints
 
+    off_frame = (joints['clipped_onto_the_frame'] +
+                 joints['outside_the_frame_marked_missing'])
+    if off_frame > OFF_FRAME_SHARE * given_joints:
+        warnings.append(
+            f'{off_frame} of the {given_joints} annotated joints lie outside '
+            f'the {annotation_frame[0]}x{annotation_frame[1]} annotation '
+            'frame (PATN\'s lie inside it): keypoints_y and keypoints_x '
+            'swapped in the annotation header, or another --annotation-frame'
+            '? (clipped or marked missing; counts in prepare_summary.json)')
     summary = dict(raw_root=raw_root, image_folder=image_folder,
                    annotation_frame=list(annotation_frame), size=list(size),
                    pair_rule=pair_rule, images={}, pairs={},
@@ -332,7 +362,14 @@ def prepare_deepfashion(raw_root: str,
             f'or not an image: {listing(sorted(unreadable))}): left out; '
             'download them again')
     dropped_pairs: Counter = Counter()
-    dropped_rows: List[str] = []
+    dropped_rows: Dict[str, List[str]] = {split: [] for split in SPLITS}
+
+    def why_not(name: str, split: str) -> str:
+        for other in SPLITS:
+            if other != split and name in kept[other]:
+                return f'{name} is in the {other} split'
+        return f'{name}: {not_kept.get(name, "no raw image")}'
+
     for split in SPLITS:
         images = kept[split]
         write_annotation_csv(
@@ -341,12 +378,15 @@ def prepare_deepfashion(raw_root: str,
         if split in given_pairs:
             pairs = []
             for source, target, where in given_pairs[split]:
-                if source not in images or target not in images:
+                missing = [n for n in (source, target) if n not in images]
+                if missing:
                     dropped_pairs['image_not_kept'] += 1
-                    dropped_rows.append(f'{where}: an image not kept')
+                    dropped_rows[split].append(
+                        f'{where}: ' + ', '.join(why_not(name, split)
+                                                 for name in missing))
                 elif identity_of(source) != identity_of(target):
                     dropped_pairs['different_identities'] += 1
-                    dropped_rows.append(f'{where}: two people')
+                    dropped_rows[split].append(f'{where}: two people')
                 else:
                     pairs.append((source, target))
         else:
@@ -356,6 +396,13 @@ def prepare_deepfashion(raw_root: str,
                 if not missing_mask(k)[required].any()
             ]
             pairs = _pairs_within_identities(eligible)
+            # An item listed under two categories (In-shop has 99) holds the
+            # same photos twice, under two names: no pair of a photo with
+            # itself.
+            same = [(a, b) for a, b in pairs if _same_file(raw[a], raw[b])]
+            if same:
+                dropped_pairs['same_photo_under_two_names'] += len(same)
+                pairs = [pair for pair in pairs if pair not in set(same)]
         write_pairs_csv(
             osp.join(out_dir, f'fasion-resize-pairs-{split}.csv'), pairs)
         summary['images'][split] = len(images)
@@ -374,13 +421,24 @@ def prepare_deepfashion(raw_root: str,
         in_both_splits=sorted(shared))
     summary['dropped_images'] = dict(sorted(dropped_images.items()))
     summary['dropped_pairs'] = dict(sorted(dropped_pairs.items()))
-    if dropped_rows:
-        warnings.append(
-            f'{len(dropped_rows)} given pairs were dropped '
-            f'({listing(dropped_rows)}; the kept images and the reasons '
-            'images were dropped are in prepare_summary.json): the test '
-            'set is no longer the pairs file\'s')
+    for split, rows in dropped_rows.items():
+        if rows:
+            warnings.append(
+                f'{len(rows)} given {split} pairs were dropped '
+                f'({listing(rows)}; the kept images and the reasons images '
+                'were dropped are in prepare_summary.json): the '
+                f'{split} set is no longer the pairs file\'s')
     summary['warnings'] = warnings
     write_text(osp.join(out_dir, 'prepare_summary.json'),
                json.dumps(summary, indent=2))
+    empty = [split for split in SPLITS if not summary['pairs'][split]]
+    if empty:
+        reasons = [row for split in empty for row in dropped_rows[split]]
+        raise UserInputError(
+            f'no {" or ".join(empty)} pair is left'
+            + (f' ({listing(reasons)})' if reasons else '')
+            + f': {out_dir} cannot be trained or tested on; see '
+            'prepare_summary.json there, fix the inputs (the annotation '
+            'files in train, test order with --split-by-annotation; pairs '
+            'files of these images) and prepare into an empty folder again')
     return summary

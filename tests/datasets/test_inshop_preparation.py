@@ -153,9 +153,54 @@ def test_given_pairs_are_filtered(raw, tmp_path):
                        pairs_files=dict(test=str(pairs)))
     assert summary['pairs']['test'] == 1
     assert summary['dropped_pairs'] == dict(image_not_kept=2)
-    assert summary['warnings'][-1].startswith(
-        f'2 given pairs were dropped ({pairs}, line 3: an image not kept, '
-        f'{pairs}, line 4: an image not kept; ')
+    # Each row names the image and why it was not kept, and the split.
+    assert summary['warnings'][-1] == (
+        f'2 given test pairs were dropped ({pairs}, line 3: '
+        f'{_flat(TEST[2])}: unreadable, {pairs}, line 4: {_flat(TRAIN[0])} '
+        'is in the train split; the kept images and the reasons images were '
+        'dropped are in prepare_summary.json): the test set is no longer '
+        "the pairs file's")
+
+
+def test_a_split_left_without_pairs_stops_naming_why(raw, tmp_path):
+    """E.g. the annotation files in the wrong order: every given pair
+    names an image of the other split. The summary is written; the run
+    stops (it wrote an empty set and exited 1 with a warning before)."""
+    pairs = tmp_path / 'test_pairs.csv'
+    pairs.write_text(f'from,to\n{_flat(TRAIN[0])},{_flat(TRAIN[1])}\n')
+    with pytest.raises(UserInputError) as info:
+        _prepare(raw, tmp_path / 'out', pairs_files=dict(test=str(pairs)))
+    assert str(info.value).startswith(
+        f'no test pair is left ({pairs}, line 2: {_flat(TRAIN[0])} is in the '
+        f'train split, {_flat(TRAIN[1])} is in the train split): '
+        f'{tmp_path / "out"} cannot be trained or tested on')
+    assert (tmp_path / 'out' / 'prepare_summary.json').is_file()
+
+
+def test_an_item_under_two_categories_is_not_paired_with_itself(
+        raw, tmp_path):
+    """In-shop lists some items under two categories: the same photos,
+    under two names. Pairs formed from scratch skip a photo and its copy."""
+    image_dir = raw['root'] / 'img'
+    copy = 'WOMEN/Skirts/id_00000001/01_1_front.jpg'
+    (image_dir / copy).parent.mkdir(parents=True)
+    (image_dir / copy).write_bytes((image_dir / TRAIN[0]).read_bytes())
+    k = keypoint_rows(raw['keypoints'])
+    with open(raw['ann'], 'a') as ann:
+        ann.write(f"{_flat(copy)}: {k['y']}: {k['x']}\n")
+    partition = raw['root'] / 'list_eval_partition.txt'
+    partition.write_text(partition.read_text()
+                         + f'img/{copy} id_00000001 train\n')
+    summary = _prepare(raw, tmp_path / 'out')
+    pairs = {(p.source, p.target) for p in read_pairs_csv(
+        str(tmp_path / 'out' / 'fasion-resize-pairs-train.csv'))}
+    assert (_flat(TRAIN[0]), _flat(copy)) not in pairs
+    assert (_flat(copy), _flat(TRAIN[0])) not in pairs
+    assert (_flat(copy), _flat(TRAIN[1])) in pairs
+    assert summary['dropped_pairs'] == dict(same_photo_under_two_names=2)
+    # id 1: three photos, six ordered pairs less the two of the copy; id 2:
+    # two.
+    assert summary['pairs']['train'] == 4 + 2
 
 
 def test_bad_names_in_pairs_or_annotations_stop_before_any_image(
@@ -252,3 +297,21 @@ def test_a_folder_without_in_shop_images_stops_before_writing(raw, tmp_path):
             annotation_frame=(64, 44), size=(64, 44),
             partition_file=str(raw['root'] / 'list_eval_partition.txt'))
     assert not out.exists()
+
+
+def test_swapped_keypoint_columns_are_warned(raw, tmp_path):
+    """keypoints_x and keypoints_y named the other way round put many
+    joints outside the frame: clipped or dropped, counted only in the
+    summary before."""
+    lines = raw['ann'].read_text().split('\n')
+    lines[0] = 'name:keypoints_x:keypoints_y'
+    raw['ann'].write_text('\n'.join(lines))
+    summary = _prepare(raw, tmp_path / 'out')
+    [warning] = [w for w in summary['warnings'] if 'annotated joints' in w]
+    assert 'lie outside the 64x44 annotation frame' in warning
+    assert 'keypoints_y and keypoints_x swapped' in warning
+    # The right header: no such warning.
+    lines[0] = 'name:keypoints_y:keypoints_x'
+    raw['ann'].write_text('\n'.join(lines))
+    summary = _prepare(raw, tmp_path / 'again')
+    assert not [w for w in summary['warnings'] if 'annotated joints' in w]
