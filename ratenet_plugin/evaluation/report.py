@@ -10,7 +10,7 @@ them in ``after_test_epoch``.
 """
 import os.path as osp
 from collections import OrderedDict
-from typing import Any, Dict, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
@@ -158,7 +158,26 @@ class ResultsReportHook(Hook):
         ]
         meta = dict(self.meta)
         meta.setdefault('evaluator', runner.cfg.get('test_evaluator'))
+        meta.setdefault('data', tested_data(runner.test_loop))
         report_results(self.metrics, out_files, **meta)
+
+
+def tested_data(loop) -> List[Dict[str, Any]]:
+    """What a test loop scored, per dataloader: the dataset's type, files
+    and number of samples (a set that lost pairs when it was prepared, or
+    the dataset's own drops, shows here, not only in a log that scrolled
+    by)."""
+    loaders = getattr(loop, 'dataloaders', None) or [loop.dataloader]
+    described = []
+    for loader in loaders:
+        dataset = loader.dataset
+        described.append(dict(
+            dataset=type(dataset).__name__,
+            data_root=getattr(dataset, 'data_root', None),
+            ann_file=getattr(dataset, 'ann_file', None),
+            pairs_file=getattr(dataset, 'pairs_file', None),
+            samples=len(dataset)))
+    return described
 
 
 def run_test_with_report(runner: Runner,

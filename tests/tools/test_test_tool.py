@@ -93,3 +93,16 @@ def test_a_checkpoint_given_under_home_is_scored(config, tiny_model_files,
     meta = json.loads(out.read_text())['meta']
     assert meta['checkpoint'] == str(home / 'ck.pth')
     assert meta['checkpoint_bytes'] == (home / 'ck.pth').stat().st_size
+    # What was scored: the test set's files and its number of pairs.
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from ratenet_plugin.registry import DATASETS
+    init_default_scope('mmagic')
+    dataset = DATASETS.build(Config.fromfile(config).test_dataloader.dataset)
+    [data] = meta['data']
+    assert data == dict(dataset='DeepFashionPoseDataset',
+                        data_root=dataset.data_root,
+                        ann_file=dataset.ann_file,
+                        pairs_file=dataset.pairs_file, samples=len(dataset))
+    assert data['samples'] > 0
