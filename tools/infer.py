@@ -17,6 +17,10 @@ JSONs or extracted from the target images; a source's pose from its
     python tools/infer.py --checkpoint ckpt.pth --pairs pairs.csv \
         --image-dir images/ --out-dir results/ [--pose-dir poses/] [--panel]
 
+Both poses of each pair from a PATN annotation CSV (``--annotations``; with
+``--crop full --no-amp`` the results are those ``tools/test.py`` generates,
+for ``tools/score_folder.py``).
+
 Source photos may have any size: the person is cropped to the model's frame
 (``--crop person``, default) or the whole photo is letterboxed
 (``--crop full``). Runs on ``--device cpu`` (default) or ``cuda``, in
@@ -80,6 +84,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--pose-dir', help='folder of <to stem>.json target poses (default: '
         'extract from the target images); a <from stem>.json there in the '
         'source photo\'s pixels is the source\'s pose (else extracted)')
+    batch.add_argument(
+        '--annotations', help='PATN annotation CSV whose rows are both '
+        'poses of each pair (e.g. the test set\'s): with --crop full and '
+        '--no-amp the results are tools/test.py\'s, for tools/score_folder.py')
     batch.add_argument('--out-dir', type=folder_to_write,
                        help='folder for the results')
     args = parser.parse_args(argv)
@@ -97,6 +105,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                          'drop --pairs')
         if not (args.image_dir and args.out_dir):
             parser.error('--pairs needs --image-dir and --out-dir')
+        if args.pose_dir and args.annotations:
+            parser.error('--pose-dir and --annotations both give the poses: '
+                         'choose one')
         if isinstance(args.panel, str):
             parser.error('in batch mode --panel takes no path: the panels '
                          'are written beside the results, as '
@@ -106,6 +117,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     elif args.panel is True:
         parser.error('--panel needs the file to write in single mode, e.g. '
                      '--panel panel.png')
+    if args.annotations and not args.pairs:
+        parser.error('--annotations is for batch mode (--pairs); for one '
+                     'pair use --target-pose ANNOTATION.csv --target-name ROW')
     if args.target_name and not (args.target_pose or '').lower().endswith(
             '.csv'):
         parser.error('--target-name names a row of an annotation CSV: it '
@@ -144,7 +158,8 @@ def run(args: argparse.Namespace, inferencer: RATENetInferencer) -> int:
     if args.pairs:
         written, failed = inferencer.infer_pairs(
             args.pairs, args.image_dir, args.out_dir,
-            pose_dir=args.pose_dir, save_panel=bool(args.panel))
+            pose_dir=args.pose_dir, annotation_file=args.annotations,
+            save_panel=bool(args.panel))
         skipped = f', {len(failed)} pairs skipped (see above)' if failed \
             else ''
         print(f'wrote {len(written)} results to {args.out_dir}{skipped}')

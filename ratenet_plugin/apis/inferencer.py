@@ -62,8 +62,9 @@ from ratenet_plugin.fileio.keypoint_json import (KeypointFormatError,
                                                  PoseKeypoints,
                                                  read_keypoint_json)
 from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
+                                            PoseDataError, flatten_name_at,
                                             read_annotation_keypoints,
-                                            read_pairs_csv)
+                                            read_annotations, read_pairs_csv)
 from ratenet_plugin.models.editors.ratenet.ratenet import RATENet
 from ratenet_plugin.registry import build_from_registered
 from ratenet_plugin.utils.arguments import torch_device
@@ -696,6 +697,7 @@ class RATENetInferencer(BaseInferencer):
                     result_out_dir: str,
                     *,
                     pose_dir: Optional[str] = None,
+                    annotation_file: Optional[str] = None,
                     save_panel: bool = False,
                     batch_size: int = 1,
                     log: Callable[[str], None] = print
@@ -709,7 +711,11 @@ class RATENetInferencer(BaseInferencer):
         ``tools/extract_pose.py`` over the image folder, or annotations
         written as JSON: the benchmark's poses) and was written for the
         source's size (else, logged, extracted from the source, as without
-        the file). Results are written as
+        the file). With ``annotation_file`` (a PATN annotation CSV, e.g. the
+        test set's) both poses are its rows instead, read as the dataset
+        reads them, in the config's keypoint frame: with ``crop='full'`` and
+        float32 the results are what ``tools/test.py`` generates for the
+        same pairs, for ``tools/score_folder.py``. Results are written as
         ``<from stem>___<to stem>.png`` (and ``..._panel.png``; ``..._2.png``
         and so on for a name taken by an earlier pair, e.g. ``a.jpg,b.jpg``
         after ``a.png,b.jpg``), a batch at a time as they are generated. A
@@ -739,17 +745,41 @@ class RATENetInferencer(BaseInferencer):
                 for pred in results['predictions'])
             batch.clear()
 
+        if pose_dir and annotation_file:
+            raise ValueError('give pose_dir or annotation_file, not both')
+        annotated = None if annotation_file is None else read_annotations(
+            annotation_file, self.frame, self.outside_tolerance).rows
+
+        def annotation(name: str, where: str) -> PoseKeypoints:
+            key = flatten_name_at(name, where)
+            if key not in annotated:
+                raise PoseDataError(f'{annotation_file}: no annotation row '
+                                    f'for image {name!r}')
+            return PoseKeypoints(annotated[key].keypoints, self.frame)
+
         for index, pair in enumerate(read_pairs_csv(pairs_file)):
-            target = osp.join(pose_dir, _stem(pair.target, '') + '.json') \
-                if pose_dir else osp.join(image_dir, pair.target)
-            source_pose = osp.join(pose_dir, _stem(pair.source, '') +
-                                   '.json') if pose_dir else None
-            request = PairInput(
-                osp.join(image_dir, pair.source), target,
-                source_pose=source_pose if source_pose
-                and osp.isfile(source_pose) else None,
-                name=f'{_stem(pair.source, "")}___{_stem(pair.target, "")}')
+            name = f'{_stem(pair.source, "")}___{_stem(pair.target, "")}'
+            where = f'{pairs_file}, line {pair.line}'
             try:
+                if annotated is not None:
+                    request = PairInput(
+                        osp.join(image_dir, pair.source),
+                        annotation(pair.target, where),
+                        source_pose=annotation(pair.source, where),
+                        name=name)
+                else:
+                    target = osp.join(
+                        pose_dir, _stem(pair.target, '') +
+                        '.json') if pose_dir else osp.join(
+                            image_dir, pair.target)
+                    source_pose = osp.join(
+                        pose_dir, _stem(pair.source, '') +
+                        '.json') if pose_dir else None
+                    request = PairInput(
+                        osp.join(image_dir, pair.source), target,
+                        source_pose=source_pose if source_pose
+                        and osp.isfile(source_pose) else None,
+                        name=name)
                 try:
                     batch.append(self.prepare(request, index))
                 except SourcePoseFrameError as error:

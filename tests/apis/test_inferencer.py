@@ -798,9 +798,61 @@ def test_cli_refuses_to_overwrite_inputs_and_unread_options(
             (['--pairs', 'pairs.csv', '--image-dir', str(tmp_path),
               '--out-dir', str(tmp_path / 'out'), '--source',
               photos['astronaut']],
-             "--source: one pair's options, not read in batch mode")):
+             "--source: one pair's options, not read in batch mode"),
+            (['--pairs', 'pairs.csv', '--image-dir', str(tmp_path),
+              '--out-dir', str(tmp_path / 'out'), '--pose-dir', 'poses',
+              '--annotations', 'ann.csv'],
+             '--pose-dir and --annotations both give the poses'),
+            (['--source', photos['astronaut'], '--target-pose',
+              photos['mirrored'], '--out', str(tmp_path / 'c.png'),
+              '--annotations', 'ann.csv'],
+             '--annotations is for batch mode (--pairs)')):
         with pytest.raises(SystemExit) as info:
             tool.parse_args(common + argv)
         assert info.value.code == 2
         assert message in ' '.join(capsys.readouterr().err.split())
     assert cv2.imread(photos['astronaut']) is not None
+
+
+def test_pairs_mode_with_annotations_generates_what_testing_does(
+        checkpoint, tmp_path):
+    """--annotations: both poses from the PATN rows; with crop='full' the
+    written results are the model's test outputs for the same pairs (to a
+    level of PNG rounding), so score_folder scores what test.py scores."""
+    root = tmp_path / 'data'
+    generate_synthetic_deepfashion(
+        str(root), num_identities=1, poses_per_identity=2,
+        num_test_identities=1, height=FRAME[0], width=FRAME[1], seed=3,
+        image_format='png')
+    ann = root / 'fasion-resize-annotation-test.csv'
+    pairs = root / 'fasion-resize-pairs-test.csv'
+    cfg = tiny_config()
+    dataset = DeepFashionPoseDataset(
+        str(ann), str(pairs), data_prefix=dict(img=str(root / 'test')),
+        keypoint_frame=FRAME, pipeline=cfg.test_dataloader.dataset.pipeline,
+        test_mode=True)
+    inferencer = RATENetInferencer(cfg, checkpoint, crop='full')
+    written, failed = inferencer.infer_pairs(
+        str(pairs), str(root / 'test'), str(tmp_path / 'out'),
+        annotation_file=str(ann))
+    assert failed == [] and len(written) == len(dataset) == 2
+    for index, path in enumerate(written):
+        batch = inferencer.model.data_preprocessor(
+            dict(inputs={k: [v] for k, v in dataset[index]['inputs'].items()},
+                 data_samples=[dataset[index]['data_samples']]))
+        with torch.no_grad():
+            pred = inferencer.model.generator(
+                batch['inputs']['src_img'], batch['inputs']['src_pose'],
+                batch['inputs']['tgt_pose'])['final']
+        expected = ((pred[0].clamp(-1, 1) + 1) * 127.5).permute(1, 2, 0)
+        got = cv2.imread(path)[..., ::-1].astype(np.float32)
+        assert np.abs(got - expected.numpy()).max() <= 1, path
+    # A pair whose image has no row is skipped, naming the file.
+    rows = ann.read_text().split('\n')
+    (tmp_path / 'short.csv').write_text('\n'.join(rows[:2]) + '\n')
+    messages = []
+    written, failed = inferencer.infer_pairs(
+        str(pairs), str(root / 'test'), str(tmp_path / 'out2'),
+        annotation_file=str(tmp_path / 'short.csv'), log=messages.append)
+    assert len(failed) == 2 and 'no annotation row for image' in messages[0]
+    inferencer.close()
