@@ -13,11 +13,21 @@ load MMagic's whole model zoo) register when MMagic's ``METRICS`` or
 ``custom_imports=dict(imports=['ratenet_plugin'])`` finds everything, and
 ``ratenet_plugin.apis`` (inference) starts without MMagic's model zoo.
 """
-from .registry import HOOKS, METRICS, register_lazily
-from .utils.mmengine_checkpoints import (register_checkpoint_loader,
-                               register_checkpoint_safe_globals)
-from .utils.lazy import lazy_attributes
-from .version import __version__
+import warnings
+
+# transformers and diffusers (imported by MMagic, some lazily) register their
+# output classes with a torch function deprecated since torch 2.2: two to
+# four lines before every tool's own output, the one line of a user error
+# included, that no user can act on. This one message alone is hidden.
+warnings.filterwarnings(
+    'ignore', category=FutureWarning,
+    message=r'`torch\.utils\._pytree\._register_pytree_node` is deprecated')
+
+from .registry import HOOKS, METRICS, register_lazily  # noqa: E402
+from .utils.mmengine_checkpoints import (  # noqa: E402
+    register_checkpoint_loader, register_checkpoint_safe_globals)
+from .utils.lazy import lazy_attributes  # noqa: E402
+from .version import __version__  # noqa: E402
 
 register_checkpoint_safe_globals()
 register_checkpoint_loader()

@@ -175,6 +175,13 @@ def freeze_long_lived() -> None:
     gc.freeze()
 
 
+# The deprecation warning ratenet_plugin/__init__.py hides (transformers'
+# use of a torch function), hidden here too: MMEngine's runner imports
+# transformers before a tool imports the plugin.
+warnings.filterwarnings(
+    'ignore', category=FutureWarning,
+    message=r'`torch\.utils\._pytree\._register_pytree_node` is deprecated')
+
 # Once torch is loaded (a tool imported into a running Python, e.g. by a
 # test) the settings would not apply here and only leak into subprocesses;
 # the process's memory policy and float modes are then left as they are.

@@ -79,3 +79,23 @@ def test_a_bug_keeps_its_traceback_in_a_real_process():
                                             (None, 0), (True, 0)])
 def test_main_returning_an_int_sets_the_exit_code(returned, code, capsys):
     assert exit_code_and_stderr(lambda: returned, capsys) == (code, '')
+
+
+@pytest.mark.parametrize('argv, line', [
+    # Imports MMEngine's runner (and so transformers) before the plugin.
+    (['tools/train.py', 'configs/ratenet/ratenet_demo-pat32x22_1xb4-'
+      '1800cycles_synthetic-64x44.py', '--cfg-options', 'num_cycles=5'],
+     'error: --cfg-options num_cycles: num_cycles is a variable'),
+    # Without tools/_bootstrap.py: the plugin's import hides it.
+    (['tools/convert_patn_checkpoint.py', 'missing.pth', 'out.pth'],
+     'error: missing.pth not found: download PATN'),
+])
+def test_a_tools_user_error_is_its_only_line(argv, line):
+    """Nothing before the error line: transformers' FutureWarning about a
+    torch function (two to four lines) came first in every tool."""
+    result = subprocess.run([sys.executable, str(REPO_ROOT / argv[0])] +
+                            argv[1:], cwd=REPO_ROOT, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == EXIT_USER_ERROR
+    [only] = result.stderr.splitlines()
+    assert only.startswith(line)
