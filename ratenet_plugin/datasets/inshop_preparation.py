@@ -144,6 +144,12 @@ def _read_given_pairs(path: str) -> List[Tuple[str, str, str]]:
 OFF_FRAME_SHARE = 0.05
 
 
+def _view_of(name: str) -> str:
+    """What follows the identity in a flattened name (``'01_1front.jpg'``):
+    the same for one photo listed under two categories."""
+    return name[name.index(identity_of(name)[2:]) + 8:]
+
+
 def _same_file(path_a: str, path_b: str) -> bool:
     """Whether two raw images are the same bytes (sizes compared first)."""
     if osp.getsize(path_a) != osp.getsize(path_b):
@@ -399,10 +405,12 @@ def prepare_deepfashion(raw_root: str,
             # An item listed under two categories (In-shop has 99) holds the
             # same photos twice, under two names: no pair of a photo with
             # itself.
-            same = [(a, b) for a, b in pairs if _same_file(raw[a], raw[b])]
+            same = {(a, b) for a, b in pairs
+                    if _view_of(a) == _view_of(b) and _same_file(raw[a],
+                                                                  raw[b])}
             if same:
                 dropped_pairs['same_photo_under_two_names'] += len(same)
-                pairs = [pair for pair in pairs if pair not in set(same)]
+                pairs = [pair for pair in pairs if pair not in same]
         write_pairs_csv(
             osp.join(out_dir, f'fasion-resize-pairs-{split}.csv'), pairs)
         summary['images'][split] = len(images)
