@@ -439,14 +439,21 @@ def prepare_deepfashion(raw_root: str,
     summary['warnings'] = warnings
     write_text(osp.join(out_dir, 'prepare_summary.json'),
                json.dumps(summary, indent=2))
-    empty = [split for split in SPLITS if not summary['pairs'][split]]
-    if empty:
-        reasons = [row for split in empty for row in dropped_rows[split]]
+    # Given pairs of a split that all went (e.g. the annotation files in the
+    # wrong order): the set is not what was asked for. A split nobody asked
+    # for (a test set prepared alone) may well be empty.
+    emptied = [split for split in SPLITS
+               if given_pairs.get(split) and not summary['pairs'][split]]
+    if emptied:
+        use = {'train': 'trained', 'test': 'tested'}
         raise UserInputError(
-            f'no {" or ".join(empty)} pair is left'
-            + (f' ({listing(reasons)})' if reasons else '')
-            + f': {out_dir} cannot be trained or tested on; see '
-            'prepare_summary.json there, fix the inputs (the annotation '
-            'files in train, test order with --split-by-annotation; pairs '
-            'files of these images) and prepare into an empty folder again')
+            f'none of the given {" or ".join(emptied)} pairs is left ('
+            + listing([row for split in emptied
+                       for row in dropped_rows[split]])
+            + f'): {out_dir} cannot be '
+            + ' or '.join(use[split] for split in emptied)
+            + ' on; see prepare_summary.json there, fix the inputs (the '
+            'annotation files in train, test order with '
+            '--split-by-annotation; pairs files of these images) and '
+            'prepare into an empty folder again')
     return summary

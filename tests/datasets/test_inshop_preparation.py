@@ -171,10 +171,16 @@ def test_a_split_left_without_pairs_stops_naming_why(raw, tmp_path):
     with pytest.raises(UserInputError) as info:
         _prepare(raw, tmp_path / 'out', pairs_files=dict(test=str(pairs)))
     assert str(info.value).startswith(
-        f'no test pair is left ({pairs}, line 2: {_flat(TRAIN[0])} is in the '
-        f'train split, {_flat(TRAIN[1])} is in the train split): '
-        f'{tmp_path / "out"} cannot be trained or tested on')
+        f'none of the given test pairs is left ({pairs}, line 2: '
+        f'{_flat(TRAIN[0])} is in the train split, {_flat(TRAIN[1])} is in '
+        f'the train split): {tmp_path / "out"} cannot be tested on')
     assert (tmp_path / 'out' / 'prepare_summary.json').is_file()
+    # A test set prepared alone (no train images at all) is fine.
+    test_list = tmp_path / 'test.lst'
+    test_list.write_text('\n'.join(_flat(p) for p in TEST[:2]) + '\n')
+    summary = _prepare(raw, tmp_path / 'test_only', partition_file=None,
+                       test_list=str(test_list))
+    assert summary['pairs'] == dict(train=0, test=2)
 
 
 def test_an_item_under_two_categories_is_not_paired_with_itself(
