@@ -170,29 +170,36 @@ def _keys_holding(tree: Any, value: Any, prefix: str = '') -> List[str]:
 
 def _refuse_variables_not_passed_on(cfg: Config, cfg_options: dict) -> None:
     """``--cfg-options num_cycles=3200`` (or ``pose_transfer_checkpoint``,
-    ``vis_backends``: any variable of the config file other than the data
-    set's, which :func:`pass_dataset_variables_on` passes on) changed the
-    variable alone: its uses were evaluated when the file was read, and the
-    run silently kept the file's value (trained 1,800 cycles; loaded the
-    default PATN file). Refused where the variable's value is used, naming
-    the keys to set instead."""
+    ``lr``: any variable of the config file other than the data set's,
+    which :func:`pass_dataset_variables_on` passes on) changed the variable
+    alone: its uses were evaluated when the file was read, and the run
+    silently kept the file's value (trained 1,800 cycles; loaded the default
+    PATN file). Refused, naming the keys the run reads that hold the
+    variable's value (those under :data:`RUNNER_KEYS`), if any."""
     passed_on = {variable for variable, _ in DATASET_VARIABLES}
     for option in cfg_options:
         name = option.split('.')[0]
         if name in RUNNER_KEYS or name in passed_on or name not in cfg:
             continue
         value = to_json_value(cfg[name])
-        if value is None or isinstance(value, bool):
-            continue
-        uses = [key.rstrip('.') for top, tree in cfg.to_dict().items()
-                if top != name
-                for key in _keys_holding(tree, value, f'{top}.')]
+        # Where the run reads the variable's value (not other variables);
+        # True, False and None are everywhere, so not searched.
+        uses = [] if value is None or isinstance(value, bool) else [
+            key.rstrip('.') for top, tree in cfg.to_dict().items()
+            if top in RUNNER_KEYS
+            for key in _keys_holding(tree, value, f'{top}.')]
+        what = (f'--cfg-options {option}: {name} is a variable of the config '
+                'file, evaluated when the file is read, so ')
         if uses:
             raise UserInputError(
-                f'--cfg-options {option}: {name} is a variable of the config '
-                'file, evaluated when the file is read, so its uses keep its '
-                f'value {cfg[name]!r} (and values computed from it): '
-                f'{listing(uses)}; set those keys instead')
+                f'{what}its uses keep its value {cfg[name]!r}: '
+                f'{listing(uses)}; set those keys instead (and the values '
+                'the file computes from it, which are not listed)')
+        raise UserInputError(
+            f'{what}setting it changes nothing the run reads (no setting '
+            f'holds its value {cfg[name]!r}: the file uses it elsewhere, or '
+            'replaced it); set the keys the run reads instead (e.g. '
+            'optim_wrapper.generator.optimizer.lr, train_cfg.max_iters)')
 
 
 def pass_dataset_variables_on(cfg: Config, cfg_options: dict) -> None:

@@ -298,8 +298,17 @@ def test_an_option_setting_a_used_config_variable_names_its_uses():
     assert str(info.value) == (
         '--cfg-options num_cycles: num_cycles is a variable of the config '
         'file, evaluated when the file is read, so its uses keep its value '
-        '1800 (and values computed from it): train_cfg.max_iters, '
-        'param_scheduler.1.end; set those keys instead')
+        '1800: train_cfg.max_iters, param_scheduler.1.end; set those keys '
+        'instead (and the values the file computes from it, which are not '
+        'listed)')
+    # The demo's base file sets lr = 1e-4 for its radam dict; the demo
+    # replaced both by 1e-3: no key the run reads holds 1e-4 (radam.lr,
+    # another variable, was named before).
+    with pytest.raises(UserInputError) as info:
+        load_config(str(DEMO), {'lr': 2e-4})
+    assert 'setting it changes nothing the run reads (no setting holds its ' \
+        'value 0.0001' in str(info.value)
+    assert 'radam' not in str(info.value)
     patn_init = REPO_ROOT / 'configs/ratenet/' \
         'ratenet_patn-init_1xb7-40kcycles_deepfashion-256x176.py'
     with pytest.raises(UserInputError,
