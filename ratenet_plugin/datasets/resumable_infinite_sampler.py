@@ -6,6 +6,14 @@ from mmengine.dataset import InfiniteSampler
 from ratenet_plugin.registry import DATA_SAMPLERS
 
 
+def rank_position(drawn: int, rank: int, world_size: int) -> int:
+    """Where rank ``rank`` continues after ``drawn`` samples of the global
+    order were drawn by all ranks together: its order is the global order's
+    samples ``rank, rank + world_size, ...``, and it starts at its first one
+    not drawn (``ceil((drawn - rank) / world_size)``, at least 0)."""
+    return max(0, -(-(drawn - rank) // world_size))
+
+
 @DATA_SAMPLERS.register_module()
 class ResumableInfiniteSampler(InfiniteSampler):
     """MMEngine's :class:`InfiniteSampler` (same seed, same order, same

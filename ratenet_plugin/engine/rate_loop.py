@@ -13,6 +13,7 @@ from mmengine.optim import OptimWrapperDict
 from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import BatchSampler, DataLoader
 
+from ratenet_plugin.datasets.resumable_infinite_sampler import rank_position
 from ratenet_plugin.fileio.checkpoint_file import (model_state_dict,
                                                     read_checkpoint)
 from ratenet_plugin.fileio.errors import UserInputError
@@ -303,11 +304,8 @@ class RATELoop(IterBasedTrainLoop):
                     'count cycles, not samples.',
                     logger='current')
                 self._samples_drawn = drawn
-            # This rank's order is the global order's every world_size-th
-            # sample from its rank on: start at its first one not drawn.
-            rank, world_size = self.runner.rank, self.runner.world_size
-            sampler.set_position(
-                max(0, -(-(self._samples_drawn - rank) // world_size)))
+            sampler.set_position(rank_position(
+                self._samples_drawn, self.runner.rank, self.runner.world_size))
             # A new iterator starts at the new position (the one made when the
             # loop was built started at 0; dataloader workers still load what
             # it prefetched, prefetch_factor x num_workers batches whatever

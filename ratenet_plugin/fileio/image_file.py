@@ -24,6 +24,7 @@ file; a file that does not exist raises :class:`ImageNotFoundError` (also a
 ``FileNotFoundError``). A file OpenCV cannot decode at all raises
 :class:`ImageFileError` too.
 """
+import io
 import os
 import os.path as osp
 import zlib
@@ -140,13 +141,42 @@ def check_image_file(path: str) -> None:
 
 
 def _may_be_transparent(content: bytes) -> bool:
-    """A PNG with an alpha channel, or any WebP: the files worth decoding
-    a second time for their alpha (a palette PNG's transparent colour,
-    ``tRNS``, is not: OpenCV does not give it as alpha)."""
+    """A PNG with an alpha channel or a transparent colour (a ``tRNS``
+    chunk, as palette PNGs of pngquant or TinyPNG have), or any WebP: the
+    files worth decoding a second time for their alpha."""
     if content.startswith(_PNG_SIGNATURE):
         # IHDR's colour type: 4 grey + alpha, 6 RGBA.
-        return content[25:26] in (b'\x04', b'\x06')
+        head = content[:max(content.find(b'IDAT'), 0)]
+        return content[25:26] in (b'\x04', b'\x06') or b'tRNS' in head
     return content[:4] == b'RIFF' and content[8:12] == b'WEBP'
+
+
+#: EXIF orientation -> the array transform that shows the picture upright
+#: (what ``IMREAD_COLOR`` applies to the colours; ``IMREAD_UNCHANGED``,
+#: which gives the alpha, does not).
+_UPRIGHT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: np.rot90(a, 2).swapaxes(0, 1),
+    8: lambda a: np.rot90(a),
+}
+
+
+def _orientation(content: bytes) -> int:
+    """The EXIF orientation of an image file (1 = upright, also without
+    EXIF), read from its header by Pillow."""
+    import PIL.Image  # only for transparent files
+    try:
+        with PIL.Image.open(io.BytesIO(content)) as image:
+            return int(image.getexif().get(_EXIF_ORIENTATION, 1))
+    except (OSError, ValueError, SyntaxError):
+        return 1
+
+
+_EXIF_ORIENTATION = 0x0112
 
 
 def over_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -156,16 +186,27 @@ def over_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.round(rgb * opacity + 255.0 * (1.0 - opacity)).astype(np.uint8)
 
 
-def _alpha(content: bytes, shape: tuple) -> Optional[np.ndarray]:
-    """The file's alpha channel where it has one that is not opaque
-    everywhere and fits the decoded ``shape`` (an EXIF rotation of a
-    non-square transparent image does not: its alpha is not used)."""
+def _alpha(content: bytes, shape: tuple,
+           source: str) -> Optional[np.ndarray]:
+    """The file's alpha channel, turned upright as the colours are
+    (its EXIF orientation), where it has one that is not opaque
+    everywhere."""
     raw = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_UNCHANGED)
-    if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4) or \
-            raw.shape[:2] != shape[:2]:
+    if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
         return None
     alpha = raw[..., -1]
-    return alpha if alpha.min() < np.iinfo(alpha.dtype).max else None
+    if alpha.min() == np.iinfo(alpha.dtype).max:
+        return None
+    upright = _UPRIGHT.get(_orientation(content))
+    if upright is not None:
+        alpha = np.ascontiguousarray(upright(alpha))
+    if alpha.shape != shape[:2]:  # not expected: OpenCV and EXIF disagree
+        raise ImageFileError(
+            f'cannot read the transparency of image {source}: its alpha '
+            'channel is '
+            f'{alpha.shape[1]}x{alpha.shape[0]}, its colours '
+            f'{shape[1]}x{shape[0]}; save it without transparency')
+    return alpha
 
 
 def decode_image(content: bytes, source: str) -> np.ndarray:
@@ -200,7 +241,7 @@ def decode_image(content: bytes, source: str) -> np.ndarray:
             f'cannot decode image {source}: not an image, or a format '
             f'OpenCV does not read (use {", ".join(IMAGE_EXTENSIONS)})')
     image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    alpha = _alpha(content, image.shape) if _may_be_transparent(
+    alpha = _alpha(content, image.shape, source) if _may_be_transparent(
         content) else None
     return image if alpha is None else over_white(image, alpha)
 

@@ -856,3 +856,29 @@ def test_pairs_mode_with_annotations_generates_what_testing_does(
         annotation_file=str(tmp_path / 'short.csv'), log=messages.append)
     assert len(failed) == 2 and 'no annotation row for image' in messages[0]
     inferencer.close()
+
+
+def test_a_pil_cut_out_is_laid_over_white_as_its_file_is(tmp_path):
+    from PIL import Image
+
+    from ratenet_plugin.apis.inferencer import plain_input
+    from ratenet_plugin.fileio.image_file import read_image
+    rgba = np.zeros((8, 6, 4), np.uint8)
+    rgba[..., 2], rgba[..., 3] = 180, 255
+    rgba[:3, ..., 3] = 0
+    rgba[3, ..., 3] = 100
+    image = Image.fromarray(rgba, 'RGBA')
+    image.save(tmp_path / 'cut_out.png')
+    plain = plain_input(image)
+    np.testing.assert_array_equal(plain, read_image(str(tmp_path /
+                                                        'cut_out.png')))
+    assert (plain[:3] == 255).all()
+
+
+def test_a_source_pose_partly_off_its_photo_is_used(inferencer, photos):
+    """Joints beyond the photo's edge (a raised hand cut off) are fine; only
+    a pose with none on the photo is refused."""
+    pose = standing_pose()
+    pose[7] = (600, 90)  # the left wrist beyond the 512-wide photo
+    out = inferencer(photos['astronaut'], standing_pose(), source_pose=pose)
+    assert len(out['predictions']) == 1

@@ -5,6 +5,7 @@ import pytest
 from mmengine.dataset import InfiniteSampler
 
 from ratenet_plugin.datasets import ResumableInfiniteSampler
+from ratenet_plugin.datasets.resumable_infinite_sampler import rank_position
 
 
 @pytest.mark.parametrize('shuffle', [True, False])
@@ -30,3 +31,31 @@ def test_negative_position_is_rejected():
     sampler = ResumableInfiniteSampler(list(range(3)), seed=0)
     with pytest.raises(ValueError, match='position'):
         sampler.set_position(-1)
+
+
+@pytest.mark.parametrize('world_size', [2, 3])
+@pytest.mark.parametrize('drawn', [0, 1, 2, 3, 5, 8])
+def test_ranks_continue_after_the_samples_all_ranks_drew(world_size, drawn):
+    """After ``drawn`` samples of the global order (any batch size and number
+    of processes before), the ranks together draw the global order's
+    samples from ``drawn`` on, each exactly once, none of the first
+    ``drawn``."""
+    dataset = list(range(11))
+    order = list(itertools.islice(
+        iter(InfiniteSampler(dataset, seed=5)), 60))
+    drawn_by = {}
+    for rank in range(world_size):
+        sampler = ResumableInfiniteSampler(dataset, seed=5)
+        sampler.rank, sampler.world_size = rank, world_size
+        sampler.set_position(rank_position(drawn, rank, world_size))
+        # Position in the global order of each sample the rank draws next.
+        positions = [rank + world_size * k
+                     for k in range(rank_position(drawn, rank, world_size),
+                                    rank_position(drawn, rank, world_size)
+                                    + 10)]
+        got = list(itertools.islice(iter(sampler), 10))
+        assert got == [order[p] for p in positions]
+        drawn_by[rank] = positions
+    every = sorted(p for positions in drawn_by.values() for p in positions)
+    assert every[0] == drawn
+    assert every[:10] == list(range(drawn, drawn + 10))

@@ -204,3 +204,44 @@ def test_an_image_larger_than_opencv_decodes_is_named(tmp_path):
         f'cannot decode image {path}: it has more pixels than OpenCV decodes '
         '(2^30, CV_IO_MAX_IMAGE_PIXELS; a huge or forged header): make it '
         'smaller')
+
+
+@pytest.mark.parametrize('orientation', range(1, 9))
+def test_the_alpha_of_a_rotated_photo_turns_with_its_colours(tmp_path,
+                                                             orientation):
+    """OpenCV turns the colours upright by the EXIF orientation, but not the
+    alpha it gives: both must match Pillow's exif_transpose of the file."""
+    from PIL import Image, ImageOps
+    rgba = np.zeros((8, 6, 4), np.uint8)
+    rgba[..., 0] = np.arange(6) * 40  # red grows to the right
+    rgba[..., 1] = np.arange(8)[:, None] * 30  # green grows downwards
+    rgba[..., 3] = 255
+    rgba[:3, :2, 3] = 0  # a transparent corner
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / 'rotated.png'
+    Image.fromarray(rgba, 'RGBA').save(path, exif=exif.tobytes())
+    with Image.open(path) as image:
+        upright = np.asarray(ImageOps.exif_transpose(image).convert('RGBA'))
+    opacity = upright[..., 3:] / 255
+    expected = np.round(upright[..., :3] * opacity + 255 * (1 - opacity))
+    np.testing.assert_array_equal(read_image(str(path)), expected)
+
+
+@pytest.mark.parametrize('kind', ['palette', 'rgb'])
+def test_a_transparent_colour_reads_as_white(tmp_path, kind):
+    """PNGs with a tRNS chunk (pngquant's and TinyPNG's palette cut-outs,
+    an RGB PNG with one transparent colour) have transparent pixels too."""
+    from PIL import Image
+    rgba = np.zeros((8, 6, 4), np.uint8)
+    rgba[..., 0], rgba[..., 3] = 200, 255
+    rgba[:2, ..., 3] = 0
+    path = tmp_path / f'{kind}.png'
+    if kind == 'palette':
+        Image.fromarray(rgba, 'RGBA').quantize().save(path)
+    else:
+        rgb = rgba[..., :3].copy()
+        rgb[:2] = (0, 0, 0)
+        Image.fromarray(rgb).save(path, transparency=(0, 0, 0))
+    image = read_image(str(path))
+    assert (image[:2] == 255).all() and (image[2:] == (200, 0, 0)).all()

@@ -1,6 +1,7 @@
 """Shape and appearance discriminators D_S and D_A (paper section 3.4), and
-:class:`ConcatConditionDiscriminator`, which lets any single-input MMagic
-discriminator stand in for either."""
+:class:`ConcatConditionDiscriminator`, which lets a single-input MMagic
+discriminator (its patch discriminators: ``PatchDiscriminator``,
+``SoftMaskPatchDiscriminator``) stand in for either."""
 from typing import Mapping, Optional, Union
 
 import torch
@@ -189,6 +190,9 @@ class AppearanceDiscriminator(PATNResDiscriminator):
 @MODELS.register_module()
 class ConcatConditionDiscriminator(BaseModule):
     """``D(image, condition) = discriminator(cat(image, condition))``.
+
+    ``RATENet`` checks, when it is built, that the wrapped network's first
+    convolution reads image + condition channels (21 for D_S, 6 for D_A).
 
     Args:
         discriminator (dict): Config of a discriminator taking one tensor,
