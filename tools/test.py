@@ -73,7 +73,7 @@ def build_config(args: argparse.Namespace) -> Config:
     # ~ expanded, for MMEngine's load_from and the results' file identity.
     args.checkpoint = check_checkpoint_path(args.checkpoint)
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
-                      args.launcher)
+                      args.launcher, needs=('testing', ))
     cfg.load_from = args.checkpoint
     import_plugin(cfg)
     return cfg

@@ -95,7 +95,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def build_config(args: argparse.Namespace) -> Config:
     cfg = load_config(args.config, args.cfg_options, args.work_dir,
-                      args.launcher)
+                      args.launcher, needs=('training', ))
     apply_fast_paths(
         cfg,
         amp=args.amp,

@@ -294,7 +294,8 @@ class RATENetInferencer(BaseInferencer):
             state_dict = RATENet.generation_state_dict(state_dict)
         load_state_dict_strictly(
             model, state_dict, self._checkpoint_path,
-            f'the model of the config ({type(model).__name__})',
+            f'the model of {self._config_path or "the config"} '
+            f'({type(model).__name__})',
             trained_config_hint(checkpoint, self._config_path))
 
     def _init_pipeline(self, cfg: ConfigDict) -> Compose:

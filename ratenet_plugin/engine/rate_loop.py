@@ -293,7 +293,19 @@ class RATELoop(IterBasedTrainLoop):
         if (hasattr(sampler, 'set_position')
                 and type(self.dataloader.batch_sampler) is BatchSampler):
             drawn = self.runner.message_hub.get_info(SAMPLES_DRAWN_KEY)
-            if drawn is not None and drawn != self._samples_drawn:
+            if drawn is None:
+                print_log(
+                    f'Resuming at cycle {self._iter} from a checkpoint that '
+                    'does not count the samples its run drew (written '
+                    'before 2026-12-05): the data order continues after '
+                    f'{self._samples_drawn} samples, cycles x this run\'s '
+                    f'batch size {self.dataloader.batch_size} x '
+                    f'{self.runner.world_size} processes; if its run had '
+                    'another batch size or number of processes, samples are '
+                    'skipped or repeated once',
+                    logger='current',
+                    level=logging.WARNING)
+            elif drawn != self._samples_drawn:
                 print_log(
                     f'Resuming at cycle {self._iter}: the checkpoint\'s run '
                     f'drew {drawn} samples, and this run draws '

@@ -4,7 +4,7 @@ import importlib
 import logging
 import os.path as osp
 import sys
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -46,14 +46,16 @@ def read_config(path: str, cfg_options: Optional[dict] = None) -> Config:
 def load_config(path: str,
                 cfg_options: Optional[dict] = None,
                 work_dir: Optional[str] = None,
-                launcher: str = 'none') -> Config:
+                launcher: str = 'none',
+                needs: Sequence[str] = ()) -> Config:
     """Read a config the way tools/train.py and tools/test.py do (MMagic's rules).
 
     ``cfg_options`` (from ``--cfg-options``) are merged in; the work dir is
     ``work_dir`` if given, else the config's, else ``./work_dirs/<config name>``.
     ``StrictCheckpointLoadHook`` is added to ``custom_hooks`` (once), so
     that ``load_from`` and ``--resume`` stop on a checkpoint that does not
-    fit the model.
+    fit the model. ``needs``: the loops the calling tool runs
+    (``'training'``, ``'testing'``), whose parts must all be set.
     """
     cfg = read_config(path)
     cfg.launcher = launcher  # before the options, as MMagic's train.py
@@ -71,7 +73,7 @@ def load_config(path: str,
         cfg.custom_hooks = hooks + [dict(type=STRICT_CHECKPOINT_HOOK)]
     warn_stale_dataset_variables(cfg)
     _check_one_optimizer_per_network(cfg)
-    _check_loop_parts(cfg)
+    _check_loop_parts(cfg, needs)
     _check_persistent_workers(cfg)
     return cfg
 
@@ -83,17 +85,23 @@ _LOOP_PARTS = (('training', ('train_dataloader', 'train_cfg',
                ('testing', ('test_dataloader', 'test_cfg', 'test_evaluator')))
 
 
-def _check_loop_parts(cfg: Config) -> None:
+def _check_loop_parts(cfg: Config, needs: Sequence[str]) -> None:
     """``val_dataloader=None`` alone (to train without validation): the
-    Runner refused it with a ValueError that printed the whole evaluator."""
+    Runner refused it with a ValueError that printed the whole evaluator.
+    A loop the tool ``needs`` must have all its parts."""
     for what, keys in _LOOP_PARTS:
         unset = [key for key in keys if cfg.get(key) is None]
-        if unset and len(unset) < len(keys):
+        if not unset or (len(unset) == len(keys) and what not in needs):
+            continue
+        where = f'config key {"=None, ".join(unset)}=None: {what} needs '
+        if what in needs:
             raise UserInputError(
-                f'config key {"=None, ".join(unset)}=None: {what} needs '
-                f'{", ".join(keys)}, or none of them; to go without it set '
-                'all three (--cfg-options '
-                + ' '.join(f'{key}=None' for key in keys) + ')')
+                f'{where}{", ".join(keys)}, and this tool runs it: drop '
+                'the =None options, or give a config that has all three')
+        raise UserInputError(
+            f'{where}{", ".join(keys)}, or none of them; to go without it '
+            'set all three (--cfg-options '
+            + ' '.join(f'{key}=None' for key in keys) + ')')
 
 
 def _check_persistent_workers(cfg: Config) -> None:

@@ -448,6 +448,17 @@ def test_a_resume_with_another_batch_size_continues_after_the_drawn_samples(
     [log] = sorted((tmp_path / 'work').glob('*/*.log'))[-1:]
     assert ("the checkpoint's run drew 4 samples, and this run draws 3 per "
             'cycle') in ' '.join(log.read_text().split())
+    # A checkpoint of before the count cannot tell: said, not hidden.
+    del saved['message_hub']['runtime_info'][SAMPLES_DRAWN_KEY]
+    torch.save(saved, tmp_path / 'old.pth')
+    build_runner(config, tmp_path / 'old', resume=True,
+                 load_from=str(tmp_path / 'old.pth'), **options,
+                 **{'train_dataloader.batch_size': 3,
+                    'train_cfg.max_iters': 3}).train()
+    [log] = (tmp_path / 'old').glob('*/*.log')
+    assert ('does not count the samples its run drew (written before '
+            '2026-12-05): the data order continues after 6 samples') in \
+        ' '.join(log.read_text().split())
 
 
 def test_a_resume_with_nothing_left_to_train_says_so(tiny_config_file,

@@ -70,9 +70,11 @@ def test_auto_scale_lr_scales_every_optimiser_to_the_total_batch(
     rates = {}
     for flags, name in (([], 'plain'), (['--auto-scale-lr'], 'scaled')):
         work_dir = tmp_path / name
+        # Two runs of one config in one process and second share MMEngine's
+        # experiment name (and so its visualizer) unless named apart.
         load_tool('train').main([
             config, '--work-dir', str(work_dir), *flags, '--cfg-options',
-            'train_dataloader.batch_size=4'
+            'train_dataloader.batch_size=4', f'experiment_name=lr-{name}'
         ])
         [record] = [r for r in scalars(work_dir) if 'loss_recon' in r]
         rates[name] = {k: v for k, v in record.items() if k.endswith('lr')}

@@ -275,6 +275,15 @@ def test_a_loop_given_in_part_names_the_keys_to_set():
     cfg = load_config(str(DEMO), {key: None for key in (
         'val_dataloader', 'val_cfg', 'val_evaluator')})
     assert cfg.val_dataloader is None
+    # But not for a loop the tool runs (tools/train.py: training).
+    with pytest.raises(UserInputError) as info:
+        load_config(str(DEMO), {key: None for key in (
+            'train_dataloader', 'train_cfg', 'optim_wrapper')},
+                    needs=('training', ))
+    assert str(info.value).endswith(
+        'training needs train_dataloader, train_cfg, optim_wrapper, and this '
+        'tool runs it: drop the =None options, or give a config that has '
+        'all three')
 
 
 def test_persistent_workers_without_workers_names_both_keys():
