@@ -13,6 +13,7 @@ from mmengine.utils import import_modules_from_strings
 
 from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
 from ratenet_plugin.fileio.errors import UserInputError, listing
+from ratenet_plugin.fileio.garment_labels import LABELS_SUFFIX
 from ratenet_plugin.fileio.json_file import to_json_value
 from ratenet_plugin.utils.config_errors import constructor_arguments
 from ratenet_plugin.utils.fast_paths import (AUTO, FastPaths, MachineInfo,
@@ -75,7 +76,41 @@ def load_config(path: str,
     _check_one_optimizer_per_network(cfg)
     _check_loop_parts(cfg, needs)
     _check_persistent_workers(cfg)
+    _check_garment_labels(cfg)
     return cfg
+
+
+def _metric_types(evaluator: Any) -> List[str]:
+    """The metric types of an evaluator config (an Evaluator with
+    ``metrics``, a list of metrics, or one metric)."""
+    if isinstance(evaluator, dict) and 'metrics' in evaluator:
+        evaluator = evaluator['metrics']
+    metrics = evaluator if isinstance(evaluator, (list, tuple)) else [
+        evaluator]
+    return [m.get('type') for m in metrics if isinstance(m, dict)]
+
+
+def _check_garment_labels(cfg: Config) -> None:
+    """GarmentFidelity on data without garment labels (a demo config
+    pointed at one's own data) stopped at the first validation, hundreds of
+    cycles in: refused here, where the data exist and have no labels (a
+    synthetic set still to be generated writes them)."""
+    for loader, evaluator in (('val_dataloader', 'val_evaluator'),
+                              ('test_dataloader', 'test_evaluator')):
+        if 'GarmentFidelity' not in _metric_types(cfg.get(evaluator)):
+            continue
+        dataset = (cfg.get(loader) or {}).get('dataset') or {}
+        root = dataset.get('data_root') or ''
+        prefix = (dataset.get('data_prefix') or {}).get('img', '')
+        images = osp.abspath(osp.join(root, prefix))
+        if osp.isdir(images) and not osp.isdir(images + LABELS_SUFFIX):
+            raise UserInputError(
+                f'config key {evaluator}: GarmentFidelity scores the garment '
+                'label images that only the synthetic sets have, and '
+                f'{images} has none ({images + LABELS_SUFFIX}): for your own '
+                'data use a config without it, e.g. configs/ratenet/ratenet_'
+                'demo-pat32x22_1xb4-1800cycles_own-data-64x44.py '
+                '(docs/inference.md, training on your photos)')
 
 
 #: What MMEngine's Runner builds a loop from: all three, or none of them.
@@ -228,6 +263,14 @@ def pass_dataset_variables_on(cfg: Config, cfg_options: dict) -> None:
             dataset = (cfg.get(loader) or {}).get('dataset') or {}
             if argument in dataset:
                 dataset[argument] = copy.deepcopy(cfg[variable])
+    root = cfg.get('data_root')
+    if ('data_root' in cfg_options and cfg.get('synthetic')
+            and isinstance(root, str) and not osp.exists(root)):
+        # stderr: the Runner's logger is not made yet.
+        print(f'warning: data_root={root} does not exist, and this config '
+              'generates a synthetic set where it finds none (its synthetic '
+              'setting): it will be made there. For your own data give an '
+              'existing folder, with synthetic=None', file=sys.stderr)
 
 
 def warn_stale_dataset_variables(cfg: Config) -> None:

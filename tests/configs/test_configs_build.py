@@ -60,7 +60,7 @@ def test_config_builds(path):
         dataset_cfg = cfg[split].dataset.to_dict()
         # Real-data configs point at data/deepfashion, absent here: build the
         # dataset object without indexing the files.
-        if 'synthetic' not in dataset_cfg:
+        if dataset_cfg.get('synthetic') is None:
             dataset_cfg['lazy_init'] = True
         dataset = DATASETS.build(dataset_cfg)
         assert dataset.pipeline.transforms
@@ -203,3 +203,50 @@ def test_ablations_differ_from_the_full_model_only_where_table_2_says():
         'ratenet_texture64dim_1xb7-40kcycles_deepfashion-256x176.py')
     assert texture64.model.generator.texture_enhancer.texture_dim == 64
     assert texture64.model.generator.pose_transfer == full.model.generator.pose_transfer
+
+
+def test_own_data_config_is_the_main_job_without_the_synthetic_parts(
+        tmp_path, tiny_data_root):
+    """configs/ratenet/..._own-data-64x44.py: the main job's model and
+    recipe on a PATN-format folder of one's own (no synthetic set generated,
+    no garment figures, which need the synthetic set's labels). The main
+    job's config pointed at such a folder is refused when loaded (it stopped
+    at the first validation, hundreds of cycles in)."""
+    import shutil
+
+    from ratenet_plugin.fileio.errors import UserInputError
+    from ratenet_plugin.utils.config import load_config
+    from tests.conftest import TINY_SIZE
+    from tests.tools.tool_testing import load_tool
+    folder = CONFIG_ROOT / 'ratenet'
+    main_file = folder / ('ratenet_demo-pat32x22_1xb4-1800cycles_'
+                          'synthetic-64x44.py')
+    own_file = folder / ('ratenet_demo-pat32x22_1xb4-1800cycles_'
+                         'own-data-64x44.py')
+    main, own = Config.fromfile(str(main_file)), Config.fromfile(
+        str(own_file))
+    for key in ('model', 'train_cfg', 'param_scheduler', 'optim_wrapper',
+                'default_hooks', 'randomness'):
+        assert own[key] == main[key], key
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert own[loader].dataset.synthetic is None
+    for evaluator in (own.val_evaluator, own.test_evaluator):
+        types = [m['type'] for m in evaluator.metrics]
+        assert 'GarmentFidelity' not in types and 'SSIM' in types
+    # A folder of one's own: the tiny set without labels or synthetic marker.
+    data = tmp_path / 'own'
+    shutil.copytree(tiny_data_root, data, ignore=shutil.ignore_patterns(
+        '*_labels', 'synthetic_deepfashion.json'))
+    options = {'data_root': str(data), 'image_size': TINY_SIZE}
+    with pytest.raises(UserInputError, match='GarmentFidelity scores the '
+                       'garment label images that only the synthetic sets '
+                       'have.*_own-data-64x44.py'):
+        load_config(str(main_file), options)
+    h, w = TINY_SIZE
+    load_tool('train').main([
+        str(own_file), '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+        f'data_root={data}', f'image_size=({h},{w})',
+        'train_cfg.max_iters=1', 'train_cfg.val_interval=1'
+    ])
+    assert (tmp_path / 'work' / 'iter_1.pth').is_file()
+    assert not list(data.glob('*_labels'))  # nothing generated there

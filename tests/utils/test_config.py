@@ -328,3 +328,16 @@ def test_an_option_setting_a_used_config_variable_names_its_uses():
     cfg = load_config(str(DEMO), {'train_cfg.max_iters': 3200,
                                   'data_root': 'elsewhere'})
     assert cfg.train_cfg.max_iters == 3200
+
+
+def test_a_new_data_root_that_would_be_generated_is_warned(tmp_path, capfd):
+    """A mistyped data_root of a demo config (synthetic set) made a whole
+    synthetic set there and trained on it, with one INFO line."""
+    missing = tmp_path / 'mydta'
+    load_config(str(DEMO), {'data_root': str(missing)})
+    printed = ' '.join(capfd.readouterr().err.split())
+    assert (f'warning: data_root={missing} does not exist, and this config '
+            'generates a synthetic set') in printed
+    load_config(str(DEMO), {'data_root': str(tmp_path)})  # it exists
+    load_config(str(DEMO), {'data_root': str(missing), 'synthetic': None})
+    assert 'data_root=' not in capfd.readouterr().err
