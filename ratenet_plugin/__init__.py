@@ -22,6 +22,10 @@ import warnings
 warnings.filterwarnings(
     'ignore', category=FutureWarning,
     message=r'`torch\.utils\._pytree\._register_pytree_node` is deprecated')
+# Likewise MediaPipe's use of protobuf, at every pose extraction.
+warnings.filterwarnings(
+    'ignore', category=UserWarning,
+    message=r'SymbolDatabase\.GetPrototype\(\) is deprecated')
 
 from .registry import HOOKS, METRICS, register_lazily  # noqa: E402
 from .utils.mmengine_checkpoints import (  # noqa: E402

@@ -18,6 +18,7 @@ other images are still written, and the exit status is 1. Usage mistakes
 exit status 2.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 
@@ -27,8 +28,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from ratenet_plugin.apis.pose_annotation import annotate_images  # noqa
 from ratenet_plugin.apis.pose_extraction import PoseExtractor  # noqa: E402
-from ratenet_plugin.fileio.errors import UserInputError  # noqa: E402
-from ratenet_plugin.fileio.image_file import list_images  # noqa: E402
+from ratenet_plugin.fileio.errors import UserInputError, listing  # noqa
+from ratenet_plugin.fileio.image_file import (  # noqa: E402
+    IMAGE_EXTENSIONS, list_images)
 from ratenet_plugin.utils.arguments import (folder_to_write,  # noqa: E402
                                             int_at_least, number_in)
 from ratenet_plugin.utils.cli import EXIT_SOME_FAILED, run_tool  # noqa: E402
@@ -65,9 +67,20 @@ def main(argv=None) -> int:
             f'--out {args.out} is a folder; give the annotation CSV file to '
             f'write, e.g. {osp.join(args.out, "annotation.csv")}')
     images = list_images(args.images)
+    entries = sorted(os.listdir(args.images))
+    folders = [n for n in entries if osp.isdir(osp.join(args.images, n))]
+    others = [n for n in entries if osp.isfile(osp.join(args.images, n))
+              and osp.join(args.images, n) not in images]
     if not images:
         raise UserInputError(
-            f'no images (.jpg, .png, ...) found in {args.images}')
+            f'no images ({", ".join(IMAGE_EXTENSIONS)}) found in '
+            f'{args.images}' + (
+                f'; its {len(folders)} subfolders ({listing(folders)}) are '
+                'not searched: run once per subfolder' if folders else ''))
+    if others:
+        print(f'skipped {len(others)} files that are not images of '
+              f'{", ".join(IMAGE_EXTENSIONS)} ({listing(others)}; e.g. '
+              'convert HEIC photos to JPEG)', file=sys.stderr)
     with PoseExtractor(min_visibility=args.min_visibility) as extractor:
         report = annotate_images(
             images, args.out, extractor,

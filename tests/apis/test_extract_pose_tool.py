@@ -34,8 +34,13 @@ def image_folder(tmp_path, astronaut):
 def test_tool_writes_patn_csv_and_reports_no_person(tmp_path, image_folder):
     (image_folder / 'broken.jpg').write_bytes(b'garbage')
     (image_folder / 'a_zero_bytes.jpg').write_bytes(b'')
+    (image_folder / 'IMG_0001.HEIC').write_bytes(b'an iPhone photo')
     out_csv = tmp_path / 'ann' / 'annotation.csv'
     proc = run_tool(image_folder, '--out', out_csv)
+    # A photo of a kind not read is named, not passed over in silence.
+    # (the fixture's folder holds a notes.txt too)
+    assert ('skipped 2 files that are not images of .jpg, .jpeg, .png, '
+            '.bmp, .webp (IMG_0001.HEIC, notes.txt;') in proc.stderr
     # broken.jpg and the 0-byte image are skipped, the others written.
     assert proc.returncode == 1, proc.stderr
     assert 'Traceback' not in proc.stderr
@@ -100,6 +105,14 @@ def test_tool_usage_mistakes_are_one_error_line(tmp_path, image_folder):
         f'error: --out {tmp_path} is a folder; give the annotation CSV file '
         f'to write, e.g. {tmp_path / "annotation.csv"}')
     assert 'Traceback' not in proc.stderr
+    # One folder per person: subfolders are not searched, and it says so.
+    people = tmp_path / 'people'
+    (people / 'alice').mkdir(parents=True)
+    proc = run_tool(people, '--out', tmp_path / 'a.csv')
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1].endswith(
+        f'found in {people}; its 1 subfolders (alice) are not searched: run '
+        'once per subfolder')
 
 
 def test_outputs_never_replace_the_photos_or_each_other(tmp_path,
