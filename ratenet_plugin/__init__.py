@@ -29,12 +29,14 @@ warnings.filterwarnings(
 
 from .registry import HOOKS, METRICS, register_lazily  # noqa: E402
 from .utils.mmengine_checkpoints import (  # noqa: E402
-    register_checkpoint_loader, register_checkpoint_safe_globals)
+    register_checkpoint_loader, register_checkpoint_safe_globals,
+    register_whole_file_backend)
 from .utils.lazy import lazy_attributes  # noqa: E402
 from .version import __version__  # noqa: E402
 
 register_checkpoint_safe_globals()
 register_checkpoint_loader()
+register_whole_file_backend()
 
 from . import datasets, engine, models  # noqa: E402,F401
 

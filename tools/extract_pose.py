@@ -62,6 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    args.out = osp.expanduser(args.out)  # --out=~/a.csv: no shell expansion
     if osp.isdir(args.out):
         raise UserInputError(
             f'--out {args.out} is a folder; give the annotation CSV file to '

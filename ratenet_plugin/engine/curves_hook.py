@@ -150,9 +150,20 @@ class TrainingCurvesHook(Hook):
         for key, points in saved.get('metrics', {}).items():
             self.metrics[key] = [tuple(p) for p in points]
         cycle = checkpoint.get('meta', {}).get('iter')
-        if cycle is not None and osp.isfile(self._metrics_file(runner)):
+        path = self._metrics_file(runner)
+        if cycle is not None and osp.isfile(path):
             # The checkpoint's own cycle was validated after it was saved.
-            for key, points in load(self._metrics_file(runner)).items():
+            try:
+                validated = load(path)
+            except ValueError as error:  # cut off by a full disk, say
+                print_log(
+                    f'{path} cannot be read ({error}): the curves leave out '
+                    f'the validation of cycle {cycle}; the file is written '
+                    'again at the next validation',
+                    logger='current',
+                    level=logging.WARNING)
+                validated = {}
+            for key, points in validated.items():
                 if not any(c == cycle for c, _ in self.metrics[key]):
                     self.metrics[key] += [(c, v) for c, v in points
                                           if c == cycle]

@@ -20,11 +20,9 @@ inferencer, ``tools/test.py``, ``--resume``) reports a mismatch through
 :class:`CheckpointMismatchError`.
 """
 import glob
-import os
 import os.path as osp
 import pickle
 import re
-import tempfile
 from typing import (Any, Dict, Iterable, List, Mapping, NamedTuple, Optional,
                     Tuple, Union)
 
@@ -32,6 +30,7 @@ import torch
 from torch import nn
 
 from .errors import UserInputError, listing
+from .whole_file import written_whole
 
 
 class CheckpointError(UserInputError):
@@ -68,18 +67,8 @@ def write_checkpoint(checkpoint: Any, path: str) -> None:
     file beside ``path``, renamed into place once complete, so that a crash
     or a full disk never leaves a cut-off file where a checkpoint was (or
     is expected). The folder is created."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, partial = tempfile.mkstemp(
-        prefix=f'.{osp.basename(path)}.', suffix='.partial', dir=folder)
-    os.close(handle)
-    try:
+    with written_whole(path) as partial:
         torch.save(checkpoint, partial)
-        os.replace(partial, path)
-    except BaseException:
-        if osp.exists(partial):
-            os.remove(partial)
-        raise
 
 
 def read_checkpoint(path: str,

@@ -11,6 +11,7 @@ import codecs
 import os.path as osp
 
 from .errors import UserInputError
+from .whole_file import written_whole
 
 
 class TextEncodingError(UserInputError):
@@ -54,6 +55,8 @@ def read_text(path: str) -> str:
 
 
 def write_text(path: str, text: str) -> None:
-    """Write ``text`` as UTF-8 (no byte-order mark, ``\\n`` line ends)."""
-    with open(path, 'w', encoding='utf-8', newline='\n') as file:
+    """Write ``text`` as UTF-8 (no byte-order mark, ``\\n`` line ends),
+    whole or not at all (:func:`~.whole_file.written_whole`)."""
+    with written_whole(path) as partial, open(
+            partial, 'w', encoding='utf-8', newline='\n') as file:
         file.write(text)

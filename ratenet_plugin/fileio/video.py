@@ -6,13 +6,13 @@ wheel, so nothing else is installed or downloaded). Frames are ``uint8
 (H, W, 3)`` RGB arrays.
 """
 import math
-import os
 import os.path as osp
 from typing import Iterator, List, Sequence, Tuple
 
 import numpy as np
 
 from .errors import UserInputError
+from .whole_file import written_whole
 
 #: Files read as videos (anything FFmpeg decodes works; these are named
 #: in error messages).
@@ -197,11 +197,7 @@ def write_animation(frames: Sequence[np.ndarray], path: str,
         raise VideoFileError(f'{path}: frames must be (H, W, 3) of one size, '
                              f'got shapes {sorted(shapes)}')
     stack = np.stack(frames).astype(np.uint8, copy=False)
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    # Written next to ``path`` under another name, renamed when complete.
-    partial = osp.join(folder, f'.{osp.basename(path)}.partial{extension}')
-    try:
+    with written_whole(path, suffix=extension) as partial:
         if extension == '.gif':
             # Pillow's GIF writer: duration per frame in ms (one number for
             # a single frame), loop=0 = forever.
@@ -214,8 +210,4 @@ def write_animation(frames: Sequence[np.ndarray], path: str,
             iio.imwrite(partial, np.stack([_even(f) for f in stack]),
                         plugin='pyav', codec=MP4_CODEC, fps=fps)
             rate = fps
-        os.replace(partial, path)
-    finally:
-        if osp.exists(partial):
-            os.remove(partial)
     return rate

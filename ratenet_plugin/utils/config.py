@@ -311,6 +311,28 @@ def enable_auto_scale_lr(cfg: Config, path: str) -> None:
     cfg.auto_scale_lr = dict(enable=True, base_batch_size=base)
 
 
+def _in_work_dir(latest: str, work_dir: str, option: str) -> str:
+    """The checkpoint ``last_checkpoint`` names, taken from the work dir
+    itself when it names another folder's file (MMEngine writes the path it
+    saved to: a work dir copied or moved since names the old place, and the
+    run resumed from the original's file, or found none)."""
+    own = osp.join(work_dir, osp.basename(latest))
+    if osp.abspath(osp.dirname(latest)) == osp.abspath(work_dir):
+        return latest
+    if osp.isfile(own):
+        # stderr: the Runner's logger is not made yet.
+        print(f'warning: {work_dir}/last_checkpoint names {latest}, outside '
+              'this work dir (it was copied or moved): resuming from '
+              f'{own}', file=sys.stderr)
+        return own
+    if not osp.isfile(latest):
+        raise UserInputError(
+            f'{option}: {work_dir}/last_checkpoint names {latest}, which does '
+            f'not exist, and {work_dir} has no {osp.basename(latest)}: pass '
+            'a checkpoint of the run: --resume WORK_DIR/iter_N.pth')
+    return latest
+
+
 def set_resume(cfg: Config, resume: Optional[str]) -> None:
     """Apply ``--resume [CHECKPOINT]`` to ``cfg`` (in place).
 
@@ -353,7 +375,7 @@ def set_resume(cfg: Config, resume: Optional[str]) -> None:
                 f'{option}: {cfg.work_dir}/last_checkpoint is empty (a run '
                 'stopped while writing it): pass a checkpoint of the run: '
                 '--resume WORK_DIR/iter_N.pth')
-        resume = latest
+        resume = _in_work_dir(latest.strip(), cfg.work_dir, option)
     cfg.resume = True
     cfg.load_from = check_checkpoint_path(resume)
 

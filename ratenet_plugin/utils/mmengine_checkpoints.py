@@ -20,16 +20,24 @@ checkpoint still fails loudly with torch's message naming the type.
 missing, truncated, foreign or unsafe file gives the same one-line message
 wherever MMEngine loads it (``Runner.resume``/``load_checkpoint``, ``init_cfg``
 pretrained weights, inferencers).
+
+:func:`register_whole_file_backend` makes MMEngine write local files (the
+training checkpoints of ``CheckpointHook``, ``mmengine.dump``'s JSON) whole
+or not at all (:func:`~ratenet_plugin.fileio.whole_file.written_whole`):
+MMEngine's ``LocalBackend`` opens the final file and writes into it, so a full
+disk left a cut-off ``iter_N.pth`` under its real name.
 """
 import pickle
 from typing import Any, List
 
 import numpy as np
 import torch
+from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from ratenet_plugin.fileio.checkpoint_file import read_checkpoint
+from ratenet_plugin.fileio.whole_file import written_whole
 
 
 #: HistoryBuffer's built-in statistics. Its class-level registry
@@ -109,3 +117,22 @@ def register_checkpoint_loader() -> None:
     """
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)
+
+
+class WholeFileLocalBackend(LocalBackend):
+    """MMEngine's local file backend, writing each file whole or not at
+    all; reading is MMEngine's."""
+
+    def put(self, obj: bytes, filepath) -> None:
+        with written_whole(str(filepath)) as partial:
+            super().put(obj, partial)
+
+    def put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
+        with written_whole(str(filepath)) as partial:
+            super().put_text(obj, partial, encoding)
+
+
+def register_whole_file_backend() -> None:
+    """Make :class:`WholeFileLocalBackend` MMEngine's backend of local paths
+    (the empty prefix, and the name ``'local'``)."""
+    register_backend('local', WholeFileLocalBackend, force=True, prefixes='')

@@ -76,6 +76,19 @@ def test_a_resumed_run_plots_the_metrics_of_its_checkpoint_cycle(
     assert resumed.metrics['final/SSIM'] == straight.metrics['final/SSIM']
     assert resumed.losses['loss_recon'] == straight.losses['loss_recon']
 
+    # The metrics file cut off (a full disk before its writes were whole):
+    # the resume goes on without that cycle's point, and says so.
+    metrics_file = tmp_path / 'cut' / 'training_curves_metrics.json'
+    run(tmp_path / 'cut', **{'train_cfg.max_iters': 2})
+    metrics_file.write_text(metrics_file.read_text()[:20])
+    cut = run(tmp_path / 'cut', resume=True,
+              load_from=str(tmp_path / 'cut' / 'iter_2.pth'))
+    assert [c for c, _ in cut.metrics['final/SSIM']] == [4]
+    logged = ' '.join(
+        sorted((tmp_path / 'cut').glob('*/*.log'))[-1].read_text().split())
+    assert 'cannot be read' in logged and 'leave out the validation of ' \
+        'cycle 2' in logged
+
 
 def test_plot_curves_draws_without_metrics():
     picture = plot_curves({'loss_a': [(1, 2.), (2, 1.)]}, {})

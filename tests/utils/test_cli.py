@@ -99,3 +99,20 @@ def test_a_tools_user_error_is_its_only_line(argv, line):
     assert result.returncode == EXIT_USER_ERROR
     [only] = result.stderr.splitlines()
     assert only.startswith(line)
+
+
+def full_disk():
+    raise OSError(28, 'No space left on device', '/data/work/iter_2.pth')
+
+
+def a_bug_in_the_os_layer():
+    raise OSError(22, 'Invalid argument')
+
+
+def test_a_full_disk_is_one_line_and_another_os_error_a_bug(capsys):
+    code, stderr = exit_code_and_stderr(full_disk, capsys)
+    assert code == EXIT_USER_ERROR
+    assert stderr.startswith('error: No space left on device: '
+                             '/data/work/iter_2.pth: the file system refused')
+    with pytest.raises(OSError, match='Invalid argument'):
+        run_tool(a_bug_in_the_os_layer)

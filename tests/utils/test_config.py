@@ -125,6 +125,29 @@ def test_set_resume(tmp_path):
         set_resume(cfg, 'auto')
 
 
+def test_resume_in_a_copied_or_moved_work_dir_takes_its_own_file(
+        tmp_path, capfd):
+    """last_checkpoint holds the path MMEngine saved to: a copied work dir
+    resumed from the original's file, a moved one found none."""
+    original, copy = tmp_path / 'original', tmp_path / 'copy'
+    for folder in (original, copy):
+        folder.mkdir()
+        (folder / 'iter_2.pth').write_bytes(folder.name.encode())
+        (folder / 'last_checkpoint').write_text(
+            str(original / 'iter_2.pth'))
+    cfg = Config(dict(work_dir=str(copy)))
+    set_resume(cfg, 'auto')
+    assert cfg.load_from == str(copy / 'iter_2.pth')
+    assert 'outside this work dir (it was copied or moved)' in \
+        capfd.readouterr().err
+    # Moved: the original is gone, and so is the work dir's own file.
+    (copy / 'iter_2.pth').unlink()
+    (original / 'iter_2.pth').unlink()
+    with pytest.raises(UserInputError, match='last_checkpoint names .*'
+                       'which does not exist, and .* has no iter_2.pth'):
+        set_resume(Config(dict(work_dir=str(copy))), 'auto')
+
+
 def test_resume_set_in_the_config_keeps_mmengines_meaning(tmp_path):
     """``resume=True`` in a config or ``--cfg-options``: MMEngine's meaning,
     the pattern of requeued jobs (the first start has no checkpoint yet):

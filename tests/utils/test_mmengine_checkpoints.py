@@ -88,3 +88,22 @@ def test_mmengine_reads_local_checkpoints_through_our_reader(
     torch.save(dict(state_dict=dict(w=torch.ones(2))), path)
     assert torch.equal(_load_checkpoint(str(path))['state_dict']['w'],
                        torch.ones(2))
+
+
+def test_mmengine_writes_local_files_whole_or_not_at_all(tmp_path):
+    """MMEngine's save_checkpoint, its JSON dump and CheckpointHook's
+    last_checkpoint go through the local backend: a write that fails (a
+    full disk; here bytes that are not bytes) leaves the earlier file as it
+    was and no temporary file (MMEngine's own backend emptied it first)."""
+    from mmengine.fileio import dump, get_file_backend
+    from mmengine.runner.checkpoint import save_checkpoint
+    save_checkpoint({'w': torch.ones(3)}, str(tmp_path / 'iter_1.pth'))
+    dump({'SSIM': [0.8]}, str(tmp_path / 'metrics.json'))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    backend = get_file_backend(str(tmp_path / 'iter_1.pth'))
+    with pytest.raises(TypeError):
+        backend.put(None, tmp_path / 'iter_1.pth')
+    with pytest.raises(TypeError):
+        backend.put_text(None, tmp_path / 'metrics.json')
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert torch.load(tmp_path / 'iter_1.pth')['w'].tolist() == [1, 1, 1]
