@@ -51,10 +51,12 @@ from mmengine.infer import BaseInferencer
 from mmengine.registry import FUNCTIONS, init_default_scope
 
 from ratenet_plugin.datasets.keypoints import missing_mask
-from ratenet_plugin.fileio.checkpoint_file import (check_checkpoint_path,
+from ratenet_plugin.fileio.checkpoint_file import (CheckpointMismatchError,
+                                                   check_checkpoint_path,
                                                    load_state_dict_strictly,
                                                    model_state_dict,
-                                                   trained_config_hint)
+                                                   trained_config_hint,
+                                                   trained_frames)
 from ratenet_plugin.fileio.errors import USER_ERRORS
 from ratenet_plugin.fileio.image_file import (IMAGE_EXTENSIONS, over_white,
                                               read_image, write_image)
@@ -288,6 +290,19 @@ class RATENetInferencer(BaseInferencer):
         if checkpoint is None:
             super()._load_weights_to_model(model, checkpoint, cfg)
             return
+        frames = trained_frames(checkpoint)
+        frame = tuple(cfg.test_dataloader.dataset.get('keypoint_frame', ()))
+        if len(frames) == 1 and len(frame) == 2 and frame not in frames:
+            # Convolutions run at any size: a model trained on other images
+            # generated at the config's size without a word.
+            (height, width), = frames
+            raise CheckpointMismatchError(
+                f'{self._checkpoint_path} was trained on {height}x{width} '
+                'images (the keypoint_frame of the config in its meta), and '
+                f'{self._config_path or "the config"} generates at '
+                f'{frame[0]}x{frame[1]}: pass the config its run '
+                'wrote to the work dir, or one with image_size = '
+                f'({height}, {width})')
         state_dict = model_state_dict(
             checkpoint, f'checkpoint {self._checkpoint_path}')
         if isinstance(model, RATENet) and not model.can_train:

@@ -290,6 +290,20 @@ def trained_config_hint(checkpoint: Any, config: Optional[str]) -> str:
             'meta.experiment_name): give that config')
 
 
+_KEYPOINT_FRAME = re.compile(r'keypoint_frame=\(\s*(\d+),\s*(\d+),?\s*\)')
+
+
+def trained_frames(checkpoint: Any) -> set:
+    """The ``(H, W)`` keypoint frames of the datasets of the config a
+    checkpoint was trained with, read from MMEngine's ``meta.cfg`` text (not
+    run: a checkpoint's config is data); empty where it has none."""
+    meta = checkpoint.get('meta') if isinstance(checkpoint, Mapping) else None
+    text = meta.get('cfg') if isinstance(meta, Mapping) else None
+    if not isinstance(text, str):
+        return set()
+    return {(int(h), int(w)) for h, w in _KEYPOINT_FRAME.findall(text)}
+
+
 def check_state_dict(expected: Mapping[str, torch.Tensor],
                      state_dict: Mapping[str, torch.Tensor], source: str,
                      what: str, hint: str = '') -> None:

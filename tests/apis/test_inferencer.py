@@ -882,3 +882,25 @@ def test_a_source_pose_partly_off_its_photo_is_used(inferencer, photos):
     pose[7] = (600, 90)  # the left wrist beyond the 512-wide photo
     out = inferencer(photos['astronaut'], standing_pose(), source_pose=pose)
     assert len(out['predictions']) == 1
+
+
+def test_a_checkpoint_trained_at_another_size_is_refused(checkpoint,
+                                                         tmp_path):
+    """Convolutions run at any size: a model trained on 128x88 images
+    generated at the config's 64x44 without a word."""
+    state = torch.load(checkpoint)
+    for height, width in ((128, 88), FRAME):
+        # MMEngine's meta.cfg: the config's pretty text.
+        state['meta'] = dict(cfg='train_dataloader = dict(dataset=dict(\n'
+                             '        keypoint_frame=(\n'
+                             f'            {height},\n            {width},\n'
+                             '        ),\n))\n')
+        path = str(tmp_path / f'trained_{height}.pth')
+        torch.save(state, path)
+        if (height, width) == FRAME:
+            RATENetInferencer(tiny_config(), path).close()
+            continue
+        with pytest.raises(CheckpointMismatchError,
+                           match='was trained on 128x88 images .* generates '
+                           'at 64x44: pass the config its run wrote'):
+            RATENetInferencer(tiny_config(), path)
