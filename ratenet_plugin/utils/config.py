@@ -317,7 +317,7 @@ def _in_work_dir(latest: str, work_dir: str, option: str) -> str:
     saved to: a work dir copied or moved since names the old place, and the
     run resumed from the original's file, or found none)."""
     own = osp.join(work_dir, osp.basename(latest))
-    if osp.abspath(osp.dirname(latest)) == osp.abspath(work_dir):
+    if osp.realpath(osp.dirname(latest)) == osp.realpath(work_dir):
         return latest
     if osp.isfile(own):
         # stderr: the Runner's logger is not made yet.
