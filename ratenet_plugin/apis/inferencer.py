@@ -291,8 +291,12 @@ class RATENetInferencer(BaseInferencer):
             super()._load_weights_to_model(model, checkpoint, cfg)
             return
         frames = trained_frames(checkpoint)
-        frame = tuple(cfg.test_dataloader.dataset.get('keypoint_frame', ()))
-        if len(frames) == 1 and len(frame) == 2 and frame not in frames:
+        dataset = cfg.test_dataloader.dataset
+        frame = tuple(dataset.get('keypoint_frame', ()))
+        resizes = any(step.get('type') == 'ResizePadPose'
+                      for step in dataset.get('pipeline', []))
+        if (len(frames) == 1 and len(frame) == 2 and frame not in frames
+                and not resizes):
             # Convolutions run at any size: a model trained on other images
             # generated at the config's size without a word.
             (height, width), = frames

@@ -296,10 +296,13 @@ _KEYPOINT_FRAME = re.compile(r'keypoint_frame=\(\s*(\d+),\s*(\d+),?\s*\)')
 def trained_frames(checkpoint: Any) -> set:
     """The ``(H, W)`` keypoint frames of the datasets of the config a
     checkpoint was trained with, read from MMEngine's ``meta.cfg`` text (not
-    run: a checkpoint's config is data); empty where it has none."""
+    run: a checkpoint's config is data): the size the model trained at
+    where its pipelines do not resize. Empty where it has no config, or
+    where a pipeline resizes (``ResizePadPose``: the frame is then the
+    annotations', not the model's)."""
     meta = checkpoint.get('meta') if isinstance(checkpoint, Mapping) else None
     text = meta.get('cfg') if isinstance(meta, Mapping) else None
-    if not isinstance(text, str):
+    if not isinstance(text, str) or 'ResizePadPose' in text:
         return set()
     return {(int(h), int(w)) for h, w in _KEYPOINT_FRAME.findall(text)}
 

@@ -21,8 +21,9 @@ missing, truncated, foreign or unsafe file gives the same one-line message
 wherever MMEngine loads it (``Runner.resume``/``load_checkpoint``, ``init_cfg``
 pretrained weights, inferencers).
 
-:func:`register_whole_file_backend` makes MMEngine write local files (the
-training checkpoints of ``CheckpointHook``, ``mmengine.dump``'s JSON) whole
+:func:`register_whole_file_backend` makes MMEngine's writes through its file
+backend (the training checkpoints of ``CheckpointHook``, ``mmengine.dump``'s
+JSON; not ``last_checkpoint`` or ``scalars.json``, written with ``open``) whole
 or not at all (:func:`~ratenet_plugin.fileio.whole_file.written_whole`):
 MMEngine's ``LocalBackend`` opens the final file and writes into it, so a full
 disk left a cut-off ``iter_N.pth`` under its real name.

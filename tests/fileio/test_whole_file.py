@@ -34,3 +34,19 @@ def test_a_whole_write_replaces_the_file_with_a_new_files_mode(tmp_path):
     assert written.read_text() == 'whole'
     assert stat.S_IMODE(written.stat().st_mode) == 0o644
     assert [p.name for p in (tmp_path / 'sub').iterdir()] == ['a.txt']
+
+
+def test_a_rewrite_keeps_the_files_mode_and_writes_through_a_symlink(
+        tmp_path):
+    from ratenet_plugin.fileio.text_file import write_text
+    secret = tmp_path / 'secret.json'
+    secret.write_text('old')
+    secret.chmod(0o600)
+    write_text(str(secret), 'new')
+    assert secret.read_text() == 'new'
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    target, link = tmp_path / 'real.txt', tmp_path / 'link.txt'
+    target.write_text('old')
+    link.symlink_to(target)
+    write_text(str(link), 'new')
+    assert link.is_symlink() and target.read_text() == 'new'
