@@ -64,7 +64,6 @@ from ratenet_plugin.fileio.keypoint_json import (KeypointFormatError,
                                                  PoseKeypoints,
                                                  read_keypoint_json)
 from ratenet_plugin.fileio.patn_csv import (OUTSIDE_TOLERANCE,
-                                            PoseDataError, flatten_name_at,
                                             read_annotation_keypoints,
                                             read_annotations, read_pairs_csv)
 from ratenet_plugin.models.editors.ratenet.ratenet import RATENet
@@ -768,14 +767,12 @@ class RATENetInferencer(BaseInferencer):
         if pose_dir and annotation_file:
             raise ValueError('give pose_dir or annotation_file, not both')
         annotated = None if annotation_file is None else read_annotations(
-            annotation_file, self.frame, self.outside_tolerance).rows
+            annotation_file, self.frame, self.outside_tolerance)
 
         def annotation(name: str, where: str) -> PoseKeypoints:
-            key = flatten_name_at(name, where)
-            if key not in annotated:
-                raise PoseDataError(f'{annotation_file}: no annotation row '
-                                    f'for image {name!r}')
-            return PoseKeypoints(annotated[key].keypoints, self.frame)
+            return PoseKeypoints(
+                annotated.keypoints_of(name, annotation_file, where),
+                self.frame)
 
         for index, pair in enumerate(read_pairs_csv(pairs_file)):
             name = f'{_stem(pair.source, "")}___{_stem(pair.target, "")}'

@@ -31,6 +31,12 @@ class MissingLabelsError(UserInputError):
     """A ground-truth image has no garment label image."""
 
 
+def labels_folder(image_folder: str) -> str:
+    """The folder of the label images of the images in ``image_folder``:
+    ``<dir>`` -> ``<dir>_labels``."""
+    return osp.abspath(image_folder) + LABELS_SUFFIX
+
+
 def label_path(image_path: str) -> str:
     """Path of the label image of ``image_path``.
 
@@ -38,7 +44,7 @@ def label_path(image_path: str) -> str:
     """
     folder, name = osp.split(osp.abspath(image_path))
     stem = osp.splitext(name)[0]
-    return osp.join(folder + LABELS_SUFFIX, stem + '.png')
+    return osp.join(labels_folder(folder), stem + '.png')
 
 
 def write_labels(image_path: str, labels: np.ndarray) -> str:

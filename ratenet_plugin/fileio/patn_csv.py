@@ -32,7 +32,8 @@ the one reading of an annotation file into usable keypoints (flattened names,
 a row gives the same keypoints in training, testing and inference.
 """
 import re
-from typing import Dict, Iterable, List, NamedTuple, Sequence, Tuple
+from typing import (Dict, Iterable, List, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 
@@ -365,6 +366,21 @@ class AnnotationIndex(NamedTuple):
     clipped: int
     outside: int
 
+    def keypoints_of(self, name: str, path: str,
+                     where: Optional[str] = None) -> np.ndarray:
+        """The keypoints of image ``name`` (flattened or path-style) of the
+        annotation CSV ``path``; a malformed name's error starts with
+        ``where`` (default ``path``).
+
+        Raises:
+            PoseDataError: No row for ``name``, or a malformed name.
+        """
+        key = flatten_name_at(name, where or path)
+        if key not in self.rows:
+            raise PoseDataError(
+                f'{path}: no annotation row for image {name!r}')
+        return self.rows[key].keypoints
+
 
 def flatten_name_at(name: str, where: str) -> str:
     """:func:`flatten_name`, a bad name raising :class:`PoseDataError`
@@ -427,8 +443,5 @@ def read_annotation_keypoints(path: str,
     Raises:
         PoseDataError: No row for ``name``, or a malformed file.
     """
-    rows = read_annotations(path, frame, outside_tolerance).rows
-    key = flatten_name_at(name, path)
-    if key not in rows:
-        raise PoseDataError(f'{path}: no annotation row for image {name!r}')
-    return rows[key].keypoints
+    return read_annotations(path, frame,
+                            outside_tolerance).keypoints_of(name, path)

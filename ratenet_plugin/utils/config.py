@@ -13,7 +13,7 @@ from mmengine.utils import import_modules_from_strings
 
 from ratenet_plugin.fileio.checkpoint_file import check_checkpoint_path
 from ratenet_plugin.fileio.errors import UserInputError, listing
-from ratenet_plugin.fileio.garment_labels import LABELS_SUFFIX
+from ratenet_plugin.fileio.garment_labels import labels_folder
 from ratenet_plugin.fileio.json_file import to_json_value
 from ratenet_plugin.utils.config_errors import constructor_arguments
 from ratenet_plugin.utils.fast_paths import (AUTO, FastPaths, MachineInfo,
@@ -103,11 +103,12 @@ def _check_garment_labels(cfg: Config) -> None:
         root = dataset.get('data_root') or ''
         prefix = (dataset.get('data_prefix') or {}).get('img', '')
         images = osp.abspath(osp.join(root, prefix))
-        if osp.isdir(images) and not osp.isdir(images + LABELS_SUFFIX):
+        labels = labels_folder(images)
+        if osp.isdir(images) and not osp.isdir(labels):
             raise UserInputError(
                 f'config key {evaluator}: GarmentFidelity scores the garment '
                 'label images that only the synthetic sets have, and '
-                f'{images} has none ({images + LABELS_SUFFIX}): for your own '
+                f'{images} has none ({labels}): for your own '
                 'data use a config without it, e.g. configs/ratenet/ratenet_'
                 'demo-pat32x22_1xb4-1800cycles_own-data-64x44.py '
                 '(docs/inference.md, training on your photos)')
@@ -197,13 +198,13 @@ RUNNER_KEYS = frozenset((
 
 
 def _keys_holding(tree: Any, value: Any, prefix: str = '') -> List[str]:
-    """Dotted keys of ``tree`` (dicts and lists) whose value is ``value``
-    (compared as JSON values: tuples and lists alike)."""
-    if to_json_value(tree) == value and prefix:
+    """Dotted keys of ``tree``, a JSON value (:func:`to_json_value`: tuples
+    are lists), whose value is ``value``."""
+    if tree == value and prefix:
         return [prefix]
     if isinstance(tree, dict):
         items = tree.items()
-    elif isinstance(tree, (list, tuple)):
+    elif isinstance(tree, list):
         items = enumerate(tree)
     else:
         return []
@@ -230,7 +231,7 @@ def _refuse_variables_not_passed_on(cfg: Config, cfg_options: dict) -> None:
         uses = [] if value is None or isinstance(value, bool) else [
             key.rstrip('.') for top, tree in cfg.to_dict().items()
             if top in RUNNER_KEYS
-            for key in _keys_holding(tree, value, f'{top}.')]
+            for key in _keys_holding(to_json_value(tree), value, f'{top}.')]
         what = (f'--cfg-options {option}: {name} is a variable of the config '
                 'file, evaluated when the file is read, so ')
         if uses:
