@@ -5,7 +5,7 @@
 # 16 instead of 8: twice the pairs (51,200) in the same number of updates.
 # Measured in docs/training.md (recipe P): the first recipe whose held-out
 # garment colour error reaches issue 15's 25.9 (half the demo's of the time
-# the issue was filed) in one of two seeds (24.4 and 27.0), in about 20
+# the issue was filed) in two of three seeds (24.4, 25.8, 27.0), in about 20
 # minutes on the fastest 2-core machine measured (an Intel Xeon with AMX,
 # where batches of 16 train 1.5x the pairs per second of batches of 4); the
 # main job stays the 8-minute recipe.
